@@ -1,0 +1,50 @@
+/**
+ * The HTTP application: DingTalk's API, the control plane and the error envelope, as one Fastify
+ * instance. It does not listen; src/server.ts does that (tests use `inject` or `startServer`).
+ */
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { CoreContext } from '../core/context.js';
+import { newRequestId } from '../core/ids.js';
+import { controlRoutes } from './control/control.routes.js';
+import { oauth2Routes } from './dingtalk/oauth2.routes.js';
+import { robotRoutes } from './dingtalk/robot.routes.js';
+import { installErrorHandling } from './envelope.js';
+
+export interface AppOptions {
+  adminToken?: string | undefined;
+  version: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    genReqId: newRequestId,
+    // Limits that bound what one client can make the server hold.
+    bodyLimit: 1024 * 1024,
+    connectionTimeout: 0,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 10_000,
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 1024 },
+  });
+
+  // Strict request checking: no coercion ("7" is not 7), no removal of unknown fields, no defaults.
+  const ajv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
+  app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-acs-request-id', String(request.id));
+  });
+  // A POST without a body is checked as an empty object, so that it gets the endpoint's own
+  // missing-field code (robotCode.empty, processQueryKey.missing…) rather than a generic one.
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST' && request.body === undefined) request.body = {};
+  });
+
+  installErrorHandling(app);
+  await app.register(oauth2Routes(ctx));
+  await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
+  await app.register(controlRoutes(ctx, { adminToken: options.adminToken, version: options.version }));
+  return app;
+}

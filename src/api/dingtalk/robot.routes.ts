@@ -1,0 +1,83 @@
+/**
+ * `/v1.0/robot/*`: sends, recalls and the three read-status queries, at DingTalk's exact paths
+ * (note `oToMessages` for send and readStatus, `otoMessages` for recall). Every route needs an
+ * access token whose app has the robot scope.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CoreContext } from '../../core/context.js';
+import { queryChat, queryOto } from '../../core/queries.js';
+import { recall } from '../../core/recalls.js';
+import { sendGroup, sendOto, sendPrivateChat } from '../../core/sends.js';
+import { authenticate, requireScope, ROBOT_SCOPE, type Caller } from '../../core/tokens.js';
+import {
+  ChatRecallBody,
+  GroupQueryBody,
+  GroupSendBody,
+  OtoQueryQuery,
+  OtoRecallBody,
+  OtoSendBody,
+  PrivateChatQueryBody,
+  PrivateChatSendBody,
+} from '../schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+/** DingTalk's messages are small (msgParam ≤ 15,000 bytes): a bigger body is refused before parsing. */
+export const ROBOT_BODY_LIMIT = 256 * 1024;
+
+function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new Error('robot route reached without an authenticated caller');
+  return request.caller;
+}
+
+function bodyOf<T>(request: FastifyRequest): T {
+  return (request.body ?? {}) as T;
+}
+
+export function robotRoutes(ctx: CoreContext) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    // The gateway checks the token before it reads the body, so this runs in onRequest.
+    app.addHook('onRequest', async (request) => {
+      const header = request.headers['x-acs-dingtalk-access-token'];
+      const caller = await authenticate(ctx, Array.isArray(header) ? header[0] : header);
+      requireScope(caller, ROBOT_SCOPE);
+      request.caller = caller;
+    });
+
+    const opts = <S>(schema: S) => ({ bodyLimit: ROBOT_BODY_LIMIT, schema: { body: schema } });
+
+    app.post('/oToMessages/batchSend', opts(OtoSendBody), (request) =>
+      sendOto(ctx, callerOf(request), bodyOf<OtoSendBody>(request)),
+    );
+    app.get('/oToMessages/readStatus', { schema: { querystring: OtoQueryQuery } }, (request) =>
+      queryOto(ctx, callerOf(request), request.query as OtoQueryQuery),
+    );
+    app.post('/otoMessages/batchRecall', opts(OtoRecallBody), (request) =>
+      recall(ctx, callerOf(request), 'oto', bodyOf<OtoRecallBody>(request)),
+    );
+
+    app.post('/groupMessages/send', opts(GroupSendBody), (request) =>
+      sendGroup(ctx, callerOf(request), bodyOf<GroupSendBody>(request)),
+    );
+    app.post('/groupMessages/query', opts(GroupQueryBody), (request) =>
+      queryChat(ctx, callerOf(request), 'group', bodyOf<GroupQueryBody>(request)),
+    );
+    app.post('/groupMessages/recall', opts(ChatRecallBody), (request) =>
+      recall(ctx, callerOf(request), 'group', bodyOf<ChatRecallBody>(request)),
+    );
+
+    app.post('/privateChatMessages/send', opts(PrivateChatSendBody), (request) =>
+      sendPrivateChat(ctx, callerOf(request), bodyOf<PrivateChatSendBody>(request)),
+    );
+    app.post('/privateChatMessages/query', opts(PrivateChatQueryBody), (request) =>
+      queryChat(ctx, callerOf(request), 'privateChat', bodyOf<PrivateChatQueryBody>(request)),
+    );
+    app.post('/privateChatMessages/batchRecall', opts(ChatRecallBody), (request) =>
+      recall(ctx, callerOf(request), 'privateChat', bodyOf<ChatRecallBody>(request)),
+    );
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Every error leaves the server as DingTalk's envelope, `{code, message, requestid}` (plus
+ * `accessdenieddetail` for missing scopes), with the request id also in `x-acs-request-id`.
+ * This file turns domain errors, request-shape errors and framework errors into that envelope.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DingReadError, ERROR_TABLE, type ErrorCode } from '../core/errors.js';
+import { pointerToPath } from '../core/fixtures.js';
+
+export interface ErrorEnvelope {
+  code: string;
+  message: string;
+  requestid: string;
+  accessdenieddetail?: { requiredScopes: string[] };
+}
+
+export function sendError(reply: FastifyReply, error: DingReadError): FastifyReply {
+  const body: ErrorEnvelope = { code: error.code, message: error.message, requestid: String(reply.request.id) };
+  if (error.extras.accessDeniedDetail) body.accessdenieddetail = error.extras.accessDeniedDetail;
+  return reply.code(error.status).type('application/json;charset=utf-8').send(body);
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `userIds[3]: must be string`, from the first schema error of a request part. */
+function describeValidation(error: FastifyError): string {
+  const first = (error.validation as AjvError[] | undefined)?.[0];
+  if (!first) return error.message;
+  const where = error.validationContext === 'querystring' ? 'query' : error.validationContext ?? 'body';
+  if (first.keyword === 'additionalProperties') return `${where}: unknown field ${String(first.params['additionalProperty'])}`;
+  if (first.keyword === 'required') return `${where}: missing field ${String(first.params['missingProperty'])}`;
+  const path = first.instancePath ? pointerToPath(first.instancePath) : where;
+  return `${path}: ${first.message ?? 'is invalid'}`;
+}
+
+/** Framework errors (body parsing, limits) as the domain error a client should see. */
+function fromFramework(error: FastifyError): DingReadError | undefined {
+  if (error.validation) return new DingReadError('invalidParameter.param.invalid', describeValidation(error));
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new DingReadError('invalidParameter.body.tooLarge');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new DingReadError('invalidParameter.contentType.unsupported');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new DingReadError('invalidParameter.param.invalid', 'the body is empty: send a JSON object');
+    default:
+      break;
+  }
+  // JSON syntax errors, prototype-poisoning attempts, bad Content-Length and the like.
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new DingReadError('invalidParameter.param.invalid', `malformed request: ${error.message}`);
+  }
+  return undefined;
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof DingReadError) return sendError(reply, error);
+    const mapped = fromFramework(error);
+    if (mapped) return sendError(reply, mapped);
+    request.log.error({ err: error }, 'unexpected error');
+    return sendError(reply, new DingReadError('system.error'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new DingReadError('InvalidAction.NotFound', `${request.method} ${request.url.split('?')[0]}`)),
+  );
+}
+
+export function errorStatus(code: ErrorCode): number {
+  return ERROR_TABLE[code].status;
+}

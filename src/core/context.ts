@@ -1,0 +1,48 @@
+/** What every core service works with: the store, the clock, the keys and the server options. */
+import { hkdfSync } from 'node:crypto';
+import { Clock } from './clock.js';
+import { CursorCodec } from './cursor.js';
+import type { Store } from './store.js';
+
+export interface CoreOptions {
+  /** Access-token lifetime, in seconds (DingTalk: 7200). */
+  tokenTtlSeconds: number;
+  /** How long a message can be queried and recalled after it was sent (DingTalk: 24 hours). */
+  queryWindowMs: number;
+  /** Whether READ entries of oto readStatus carry `readTimestamp` (DingTalk documents it as unsupported). */
+  readTimestamp: boolean;
+  /** How long a new message stays PROCESSING before it is delivered (0: at once). */
+  deliveryDelayMs: number;
+}
+
+export const DEFAULT_CORE_OPTIONS: CoreOptions = {
+  tokenTtlSeconds: 7200,
+  queryWindowMs: 24 * 60 * 60 * 1000,
+  readTimestamp: true,
+  deliveryDelayMs: 0,
+};
+
+export interface CoreContext {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly options: CoreOptions;
+  readonly cursors: CursorCodec;
+  /** Key from which access tokens are derived (core/ids.ts). */
+  readonly tokenKey: Buffer;
+}
+
+export async function createCoreContext(
+  store: Store,
+  options: Partial<CoreOptions> = {},
+  clock: Clock = new Clock(),
+): Promise<CoreContext> {
+  const secret = await store.serverSecret();
+  const derive = (purpose: string): Buffer => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), purpose, 32));
+  return {
+    store,
+    clock,
+    options: { ...DEFAULT_CORE_OPTIONS, ...options },
+    cursors: new CursorCodec(derive('dingread/cursor/v1')),
+    tokenKey: derive('dingread/token/v1'),
+  };
+}

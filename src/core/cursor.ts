@@ -1,0 +1,55 @@
+/**
+ * Pagination cursors (`nextToken`): authenticated encryption (AES-256-GCM) of the position, bound
+ * to the message it pages through. A changed byte, a token of another message, or a token of
+ * another server fails to open and answers `invalidParameter.cursor.invalid`.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+const VERSION = 1;
+const IV_LENGTH = 12;
+const TAG_LENGTH = 16;
+
+export interface CursorPosition {
+  /** The message's internal id: a cursor opens only for the message it was made for. */
+  messageId: number;
+  /** The last userId returned; the next page starts after it. */
+  afterUserId: string;
+}
+
+export class CursorCodec {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error('cursor key must be 32 bytes');
+  }
+
+  seal(position: CursorPosition): string {
+    const iv = randomBytes(IV_LENGTH);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    // The message id is authenticated as associated data, so a token cannot move between messages.
+    cipher.setAAD(aad(position.messageId));
+    const body = Buffer.concat([cipher.update(position.afterUserId, 'utf8'), cipher.final()]);
+    return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]).toString('base64');
+  }
+
+  /** The position, or undefined when the token is not one this server made for this message. */
+  open(token: string, messageId: number): CursorPosition | undefined {
+    const raw = Buffer.from(token, 'base64');
+    if (raw.toString('base64') !== token) return undefined;
+    if (raw.length < 1 + IV_LENGTH + TAG_LENGTH || raw[0] !== VERSION) return undefined;
+    const iv = raw.subarray(1, 1 + IV_LENGTH);
+    const tag = raw.subarray(1 + IV_LENGTH, 1 + IV_LENGTH + TAG_LENGTH);
+    const body = raw.subarray(1 + IV_LENGTH + TAG_LENGTH);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
+      decipher.setAAD(aad(messageId));
+      decipher.setAuthTag(tag);
+      const afterUserId = Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+      return { messageId, afterUserId };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function aad(messageId: number): Buffer {
+  return Buffer.from(`dingread-cursor:${messageId}`);
+}

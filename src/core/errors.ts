@@ -1,0 +1,156 @@
+/**
+ * The one table of error codes dingread answers with: code → HTTP status → default message.
+ *
+ * Codes are DingTalk's own wherever DingTalk documents one (seeds, dingtalk-api.md); the few that
+ * dingread had to choose are marked `chosen` and follow DingTalk's spelling style. docs/errors.md
+ * lists the situation that produces each code, and test/unit/errors.test.ts keeps that document,
+ * this table and the tests in step.
+ */
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 500 | 503;
+
+export interface ErrorSpec {
+  readonly status: ErrorStatus;
+  readonly message: string;
+  /** True where DingTalk publishes no code for the situation and dingread chose one. */
+  readonly chosen?: true;
+}
+
+export const ERROR_TABLE = {
+  // Gateway: authentication, permission, routing.
+  InvalidAuthentication: { status: 400, message: 'Invalid access_token: it is unknown or has expired' },
+  'AuthenticationFailed.MissingParameter': {
+    status: 400,
+    message: 'Missing parameter: x-acs-dingtalk-access-token',
+  },
+  'Forbidden.AccessDenied.AccessTokenPermissionDenied': {
+    status: 403,
+    message: 'The app has not been granted the permission this API requires',
+  },
+  'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi': {
+    status: 403,
+    message: 'Calls of this app to this API exceed the QPS limit',
+  },
+  'Forbidden.AccessDenied.QpsLimitForApi': { status: 403, message: 'Calls to this API exceed the QPS limit' },
+  'InvalidAction.NotFound': { status: 404, message: 'Specified api is not found' },
+  invalidClientIdOrSecret: { status: 400, message: 'Invalid clientId or clientSecret' },
+  'system.error': { status: 500, message: 'Unknown system error' },
+
+  // Request shape, shared by every endpoint.
+  'invalidParameter.param.invalid': { status: 400, message: 'Invalid parameter' },
+  'invalidParameter.body.tooLarge': { status: 413, message: 'Request body too large', chosen: true },
+  'invalidParameter.contentType.unsupported': {
+    status: 415,
+    message: 'Unsupported Content-Type: send the body as application/json',
+    chosen: true,
+  },
+
+  // Robots and templates.
+  'invalidParameter.robotCode.empty': { status: 400, message: 'robotCode is empty' },
+  'invalidParameter.robotCode.missing': { status: 400, message: 'robotCode is missing' },
+  'invalidParameter.robotCode.invalid': {
+    status: 400,
+    message: 'Invalid robotCode: no such bot is installed in your organization',
+  },
+  'invalidParameter.robotCode.notExsit': { status: 400, message: 'The bot does not exist' },
+  'invalidParameter.robotCode.auth': { status: 400, message: 'The calling app does not own this robotCode' },
+  'invalidParameter.robotCode.coolApp': { status: 400, message: 'Invalid coolAppCode for this bot and chat' },
+  'invalidParameter.invalid': { status: 400, message: 'The bot corresponding to the token does not exist' },
+  'bot.stopped': { status: 400, message: 'The bot has been disabled' },
+  'template.not.existed': { status: 400, message: 'The bot template does not exist' },
+  'template.stopped': { status: 400, message: 'The bot template has been disabled' },
+  'resource.unavailable': { status: 400, message: 'The bot is not installed in this chat' },
+
+  // Conversations.
+  'invalid.openConversationId': { status: 400, message: 'Invalid openConversationId' },
+  'openConversationId.notExisted': {
+    status: 400,
+    message: 'openConversationId and token cannot both be empty',
+  },
+  'invalidParameter.openConversationId.empty': {
+    status: 400,
+    message: 'openConversationId is empty',
+    chosen: true,
+  },
+  'conversation.org.dismatch': { status: 400, message: 'The chat does not belong to the current organization' },
+
+  // Messages, queries and pagination.
+  'invalidParameter.processQueryKey.missing': { status: 400, message: 'processQueryKey is missing' },
+  'invalid.processQueryKey': { status: 400, message: 'Invalid processQueryKey' },
+  'processQueryKey.expireTime': {
+    status: 400,
+    message: 'processQueryKey has not generated message query data yet or has expired',
+  },
+  'unknown.send.result': { status: 400, message: 'Unknown send result' },
+  'invalidParameter.cursor.invalid': { status: 400, message: 'Invalid nextToken' },
+  'invalidParameter.pageSize.invalid': { status: 400, message: 'Invalid maxResults: it must be 1 to 200' },
+  'resource.not.found': { status: 400, message: 'The bot does not exist' },
+  unauthorized: { status: 400, message: 'Unauthorized' },
+  'auth.error': { status: 400, message: 'Insufficient permissions: the operation is not allowed' },
+
+  // Sends.
+  'invalidParameter.userIds.empty': { status: 400, message: 'userIds is empty' },
+  'invalidParameter.userIds.overMax': { status: 400, message: 'userIds holds more than 20 users' },
+  'invalidParameter.msgKey.empty': { status: 400, message: 'msgKey is empty' },
+  'invalidParameter.msgKey.invalid': { status: 400, message: 'Invalid msgKey' },
+  'invalidParameter.msgParam.invalid': { status: 400, message: 'Invalid msgParam' },
+  'invalidParameter.msgParam.tooLong': { status: 400, message: 'msgParam is longer than 15000 bytes' },
+  'staffId.notExisted': { status: 400, message: 'None of the userIds is a user of this organization' },
+
+  // Recalls.
+  'invalidParameter.processQueryKeys.empty': {
+    status: 400,
+    message: 'processQueryKeys is empty',
+    chosen: true,
+  },
+  'invalidParameter.processQueryKeys.overMax': {
+    status: 400,
+    message: 'processQueryKeys holds too many keys',
+    chosen: true,
+  },
+
+  // Control plane (/_dingread/*).
+  'adminToken.missing': { status: 401, message: 'Missing admin token: send Authorization: Bearer <token>', chosen: true },
+  'adminToken.invalid': { status: 401, message: 'Wrong admin token', chosen: true },
+  'controlPlane.loopbackOnly': {
+    status: 403,
+    message: 'Without an admin token the control plane answers only loopback callers',
+    chosen: true,
+  },
+  'object.notFound': { status: 404, message: 'No such object', chosen: true },
+  'server.shuttingDown': { status: 503, message: 'The server is shutting down', chosen: true },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_TABLE, code);
+}
+
+/** Extra fields some errors carry on the wire (`accessdenieddetail` for missing scopes). */
+export interface ErrorExtras {
+  accessDeniedDetail?: { requiredScopes: string[] };
+}
+
+/**
+ * A domain error that the HTTP layer turns into DingTalk's envelope. `detail` says what exactly
+ * was wrong (which field, which id) and is appended to the table's message.
+ */
+export class DingReadError extends Error {
+  readonly code: ErrorCode;
+  readonly status: ErrorStatus;
+  readonly extras: ErrorExtras;
+
+  constructor(code: ErrorCode, detail?: string, extras: ErrorExtras = {}) {
+    const spec: ErrorSpec = ERROR_TABLE[code];
+    super(detail ? `${spec.message}: ${detail}` : spec.message);
+    this.name = 'DingReadError';
+    this.code = code;
+    this.status = spec.status;
+    this.extras = extras;
+  }
+}
+
+export function fail(code: ErrorCode, detail?: string, extras?: ErrorExtras): never {
+  throw new DingReadError(code, detail, extras);
+}

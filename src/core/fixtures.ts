@@ -1,0 +1,272 @@
+/**
+ * Fixture documents (control-plane.md): the directory of orgs, apps, users, robots and
+ * conversations, applied as an upsert and exported back without secrets.
+ *
+ * A document is checked whole before anything is written (shape first, then every reference
+ * against the document and the store), so a document with any error changes nothing.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { CoreContext } from './context.js';
+import { fail } from './errors.js';
+import { hashSecret, verifySecret } from './secrets.js';
+import type { ConversationPlan, DirectoryDump, OrgPlan, RobotPlan } from './store.js';
+import { ROBOT_SCOPE } from './tokens.js';
+
+const Id = Type.String({ minLength: 1, maxLength: 128 });
+const Name = Type.String({ maxLength: 256 });
+const strict = { additionalProperties: false } as const;
+
+export const FixtureApp = Type.Object(
+  {
+    appKey: Id,
+    appSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 })),
+  },
+  strict,
+);
+export const FixtureUser = Type.Object({ userId: Id, name: Type.Optional(Name) }, strict);
+export const FixtureRobot = Type.Object(
+  {
+    robotCode: Id,
+    name: Type.Optional(Name),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('stopped')])),
+    templateStatus: Type.Optional(
+      Type.Union([Type.Literal('active'), Type.Literal('stopped'), Type.Literal('missing')]),
+    ),
+    /** Addition to the contract: the app that owns the robot. Without it every app of the org may use it. */
+    appKey: Type.Optional(Id),
+  },
+  strict,
+);
+export const FixtureConversation = Type.Object(
+  {
+    openConversationId: Id,
+    type: Type.Union([Type.Literal('group'), Type.Literal('private')]),
+    title: Type.Optional(Name),
+    members: Type.Optional(Type.Array(Id, { maxItems: 100_000 })),
+    robots: Type.Optional(Type.Array(Id, { maxItems: 1000 })),
+    coolAppCode: Type.Optional(Id),
+  },
+  strict,
+);
+export const FixtureOrg = Type.Object(
+  {
+    corpId: Id,
+    name: Type.Optional(Name),
+    apps: Type.Optional(Type.Array(FixtureApp, { maxItems: 1000 })),
+    users: Type.Optional(Type.Array(FixtureUser, { maxItems: 100_000 })),
+    robots: Type.Optional(Type.Array(FixtureRobot, { maxItems: 1000 })),
+    conversations: Type.Optional(Type.Array(FixtureConversation, { maxItems: 10_000 })),
+  },
+  strict,
+);
+export const FixtureDocument = Type.Object({ orgs: Type.Array(FixtureOrg, { maxItems: 1000 }) }, strict);
+export type FixtureDocument = Static<typeof FixtureDocument>;
+
+export interface FixtureCounts {
+  orgs: number;
+  apps: number;
+  users: number;
+  robots: number;
+  conversations: number;
+}
+
+const checkDocument = TypeCompiler.Compile(FixtureDocument);
+
+/** `a.b[2].c` from a JSON pointer `/a/b/2/c`. */
+export function pointerToPath(pointer: string): string {
+  let path = '';
+  for (const part of pointer.split('/').slice(1)) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += /^\d+$/.test(key) ? `[${key}]` : path === '' ? key : `.${key}`;
+  }
+  return path || '(document)';
+}
+
+/** The first shape error of `value` against `schema`, as `path: reason`. */
+export function firstSchemaError(schema: TSchema, value: unknown): string | undefined {
+  const checker = schema === FixtureDocument ? checkDocument : TypeCompiler.Compile(schema);
+  const error = checker.Errors(value).First();
+  if (!error) return undefined;
+  return `${pointerToPath(error.path)}: ${error.message}`;
+}
+
+function bad(path: string, reason: string): never {
+  fail('invalidParameter.param.invalid', `${path}: ${reason}`);
+}
+
+/** Checks a fixture document and applies it in one transaction. */
+export async function applyFixture(ctx: CoreContext, document: unknown): Promise<FixtureCounts> {
+  const shapeError = firstSchemaError(FixtureDocument, document);
+  if (shapeError) fail('invalidParameter.param.invalid', shapeError);
+  const plans = await planFixture(ctx, document as FixtureDocument);
+  await ctx.store.applyFixture(plans);
+  const count = (pick: (org: OrgPlan) => unknown[]): number => plans.reduce((sum, org) => sum + pick(org).length, 0);
+  return {
+    orgs: plans.length,
+    apps: count((org) => org.apps),
+    users: count((org) => org.users),
+    robots: count((org) => org.robots),
+    conversations: count((org) => org.conversations),
+  };
+}
+
+async function planFixture(ctx: CoreContext, document: FixtureDocument): Promise<OrgPlan[]> {
+  const { store } = ctx;
+  const seen = { corpIds: new Set<string>(), appKeys: new Set<string>(), robots: new Set<string>(), convs: new Set<string>() };
+  const plans: OrgPlan[] = [];
+  for (const [o, org] of document.orgs.entries()) {
+    const at = `orgs[${o}]`;
+    if (seen.corpIds.has(org.corpId)) bad(`${at}.corpId`, `corpId ${org.corpId} appears twice`);
+    seen.corpIds.add(org.corpId);
+    const existingOrg = await store.findOrg(org.corpId);
+    const belongsElsewhere = (orgId: number | undefined): boolean =>
+      orgId !== undefined && (existingOrg === undefined || orgId !== existingOrg.id);
+
+    const plan: OrgPlan = {
+      corpId: org.corpId,
+      name: org.name ?? existingOrg?.name ?? org.corpId,
+      apps: [],
+      users: [],
+      robots: [],
+      conversations: [],
+    };
+
+    const appKeys = new Set<string>();
+    for (const [a, app] of (org.apps ?? []).entries()) {
+      const path = `${at}.apps[${a}]`;
+      if (seen.appKeys.has(app.appKey)) bad(`${path}.appKey`, `appKey ${app.appKey} appears twice`);
+      seen.appKeys.add(app.appKey);
+      const existing = await store.findApp(app.appKey);
+      if (belongsElsewhere(existing?.orgId)) bad(`${path}.appKey`, `appKey ${app.appKey} belongs to another org`);
+      if (!existing && app.appSecret === undefined) bad(`${path}.appSecret`, 'required for a new app');
+      // Re-applying the same secret keeps the stored hash, so applying a document twice changes nothing.
+      const keep = app.appSecret === undefined || (existing !== undefined && verifySecret(app.appSecret, existing.secretHash));
+      plan.apps.push({
+        appKey: app.appKey,
+        secretHash: keep ? undefined : hashSecret(app.appSecret as string),
+        scopes: app.scopes ?? existing?.scopes ?? [ROBOT_SCOPE],
+      });
+      appKeys.add(app.appKey);
+    }
+
+    const userIds = new Set<string>();
+    for (const [u, user] of (org.users ?? []).entries()) {
+      if (userIds.has(user.userId)) bad(`${at}.users[${u}].userId`, `userId ${user.userId} appears twice`);
+      userIds.add(user.userId);
+      plan.users.push({ userId: user.userId, name: user.name ?? user.userId });
+    }
+
+    const robotCodes = new Set<string>();
+    for (const [r, robot] of (org.robots ?? []).entries()) {
+      const path = `${at}.robots[${r}]`;
+      if (seen.robots.has(robot.robotCode)) bad(`${path}.robotCode`, `robotCode ${robot.robotCode} appears twice`);
+      seen.robots.add(robot.robotCode);
+      const existing = await store.findRobot(robot.robotCode);
+      if (belongsElsewhere(existing?.orgId)) bad(`${path}.robotCode`, `robotCode ${robot.robotCode} belongs to another org`);
+      if (robot.appKey !== undefined && !appKeys.has(robot.appKey)) {
+        const owner = await store.findApp(robot.appKey);
+        if (!owner || !existingOrg || owner.orgId !== existingOrg.id) {
+          bad(`${path}.appKey`, `appKey ${robot.appKey} is not an app of org ${org.corpId}`);
+        }
+      }
+      const robotPlan: RobotPlan = {
+        robotCode: robot.robotCode,
+        name: robot.name ?? existing?.name ?? robot.robotCode,
+        status: robot.status ?? 'active',
+        templateStatus: robot.templateStatus ?? 'active',
+        ownerAppKey: robot.appKey ?? null,
+      };
+      plan.robots.push(robotPlan);
+      robotCodes.add(robot.robotCode);
+    }
+
+    for (const [c, conversation] of (org.conversations ?? []).entries()) {
+      const path = `${at}.conversations[${c}]`;
+      const id = conversation.openConversationId;
+      if (seen.convs.has(id)) bad(`${path}.openConversationId`, `openConversationId ${id} appears twice`);
+      seen.convs.add(id);
+      const existing = await store.findConversation(id);
+      if (belongsElsewhere(existing?.orgId)) bad(`${path}.openConversationId`, `${id} belongs to another org`);
+      if (existing && existing.type !== conversation.type) {
+        bad(`${path}.type`, `conversation ${id} is a ${existing.type} conversation and cannot become ${conversation.type}`);
+      }
+      const members = conversation.members;
+      if (members) {
+        const distinct = new Set(members);
+        if (distinct.size !== members.length) bad(`${path}.members`, 'a member appears twice');
+        const missing = await unknownUsers(ctx, existingOrg?.id, members, userIds);
+        if (missing !== undefined) bad(`${path}.members[${members.indexOf(missing)}]`, `no user ${missing} in org ${org.corpId}`);
+      }
+      if (conversation.type === 'private') {
+        if (!members && !existing) bad(`${path}.members`, 'a private conversation needs its two members');
+        if (members && members.length !== 2) bad(`${path}.members`, 'a private conversation has exactly two members');
+        if (!conversation.coolAppCode && !existing?.coolAppCode) bad(`${path}.coolAppCode`, 'required for a private conversation');
+        if (conversation.robots) bad(`${path}.robots`, 'robots post in private conversations through coolAppCode');
+      }
+      for (const [r, robotCode] of (conversation.robots ?? []).entries()) {
+        if (robotCodes.has(robotCode)) continue;
+        const robot = await store.findRobot(robotCode);
+        if (!robot || !existingOrg || robot.orgId !== existingOrg.id) {
+          bad(`${path}.robots[${r}]`, `no robot ${robotCode} in org ${org.corpId}`);
+        }
+      }
+      const conversationPlan: ConversationPlan = {
+        openConversationId: id,
+        type: conversation.type,
+        title: conversation.title ?? existing?.title ?? null,
+        coolAppCode: conversation.coolAppCode ?? existing?.coolAppCode ?? null,
+        members: members ?? (existing ? undefined : []),
+        robots: conversation.robots ?? (existing ? undefined : []),
+      };
+      plan.conversations.push(conversationPlan);
+    }
+    plans.push(plan);
+  }
+  return plans;
+}
+
+/** The first of `userIds` that is neither in the document nor already a user of the org. */
+async function unknownUsers(
+  ctx: CoreContext,
+  orgId: number | undefined,
+  userIds: string[],
+  inDocument: Set<string>,
+): Promise<string | undefined> {
+  const outside = userIds.filter((userId) => !inDocument.has(userId));
+  if (outside.length === 0) return undefined;
+  const known = orgId === undefined ? new Set<string>() : new Set((await ctx.store.findUsers(orgId, outside)).map((u) => u.userId));
+  return outside.find((userId) => !known.has(userId));
+}
+
+/** The whole directory as one fixture document, without secrets. */
+export async function exportFixture(ctx: CoreContext): Promise<FixtureDocument> {
+  return toDocument(await ctx.store.dumpDirectory());
+}
+
+function toDocument(dump: DirectoryDump): FixtureDocument {
+  return {
+    orgs: dump.orgs.map(({ org, apps, users, robots, conversations }) => ({
+      corpId: org.corpId,
+      name: org.name,
+      apps: apps.map((app) => ({ appKey: app.appKey, scopes: app.scopes })),
+      users: users.map((user) => ({ userId: user.userId, name: user.name })),
+      robots: robots.map((robot) => ({
+        robotCode: robot.robotCode,
+        name: robot.name,
+        status: robot.status,
+        templateStatus: robot.templateStatus,
+        ...(robot.ownerAppKey === null ? {} : { appKey: robot.ownerAppKey }),
+      })),
+      conversations: conversations.map((conversation) => ({
+        openConversationId: conversation.openConversationId,
+        type: conversation.type,
+        ...(conversation.title === null ? {} : { title: conversation.title }),
+        members: conversation.members,
+        ...(conversation.type === 'group' ? { robots: conversation.robotCodes } : {}),
+        ...(conversation.coolAppCode === null ? {} : { coolAppCode: conversation.coolAppCode }),
+      })),
+    })),
+  };
+}

@@ -1,0 +1,100 @@
+/** Message inspection for the control plane: one message with its recipients, or a listing. */
+import type { CoreContext } from './context.js';
+import { fail } from './errors.js';
+import { sendStatusOf, type SendStatus } from './messages.js';
+import type { MessageFilter, MessageKind, MessageRecord } from './store.js';
+
+export interface MessageSummary {
+  processQueryKey: string;
+  kind: MessageKind;
+  corpId: string;
+  robotCode: string;
+  openConversationId?: string;
+  msgKey: string;
+  msgParam: string;
+  sentAt: number;
+  sendStatus: SendStatus;
+  recalledAt?: number;
+  recipientCount: number;
+  readCount: number;
+}
+
+export interface MessageDetail extends MessageSummary {
+  recipients: Array<{ userId: string; name: string; readAt: number | null }>;
+}
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 500;
+
+async function summarize(ctx: CoreContext, message: MessageRecord): Promise<MessageSummary> {
+  const summary: MessageSummary = {
+    processQueryKey: message.processQueryKey,
+    kind: message.kind,
+    corpId: message.corpId,
+    robotCode: message.robotCode,
+    msgKey: message.msgKey,
+    msgParam: message.msgParam,
+    sentAt: message.sentAt,
+    sendStatus: sendStatusOf(ctx, message),
+    recipientCount: message.recipientCount,
+    readCount: await ctx.store.countReaders(message),
+  };
+  if (message.openConversationId !== null) summary.openConversationId = message.openConversationId;
+  if (message.recalledAt !== null) summary.recalledAt = message.recalledAt;
+  return summary;
+}
+
+export async function inspectMessage(ctx: CoreContext, processQueryKey: string): Promise<MessageDetail> {
+  const message = await ctx.store.findMessage(processQueryKey);
+  if (!message) fail('object.notFound', `no message ${processQueryKey}`);
+  const recipients = await ctx.store.recipientReads(message);
+  return { ...(await summarize(ctx, message)), recipients };
+}
+
+export interface ListQuery {
+  corpId?: string;
+  openConversationId?: string;
+  robotCode?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Newest first. The cursor is the id to continue below, opaque to callers. */
+export async function listMessages(
+  ctx: CoreContext,
+  query: ListQuery,
+): Promise<{ items: MessageSummary[]; nextCursor?: string }> {
+  const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    fail('invalidParameter.param.invalid', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
+  }
+  const filter: MessageFilter = {};
+  // A filter naming something that does not exist matches nothing (an empty list, not an error).
+  const none = { items: [] };
+  if (query.corpId !== undefined) {
+    const org = await ctx.store.findOrg(query.corpId);
+    if (!org) return none;
+    filter.orgId = org.id;
+  }
+  if (query.openConversationId !== undefined) {
+    const conversation = await ctx.store.findConversation(query.openConversationId);
+    if (!conversation) return none;
+    filter.conversationId = conversation.id;
+  }
+  if (query.robotCode !== undefined) {
+    const robot = await ctx.store.findRobot(query.robotCode);
+    if (!robot) return none;
+    filter.robotId = robot.id;
+  }
+  if (query.cursor !== undefined) filter.beforeId = decodeListCursor(query.cursor);
+  const page = await ctx.store.listMessages(filter, limit + 1);
+  const items = await Promise.all(page.slice(0, limit).map((message) => summarize(ctx, message)));
+  const last = page.length > limit ? page[limit - 1] : undefined;
+  return last ? { items, nextCursor: Buffer.from(`m:${last.id}`).toString('base64url') } : { items };
+}
+
+function decodeListCursor(cursor: string): number {
+  const match = /^m:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) fail('invalidParameter.param.invalid', 'cursor is not one this server returned');
+  return Number(match[1]);
+}

@@ -1,0 +1,60 @@
+/** Read events from the control plane: single reads, and opening a chat (reading all of it). */
+import type { CoreContext } from './context.js';
+import { fail } from './errors.js';
+import type { ChatRef, ReadsOutcome } from './store.js';
+
+export const MAX_READS_PER_CALL = 10_000;
+
+export interface ReadItem {
+  processQueryKey: string;
+  userId: string;
+  readAt?: number;
+}
+
+/**
+ * Records reads; a read by a non-recipient, of an unknown or recalled message, is ignored with a
+ * reason and the rest are applied. A repeated read keeps its first time.
+ */
+export async function recordReads(ctx: CoreContext, reads: ReadItem[]): Promise<ReadsOutcome> {
+  const now = ctx.clock.now();
+  return ctx.store.recordReads(
+    reads.map((read) => ({ processQueryKey: read.processQueryKey, userId: read.userId, readAt: read.readAt ?? now })),
+  );
+}
+
+/** `POST /_dingread/v1/conversations/{id}/read`: the user opens a group or person-to-person chat. */
+export async function openConversation(
+  ctx: CoreContext,
+  openConversationId: string,
+  userId: string,
+  readAt?: number,
+): Promise<{ marked: number }> {
+  const conversation = await ctx.store.findConversation(openConversationId);
+  if (!conversation) fail('object.notFound', `no conversation ${openConversationId}`);
+  return open(ctx, conversation.orgId, { kind: 'conversation', conversationId: conversation.id }, userId, readAt);
+}
+
+/** `POST /_dingread/v1/robots/{robotCode}/chats/{userId}/read`: the user opens their chat with a robot. */
+export async function openRobotChat(
+  ctx: CoreContext,
+  robotCode: string,
+  userId: string,
+  readAt?: number,
+): Promise<{ marked: number }> {
+  const robot = await ctx.store.findRobot(robotCode);
+  if (!robot) fail('object.notFound', `no robot ${robotCode}`);
+  return open(ctx, robot.orgId, { kind: 'robot', robotId: robot.id }, userId, readAt);
+}
+
+async function open(
+  ctx: CoreContext,
+  orgId: number,
+  chat: ChatRef,
+  userId: string,
+  readAt: number | undefined,
+): Promise<{ marked: number }> {
+  const [user] = await ctx.store.findUsers(orgId, [userId]);
+  if (!user) fail('object.notFound', `no user ${userId} in the chat's organization`);
+  const marked = await ctx.store.openChat(orgId, chat, userId, readAt ?? ctx.clock.now());
+  return { marked };
+}

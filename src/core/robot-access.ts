@@ -1,0 +1,45 @@
+/**
+ * Which robot a request may use, and the DingTalk error when it may not. The same situation has
+ * different codes on different endpoints (each endpoint's documented table), so the caller says
+ * which family of endpoint it serves. docs/errors.md has the whole table.
+ */
+import type { CoreContext } from './context.js';
+import { fail, type ErrorCode } from './errors.js';
+import type { RobotRecord } from './store.js';
+import type { Caller } from './tokens.js';
+
+export type RobotUse = 'send' | 'recall' | 'otoQuery' | 'chatQuery';
+
+const UNKNOWN: Record<RobotUse, ErrorCode> = {
+  send: 'invalidParameter.robotCode.notExsit',
+  recall: 'invalidParameter.robotCode.notExsit',
+  otoQuery: 'invalidParameter.robotCode.invalid',
+  chatQuery: 'invalidParameter.robotCode.invalid',
+};
+
+const NOT_OWNER: Record<RobotUse, ErrorCode> = {
+  send: 'invalidParameter.robotCode.auth',
+  recall: 'invalidParameter.robotCode.auth',
+  otoQuery: 'invalidParameter.robotCode.notExsit',
+  chatQuery: 'auth.error',
+};
+
+export async function resolveRobot(
+  ctx: CoreContext,
+  caller: Caller,
+  robotCode: string,
+  use: RobotUse,
+): Promise<RobotRecord> {
+  const robot = await ctx.store.findRobot(robotCode);
+  // A robot of another org answers exactly like one that does not exist: no org learns of another's.
+  if (!robot || robot.orgId !== caller.orgId) fail(UNKNOWN[use], `no robot ${robotCode} in this organization`);
+  if (robot.ownerAppKey !== null && robot.ownerAppKey !== caller.appKey) {
+    fail(NOT_OWNER[use], `robot ${robotCode} belongs to another app`);
+  }
+  if (use === 'recall') return robot;
+  // readStatus documents no bot.stopped: a stopped robot's one-on-one messages stay queryable.
+  if (robot.status === 'stopped' && use !== 'otoQuery') fail('bot.stopped');
+  if (robot.templateStatus === 'missing') fail('template.not.existed');
+  if (robot.templateStatus === 'stopped') fail('template.stopped');
+  return robot;
+}

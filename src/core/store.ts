@@ -1,0 +1,232 @@
+/**
+ * The storage contract the core owns. Backends (src/store/*) implement it and are the only files
+ * that import a database driver; the services in src/core depend on this file alone.
+ *
+ * Each method is one atomic unit of work: a backend runs it in one transaction, so a failure
+ * leaves nothing half-applied. Records here are storage-facing (ids, epoch milliseconds); the
+ * wire shapes live in the API layer and meet these records in the services.
+ */
+
+export type RobotStatus = 'active' | 'stopped';
+export type TemplateStatus = 'active' | 'stopped' | 'missing';
+export type ConversationType = 'group' | 'private';
+export type MessageKind = 'oto' | 'group' | 'privateChat';
+
+export interface OrgRecord {
+  id: number;
+  corpId: string;
+  name: string;
+}
+
+export interface AppRecord {
+  id: number;
+  orgId: number;
+  corpId: string;
+  appKey: string;
+  secretHash: string;
+  scopes: string[];
+  /** Which access token is current: tokens are derived from (app, generation), see core/tokens.ts. */
+  tokenGeneration: number;
+  tokenExpiresAt: number;
+}
+
+export interface RobotRecord {
+  id: number;
+  orgId: number;
+  robotCode: string;
+  name: string;
+  status: RobotStatus;
+  templateStatus: TemplateStatus;
+  /** The app that owns the robot; null means every app of the org may use it. */
+  ownerAppKey: string | null;
+}
+
+export interface ConversationRecord {
+  id: number;
+  orgId: number;
+  openConversationId: string;
+  type: ConversationType;
+  title: string | null;
+  coolAppCode: string | null;
+  /** Bumped on every membership change; a message remembers the version it was sent under. */
+  memberVersion: number;
+  memberCount: number;
+  robotCodes: string[];
+}
+
+export interface UserRecord {
+  userId: string;
+  name: string;
+}
+
+export interface MessageRecord {
+  /** Also the message's place in the store-wide event sequence (see openChat). */
+  id: number;
+  processQueryKey: string;
+  kind: MessageKind;
+  orgId: number;
+  corpId: string;
+  appId: number;
+  robotId: number;
+  robotCode: string;
+  conversationId: number | null;
+  openConversationId: string | null;
+  msgKey: string;
+  msgParam: string;
+  sentAt: number;
+  /** When delivery finishes; until then the message is PROCESSING. Equal to sentAt by default. */
+  deliveredAt: number;
+  recipientCount: number;
+  recalledAt: number | null;
+}
+
+export interface NewMessage {
+  processQueryKey: string;
+  kind: MessageKind;
+  orgId: number;
+  appId: number;
+  robotId: number;
+  conversationId: number | null;
+  msgKey: string;
+  msgParam: string;
+  sentAt: number;
+  deliveredAt: number;
+  /** For `oto` only: the valid recipients in send order. Conversations take their members. */
+  recipients?: string[];
+}
+
+export interface RecipientRead {
+  userId: string;
+  name: string;
+  readAt: number | null;
+}
+
+export interface ReadInput {
+  processQueryKey: string;
+  userId: string;
+  readAt: number;
+}
+
+export type ReadIgnoredReason = 'message.notFound' | 'message.recalled' | 'user.notRecipient';
+
+export interface ReadsOutcome {
+  accepted: number;
+  ignored: Array<{ index: number; reason: ReadIgnoredReason }>;
+}
+
+/** Whose chat is being opened: a conversation, or a user's one-on-one chat with a robot. */
+export type ChatRef = { kind: 'conversation'; conversationId: number } | { kind: 'robot'; robotId: number };
+
+export interface MessageFilter {
+  orgId?: number;
+  conversationId?: number;
+  robotId?: number;
+  /** Only messages with an id below this (the listing walks newest first). */
+  beforeId?: number;
+}
+
+export interface TokenRecord {
+  appId: number;
+  appKey: string;
+  orgId: number;
+  corpId: string;
+  scopes: string[];
+  expiresAt: number;
+}
+
+// The fixture plan: a validated fixture document with defaults applied and secrets hashed.
+export interface AppPlan {
+  appKey: string;
+  /** undefined keeps the stored hash (the document left the secret out, or repeated it). */
+  secretHash: string | undefined;
+  scopes: string[];
+}
+export interface RobotPlan {
+  robotCode: string;
+  name: string;
+  status: RobotStatus;
+  templateStatus: TemplateStatus;
+  ownerAppKey: string | null;
+}
+export interface ConversationPlan {
+  openConversationId: string;
+  type: ConversationType;
+  title: string | null;
+  coolAppCode: string | null;
+  /** undefined keeps the current membership. */
+  members: string[] | undefined;
+  /** undefined keeps the current robots. */
+  robots: string[] | undefined;
+}
+export interface OrgPlan {
+  corpId: string;
+  name: string;
+  apps: AppPlan[];
+  users: UserRecord[];
+  robots: RobotPlan[];
+  conversations: ConversationPlan[];
+}
+
+export interface DirectoryDump {
+  orgs: Array<{
+    org: OrgRecord;
+    apps: AppRecord[];
+    users: UserRecord[];
+    robots: RobotRecord[];
+    conversations: Array<ConversationRecord & { members: string[] }>;
+  }>;
+}
+
+/** What differs between backends, named so services never ask which backend they run on. */
+export interface StoreCapabilities {
+  /** Survives a restart of the process (false for the in-memory store). */
+  durable: boolean;
+  /** Several server processes may share it. */
+  sharedAcrossProcesses: boolean;
+}
+
+export type StoreKind = 'memory' | 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly kind: StoreKind;
+  readonly capabilities: StoreCapabilities;
+
+  /** A random secret made once per store and kept in it (cursor and token keys derive from it). */
+  serverSecret(): Promise<Buffer>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+
+  // Directory
+  applyFixture(plan: OrgPlan[]): Promise<void>;
+  dumpDirectory(): Promise<DirectoryDump>;
+  findOrg(corpId: string): Promise<OrgRecord | undefined>;
+  findApp(appKey: string): Promise<AppRecord | undefined>;
+  /** By code across all orgs: fixtures need it to keep ids unique server-wide. */
+  findRobot(robotCode: string): Promise<RobotRecord | undefined>;
+  findConversation(openConversationId: string): Promise<ConversationRecord | undefined>;
+  findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]>;
+
+  // Tokens
+  saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void>;
+  findToken(tokenHash: string): Promise<TokenRecord | undefined>;
+
+  // Messages
+  insertMessage(message: NewMessage): Promise<MessageRecord>;
+  findMessage(processQueryKey: string): Promise<MessageRecord | undefined>;
+  /** Marks the message recalled at `at`; a message already recalled keeps its first time. */
+  recallMessage(messageId: number, at: number): Promise<void>;
+  listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]>;
+
+  // Reads
+  recordReads(reads: ReadInput[]): Promise<ReadsOutcome>;
+  /**
+   * The user has read everything of that chat delivered to them so far: one write, however many
+   * messages it covers. Returns how many unread messages it marked.
+   */
+  openChat(orgId: number, chat: ChatRef, userId: string, readAt: number): Promise<number>;
+  /** Readers of the message with a userId above `afterUserId`, in userId order, at most `limit`. */
+  readerPage(message: MessageRecord, afterUserId: string, limit: number): Promise<string[]>;
+  /** Every recipient with the time of their first read, in send order (oto) or userId order. */
+  recipientReads(message: MessageRecord): Promise<RecipientRead[]>;
+  countReaders(message: MessageRecord): Promise<number>;
+}

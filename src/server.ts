@@ -1,0 +1,96 @@
+/**
+ * Boots dingread: opens the store, builds the app, loads fixtures or the demo, listens. The CLI's
+ * `serve` and the tests both start servers through here.
+ */
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { buildApp } from './api/app.js';
+import { isLoopbackHost } from './api/control/access.js';
+import { Clock } from './core/clock.js';
+import { createCoreContext, type CoreContext, type CoreOptions } from './core/context.js';
+import { DingReadError } from './core/errors.js';
+import { applyFixture } from './core/fixtures.js';
+import type { Store } from './core/store.js';
+import { seedDemo, type DemoMessages } from './demo/seed-demo.js';
+import { openStore } from './store/open-store.js';
+import { VERSION } from './version.js';
+
+export interface ServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** `memory`, `sqlite:PATH`; or a Store already open. */
+  store?: string | Store;
+  fixtureFile?: string;
+  demo?: boolean;
+  adminToken?: string | undefined;
+  logger?: FastifyServerOptions['logger'];
+  core?: Partial<CoreOptions>;
+  clock?: Clock;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  ctx: CoreContext;
+  demo: DemoMessages | undefined;
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!options.adminToken && !isLoopbackHost(host)) {
+    throw new StartupError(
+      `refusing to listen on ${host} without an admin token: the control plane would be open to the network. ` +
+        'Pass --admin-token (or DINGREAD_ADMIN_TOKEN), or listen on 127.0.0.1.',
+    );
+  }
+  const store = typeof options.store === 'object' ? options.store : openStore(options.store ?? 'memory');
+  try {
+    const ctx = await createCoreContext(store, options.core, options.clock);
+    if (options.fixtureFile) await loadFixtureFile(ctx, options.fixtureFile);
+    const demo = options.demo ? await seedDemo(ctx) : undefined;
+    const app = await buildApp(ctx, { adminToken: options.adminToken, version: VERSION, logger: options.logger });
+    await app.listen({ host, port: options.port ?? 3939 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : (options.port ?? 3939);
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    return {
+      url: `http://${urlHost}:${port}`,
+      port,
+      app,
+      ctx,
+      demo,
+      async close() {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function loadFixtureFile(ctx: CoreContext, path: string): Promise<void> {
+  let document: unknown;
+  try {
+    document = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new StartupError(`cannot read fixture ${path}: ${(error as Error).message}`);
+  }
+  try {
+    await applyFixture(ctx, document);
+  } catch (error) {
+    if (error instanceof DingReadError) throw new StartupError(`fixture ${path} was not loaded: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Versioned schema for the SQLite store. Each entry moves the schema from version i to i+1; the
+ * version lives in `PRAGMA user_version`. Never edit a shipped migration: append a new one.
+ *
+ * Why the tables look as they do (docs/data-model.md has the whole story):
+ * - A group send writes one `messages` row, never one row per member: recipients are the
+ *   `memberships` whose version interval holds the message's `member_version`.
+ * - Opening a chat writes one `chat_opens` row (and moves `chat_cursors`), never one row per
+ *   unread message: a message counts as read by an open whose `seq` is above the message's id.
+ * - Every query path is an index range, so a page costs the same however much history there is.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO counters (name, value) VALUES ('seq', 0);
+
+  CREATE TABLE orgs (
+    id INTEGER PRIMARY KEY,
+    corp_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+  );
+  CREATE TABLE apps (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    app_key TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    token_generation INTEGER NOT NULL DEFAULT 0,
+    token_expires_at INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE tokens (
+    token_hash TEXT PRIMARY KEY,
+    app_id INTEGER NOT NULL REFERENCES apps (id),
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE users (
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE robots (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    robot_code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    template_status TEXT NOT NULL,
+    owner_app_key TEXT
+  );
+  CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    open_conversation_id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    title TEXT,
+    cool_app_code TEXT,
+    member_version INTEGER NOT NULL DEFAULT 0,
+    member_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE conversation_robots (
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    robot_id INTEGER NOT NULL REFERENCES robots (id),
+    PRIMARY KEY (conversation_id, robot_id)
+  ) WITHOUT ROWID;
+  -- A member belongs to every message sent while from_version <= member_version < to_version.
+  CREATE TABLE memberships (
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    user_id TEXT NOT NULL,
+    from_version INTEGER NOT NULL,
+    to_version INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, user_id, from_version)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    process_query_key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    app_id INTEGER NOT NULL REFERENCES apps (id),
+    robot_id INTEGER NOT NULL REFERENCES robots (id),
+    conversation_id INTEGER REFERENCES conversations (id),
+    msg_key TEXT NOT NULL,
+    msg_param TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    delivered_at INTEGER NOT NULL,
+    member_version INTEGER,
+    recipient_count INTEGER NOT NULL,
+    recalled_at INTEGER,
+    recall_seq INTEGER
+  );
+  CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
+  CREATE INDEX messages_by_robot ON messages (robot_id, id);
+  CREATE INDEX messages_by_org ON messages (org_id, id);
+  -- Recipients of oto messages only (at most 20 a message); conversations use memberships.
+  CREATE TABLE message_recipients (
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    user_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX recipients_by_user ON message_recipients (user_id, message_id);
+  CREATE TABLE reads (
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    user_id TEXT NOT NULL,
+    read_at INTEGER NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+  ) WITHOUT ROWID;
+  -- chat_key is 'c<conversation id>' or 'r<robot id>' (a user's one-on-one chat with a robot).
+  CREATE TABLE chat_opens (
+    chat_key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    read_at INTEGER NOT NULL,
+    PRIMARY KEY (chat_key, user_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE chat_cursors (
+    chat_key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (chat_key, user_id)
+  ) WITHOUT ROWID;
+  `,
+];

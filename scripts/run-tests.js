@@ -16,7 +16,8 @@ function collect(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = collect('dist/test')
+// DINGREAD_TEST_DIR lets several builds live side by side (dist-<name>/test).
+const files = collect(process.env.DINGREAD_TEST_DIR ?? 'dist/test')
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
 if (files.length === 0) {

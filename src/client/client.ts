@@ -1,0 +1,424 @@
+/**
+ * A typed client for DingTalk's robot read-status APIs, for real DingTalk and for dingread alike.
+ * No runtime dependencies: it uses the global `fetch`.
+ */
+import {
+  DingTalkAbortError,
+  DingTalkApiError,
+  DingTalkError,
+  DingTalkNetworkError,
+  DingTalkTimeoutError,
+  isDingTalkApiError,
+  isDingTalkError,
+  isThrottlingError,
+} from './errors.js';
+import type {
+  AccessTokenResponse,
+  BatchOTOQueryRequest,
+  BatchOTOQueryResponse,
+  BatchRecallOTORequest,
+  BatchSendOTORequest,
+  BatchSendOTOResponse,
+  CallOptions,
+  ChatQueryRequest,
+  ChatQueryResponse,
+  ChatRecallRequest,
+  MessageContent,
+  OrgGroupSendRequest,
+  PrivateChatSendRequest,
+  RecallResponse,
+  SendResponse,
+} from './types.js';
+
+export const DEFAULT_ENDPOINT = 'https://api.dingtalk.com';
+
+export type AccessTokenProvider = string | (() => string | Promise<string>);
+
+export interface DingTalkClientOptions {
+  /** The app's key and secret: the client fetches, caches and refreshes tokens itself. */
+  appKey?: string;
+  appSecret?: string;
+  /** Or a token you manage: a string, or a function called before every request. */
+  accessToken?: AccessTokenProvider;
+  /** Default `https://api.dingtalk.com`; for dingread, e.g. `http://127.0.0.1:3939`. */
+  endpoint?: string;
+  /** Per-request timeout in milliseconds (default 10,000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt, for calls that are safe to repeat (default 3). */
+  retries?: number;
+  /** First backoff delay; doubles each retry, with full jitter (default 200 ms). */
+  retryBaseDelayMs?: number;
+  /** Longest backoff delay (default 5,000 ms). */
+  retryMaxDelayMs?: number;
+  /** Refresh a cached token this long before it expires (default 5 minutes). */
+  refreshMarginMs?: number;
+  /** A fetch implementation to use instead of the global one (a proxy agent, say). */
+  fetch?: typeof fetch;
+}
+
+interface RequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Needs an access token. */
+  auth: boolean;
+  /** Safe to repeat: queries and token calls. */
+  idempotent: boolean;
+}
+
+interface CachedToken {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * @example
+ * const client = new DingTalkClient({ appKey, appSecret, endpoint: 'http://127.0.0.1:3939' });
+ * const { processQueryKey } = await client.orgGroupSend({
+ *   robotCode, openConversationId, msgKey: 'sampleText', msgParam: { content: 'hello' },
+ * });
+ * for await (const userId of client.orgGroupReadUsers({ robotCode, openConversationId, processQueryKey })) {
+ *   console.log(userId, 'has read it');
+ * }
+ */
+export class DingTalkClient {
+  private readonly endpoint: string;
+  private readonly options: Required<
+    Pick<DingTalkClientOptions, 'timeoutMs' | 'retries' | 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'refreshMarginMs'>
+  >;
+  private readonly credentials: { appKey: string; appSecret: string } | undefined;
+  private readonly tokenProvider: AccessTokenProvider | undefined;
+  private readonly fetchImpl: typeof fetch;
+  private cached: CachedToken | undefined;
+  /** The one token refresh in flight, which every waiting call shares. */
+  private refreshing: Promise<string> | undefined;
+
+  constructor(options: DingTalkClientOptions) {
+    const hasCredentials = options.appKey !== undefined || options.appSecret !== undefined;
+    if (hasCredentials && (!options.appKey || !options.appSecret)) {
+      throw new TypeError('DingTalkClient: appKey and appSecret go together');
+    }
+    if (hasCredentials === (options.accessToken !== undefined)) {
+      throw new TypeError('DingTalkClient: give either appKey and appSecret, or accessToken');
+    }
+    this.credentials = hasCredentials ? { appKey: options.appKey as string, appSecret: options.appSecret as string } : undefined;
+    this.tokenProvider = options.accessToken;
+    this.endpoint = (options.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.options = {
+      timeoutMs: options.timeoutMs ?? 10_000,
+      retries: options.retries ?? 3,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? 5_000,
+      refreshMarginMs: options.refreshMarginMs ?? 5 * 60_000,
+    };
+  }
+
+  // ------------------------------------------------------------------ tokens
+
+  /**
+   * `POST /v1.0/oauth2/accessToken`: a token for the client's app credentials. The client calls
+   * it for you; call it yourself only to manage tokens elsewhere.
+   * @example const { accessToken, expireIn } = await client.getAccessToken();
+   */
+  async getAccessToken(options: CallOptions = {}): Promise<AccessTokenResponse> {
+    if (!this.credentials) throw new TypeError('getAccessToken needs appKey and appSecret');
+    return this.call<AccessTokenResponse>(
+      { method: 'POST', path: '/v1.0/oauth2/accessToken', body: this.credentials, auth: false, idempotent: true },
+      options,
+    );
+  }
+
+  private async token(options: CallOptions): Promise<string> {
+    if (this.tokenProvider !== undefined) {
+      return typeof this.tokenProvider === 'string' ? this.tokenProvider : this.tokenProvider();
+    }
+    if (this.cached && Date.now() < this.cached.expiresAt - this.options.refreshMarginMs) return this.cached.value;
+    this.refreshing ??= this.getAccessToken(options.signal ? { signal: options.signal } : {})
+      .then((answer) => {
+        this.cached = { value: answer.accessToken, expiresAt: Date.now() + answer.expireIn * 1000 };
+        return answer.accessToken;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  /** Forgets `rejected` so the next call fetches a new token (unless one already replaced it). */
+  private forget(rejected: string): void {
+    if (this.cached?.value === rejected) this.cached = undefined;
+  }
+
+  // ------------------------------------------------------------------ one-on-one
+
+  /**
+   * `POST /v1.0/robot/oToMessages/batchSend`: one message to up to 20 users, each in their chat
+   * with the robot. Unknown users come back in `invalidStaffIdList`.
+   * @example await client.batchSendOTO({ robotCode, userIds: ['u1'], msgKey: 'sampleText', msgParam: { content: 'hi' } });
+   */
+  batchSendOTO(request: BatchSendOTORequest, options: CallOptions = {}): Promise<BatchSendOTOResponse> {
+    return this.post('/v1.0/robot/oToMessages/batchSend', withJsonParam(request), false, options);
+  }
+
+  /**
+   * `GET /v1.0/robot/oToMessages/readStatus`: READ or UNREAD for each recipient.
+   * @example const { messageReadInfoList } = await client.batchOTOQuery({ robotCode, processQueryKey });
+   */
+  async batchOTOQuery(request: BatchOTOQueryRequest, options: CallOptions = {}): Promise<BatchOTOQueryResponse> {
+    const answer = await this.call<BatchOTOQueryResponse>(
+      {
+        method: 'GET',
+        path: '/v1.0/robot/oToMessages/readStatus',
+        // URLSearchParams encodes + / = in processQueryKey, as DingTalk requires.
+        query: { robotCode: request.robotCode, processQueryKey: request.processQueryKey },
+        auth: true,
+        idempotent: true,
+      },
+      options,
+    );
+    return normalizeStatus(answer);
+  }
+
+  /**
+   * `POST /v1.0/robot/otoMessages/batchRecall` (lower-case `oto`): recall up to 20 messages.
+   * @example const { successResult, failedResult } = await client.batchRecallOTO({ robotCode, processQueryKeys: [key] });
+   */
+  batchRecallOTO(request: BatchRecallOTORequest, options: CallOptions = {}): Promise<RecallResponse> {
+    return this.post('/v1.0/robot/otoMessages/batchRecall', request, false, options);
+  }
+
+  // ------------------------------------------------------------------ groups
+
+  /**
+   * `POST /v1.0/robot/groupMessages/send`.
+   * @example const { processQueryKey } = await client.orgGroupSend({ robotCode, openConversationId, msgKey: 'sampleMarkdown', msgParam: { title: 'T', text: '**hi**' } });
+   */
+  orgGroupSend(request: OrgGroupSendRequest, options: CallOptions = {}): Promise<SendResponse> {
+    return this.post('/v1.0/robot/groupMessages/send', withJsonParam(request), false, options);
+  }
+
+  /**
+   * `POST /v1.0/robot/groupMessages/query`: one page of the users who have read a group message.
+   * `orgGroupReadUsers` walks every page for you.
+   * @example const page = await client.orgGroupQuery({ robotCode, openConversationId, processQueryKey, maxResults: 200 });
+   */
+  async orgGroupQuery(request: ChatQueryRequest, options: CallOptions = {}): Promise<ChatQueryResponse> {
+    return normalizeStatus(await this.post<ChatQueryResponse>('/v1.0/robot/groupMessages/query', request, true, options));
+  }
+
+  /**
+   * `POST /v1.0/robot/groupMessages/recall`.
+   * @example await client.orgGroupRecall({ robotCode, openConversationId, processQueryKeys: [key] });
+   */
+  orgGroupRecall(request: ChatRecallRequest, options: CallOptions = {}): Promise<RecallResponse> {
+    return this.post('/v1.0/robot/groupMessages/recall', request, false, options);
+  }
+
+  /**
+   * Every user who has read a group message, across all pages (`maxResults` 200 unless given).
+   * @example for await (const userId of client.orgGroupReadUsers({ robotCode, openConversationId, processQueryKey })) seen.add(userId);
+   */
+  orgGroupReadUsers(request: Omit<ChatQueryRequest, 'nextToken'>, options: CallOptions = {}): AsyncGenerator<string> {
+    return this.walk((page) => this.orgGroupQuery(page, options), request);
+  }
+
+  // ------------------------------------------------------------------ person-to-person
+
+  /**
+   * `POST /v1.0/robot/privateChatMessages/send`: into a person-to-person chat, through its cool app.
+   * @example await client.privateChatSend({ robotCode, openConversationId, coolAppCode, msgKey: 'sampleText', msgParam: { content: 'hi' } });
+   */
+  privateChatSend(request: PrivateChatSendRequest, options: CallOptions = {}): Promise<SendResponse> {
+    return this.post('/v1.0/robot/privateChatMessages/send', withJsonParam(request), false, options);
+  }
+
+  /**
+   * `POST /v1.0/robot/privateChatMessages/query`: one page of the users who have read it.
+   * @example const page = await client.privateChatQuery({ robotCode, openConversationId, processQueryKey });
+   */
+  async privateChatQuery(request: ChatQueryRequest, options: CallOptions = {}): Promise<ChatQueryResponse> {
+    return normalizeStatus(
+      await this.post<ChatQueryResponse>('/v1.0/robot/privateChatMessages/query', request, true, options),
+    );
+  }
+
+  /**
+   * `POST /v1.0/robot/privateChatMessages/batchRecall`.
+   * @example await client.batchRecallPrivateChat({ robotCode, openConversationId, processQueryKeys: [key] });
+   */
+  batchRecallPrivateChat(request: ChatRecallRequest, options: CallOptions = {}): Promise<RecallResponse> {
+    return this.post('/v1.0/robot/privateChatMessages/batchRecall', request, false, options);
+  }
+
+  /**
+   * Every user who has read a person-to-person message, across all pages.
+   * @example const readers = []; for await (const id of client.privateChatReadUsers(request)) readers.push(id);
+   */
+  privateChatReadUsers(request: Omit<ChatQueryRequest, 'nextToken'>, options: CallOptions = {}): AsyncGenerator<string> {
+    return this.walk((page) => this.privateChatQuery(page, options), request);
+  }
+
+  // ------------------------------------------------------------------ transport
+
+  private async *walk(
+    query: (page: ChatQueryRequest) => Promise<ChatQueryResponse>,
+    request: Omit<ChatQueryRequest, 'nextToken'>,
+  ): AsyncGenerator<string> {
+    let nextToken: string | undefined;
+    do {
+      const page = await query({ ...request, maxResults: request.maxResults ?? 200, ...(nextToken ? { nextToken } : {}) });
+      yield* page.readUserIds;
+      nextToken = page.hasMore ? page.nextToken : undefined;
+    } while (nextToken);
+  }
+
+  private post<T>(path: string, body: unknown, idempotent: boolean, options: CallOptions): Promise<T> {
+    return this.call<T>({ method: 'POST', path, body, auth: true, idempotent }, options);
+  }
+
+  private async call<T>(spec: RequestSpec, options: CallOptions): Promise<T> {
+    const attempts = spec.idempotent || options.retry ? 1 + this.options.retries : 1;
+    let refreshedToken = false;
+    for (let attempt = 1; ; attempt++) {
+      let token: string | undefined;
+      try {
+        token = spec.auth ? await this.token(options) : undefined;
+        return await this.once<T>(spec, token, options);
+      } catch (error) {
+        // A rejected token did nothing on the server, so even a send may try once more with a new one.
+        const tokenRejected = isDingTalkApiError(error) && error.code === 'InvalidAuthentication';
+        if (tokenRejected && token !== undefined && this.credentials && !refreshedToken) {
+          refreshedToken = true;
+          this.forget(token);
+          attempt--;
+          continue;
+        }
+        if (attempt >= attempts || !isRetryable(error)) throw error;
+        try {
+          await sleep(this.backoff(attempt), options.signal);
+        } catch (cause) {
+          throw new DingTalkAbortError({ method: spec.method, path: spec.path, message: 'aborted by the caller', cause });
+        }
+      }
+    }
+  }
+
+  /** Exponential backoff with full jitter: a random delay up to base × 2^(attempt−1), capped. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseDelayMs * 2 ** (attempt - 1));
+    return Math.random() * ceiling;
+  }
+
+  private async once<T>(spec: RequestSpec, token: string | undefined, options: CallOptions): Promise<T> {
+    const url = new URL(this.endpoint + spec.path);
+    if (spec.query) url.search = new URLSearchParams(spec.query).toString();
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token !== undefined) headers['x-acs-dingtalk-access-token'] = token;
+    if (spec.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const where = { method: spec.method, path: spec.path };
+    const failure = (cause: unknown): DingTalkError => {
+      if (options.signal?.aborted) return new DingTalkAbortError({ ...where, message: 'aborted by the caller', cause });
+      if (timeout.aborted) {
+        return new DingTalkTimeoutError({ ...where, message: `no answer within ${options.timeoutMs ?? this.options.timeoutMs} ms`, cause });
+      }
+      return new DingTalkNetworkError({ ...where, message: (cause as Error)?.message ?? String(cause), cause });
+    };
+    let status: number;
+    let text: string;
+    let headerRequestId: string | undefined;
+    try {
+      const response = await this.fetchImpl(url, {
+        method: spec.method,
+        headers,
+        signal,
+        ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
+      });
+      status = response.status;
+      headerRequestId = response.headers.get('x-acs-request-id') ?? undefined;
+      text = await response.text();
+    } catch (error) {
+      throw failure(error);
+    }
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (status >= 400) throw apiError(status, parsed, text, headerRequestId, where);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new DingTalkApiError({
+        ...where,
+        status,
+        code: 'InvalidResponse',
+        message: `expected a JSON object, got ${JSON.stringify(text.slice(0, 100))}`,
+        ...(headerRequestId ? { requestId: headerRequestId } : {}),
+      });
+    }
+    return parsed as T;
+  }
+}
+
+function apiError(
+  status: number,
+  parsed: unknown,
+  text: string,
+  headerRequestId: string | undefined,
+  where: { method: string; path: string },
+): DingTalkApiError {
+  const body = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;
+  // DingTalk's gateway spells the keys in lower case; other Alibaba gateways capitalise them.
+  const pick = (...keys: string[]): unknown => keys.map((key) => body[key]).find((value) => value !== undefined);
+  const code = pick('code', 'Code');
+  const message = pick('message', 'Message');
+  const requestId = pick('requestid', 'RequestId', 'requestId') ?? headerRequestId;
+  const detail = pick('accessdenieddetail', 'AccessDeniedDetail');
+  return new DingTalkApiError({
+    ...where,
+    status,
+    code: typeof code === 'string' ? code : `HTTP${status}`,
+    message: typeof message === 'string' ? message : text.slice(0, 200) || `HTTP ${status}`,
+    ...(typeof requestId === 'string' ? { requestId } : {}),
+    ...(detail !== null && typeof detail === 'object' ? { accessDeniedDetail: detail as Record<string, unknown> } : {}),
+  });
+}
+
+/** 5xx, throttling, and no answer at all: worth another try when the call is safe to repeat. */
+function isRetryable(error: unknown): boolean {
+  if (!isDingTalkError(error)) return false;
+  if (error.kind === 'network' || error.kind === 'timeout') return true;
+  if (error.kind !== 'api') return false;
+  return (error.status !== undefined && error.status >= 500) || isThrottlingError(error);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** DingTalk's msgParam is a JSON string; the client also takes the object. */
+function withJsonParam<T extends MessageContent>(request: T): T & { msgParam: string } {
+  return {
+    ...request,
+    msgParam: typeof request.msgParam === 'string' ? request.msgParam : JSON.stringify(request.msgParam),
+  };
+}
+
+/** Some DingTalk documents and SDK examples spell SUCCESS as SUCESS; answers always say SUCCESS. */
+function normalizeStatus<T extends { sendStatus: string }>(answer: T): T {
+  return (answer.sendStatus as string) === 'SUCESS' ? { ...answer, sendStatus: 'SUCCESS' } : answer;
+}

@@ -9,7 +9,7 @@ import { newRequestId } from '../core/ids.js';
 import { controlRoutes } from './control/control.routes.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
-import { installErrorHandling } from './envelope.js';
+import { frameworkErrors, installErrorHandling } from './envelope.js';
 
 export interface AppOptions {
   adminToken?: string | undefined;
@@ -27,6 +27,8 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     requestTimeout: 30_000,
     keepAliveTimeout: 10_000,
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 1024 },
+    // Routing errors (bad percent-encoding, over-long path parameters) in the envelope too.
+    frameworkErrors,
   });
 
   // Strict request checking: no coercion ("7" is not 7), no removal of unknown fields, no defaults.

@@ -58,6 +58,27 @@ function fromFramework(error: FastifyError): DingReadError | undefined {
   return undefined;
 }
 
+/**
+ * Errors Fastify raises while routing, before any hook runs (a URL that is not valid
+ * percent-encoding, a path parameter longer than maxParamLength). Without this, Fastify answers
+ * them with its own body, outside the envelope and without a request id.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-acs-request-id', String(request.id));
+  let mapped: DingReadError;
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      mapped = new DingReadError('invalidParameter.param.invalid', 'the URL is not valid percent-encoded UTF-8');
+      break;
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      mapped = new DingReadError('invalidParameter.param.invalid', 'a path parameter is too long');
+      break;
+    default:
+      mapped = fromFramework(error) ?? new DingReadError('system.error');
+  }
+  sendError(reply, mapped);
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DingReadError) return sendError(reply, error);

@@ -118,6 +118,9 @@ describe('dingread serve', () => {
     const badStore = spawnSync(process.execPath, [MAIN, 'serve', '--store', 'mysql://x', '--port', '0'], { encoding: 'utf8' });
     assert.equal(badStore.status, 1);
     assert.match(badStore.stderr, /unknown store/);
+    const badDelay = spawnSync(process.execPath, [MAIN, 'serve', '--delivery-delay-ms=soon'], { encoding: 'utf8' });
+    assert.equal(badDelay.status, 2);
+    assert.match(badDelay.stderr, /--delivery-delay-ms must be a whole number/);
     const help = spawnSync(process.execPath, [MAIN, 'serve', '--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /--admin-token/);

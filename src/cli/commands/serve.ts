@@ -17,6 +17,8 @@ Options:
   --admin-token T      require "Authorization: Bearer T" on /_dingread/v1/* (env DINGREAD_ADMIN_TOKEN);
                        without it the control plane answers loopback callers only
   --no-read-timestamp  leave readTimestamp out of readStatus, exactly as DingTalk does
+  --delivery-delay-ms N  keep new messages PROCESSING for N ms (queries answer
+                       processQueryKey.expireTime meanwhile, as DingTalk does)
   --quiet              print nothing but errors
   --log                log every request as JSON lines on stdout
   -h, --help           show this help
@@ -42,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
         demo: { type: 'boolean', default: false },
         'admin-token': { type: 'string' },
         'no-read-timestamp': { type: 'boolean', default: false },
+        'delivery-delay-ms': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         log: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -64,6 +67,11 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`dingread serve: --port must be a number from 0 to 65535, not ${JSON.stringify(portText)}\n`);
     return 2;
   }
+  const delayText = values['delivery-delay-ms'] ?? '0';
+  if (!/^\d{1,9}$/.test(delayText)) {
+    process.stderr.write(`dingread serve: --delivery-delay-ms must be a whole number of milliseconds\n`);
+    return 2;
+  }
   const store = values.store ?? env['DINGREAD_STORE'] ?? DEFAULT_STORE;
   let server: RunningServer;
   try {
@@ -75,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
       demo: values.demo,
       adminToken: values['admin-token'] ?? env['DINGREAD_ADMIN_TOKEN'],
       logger: values.log ? { level: 'info' } : false,
-      core: { readTimestamp: !values['no-read-timestamp'] },
+      core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },
     });
   } catch (error) {
     if (error instanceof StartupError || error instanceof StoreSpecError || error instanceof SchemaTooNewError) {

@@ -1,0 +1,126 @@
+/**
+ * A typed client of the control plane (`/_dingread/v1/*`, control-plane.md): what a test suite,
+ * a simulator or a script uses to seed a directory, record reads, move the clock and inspect.
+ */
+import type { ClockState } from '../core/clock.js';
+import type { FixtureCounts, FixtureDocument } from '../core/fixtures.js';
+import type { MessageDetail, MessageSummary } from '../core/inspection.js';
+import type { ReadsOutcome } from '../core/store.js';
+
+export interface ReadEvent {
+  processQueryKey: string;
+  userId: string;
+  /** Epoch milliseconds; the server's now when left out. */
+  readAt?: number;
+}
+
+export interface MessageListQuery {
+  corpId?: string;
+  openConversationId?: string;
+  robotCode?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** A control-plane call that was answered with an error envelope. */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId: string | undefined,
+  ) {
+    super(`${code}: ${message} (HTTP ${status})`);
+    this.name = 'AdminError';
+  }
+}
+
+export class AdminClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly adminToken?: string,
+  ) {}
+
+  /** Upserts a directory; applying the same document twice changes nothing. */
+  applyFixture(document: FixtureDocument): Promise<FixtureCounts> {
+    return this.request('POST', '/fixtures', document);
+  }
+
+  /** The whole directory, without secrets. */
+  exportFixture(): Promise<FixtureDocument> {
+    return this.request('GET', '/fixtures');
+  }
+
+  /** Forgets everything: directory, messages, reads, tokens. */
+  async reset(): Promise<void> {
+    await this.request('POST', '/reset');
+  }
+
+  /** Records reads; non-recipients, unknown and recalled messages come back in `ignored`. */
+  reads(reads: ReadEvent[]): Promise<ReadsOutcome> {
+    return this.request('POST', '/reads', { reads });
+  }
+
+  /** The user opens a group or person-to-person chat: everything delivered to them is read. */
+  openConversation(openConversationId: string, userId: string, readAt?: number): Promise<{ marked: number }> {
+    return this.request('POST', `/conversations/${encodeURIComponent(openConversationId)}/read`, {
+      userId,
+      ...(readAt === undefined ? {} : { readAt }),
+    });
+  }
+
+  /** The user opens their one-on-one chat with a robot. */
+  openRobotChat(robotCode: string, userId: string, readAt?: number): Promise<{ marked: number }> {
+    return this.request(
+      'POST',
+      `/robots/${encodeURIComponent(robotCode)}/chats/${encodeURIComponent(userId)}/read`,
+      readAt === undefined ? {} : { readAt },
+    );
+  }
+
+  /** One message with every recipient and their read time. */
+  message(processQueryKey: string): Promise<MessageDetail> {
+    return this.request('GET', `/messages/${encodeURIComponent(processQueryKey)}`);
+  }
+
+  /** Messages, newest first. */
+  messages(query: MessageListQuery = {}): Promise<{ items: MessageSummary[]; nextCursor?: string }> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const search = params.toString();
+    return this.request('GET', `/messages${search ? `?${search}` : ''}`);
+  }
+
+  readonly clock = {
+    get: (): Promise<ClockState> => this.request('GET', '/clock'),
+    /** Stops the clock and moves it by `ms`. */
+    advance: (ms: number): Promise<ClockState> => this.request('POST', '/clock', { advanceMs: ms }),
+    /** Stops the clock at `nowMs`. */
+    set: (nowMs: number): Promise<ClockState> => this.request('POST', '/clock', { nowMs }),
+    /** Lets the clock run with the machine's time again. */
+    system: (): Promise<ClockState> => this.request('POST', '/clock', { mode: 'system' }),
+  };
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.adminToken) headers['authorization'] = `Bearer ${this.adminToken}`;
+    const response = await fetch(`${this.baseUrl}/_dingread/v1${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new AdminError(response.status, 'InvalidResponse', text.slice(0, 200), undefined);
+    }
+    if (!response.ok) {
+      const envelope = parsed as { code?: string; message?: string; requestid?: string };
+      throw new AdminError(response.status, envelope.code ?? `HTTP${response.status}`, envelope.message ?? '', envelope.requestid);
+    }
+    return parsed as T;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * `dingread/testing`: dingread inside a test process. `startDingread()` starts a server on a free
+ * port with the in-memory store and hands back its URL and a typed control-plane client.
+ *
+ * @example
+ * import { startDingread } from 'dingread/testing';
+ * const dingread = await startDingread({ fixture: myDirectory });
+ * // point your bot at dingread.url, then:
+ * await dingread.admin.reads([{ processQueryKey, userId: 'u1' }]);
+ * await dingread.admin.clock.advance(25 * 3600 * 1000);
+ * await dingread.close();
+ */
+import type { CoreOptions } from '../core/context.js';
+import type { FixtureDocument } from '../core/fixtures.js';
+import { DEMO } from '../demo/demo-directory.js';
+import { startServer } from '../server.js';
+import { AdminClient } from './admin-client.js';
+
+export { AdminClient, AdminError, type ReadEvent, type MessageListQuery } from './admin-client.js';
+export type { FixtureDocument, FixtureCounts } from '../core/fixtures.js';
+export type { MessageDetail, MessageSummary } from '../core/inspection.js';
+export type { ClockState } from '../core/clock.js';
+
+export interface StartDingreadOptions {
+  /** A directory to load before the first request. */
+  fixture?: FixtureDocument;
+  /** Load the demo directory (and its two demo messages) instead of, or as well as, a fixture. */
+  demo?: boolean;
+  /** `memory` (default) or `sqlite:PATH`. */
+  store?: string;
+  /** Require this bearer token on the control plane (the returned `admin` sends it). */
+  adminToken?: string;
+  /** Keep new messages PROCESSING for this long (queries answer processQueryKey.expireTime meanwhile). */
+  deliveryDelayMs?: number;
+  /** Leave readTimestamp out of readStatus, exactly as DingTalk does. */
+  readTimestamp?: boolean;
+}
+
+export interface RunningDingread {
+  /** Base URL, such as `http://127.0.0.1:41234`: the official SDK takes its host as `endpoint`. */
+  url: string;
+  port: number;
+  admin: AdminClient;
+  /** The demo app's credentials, when started with `demo: true`. */
+  demo?: { appKey: string; appSecret: string; robotCode: string; otoKey: string; groupKey: string };
+  close(): Promise<void>;
+}
+
+export async function startDingread(options: StartDingreadOptions = {}): Promise<RunningDingread> {
+  const core: Partial<CoreOptions> = {};
+  if (options.deliveryDelayMs !== undefined) core.deliveryDelayMs = options.deliveryDelayMs;
+  if (options.readTimestamp !== undefined) core.readTimestamp = options.readTimestamp;
+  const server = await startServer({
+    port: 0,
+    store: options.store ?? 'memory',
+    demo: options.demo ?? false,
+    adminToken: options.adminToken,
+    core,
+  });
+  const admin = new AdminClient(server.url, options.adminToken);
+  try {
+    if (options.fixture) await admin.applyFixture(options.fixture);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const running: RunningDingread = { url: server.url, port: server.port, admin, close: () => server.close() };
+  if (server.demo) {
+    running.demo = { appKey: DEMO.appKey, appSecret: DEMO.appSecret, robotCode: DEMO.robotCode, ...server.demo };
+  }
+  return running;
+}

@@ -1,0 +1,172 @@
+/**
+ * The SQLite store, in memory and in a file: the shared conformance suite for both, the two
+ * compared with each other on random programs, and what only a file can do (survive a reopen,
+ * refuse a schema from the future).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import type { Store } from '../../src/core/store.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { compareCodePoints, mergeSortedUnique, SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { storeConformance, storeDifferential } from './conformance.js';
+import { byCodePoints } from './program.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dingread-store-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let files = 0;
+function newFile(): string {
+  files++;
+  return join(root, `db${files}`, 'dingread.db');
+}
+
+const memoryStore = async (): Promise<Store> => new SqliteStore({ path: ':memory:' });
+const fileStore = async (): Promise<Store> => new SqliteStore({ path: newFile() });
+
+storeConformance('memory', memoryStore);
+storeConformance('sqlite file', fileStore);
+
+describe('memory and file stores side by side', () => {
+  it('report what they are', async () => {
+    const memory = await memoryStore();
+    const file = await fileStore();
+    assert.equal(memory.kind, 'memory');
+    assert.deepEqual(memory.capabilities, { durable: false, sharedAcrossProcesses: false });
+    assert.equal(file.kind, 'sqlite');
+    assert.deepEqual(file.capabilities, { durable: true, sharedAcrossProcesses: false });
+    await memory.close();
+    await file.close();
+  });
+});
+
+storeDifferential('memory vs sqlite file', memoryStore, fileStore);
+
+describe('sqlite file store', () => {
+  it('keeps everything across a close and a reopen, secret included', async () => {
+    const path = newFile();
+    const first = new SqliteStore({ path });
+    const secret = await first.serverSecret();
+    await first.applyFixture([
+      {
+        corpId: 'corp',
+        name: 'Corp',
+        apps: [{ appKey: 'app', secretHash: 'h', scopes: ['s'] }],
+        users: [
+          { userId: 'u1', name: 'One' },
+          { userId: 'u2', name: 'Two' },
+        ],
+        robots: [{ robotCode: 'bot', name: 'Bot', status: 'active', templateStatus: 'active', ownerAppKey: null }],
+        conversations: [
+          { openConversationId: 'cid==', type: 'group', title: 'G', coolAppCode: null, members: ['u1', 'u2'], robots: ['bot'] },
+        ],
+      },
+    ]);
+    const org = await first.findOrg('corp');
+    const app = await first.findApp('app');
+    const robot = await first.findRobot('bot');
+    const conversation = await first.findConversation('cid==');
+    assert.ok(org && app && robot && conversation);
+    const message = await first.insertMessage({
+      processQueryKey: 'key+/=',
+      kind: 'group',
+      orgId: org.id,
+      appId: app.id,
+      robotId: robot.id,
+      conversationId: conversation.id,
+      msgKey: 'sampleText',
+      msgParam: '{"content":"x"}',
+      sentAt: 10,
+      deliveredAt: 10,
+    });
+    await first.recordReads([{ processQueryKey: 'key+/=', userId: 'u2', readAt: 20 }]);
+    await first.openChat(org.id, { kind: 'conversation', conversationId: conversation.id }, 'u1', 30);
+    await first.saveAppToken(app.id, 1, 'token-hash', 99);
+    const directory = await first.dumpDirectory();
+    await first.close();
+
+    const second = new SqliteStore({ path });
+    try {
+      assert.deepEqual(await second.serverSecret(), secret);
+      assert.deepEqual(await second.dumpDirectory(), directory);
+      assert.deepEqual(await second.findMessage('key+/='), message);
+      assert.deepEqual(await second.recipientReads(message), [
+        { userId: 'u1', name: 'One', readAt: 30 },
+        { userId: 'u2', name: 'Two', readAt: 20 },
+      ]);
+      assert.equal((await second.findToken('token-hash'))?.expiresAt, 99);
+      // The event sequence goes on where it stopped: a new message is not covered by the old open.
+      const next = await second.insertMessage({
+        processQueryKey: 'key2',
+        kind: 'group',
+        orgId: org.id,
+        appId: app.id,
+        robotId: robot.id,
+        conversationId: conversation.id,
+        msgKey: 'sampleText',
+        msgParam: '{"content":"y"}',
+        sentAt: 40,
+        deliveredAt: 40,
+      });
+      assert.ok(next.id > message.id);
+      assert.deepEqual(await second.readerPage(next, '', 10), []);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a database written by a newer schema, and leaves it as it was', async () => {
+    const path = newFile();
+    await new SqliteStore({ path }).close();
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    raw.close();
+    assert.throws(() => new SqliteStore({ path }), (error: unknown) => {
+      assert.ok(error instanceof SchemaTooNewError);
+      assert.match(error.message, new RegExp(`schema version ${MIGRATIONS.length + 1}`));
+      return true;
+    });
+    const check = new Database(path);
+    assert.equal(check.pragma('user_version', { simple: true }), MIGRATIONS.length + 1);
+    check.close();
+  });
+
+  it('migrates a new file to the latest version, and opens a current one as it is', async () => {
+    const path = newFile();
+    const store = new SqliteStore({ path });
+    await store.serverSecret();
+    await store.close();
+    const raw = new Database(path);
+    assert.equal(raw.pragma('user_version', { simple: true }), MIGRATIONS.length);
+    raw.close();
+    const again = new SqliteStore({ path });
+    await again.close();
+  });
+});
+
+describe('reader-page merge helpers', () => {
+  it('compareCodePoints orders as UTF-8 bytes do', () => {
+    const ids = fc.string({ unit: 'grapheme', maxLength: 6 });
+    fc.assert(
+      fc.property(ids, ids, (a, b) => {
+        assert.equal(Math.sign(compareCodePoints(a, b)), Math.sign(byCodePoints(a, b)));
+      }),
+    );
+    assert.ok(compareCodePoints('\uff5e', '😀') < 0, 'U+FF5E before U+1F600, unlike UTF-16 order');
+  });
+
+  it('mergeSortedUnique merges two sorted lists without repeats, up to limit', () => {
+    const sortedUnique = fc
+      .uniqueArray(fc.string({ unit: 'grapheme', maxLength: 4 }), { maxLength: 12 })
+      .map((list) => list.sort(byCodePoints));
+    fc.assert(
+      fc.property(sortedUnique, sortedUnique, fc.integer({ min: 0, max: 30 }), (a, b, limit) => {
+        const expected = [...new Set([...a, ...b])].sort(byCodePoints).slice(0, limit);
+        assert.deepEqual(mergeSortedUnique(a, b, limit), expected);
+      }),
+    );
+  });
+});

@@ -2,7 +2,12 @@
  * The server's clock. In `system` mode it is the machine's time; in `manual` mode time stands where
  * it was set and moves only when told (tests move it past the 24-hour window or a token's expiry).
  */
+import { fail } from './errors.js';
+
 export type ClockMode = 'system' | 'manual';
+
+/** The range a JavaScript Date can hold, from the epoch on: the clock never leaves it. */
+export const MAX_CLOCK_MS = 8.64e15;
 
 export interface ClockState {
   nowMs: number;
@@ -28,14 +33,16 @@ export class Clock {
 
   /** Stops the clock at `nowMs`. */
   set(nowMs: number): ClockState {
+    if (!Number.isInteger(nowMs) || nowMs < 0 || nowMs > MAX_CLOCK_MS) {
+      fail('invalidParameter.param.invalid', `the clock must stay between 0 and ${MAX_CLOCK_MS} ms`);
+    }
     this.manualNow = nowMs;
     return this.state();
   }
 
   /** Stops the clock (if it was running) and moves it by `ms`. */
   advance(ms: number): ClockState {
-    this.manualNow = this.now() + ms;
-    return this.state();
+    return this.set(this.now() + ms);
   }
 
   useSystem(): ClockState {

@@ -63,6 +63,8 @@ export const FixtureOrg = Type.Object(
 );
 export const FixtureDocument = Type.Object({ orgs: Type.Array(FixtureOrg, { maxItems: 1000 }) }, strict);
 export type FixtureDocument = Static<typeof FixtureDocument>;
+/** The document's outline, checked before each org is checked in turn (so errors come in document order). */
+const FixtureOutline = Type.Object({ orgs: Type.Array(Type.Unknown(), { maxItems: 1000 }) }, strict);
 
 export interface FixtureCounts {
   orgs: number;
@@ -72,7 +74,7 @@ export interface FixtureCounts {
   conversations: number;
 }
 
-const checkDocument = TypeCompiler.Compile(FixtureDocument);
+const compiled = new Map<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
 
 /** `a.b[2].c` from a JSON pointer `/a/b/2/c`. */
 export function pointerToPath(pointer: string): string {
@@ -84,12 +86,18 @@ export function pointerToPath(pointer: string): string {
   return path || '(document)';
 }
 
-/** The first shape error of `value` against `schema`, as `path: reason`. */
-export function firstSchemaError(schema: TSchema, value: unknown): string | undefined {
-  const checker = schema === FixtureDocument ? checkDocument : TypeCompiler.Compile(schema);
+/** The first shape error of `value` against `schema`, as `path: reason`, the path under `at`. */
+export function firstSchemaError(schema: TSchema, value: unknown, at = ''): string | undefined {
+  let checker = compiled.get(schema);
+  if (!checker) {
+    checker = TypeCompiler.Compile(schema);
+    compiled.set(schema, checker);
+  }
   const error = checker.Errors(value).First();
   if (!error) return undefined;
-  return `${pointerToPath(error.path)}: ${error.message}`;
+  const path = pointerToPath(error.path);
+  if (!at) return `${path}: ${error.message}`;
+  return `${path === '(document)' ? at : path.startsWith('[') ? at + path : `${at}.${path}`}: ${error.message}`;
 }
 
 function bad(path: string, reason: string): never {
@@ -98,8 +106,8 @@ function bad(path: string, reason: string): never {
 
 /** Checks a fixture document and applies it in one transaction. */
 export async function applyFixture(ctx: CoreContext, document: unknown): Promise<FixtureCounts> {
-  const shapeError = firstSchemaError(FixtureDocument, document);
-  if (shapeError) fail('invalidParameter.param.invalid', shapeError);
+  const outlineError = firstSchemaError(FixtureOutline, document);
+  if (outlineError) fail('invalidParameter.param.invalid', outlineError);
   const plans = await planFixture(ctx, document as FixtureDocument);
   await ctx.store.applyFixture(plans);
   const count = (pick: (org: OrgPlan) => unknown[]): number => plans.reduce((sum, org) => sum + pick(org).length, 0);
@@ -118,6 +126,8 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument): Promise
   const plans: OrgPlan[] = [];
   for (const [o, org] of document.orgs.entries()) {
     const at = `orgs[${o}]`;
+    const shapeError = firstSchemaError(FixtureOrg, org, at);
+    if (shapeError) fail('invalidParameter.param.invalid', shapeError);
     if (seen.corpIds.has(org.corpId)) bad(`${at}.corpId`, `corpId ${org.corpId} appears twice`);
     seen.corpIds.add(org.corpId);
     const existingOrg = await store.findOrg(org.corpId);

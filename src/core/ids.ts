@@ -22,10 +22,12 @@ export function newRequestId(): string {
 /**
  * The access token of an app's token generation: 32 hex characters, like DingTalk's. It is
  * derived rather than stored so that asking again while a token is valid returns the same
- * token, while the store keeps only its hash.
+ * token, while the store keeps only its hash. `appSalt` (the app's salted secret hash) differs
+ * for every app ever created, so an app made again after a reset, whose generations start over,
+ * never gets back a token issued before.
  */
-export function deriveAccessToken(tokenKey: Buffer, appKey: string, generation: number): string {
-  return createHmac('sha256', tokenKey).update(`${appKey}\u0000${generation}`).digest('hex').slice(0, 32);
+export function deriveAccessToken(tokenKey: Buffer, appKey: string, appSalt: string, generation: number): string {
+  return createHmac('sha256', tokenKey).update(`${appKey}\u0000${appSalt}\u0000${generation}`).digest('hex').slice(0, 32);
 }
 
 export function hashToken(token: string): string {

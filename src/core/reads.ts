@@ -19,6 +19,7 @@ export async function recordReads(ctx: CoreContext, reads: ReadItem[]): Promise<
   const now = ctx.clock.now();
   return ctx.store.recordReads(
     reads.map((read) => ({ processQueryKey: read.processQueryKey, userId: read.userId, readAt: read.readAt ?? now })),
+    now,
   );
 }
 
@@ -55,6 +56,7 @@ async function open(
 ): Promise<{ marked: number }> {
   const [user] = await ctx.store.findUsers(orgId, [userId]);
   if (!user) fail('object.notFound', `no user ${userId} in the chat's organization`);
-  const marked = await ctx.store.openChat(orgId, chat, userId, readAt ?? ctx.clock.now());
+  const now = ctx.clock.now();
+  const marked = await ctx.store.openChat(orgId, chat, userId, readAt ?? now, now);
   return { marked };
 }

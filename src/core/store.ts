@@ -107,7 +107,12 @@ export interface ReadInput {
   readAt: number;
 }
 
-export type ReadIgnoredReason = 'message.notFound' | 'message.recalled' | 'user.notRecipient';
+export type ReadIgnoredReason =
+  | 'message.notFound'
+  | 'message.recalled'
+  | 'user.notRecipient'
+  /** The message has not been delivered yet (a delivery delay keeps it PROCESSING). */
+  | 'message.notDelivered';
 
 export interface ReadsOutcome {
   accepted: number;
@@ -218,12 +223,16 @@ export interface Store {
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]>;
 
   // Reads
-  recordReads(reads: ReadInput[]): Promise<ReadsOutcome>;
   /**
-   * The user has read everything of that chat delivered to them so far: one write, however many
-   * messages it covers. Returns how many unread messages it marked.
+   * Applies reads, first read wins. `now` is the server's time, against which delivery is judged:
+   * a message delivered after it is not read yet (left out, every message counts as delivered).
    */
-  openChat(orgId: number, chat: ChatRef, userId: string, readAt: number): Promise<number>;
+  recordReads(reads: ReadInput[], now?: number): Promise<ReadsOutcome>;
+  /**
+   * The user has read everything of that chat delivered to them by `now` (left out: everything):
+   * one write, however many messages it covers. Returns how many unread messages it marked.
+   */
+  openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now?: number): Promise<number>;
   /** Readers of the message with a userId above `afterUserId`, in userId order, at most `limit`. */
   readerPage(message: MessageRecord, afterUserId: string, limit: number): Promise<string[]>;
   /** Every recipient with the time of their first read, in send order (oto) or userId order. */

@@ -28,7 +28,7 @@ export async function issueAccessToken(
   if (!app || !verifySecret(appSecret, app.secretHash)) fail('invalidClientIdOrSecret');
   const now = ctx.clock.now();
   const generation = app.tokenExpiresAt > now ? app.tokenGeneration : app.tokenGeneration + 1;
-  const accessToken = deriveAccessToken(ctx.tokenKey, app.appKey, generation);
+  const accessToken = deriveAccessToken(ctx.tokenKey, app.appKey, app.secretHash, generation);
   const expireIn = ctx.options.tokenTtlSeconds;
   await ctx.store.saveAppToken(app.id, generation, hashToken(accessToken), now + expireIn * 1000);
   return { accessToken, expireIn };

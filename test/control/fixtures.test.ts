@@ -139,6 +139,14 @@ forEachStore('control plane: fixtures', (store) => {
       await refused(doc, 'orgs[1].apps[0].appSecret');
     });
 
+    it('names the first bad field in document order, whether a shape or a reference is wrong', async () => {
+      const doc = testDirectory();
+      acme(doc).conversations?.push({ openConversationId: 'cidLater==', type: 'group', members: ['u9999'] });
+      (doc.orgs[1] as Org).apps = [{ appKey: GLOBEX.appKey, appSecret: '' }];
+      const message = await refused(doc, `orgs[0].conversations[${acme(doc).conversations!.length - 1}].members[0]`);
+      assert.doesNotMatch(message, /orgs\[1\]/);
+    });
+
     it('wrong types, unknown fields and bad enums', async () => {
       const wrongType = testDirectory() as any;
       wrongType.orgs[1].users[1].userId = 5;
@@ -269,9 +277,16 @@ forEachStore('control plane: fixtures', (store) => {
     });
     assert.equal(query.status, 400);
     assert.equal(query.body.code, 'InvalidAuthentication');
-    // And the server works again from scratch.
+    // And the server works again from scratch, without bringing the old token back to life.
     await post(testDirectory());
     const again = await sender(server);
     assert.equal(typeof (await again.group(ACME.smallGroup)), 'string');
+    const renewed = await tokenFor(server.url, ACME.appKey, ACME.appSecret);
+    assert.notEqual(renewed, token, 'the app made again gets a token it never had');
+    const stale = await call(server.url, 'POST', '/v1.0/robot/groupMessages/query', {
+      token,
+      body: { robotCode: ACME.robot, openConversationId: ACME.smallGroup, processQueryKey: key },
+    });
+    assert.equal(stale.body.code, 'InvalidAuthentication');
   });
 });

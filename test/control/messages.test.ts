@@ -270,6 +270,13 @@ describe('control plane: messages', () => {
         assert.equal(answer.body.code, 'invalidParameter.param.invalid');
       }
       assert.deepEqual(await server.admin('GET', '/clock'), { nowMs: T0, mode: 'manual' });
+      // Moving the clock out of the range a Date can hold is refused too, and moves nothing.
+      for (const body of [{ advanceMs: -(T0 + 1) }, { advanceMs: 8.64e15 }]) {
+        const answer = await v1('POST', '/clock', body);
+        assert.equal(answer.status, 400, JSON.stringify(body));
+        assert.match(answer.body.message, /the clock must stay between 0 and/);
+      }
+      assert.deepEqual(await server.admin('GET', '/clock'), { nowMs: T0, mode: 'manual' });
     });
   });
 });

@@ -42,6 +42,7 @@ export const GLOBEX = {
 export const ACME_USERS = Array.from({ length: 450 }, (_, i) => `u${String(i + 1).padStart(4, '0')}`);
 export const SMALL_GROUP_MEMBERS = ACME_USERS.slice(0, 5);
 
+/** A fresh document each call: changing it changes nothing shared. */
 export function testDirectory(): FixtureDocument {
   const robot = (robotCode: string, extra: Record<string, string> = {}) => ({ robotCode, name: robotCode, ...extra });
   return {
@@ -68,10 +69,10 @@ export function testDirectory(): FixtureDocument {
             openConversationId: ACME.bigGroup,
             type: 'group',
             title: 'All hands',
-            members: ACME_USERS,
+            members: [...ACME_USERS],
             robots: [ACME.robot, ACME.stoppedRobot, ACME.templateStoppedRobot, ACME.templateMissingRobot, ACME.ownedRobot],
           },
-          { openConversationId: ACME.smallGroup, type: 'group', title: 'Team', members: SMALL_GROUP_MEMBERS, robots: [ACME.robot] },
+          { openConversationId: ACME.smallGroup, type: 'group', title: 'Team', members: [...SMALL_GROUP_MEMBERS], robots: [ACME.robot] },
           { openConversationId: ACME.pair, type: 'private', members: ['u0001', 'u0002'], coolAppCode: ACME.coolAppCode },
         ],
       },

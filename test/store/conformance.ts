@@ -554,6 +554,42 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(await readers(store, m2), ['u1', 'u3']);
       });
 
+      it('nothing is read before it is delivered: reads are ignored and opens stop at the first message on its way', async () => {
+        const delivered = await sendChat(w, w.group, 1000);
+        const onItsWay = await w.store.insertMessage({
+          processQueryKey: newKey(),
+          kind: 'group',
+          orgId: w.orgA.id,
+          appId: w.appA.id,
+          robotId: w.botA.id,
+          conversationId: w.group.id,
+          msgKey: 'sampleText',
+          msgParam: '{"content":"slow"}',
+          sentAt: 1100,
+          deliveredAt: 5000,
+        });
+        const after = await sendChat(w, w.group, 1200);
+        const now = 2000;
+        assert.deepEqual(await store.recordReads([{ processQueryKey: onItsWay.processQueryKey, userId: 'u1', readAt: now }], now), {
+          accepted: 0,
+          ignored: [{ index: 0, reason: 'message.notDelivered' }],
+        });
+        // The open covers the delivered message only: the one after the pending one must wait for it.
+        assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u2', now, now), 1);
+        assert.deepEqual(await readers(store, delivered), ['u2']);
+        assert.deepEqual(await readers(store, onItsWay), []);
+        assert.deepEqual(await readers(store, after), []);
+        assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u2', now + 1, now + 1), 0);
+        // Once delivered, a read is accepted and the next open covers the rest.
+        assert.deepEqual(await store.recordReads([{ processQueryKey: onItsWay.processQueryKey, userId: 'u1', readAt: 6000 }], 6000), {
+          accepted: 1,
+          ignored: [],
+        });
+        assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u2', 6000, 6000), 2);
+        assert.deepEqual(await readTimes(store, onItsWay), { u1: 6000, u2: 6000, u3: null });
+        assert.deepEqual(await readTimes(store, delivered), { u1: null, u2: 2000, u3: null });
+      });
+
       it("opening a robot chat covers that robot's oto messages to the user only", async () => {
         const o1 = await sendOto(w, w.botA, ['u2', 'u1']);
         const o2 = await sendOto(w, w.botA2, ['u1']);

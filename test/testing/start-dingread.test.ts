@@ -70,9 +70,16 @@ describe('startDingread', () => {
       assert.ok(isDingTalkApiError(early));
       assert.equal(early.code, 'processQueryKey.expireTime');
       assert.equal((await dingread.admin.message(processQueryKey)).sendStatus, 'PROCESSING');
+      assert.deepEqual(await dingread.admin.reads([{ processQueryKey, userId: 'u0001' }]), {
+        accepted: 0,
+        ignored: [{ index: 0, reason: 'message.notDelivered' }],
+      });
+      assert.deepEqual(await dingread.admin.openRobotChat(ACME.robot, 'u0001'), { marked: 0 }, 'nothing delivered to read yet');
       await dingread.admin.clock.advance(60_000);
       const delivered = await client.batchOTOQuery({ robotCode: ACME.robot, processQueryKey });
       assert.equal(delivered.sendStatus, 'SUCCESS');
+      assert.equal(delivered.messageReadInfoList[0]?.readStatus, 'UNREAD');
+      assert.deepEqual(await dingread.admin.openRobotChat(ACME.robot, 'u0001'), { marked: 1 });
     } finally {
       await dingread.close();
     }

@@ -6,7 +6,7 @@
  * - A group send writes one `messages` row, never one row per member: recipients are the
  *   `memberships` whose version interval holds the message's `member_version`.
  * - Opening a chat writes one `chat_opens` row (and moves `chat_cursors`), never one row per
- *   unread message: a message counts as read by an open whose `seq` is above the message's id.
+ *   unread message: a message counts as read by an open whose `covers_below` is above its id.
  * - Every query path is an index range, so a page costs the same however much history there is.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -108,17 +108,20 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (message_id, user_id)
   ) WITHOUT ROWID;
   -- chat_key is 'c<conversation id>' or 'r<robot id>' (a user's one-on-one chat with a robot).
+  -- An open happened at seq and read every message of the chat with an id below
+  -- covers_below (what had been delivered by then); the cursor keeps the latest bound.
   CREATE TABLE chat_opens (
     chat_key TEXT NOT NULL,
     user_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
+    covers_below INTEGER NOT NULL,
     read_at INTEGER NOT NULL,
     PRIMARY KEY (chat_key, user_id, seq)
   ) WITHOUT ROWID;
   CREATE TABLE chat_cursors (
     chat_key TEXT NOT NULL,
     user_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
+    covers_below INTEGER NOT NULL,
     PRIMARY KEY (chat_key, user_id)
   ) WITHOUT ROWID;
   `,

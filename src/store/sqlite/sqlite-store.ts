@@ -125,9 +125,9 @@ const IS_OTO_RECIPIENT = `EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.m
   AND mr.user_id = cc.user_id)`;
 /** An open counts for a recalled message only if it happened before the recall. */
 const OPENED_BEFORE_RECALL = `EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = cc.chat_key
-  AND o.user_id = cc.user_id AND o.seq > :id AND o.seq < :recallSeq)`;
+  AND o.user_id = cc.user_id AND o.covers_below > :id AND o.seq < :recallSeq)`;
 const FIRST_OPEN_READ_AT = `(SELECT o.read_at FROM chat_opens o WHERE o.chat_key = :chatKey
-  AND o.user_id = x.user_id AND o.seq > :id AND o.seq < :recallSeq ORDER BY o.seq LIMIT 1)`;
+  AND o.user_id = x.user_id AND o.covers_below > :id AND o.seq < :recallSeq ORDER BY o.seq LIMIT 1)`;
 
 function chatKeyOf(message: MessageRow): string {
   return message.conversation_id === null ? `r${message.robot_id}` : `c${message.conversation_id}`;
@@ -615,7 +615,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  recordReads(reads: ReadInput[]): Promise<ReadsOutcome> {
+  recordReads(reads: ReadInput[], now: number = OPEN_END): Promise<ReadsOutcome> {
     return this.tx(() => {
       const outcome: ReadsOutcome = { accepted: 0, ignored: [] };
       const messages = new Map<string, MessageRow | undefined>();
@@ -630,10 +630,12 @@ export class SqliteStore implements Store {
         if (!this.isRecipient(message, read.userId)) {
           return void outcome.ignored.push({ index, reason: 'user.notRecipient' });
         }
+        // Nobody reads a message that has not reached them yet (a delivery delay keeps it PROCESSING).
+        if (now < message.delivered_at) return void outcome.ignored.push({ index, reason: 'message.notDelivered' });
         outcome.accepted++;
         // First read wins: an earlier open of the chat already counts as the read.
         const opened = this.get(
-          `SELECT 1 AS x FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId AND seq > :id`,
+          `SELECT 1 AS x FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId AND covers_below > :id`,
           { chatKey: chatKeyOf(message), userId: read.userId, id: message.id },
         );
         if (opened) return;
@@ -647,45 +649,54 @@ export class SqliteStore implements Store {
     });
   }
 
-  openChat(orgId: number, chat: ChatRef, userId: string, readAt: number): Promise<number> {
+  openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number = OPEN_END): Promise<number> {
     return this.tx(() => {
       const chatKey = chatKeyOfRef(chat);
       const after =
-        this.get<{ seq: number }>(`SELECT seq FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`, {
-          chatKey,
-          userId,
-        })?.seq ?? 0;
-      const counted =
+        this.get<{ covers_below: number }>(
+          `SELECT covers_below FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
+          { chatKey, userId },
+        )?.covers_below ?? 0;
+      // The user's messages in this chat that the previous open did not cover.
+      const scope =
         chat.kind === 'conversation'
-          ? this.get<{ n: number }>(
-              `SELECT count(*) AS n FROM messages m
-               WHERE m.conversation_id = :conversationId AND m.id > :after AND m.recalled_at IS NULL
-                 AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = m.conversation_id
-                   AND ms.user_id = :userId AND ms.from_version <= m.member_version AND ms.to_version > m.member_version)
-                 AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = m.id AND r.user_id = :userId)`,
-              { conversationId: chat.conversationId, after, userId },
-            )
-          : this.get<{ n: number }>(
-              `SELECT count(*) AS n FROM message_recipients mr JOIN messages m ON m.id = mr.message_id
-               WHERE mr.user_id = :userId AND mr.message_id > :after AND m.robot_id = :robotId
-                 AND m.org_id = :orgId AND m.recalled_at IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = m.id AND r.user_id = :userId)`,
-              { userId, after, robotId: chat.robotId, orgId },
-            );
+          ? `FROM messages m
+             WHERE m.conversation_id = :conversationId AND m.id >= :after AND m.recalled_at IS NULL
+               AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = m.conversation_id
+                 AND ms.user_id = :userId AND ms.from_version <= m.member_version AND ms.to_version > m.member_version)`
+          : `FROM message_recipients mr JOIN messages m ON m.id = mr.message_id
+             WHERE mr.user_id = :userId AND mr.message_id >= :after AND m.robot_id = :robotId
+               AND m.org_id = :orgId AND m.recalled_at IS NULL`;
+      const params = {
+        userId,
+        after,
+        now,
+        orgId,
+        conversationId: chat.kind === 'conversation' ? chat.conversationId : null,
+        robotId: chat.kind === 'robot' ? chat.robotId : null,
+      };
+      // An open covers what has been delivered: everything below the first message still on its
+      // way (a delivery delay keeps it PROCESSING), or everything so far.
+      const pending = this.get<{ id: number | null }>(`SELECT min(m.id) AS id ${scope} AND m.delivered_at > :now`, params)?.id ?? null;
+      const counted = this.get<{ n: number }>(
+        `SELECT count(*) AS n ${scope} AND m.id < :below
+           AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = m.id AND r.user_id = :userId)`,
+        { ...params, below: pending ?? OPEN_END },
+      );
       const marked = counted?.n ?? 0;
       // Nothing new to cover: writing an open would change no answer, so write nothing.
       if (marked === 0) return 0;
       const seq = this.nextSeq();
-      this.run(`INSERT INTO chat_opens (chat_key, user_id, seq, read_at) VALUES (:chatKey, :userId, :seq, :readAt)`, {
-        chatKey,
-        userId,
-        seq,
-        readAt,
-      });
+      const coversBelow = pending ?? seq;
       this.run(
-        `INSERT INTO chat_cursors (chat_key, user_id, seq) VALUES (:chatKey, :userId, :seq)
-         ON CONFLICT (chat_key, user_id) DO UPDATE SET seq = excluded.seq`,
-        { chatKey, userId, seq },
+        `INSERT INTO chat_opens (chat_key, user_id, seq, covers_below, read_at)
+         VALUES (:chatKey, :userId, :seq, :coversBelow, :readAt)`,
+        { chatKey, userId, seq, coversBelow, readAt },
+      );
+      this.run(
+        `INSERT INTO chat_cursors (chat_key, user_id, covers_below) VALUES (:chatKey, :userId, :coversBelow)
+         ON CONFLICT (chat_key, user_id) DO UPDATE SET covers_below = excluded.covers_below`,
+        { chatKey, userId, coversBelow },
       );
       return marked;
     });
@@ -719,7 +730,7 @@ export class SqliteStore implements Store {
     const recalled = row.recall_seq === null ? '' : `AND ${OPENED_BEFORE_RECALL}`;
     const opened = this.all<{ user_id: string }>(
       `SELECT cc.user_id FROM chat_cursors cc
-       WHERE cc.chat_key = :chatKey AND cc.user_id > :after AND cc.seq > :id AND ${recipient} ${recalled}
+       WHERE cc.chat_key = :chatKey AND cc.user_id > :after AND cc.covers_below > :id AND ${recipient} ${recalled}
        ORDER BY cc.user_id LIMIT :limit`,
       { ...params, after: afterUserId, limit },
     );
@@ -750,7 +761,7 @@ export class SqliteStore implements Store {
     const recalled = row.recall_seq === null ? '' : `AND ${OPENED_BEFORE_RECALL}`;
     const counted = this.get<{ n: number }>(
       `SELECT (SELECT count(*) FROM reads WHERE message_id = :id)
-        + (SELECT count(*) FROM chat_cursors cc WHERE cc.chat_key = :chatKey AND cc.seq > :id AND ${recipient} ${recalled}
+        + (SELECT count(*) FROM chat_cursors cc WHERE cc.chat_key = :chatKey AND cc.covers_below > :id AND ${recipient} ${recalled}
            AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = :id AND r.user_id = cc.user_id)) AS n`,
       params,
     );

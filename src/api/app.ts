@@ -9,7 +9,7 @@ import { newRequestId } from '../core/ids.js';
 import { controlRoutes } from './control/control.routes.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
-import { frameworkErrors, installErrorHandling } from './envelope.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './envelope.js';
 
 export interface AppOptions {
   adminToken?: string | undefined;
@@ -29,6 +29,8 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 1024 },
     // Routing errors (bad percent-encoding, over-long path parameters) in the envelope too.
     frameworkErrors,
+    // Requests the HTTP parser refuses (raw non-ASCII in the URL, bad header lines) as well.
+    clientErrorHandler,
   });
 
   // Strict request checking: no coercion ("7" is not 7), no removal of unknown fields, no defaults.
@@ -43,6 +45,10 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && request.body === undefined) request.body = {};
   });
+
+  // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the routes
+  // (a 400 "must be object", or a body-less route such as /reset running on it) instead of a 415.
+  app.removeContentTypeParser('text/plain');
 
   installErrorHandling(app);
   await app.register(oauth2Routes(ctx));

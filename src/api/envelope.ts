@@ -3,9 +3,11 @@
  * `accessdenieddetail` for missing scopes), with the request id also in `x-acs-request-id`.
  * This file turns domain errors, request-shape errors and framework errors into that envelope.
  */
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DingReadError, ERROR_TABLE, type ErrorCode } from '../core/errors.js';
 import { pointerToPath } from '../core/fixtures.js';
+import { newRequestId } from '../core/ids.js';
 
 export interface ErrorEnvelope {
   code: string;
@@ -77,6 +79,36 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
       mapped = fromFramework(error) ?? new DingReadError('system.error');
   }
   sendError(reply, mapped);
+}
+
+/**
+ * Requests Node's HTTP parser refuses before there is a request (a raw non-ASCII byte in the URL,
+ * a malformed header line, a bad Content-Length): answered like Fastify's default handler, but a
+ * plain 400 in the envelope, with a request id. Header overflow (431) and timeouts (408) keep
+ * Fastify's own body: the error table has no code with those statuses.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  let head: string;
+  let body: string;
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    head = '408 Request Timeout';
+    body = '{"error":"Request Timeout","message":"Client Timeout","statusCode":408}';
+  } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+    head = '431 Request Header Fields Too Large';
+    body = '{"error":"Request Header Fields Too Large","message":"Exceeded maximum allowed HTTP header size","statusCode":431}';
+  } else {
+    const requestid = newRequestId();
+    const mapped = new DingReadError('invalidParameter.param.invalid', 'malformed HTTP request');
+    head = `${mapped.status} Bad Request\r\nx-acs-request-id: ${requestid}`;
+    body = JSON.stringify({ code: mapped.code, message: mapped.message, requestid } satisfies ErrorEnvelope);
+  }
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${head}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json;charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

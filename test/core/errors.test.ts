@@ -3,7 +3,7 @@
  * documents (spec/seeds) and the test suite in step.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -27,9 +27,14 @@ function tableRows(text: string): Map<string, string> {
   return rows;
 }
 
+/** DingTalk's query documents live in the workspace's shared/ folder, beside the checkout. */
+const seeds = join(root, '../shared/spec/seeds');
+const seedsMissing = existsSync(seeds)
+  ? false
+  : 'the DingTalk query documents (../shared/spec/seeds) are not beside this checkout';
+
 /** The rows of the error tables in DingTalk's three query documents, as `400invalid.x%sMessage…`. */
 function seedErrorRows(): string[] {
-  const seeds = join(root, '../shared/spec/seeds');
   const rows: string[] = [];
   for (const file of ['000_d0d81f27d096d00b.txt', '002_2ba2dc51dd79f00a.txt', '003_4df91767266e6aef.txt']) {
     const text = readFileSync(join(seeds, file), 'utf8');
@@ -60,7 +65,8 @@ describe('error table', () => {
     for (const code of produced.keys()) assert.ok(Object.hasOwn(ERROR_TABLE, code), `${code} is documented but not in the table`);
   });
 
-  it("accounts for every code of DingTalk's three query documents", () => {
+  // CI always has the documents; a checkout elsewhere may not, and then says so.
+  it("accounts for every code of DingTalk's three query documents", { skip: process.env['CI'] ? false : seedsMissing }, () => {
     const rows = seedErrorRows();
     assert.ok(rows.length >= 50, `read ${rows.length} error rows from the seeds`);
     const known = [...produced.keys(), ...notProduced.keys()];

@@ -231,6 +231,21 @@ export class SqliteStore implements Store {
     return this.stmt(sql).all(params) as T[];
   }
 
+  /** The first column of every row: no object per row, which a page of 200 ids notices. */
+  private column(sql: string, params: unknown = {}): string[] {
+    return this.pluckStmt(sql).all(params) as string[];
+  }
+
+  private pluckStmt(sql: string): Database.Statement {
+    const key = `pluck:${sql}`;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.db.prepare(sql).pluck();
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
   private run(sql: string, params: unknown = {}): Database.RunResult {
     return this.stmt(sql).run(params);
   }
@@ -722,19 +737,19 @@ export class SqliteStore implements Store {
 
   readerPage(message: MessageRecord, afterUserId: string, limit: number): Promise<string[]> {
     const { row, params } = this.messageParams(message);
-    const explicit = this.all<{ user_id: string }>(
+    const explicit = this.column(
       `SELECT user_id FROM reads WHERE message_id = :id AND user_id > :after ORDER BY user_id LIMIT :limit`,
       { id: row.id, after: afterUserId, limit },
     );
     const recipient = row.conversation_id === null ? IS_OTO_RECIPIENT : IS_MEMBER;
     const recalled = row.recall_seq === null ? '' : `AND ${OPENED_BEFORE_RECALL}`;
-    const opened = this.all<{ user_id: string }>(
+    const opened = this.column(
       `SELECT cc.user_id FROM chat_cursors cc
        WHERE cc.chat_key = :chatKey AND cc.user_id > :after AND cc.covers_below > :id AND ${recipient} ${recalled}
        ORDER BY cc.user_id LIMIT :limit`,
       { ...params, after: afterUserId, limit },
     );
-    return Promise.resolve(mergeSortedUnique(explicit.map((r) => r.user_id), opened.map((r) => r.user_id), limit));
+    return Promise.resolve(mergeSortedUnique(explicit, opened, limit));
   }
 
   recipientReads(message: MessageRecord): Promise<RecipientRead[]> {

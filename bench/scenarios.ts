@@ -1,0 +1,213 @@
+/**
+ * The benchmark scenarios. Each seeds a fresh server through its public APIs (control plane and
+ * DingTalk API, as a user would) and returns the request to load it with.
+ */
+import { DingTalkClient } from '../src/client/index.js';
+import type { FixtureDocument } from '../src/core/fixtures.js';
+import { AdminClient } from '../src/testing/admin-client.js';
+import type { LoadSpec } from './load.js';
+
+export const BENCH = {
+  corpId: 'dingbench',
+  appKey: 'dingbenchapp',
+  appSecret: 'bench-secret',
+  robot: 'dingbenchbot',
+} as const;
+
+export const userId = (i: number): string => `u${String(i).padStart(6, '0')}`;
+const users = (count: number): string[] => Array.from({ length: count }, (_, i) => userId(i + 1));
+
+export interface Prepared {
+  request: Omit<LoadSpec, 'url' | 'connections' | 'durationSec' | 'warmupSec'>;
+  /** What one request stands for, when it is not one operation (1,000 reads a request). */
+  perRequest?: { unit: string; count: number };
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  /** The group or history size it varies, for the flatness comparisons. */
+  size?: number;
+  prepare(url: string): Promise<Prepared>;
+}
+
+/** One org with `userCount` users, the bench app and robot, and groups of the given sizes. */
+function directory(userCount: number, groups: Array<{ id: string; size: number }>): FixtureDocument {
+  const all = users(userCount);
+  return {
+    orgs: [
+      {
+        corpId: BENCH.corpId,
+        apps: [{ appKey: BENCH.appKey, appSecret: BENCH.appSecret }],
+        users: all.map((id) => ({ userId: id })),
+        robots: [{ robotCode: BENCH.robot }],
+        conversations: groups.map((group) => ({
+          openConversationId: group.id,
+          type: 'group' as const,
+          members: all.slice(0, group.size),
+          robots: [BENCH.robot],
+        })),
+      },
+    ],
+  };
+}
+
+async function connect(url: string, fixture: FixtureDocument): Promise<{ admin: AdminClient; client: DingTalkClient; token: string }> {
+  const admin = new AdminClient(url);
+  await admin.applyFixture(fixture);
+  const client = new DingTalkClient({ appKey: BENCH.appKey, appSecret: BENCH.appSecret, endpoint: url });
+  const { accessToken } = await client.getAccessToken();
+  return { admin, client, token: accessToken };
+}
+
+async function sendGroup(client: DingTalkClient, group: string, count: number): Promise<string[]> {
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const sent = await client.orgGroupSend({
+      robotCode: BENCH.robot,
+      openConversationId: group,
+      msgKey: 'sampleText',
+      msgParam: { content: `message ${i}` },
+    });
+    keys.push(sent.processQueryKey);
+  }
+  return keys;
+}
+
+/** Reads of `key` by the given users, in batches of 10,000 (the control plane's limit). */
+async function readAll(admin: AdminClient, key: string, readers: string[]): Promise<void> {
+  for (let i = 0; i < readers.length; i += 10_000) {
+    await admin.reads(readers.slice(i, i + 10_000).map((id) => ({ processQueryKey: key, userId: id })));
+  }
+}
+
+/** Scenarios 1 and 6: a page of 200 readers of a message in a 5,000-member group, half of whom read it. */
+function groupQuery(historyFactor: number): Scenario {
+  return {
+    id: historyFactor === 1 ? 'group-query' : `group-query-history-${historyFactor}x`,
+    title:
+      historyFactor === 1
+        ? 'groupMessages/query, page of 200, 5,000 members, half read'
+        : `the same query with ${historyFactor}x the history in the store`,
+    size: historyFactor,
+    async prepare(url) {
+      const group = 'cidBenchQuery==';
+      const { admin, client, token } = await connect(url, directory(5000, [{ id: group, size: 5000 }]));
+      const [key] = await sendGroup(client, group, 1);
+      const readers = users(5000).filter((_, i) => i % 2 === 0);
+      await readAll(admin, key as string, readers);
+      // History: more messages in the same group, each read by the same half, plus chat opens.
+      for (let h = 1; h < historyFactor; h++) {
+        const [old] = await sendGroup(client, group, 1);
+        await readAll(admin, old as string, readers);
+      }
+      return {
+        request: {
+          method: 'POST',
+          path: '/v1.0/robot/groupMessages/query',
+          headers: { 'x-acs-dingtalk-access-token': token },
+          body: JSON.stringify({ openConversationId: group, robotCode: BENCH.robot, processQueryKey: key, maxResults: 200 }),
+        },
+      };
+    },
+  };
+}
+
+/** Scenario 2: readStatus of a one-on-one message to 20 people, 10 of whom read it. */
+const otoQuery: Scenario = {
+  id: 'oto-read-status',
+  title: 'oToMessages/readStatus, 20 recipients, 10 read',
+  async prepare(url) {
+    const { admin, client, token } = await connect(url, directory(20, []));
+    const { processQueryKey } = await client.batchSendOTO({
+      robotCode: BENCH.robot,
+      userIds: users(20),
+      msgKey: 'sampleText',
+      msgParam: { content: 'hello' },
+    });
+    await readAll(admin, processQueryKey, users(10));
+    const query = new URLSearchParams({ robotCode: BENCH.robot, processQueryKey });
+    return {
+      request: {
+        method: 'GET',
+        path: `/v1.0/robot/oToMessages/readStatus?${query}`,
+        headers: { 'x-acs-dingtalk-access-token': token },
+      },
+    };
+  },
+};
+
+/** Scenario 3: read ingestion, 1,000 new reads a request (every request reads a message never read). */
+const readIngestion: Scenario = {
+  id: 'read-ingestion',
+  title: 'read ingestion through /_dingread/v1/reads, batches of 1,000',
+  async prepare(url) {
+    const group = 'cidBenchReads==';
+    const { client } = await connect(url, directory(1000, [{ id: group, size: 1000 }]));
+    const keys = await sendGroup(client, group, 3000);
+    const members = users(1000);
+    const body = (n: number): string =>
+      JSON.stringify({ reads: members.map((id) => ({ processQueryKey: keys[n % keys.length], userId: id })) });
+    return {
+      request: { method: 'POST', path: '/_dingread/v1/reads', body: body(0), vary: (n) => ({ body: body(n + 1) }) },
+      perRequest: { unit: 'reads', count: 1000 },
+    };
+  },
+};
+
+/** Scenario 4: a group send, whose cost must not grow with the group. */
+function groupSend(size: number): Scenario {
+  return {
+    id: `group-send-${size}`,
+    title: `groupMessages/send into a group of ${size.toLocaleString('en-US')}`,
+    size,
+    async prepare(url) {
+      const group = `cidBenchSend${size}==`;
+      const { token } = await connect(url, directory(size, [{ id: group, size }]));
+      return {
+        request: {
+          method: 'POST',
+          path: '/v1.0/robot/groupMessages/send',
+          headers: { 'x-acs-dingtalk-access-token': token },
+          body: JSON.stringify({
+            openConversationId: group,
+            robotCode: BENCH.robot,
+            msgKey: 'sampleText',
+            msgParam: JSON.stringify({ content: 'announcement' }),
+          }),
+        },
+      };
+    },
+  };
+}
+
+/** Scenario 5: opening a chat with `unread` unread messages, each request a member who has not opened it. */
+function openChat(unread: number): Scenario {
+  return {
+    id: `open-chat-${unread}`,
+    title: `opening a chat with ${unread.toLocaleString('en-US')} unread messages`,
+    size: unread,
+    async prepare(url) {
+      const members = 50_000;
+      const group = `cidBenchOpen${unread}==`;
+      const { client } = await connect(url, directory(members, [{ id: group, size: members }]));
+      await sendGroup(client, group, unread);
+      const path = (n: number): string => `/_dingread/v1/conversations/${encodeURIComponent(group)}/read`;
+      const body = (n: number): string => JSON.stringify({ userId: userId((n % members) + 1) });
+      return { request: { method: 'POST', path: path(0), body: body(0), vary: (n) => ({ body: body(n + 1) }) } };
+    },
+  };
+}
+
+export const SCENARIOS: Scenario[] = [
+  groupQuery(1),
+  otoQuery,
+  readIngestion,
+  groupSend(10),
+  groupSend(1000),
+  groupSend(10_000),
+  openChat(10),
+  openChat(1000),
+  groupQuery(10),
+  groupQuery(100),
+];

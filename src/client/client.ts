@@ -5,6 +5,7 @@
 import {
   DingTalkAbortError,
   DingTalkApiError,
+  DingTalkClientError,
   DingTalkError,
   DingTalkNetworkError,
   DingTalkTimeoutError,
@@ -65,7 +66,30 @@ interface RequestSpec {
   auth: boolean;
   /** Safe to repeat: queries and token calls. */
   idempotent: boolean;
+  /** What a success answer must hold; a problem is returned as text. */
+  shape: Shape;
 }
+
+type Shape = (body: Record<string, unknown>) => string | undefined;
+
+const isStringArray = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** The fields each answer must have for the client to hand it on, typed as the types say. */
+const SHAPES = {
+  token: (b) => (typeof b['accessToken'] === 'string' && typeof b['expireIn'] === 'number' ? undefined : 'accessToken and expireIn'),
+  send: (b) => (typeof b['processQueryKey'] === 'string' ? undefined : 'processQueryKey'),
+  recall: (b) =>
+    (b['successResult'] === undefined || isStringArray(b['successResult'])) &&
+    (b['failedResult'] === undefined || (typeof b['failedResult'] === 'object' && b['failedResult'] !== null))
+      ? undefined
+      : 'successResult and failedResult',
+  otoQuery: (b) =>
+    typeof b['sendStatus'] === 'string' && Array.isArray(b['messageReadInfoList']) ? undefined : 'sendStatus and messageReadInfoList',
+  chatQuery: (b) =>
+    typeof b['sendStatus'] === 'string' && isStringArray(b['readUserIds']) && typeof b['hasMore'] === 'boolean'
+      ? undefined
+      : 'sendStatus, readUserIds and hasMore',
+} satisfies Record<string, Shape>;
 
 interface CachedToken {
   value: string;
@@ -105,6 +129,9 @@ export class DingTalkClient {
     this.credentials = hasCredentials ? { appKey: options.appKey as string, appSecret: options.appSecret as string } : undefined;
     this.tokenProvider = options.accessToken;
     this.endpoint = (options.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+    if (!URL.canParse(this.endpoint) || !/^https?:$/.test(new URL(this.endpoint).protocol)) {
+      throw new TypeError(`DingTalkClient: endpoint must be an http(s) URL, not ${JSON.stringify(options.endpoint)}`);
+    }
     this.fetchImpl = options.fetch ?? globalThis.fetch;
     this.options = {
       timeoutMs: options.timeoutMs ?? 10_000,
@@ -125,14 +152,24 @@ export class DingTalkClient {
   async getAccessToken(options: CallOptions = {}): Promise<AccessTokenResponse> {
     if (!this.credentials) throw new TypeError('getAccessToken needs appKey and appSecret');
     return this.call<AccessTokenResponse>(
-      { method: 'POST', path: '/v1.0/oauth2/accessToken', body: this.credentials, auth: false, idempotent: true },
+      { method: 'POST', path: '/v1.0/oauth2/accessToken', body: this.credentials, auth: false, idempotent: true, shape: SHAPES.token },
       options,
     );
   }
 
-  private async token(options: CallOptions): Promise<string> {
+  private async token(spec: RequestSpec, options: CallOptions): Promise<string> {
     if (this.tokenProvider !== undefined) {
-      return typeof this.tokenProvider === 'string' ? this.tokenProvider : this.tokenProvider();
+      if (typeof this.tokenProvider === 'string') return this.tokenProvider;
+      let token: unknown;
+      try {
+        token = await this.tokenProvider();
+      } catch (cause) {
+        throw new DingTalkClientError({ method: spec.method, path: spec.path, message: 'the accessToken provider failed', cause });
+      }
+      if (typeof token !== 'string' || token === '') {
+        throw new DingTalkClientError({ method: spec.method, path: spec.path, message: 'the accessToken provider gave no token' });
+      }
+      return token;
     }
     if (this.cached && Date.now() < this.cached.expiresAt - this.options.refreshMarginMs) return this.cached.value;
     this.refreshing ??= this.getAccessToken(options.signal ? { signal: options.signal } : {})
@@ -158,8 +195,14 @@ export class DingTalkClient {
    * with the robot. Unknown users come back in `invalidStaffIdList`.
    * @example await client.batchSendOTO({ robotCode, userIds: ['u1'], msgKey: 'sampleText', msgParam: { content: 'hi' } });
    */
-  batchSendOTO(request: BatchSendOTORequest, options: CallOptions = {}): Promise<BatchSendOTOResponse> {
-    return this.post('/v1.0/robot/oToMessages/batchSend', withJsonParam(request), false, options);
+  async batchSendOTO(request: BatchSendOTORequest, options: CallOptions = {}): Promise<BatchSendOTOResponse> {
+    const answer = await this.send<Partial<BatchSendOTOResponse> & { processQueryKey: string }>(
+      '/v1.0/robot/oToMessages/batchSend',
+      request,
+      options,
+    );
+    // DingTalk may leave out a list that is empty.
+    return { ...answer, invalidStaffIdList: answer.invalidStaffIdList ?? [], flowControlledStaffIdList: answer.flowControlledStaffIdList ?? [] };
   }
 
   /**
@@ -175,6 +218,7 @@ export class DingTalkClient {
         query: { robotCode: request.robotCode, processQueryKey: request.processQueryKey },
         auth: true,
         idempotent: true,
+        shape: SHAPES.otoQuery,
       },
       options,
     );
@@ -186,7 +230,7 @@ export class DingTalkClient {
    * @example const { successResult, failedResult } = await client.batchRecallOTO({ robotCode, processQueryKeys: [key] });
    */
   batchRecallOTO(request: BatchRecallOTORequest, options: CallOptions = {}): Promise<RecallResponse> {
-    return this.post('/v1.0/robot/otoMessages/batchRecall', request, false, options);
+    return this.recallAt('/v1.0/robot/otoMessages/batchRecall', request, options);
   }
 
   // ------------------------------------------------------------------ groups
@@ -196,7 +240,7 @@ export class DingTalkClient {
    * @example const { processQueryKey } = await client.orgGroupSend({ robotCode, openConversationId, msgKey: 'sampleMarkdown', msgParam: { title: 'T', text: '**hi**' } });
    */
   orgGroupSend(request: OrgGroupSendRequest, options: CallOptions = {}): Promise<SendResponse> {
-    return this.post('/v1.0/robot/groupMessages/send', withJsonParam(request), false, options);
+    return this.send('/v1.0/robot/groupMessages/send', request, options);
   }
 
   /**
@@ -205,7 +249,9 @@ export class DingTalkClient {
    * @example const page = await client.orgGroupQuery({ robotCode, openConversationId, processQueryKey, maxResults: 200 });
    */
   async orgGroupQuery(request: ChatQueryRequest, options: CallOptions = {}): Promise<ChatQueryResponse> {
-    return normalizeStatus(await this.post<ChatQueryResponse>('/v1.0/robot/groupMessages/query', request, true, options));
+    return normalizeStatus(
+      await this.post<ChatQueryResponse>('/v1.0/robot/groupMessages/query', request, true, SHAPES.chatQuery, options),
+    );
   }
 
   /**
@@ -213,7 +259,7 @@ export class DingTalkClient {
    * @example await client.orgGroupRecall({ robotCode, openConversationId, processQueryKeys: [key] });
    */
   orgGroupRecall(request: ChatRecallRequest, options: CallOptions = {}): Promise<RecallResponse> {
-    return this.post('/v1.0/robot/groupMessages/recall', request, false, options);
+    return this.recallAt('/v1.0/robot/groupMessages/recall', request, options);
   }
 
   /**
@@ -231,7 +277,7 @@ export class DingTalkClient {
    * @example await client.privateChatSend({ robotCode, openConversationId, coolAppCode, msgKey: 'sampleText', msgParam: { content: 'hi' } });
    */
   privateChatSend(request: PrivateChatSendRequest, options: CallOptions = {}): Promise<SendResponse> {
-    return this.post('/v1.0/robot/privateChatMessages/send', withJsonParam(request), false, options);
+    return this.send('/v1.0/robot/privateChatMessages/send', request, options);
   }
 
   /**
@@ -240,7 +286,7 @@ export class DingTalkClient {
    */
   async privateChatQuery(request: ChatQueryRequest, options: CallOptions = {}): Promise<ChatQueryResponse> {
     return normalizeStatus(
-      await this.post<ChatQueryResponse>('/v1.0/robot/privateChatMessages/query', request, true, options),
+      await this.post<ChatQueryResponse>('/v1.0/robot/privateChatMessages/query', request, true, SHAPES.chatQuery, options),
     );
   }
 
@@ -249,7 +295,7 @@ export class DingTalkClient {
    * @example await client.batchRecallPrivateChat({ robotCode, openConversationId, processQueryKeys: [key] });
    */
   batchRecallPrivateChat(request: ChatRecallRequest, options: CallOptions = {}): Promise<RecallResponse> {
-    return this.post('/v1.0/robot/privateChatMessages/batchRecall', request, false, options);
+    return this.recallAt('/v1.0/robot/privateChatMessages/batchRecall', request, options);
   }
 
   /**
@@ -267,15 +313,44 @@ export class DingTalkClient {
     request: Omit<ChatQueryRequest, 'nextToken'>,
   ): AsyncGenerator<string> {
     let nextToken: string | undefined;
+    const seen = new Set<string>();
     do {
       const page = await query({ ...request, maxResults: request.maxResults ?? 200, ...(nextToken ? { nextToken } : {}) });
       yield* page.readUserIds;
       nextToken = page.hasMore ? page.nextToken : undefined;
+      // A server that hands out a cursor twice would keep the walk going forever.
+      if (nextToken !== undefined && seen.has(nextToken)) {
+        throw new DingTalkApiError({
+          method: 'POST',
+          path: '(page walk)',
+          status: 200,
+          code: 'InvalidResponse',
+          message: 'the server returned the same nextToken twice',
+        });
+      }
+      if (nextToken !== undefined) seen.add(nextToken);
     } while (nextToken);
   }
 
-  private post<T>(path: string, body: unknown, idempotent: boolean, options: CallOptions): Promise<T> {
-    return this.call<T>({ method: 'POST', path, body, auth: true, idempotent }, options);
+  /** A recall; DingTalk may leave out an empty result list or map. */
+  private async recallAt(path: string, request: unknown, options: CallOptions): Promise<RecallResponse> {
+    const answer = await this.post<Partial<RecallResponse>>(path, request, false, SHAPES.recall, options);
+    return { ...answer, successResult: answer.successResult ?? [], failedResult: answer.failedResult ?? {} };
+  }
+
+  /** A send: msgParam goes out as the JSON string DingTalk takes, whichever form it was given in. */
+  private async send<T>(path: string, request: MessageContent, options: CallOptions): Promise<T> {
+    let body: MessageContent & { msgParam: string };
+    try {
+      body = withJsonParam(request);
+    } catch (cause) {
+      throw new DingTalkClientError({ method: 'POST', path, message: `msgParam cannot be encoded: ${(cause as Error).message}`, cause });
+    }
+    return this.post<T>(path, body, false, SHAPES.send, options);
+  }
+
+  private post<T>(path: string, body: unknown, idempotent: boolean, shape: Shape, options: CallOptions): Promise<T> {
+    return this.call<T>({ method: 'POST', path, body, auth: true, idempotent, shape }, options);
   }
 
   private async call<T>(spec: RequestSpec, options: CallOptions): Promise<T> {
@@ -284,7 +359,7 @@ export class DingTalkClient {
     for (let attempt = 1; ; attempt++) {
       let token: string | undefined;
       try {
-        token = spec.auth ? await this.token(options) : undefined;
+        token = spec.auth ? await this.token(spec, options) : undefined;
         return await this.once<T>(spec, token, options);
       } catch (error) {
         // A rejected token did nothing on the server, so even a send may try once more with a new one.
@@ -312,14 +387,20 @@ export class DingTalkClient {
   }
 
   private async once<T>(spec: RequestSpec, token: string | undefined, options: CallOptions): Promise<T> {
+    const where = { method: spec.method, path: spec.path };
     const url = new URL(this.endpoint + spec.path);
-    if (spec.query) url.search = new URLSearchParams(spec.query).toString();
+    let body: string | undefined;
+    try {
+      if (spec.query) url.search = new URLSearchParams(spec.query).toString();
+      if (spec.body !== undefined) body = JSON.stringify(spec.body);
+    } catch (cause) {
+      throw new DingTalkClientError({ ...where, message: `the request cannot be encoded: ${(cause as Error).message}`, cause });
+    }
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token !== undefined) headers['x-acs-dingtalk-access-token'] = token;
-    if (spec.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+    if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const where = { method: spec.method, path: spec.path };
     const failure = (cause: unknown): DingTalkError => {
       if (options.signal?.aborted) return new DingTalkAbortError({ ...where, message: 'aborted by the caller', cause });
       if (timeout.aborted) {
@@ -335,7 +416,7 @@ export class DingTalkClient {
         method: spec.method,
         headers,
         signal,
-        ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
+        ...(body !== undefined ? { body } : {}),
       });
       status = response.status;
       headerRequestId = response.headers.get('x-acs-request-id') ?? undefined;
@@ -350,12 +431,16 @@ export class DingTalkClient {
       parsed = undefined;
     }
     if (status >= 400) throw apiError(status, parsed, text, headerRequestId, where);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    const problem =
+      parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)
+        ? `expected a JSON object, got ${JSON.stringify(text.slice(0, 100))}`
+        : spec.shape(parsed as Record<string, unknown>) && `the answer lacks ${spec.shape(parsed as Record<string, unknown>)}`;
+    if (problem) {
       throw new DingTalkApiError({
         ...where,
         status,
         code: 'InvalidResponse',
-        message: `expected a JSON object, got ${JSON.stringify(text.slice(0, 100))}`,
+        message: problem,
         ...(headerRequestId ? { requestId: headerRequestId } : {}),
       });
     }
@@ -412,10 +497,9 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 /** DingTalk's msgParam is a JSON string; the client also takes the object. */
 function withJsonParam<T extends MessageContent>(request: T): T & { msgParam: string } {
-  return {
-    ...request,
-    msgParam: typeof request.msgParam === 'string' ? request.msgParam : JSON.stringify(request.msgParam),
-  };
+  const msgParam = typeof request.msgParam === 'string' ? request.msgParam : JSON.stringify(request.msgParam);
+  if (typeof msgParam !== 'string') throw new TypeError('msgParam is neither a string nor a JSON-encodable object');
+  return { ...request, msgParam };
 }
 
 /** Some DingTalk documents and SDK examples spell SUCCESS as SUCESS; answers always say SUCCESS. */

@@ -1,13 +1,14 @@
 /**
  * Errors of the client. Every failure is a `DingTalkError`; its `kind` says what failed:
  * `api` (DingTalk answered with an error), `network` (no answer), `timeout` (no answer in time),
- * `aborted` (the caller's signal). Guards check a brand, not only `instanceof`, so they hold across
+ * `aborted` (the caller's signal), `client` (the request could not be made: a body that cannot be
+ * JSON, a token provider that failed). Guards check a brand, not only `instanceof`, so they hold across
  * duplicated copies of this package.
  */
 
 const BRAND = Symbol.for('dingread.client.DingTalkError');
 
-export type DingTalkErrorKind = 'api' | 'network' | 'timeout' | 'aborted';
+export type DingTalkErrorKind = 'api' | 'network' | 'timeout' | 'aborted' | 'client';
 
 /** The throttling codes DingTalk answers with HTTP 403. */
 export const THROTTLING_CODES = [
@@ -81,6 +82,14 @@ export class DingTalkAbortError extends DingTalkError {
   constructor(details: Omit<DingTalkErrorDetails, 'kind' | 'code'>) {
     super({ ...details, kind: 'aborted', code: 'Aborted' });
     this.name = 'DingTalkAbortError';
+  }
+}
+
+/** The request could not be made: nothing was sent. */
+export class DingTalkClientError extends DingTalkError {
+  constructor(details: Omit<DingTalkErrorDetails, 'kind' | 'code'>) {
+    super({ ...details, kind: 'client', code: 'ClientError' });
+    this.name = 'DingTalkClientError';
   }
 }
 

@@ -9,6 +9,7 @@ export {
   DingTalkNetworkError,
   DingTalkTimeoutError,
   DingTalkAbortError,
+  DingTalkClientError,
   THROTTLING_CODES,
   isDingTalkError,
   isDingTalkApiError,

@@ -162,6 +162,35 @@ describe('DingTalkClient resilience', () => {
     assert.equal(request?.url, '/v1.0/robot/oToMessages/readStatus?robotCode=bot&processQueryKey=a%2Bb%2Fc%3D');
   });
 
+  it('refuses answers that lack what their type promises, and a walk whose cursor repeats', async () => {
+    server.on(QUERY, () => ({ body: { sendStatus: 'SUCCESS' } }));
+    const partial = await failure(client.orgGroupQuery(query));
+    assert.equal(partial.code, 'InvalidResponse');
+    assert.match(partial.message, /readUserIds/);
+    server.on(QUERY, () => ({ body: { sendStatus: 'SUCCESS', readUserIds: ['u1'], hasMore: true, nextToken: 'same' } }));
+    const seen: string[] = [];
+    const walk = (async () => {
+      for await (const userId of client.orgGroupReadUsers(query)) seen.push(userId);
+    })();
+    const looped = await failure(walk);
+    assert.equal(looped.code, 'InvalidResponse');
+    assert.deepEqual(seen, ['u1', 'u1'], 'it stops at the second time it is handed the same cursor');
+    server.on('/v1.0/robot/otoMessages/batchRecall', () => ({ body: {} }));
+    assert.deepEqual(await client.batchRecallOTO({ robotCode: 'bot', processQueryKeys: ['k'] }), { successResult: [], failedResult: {} });
+  });
+
+  it('reports a request that cannot be made as a client error, sending nothing', async () => {
+    const bigint = await failure(client.orgGroupSend({ ...send, msgParam: { content: 10n as unknown as string } }));
+    assert.equal(bigint.kind, 'client');
+    assert.equal(bigint.code, 'ClientError');
+    const broken = new DingTalkClient({ accessToken: () => Promise.reject(new Error('vault down')), endpoint: server.url });
+    const provider = await failure(broken.orgGroupQuery(query));
+    assert.equal(provider.kind, 'client');
+    assert.match(provider.message, /accessToken provider failed/);
+    assert.equal(server.countOf(SEND) + server.countOf(QUERY), 0);
+    assert.throws(() => new DingTalkClient({ accessToken: 't', endpoint: 'ftp://x' }), /endpoint must be an http\(s\) URL/);
+  });
+
   it('uses a caller-managed token as given, from a string or a provider', async () => {
     server.on(QUERY, () => ({ body: page }));
     let calls = 0;

@@ -2,9 +2,11 @@
 /** The `dingread` command. Each command lives in commands/ and exports `run(argv)`; this file only dispatches. */
 import { VERSION } from '../version.js';
 import { run as serve, SERVE_HELP } from './commands/serve.js';
+import { EXEC_HELP, run as exec } from './commands/exec.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   serve: { run: serve, help: SERVE_HELP },
+  exec: { run: exec, help: EXEC_HELP },
 };
 
 const USAGE = `dingread ${VERSION}: a wire-compatible DingTalk read-status server
@@ -13,6 +15,7 @@ Usage: dingread <command> [options]
 
 Commands:
   serve     run the server (dingread serve --help for its options)
+  exec      run a command against a fresh server: dingread exec [options] -- <command...>
 
 Options:
   --help, -h      show this help

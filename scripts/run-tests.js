@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test file with node's own test runner. Node 20's `--test` takes no globs,
 // so the files are listed here; `npm test` compiles first (pretest).
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 function collect(dir) {
@@ -16,8 +16,12 @@ function collect(dir) {
 }
 
 const filter = process.argv.slice(2);
-// DINGREAD_TEST_DIR lets several builds live side by side (dist-<name>/test).
-const files = collect(process.env.DINGREAD_TEST_DIR ?? 'dist/test')
+// DINGREAD_TEST_DIR lets several builds live side by side (dist-<name>/test). The examples'
+// tests (<build>/examples) run too: an example that no longer works is a failing test.
+const testDir = process.env.DINGREAD_TEST_DIR ?? 'dist/test';
+const examplesDir = join(dirname(testDir), 'examples');
+const files = [testDir, ...(existsSync(examplesDir) ? [examplesDir] : [])]
+  .flatMap(collect)
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
 if (files.length === 0) {

@@ -5,11 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './api/app.js';
+import type { EmulatorOptions } from './api/emulator/emulator.js';
 import { isLoopbackHost } from './api/control/access.js';
 import { Clock } from './core/clock.js';
 import { createCoreContext, type CoreContext, type CoreOptions } from './core/context.js';
 import { DingReadError } from './core/errors.js';
 import { applyFixture } from './core/fixtures.js';
+import type { Seed } from './core/random.js';
 import type { Store } from './core/store.js';
 import { seedDemo, type DemoMessages } from './demo/seed-demo.js';
 import { openStore } from './store/open-store.js';
@@ -27,6 +29,10 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   core?: Partial<CoreOptions>;
   clock?: Clock;
+  /** Faults, QPS limit (off unless given) and request log. */
+  emulator?: EmulatorOptions;
+  /** Reproducible keys, tokens and request ids (core/random.ts). */
+  seed?: Seed;
 }
 
 export interface RunningServer {
@@ -55,10 +61,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   const store = typeof options.store === 'object' ? options.store : openStore(options.store ?? 'memory');
   try {
-    const ctx = await createCoreContext(store, options.core, options.clock);
+    const ctx = await createCoreContext(store, options.core, options.clock, options.seed);
     if (options.fixtureFile) await loadFixtureFile(ctx, options.fixtureFile);
     const demo = options.demo ? await seedDemo(ctx) : undefined;
-    const app = await buildApp(ctx, { adminToken: options.adminToken, version: VERSION, logger: options.logger });
+    const app = await buildApp(ctx, {
+      adminToken: options.adminToken,
+      version: VERSION,
+      logger: options.logger,
+      ...(options.emulator ? { emulator: options.emulator } : {}),
+    });
     await app.listen({ host, port: options.port ?? 3939 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 3939);

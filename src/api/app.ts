@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { CoreContext } from '../core/context.js';
 import { newRequestId } from '../core/ids.js';
 import { controlRoutes } from './control/control.routes.js';
+import { emulator, type EmulatorOptions } from './emulator/emulator.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './envelope.js';
@@ -15,12 +16,14 @@ export interface AppOptions {
   adminToken?: string | undefined;
   version: string;
   logger?: FastifyServerOptions['logger'];
+  /** Faults, QPS limit and request log (src/api/emulator/). */
+  emulator?: EmulatorOptions;
 }
 
 export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    genReqId: newRequestId,
+    genReqId: () => newRequestId(ctx.random),
     // Limits that bound what one client can make the server hold.
     bodyLimit: 1024 * 1024,
     connectionTimeout: 0,
@@ -51,6 +54,8 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   app.removeContentTypeParser('text/plain');
 
   installErrorHandling(app);
+  // First, so that its hooks and its route catalogue (for the OpenAPI document) cover every route.
+  await app.register(emulator(ctx, { ...options.emulator, adminToken: options.adminToken, version: options.version }));
   await app.register(oauth2Routes(ctx));
   await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
   await app.register(controlRoutes(ctx, { adminToken: options.adminToken, version: options.version }));

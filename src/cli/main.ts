@@ -2,9 +2,15 @@
 /** The `dingread` command. Each command lives in commands/ and exports `run(argv)`; this file only dispatches. */
 import { VERSION } from '../version.js';
 import { run as serve, SERVE_HELP } from './commands/serve.js';
+import { EXEC_HELP, run as exec } from './commands/exec.js';
+import { EXPORT_HELP, run as exportDirectory } from './commands/export.js';
+import { run as seed, SEED_HELP } from './commands/seed.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   serve: { run: serve, help: SERVE_HELP },
+  exec: { run: exec, help: EXEC_HELP },
+  export: { run: exportDirectory, help: EXPORT_HELP },
+  seed: { run: seed, help: SEED_HELP },
 };
 
 const USAGE = `dingread ${VERSION}: a wire-compatible DingTalk read-status server
@@ -13,6 +19,9 @@ Usage: dingread <command> [options]
 
 Commands:
   serve     run the server (dingread serve --help for its options)
+  exec      run a command against a fresh server: dingread exec [options] -- <command...>
+  export    print a running server's directory as a fixture document
+  seed      upsert a fixture document into a running server: dingread seed FILE
 
 Options:
   --help, -h      show this help

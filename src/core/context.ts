@@ -2,6 +2,7 @@
 import { hkdfSync } from 'node:crypto';
 import { Clock } from './clock.js';
 import { CursorCodec } from './cursor.js';
+import { seededRandom, seededServerSecret, systemRandom, type RandomSource, type Seed } from './random.js';
 import type { Store } from './store.js';
 
 export interface CoreOptions {
@@ -29,20 +30,27 @@ export interface CoreContext {
   readonly cursors: CursorCodec;
   /** Key from which access tokens are derived (core/ids.ts). */
   readonly tokenKey: Buffer;
+  /** Random bytes for keys, ids and salts: the system's, or reproducible under a seed (core/random.ts). */
+  readonly random: RandomSource;
 }
 
 export async function createCoreContext(
   store: Store,
   options: Partial<CoreOptions> = {},
   clock: Clock = new Clock(),
+  seed?: Seed,
 ): Promise<CoreContext> {
-  const secret = await store.serverSecret();
+  // A seeded server derives its secret from the seed, so that its tokens and cursors repeat run to
+  // run; the store's own secret is left as it is for the next unseeded start.
+  const secret = seed === undefined ? await store.serverSecret() : seededServerSecret(seed);
+  const random = seed === undefined ? systemRandom : seededRandom(seed);
   const derive = (purpose: string): Buffer => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), purpose, 32));
   return {
     store,
     clock,
     options: { ...DEFAULT_CORE_OPTIONS, ...options },
-    cursors: new CursorCodec(derive('dingread/cursor/v1')),
+    cursors: new CursorCodec(derive('dingread/cursor/v1'), random),
     tokenKey: derive('dingread/token/v1'),
+    random,
   };
 }

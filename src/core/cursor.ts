@@ -3,7 +3,8 @@
  * to the message it pages through. A changed byte, a token of another message, or a token of
  * another server fails to open and answers `invalidParameter.cursor.invalid`.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { systemRandom, type RandomSource } from './random.js';
 
 const VERSION = 1;
 const IV_LENGTH = 12;
@@ -17,12 +18,15 @@ export interface CursorPosition {
 }
 
 export class CursorCodec {
-  constructor(private readonly key: Buffer) {
+  constructor(
+    private readonly key: Buffer,
+    private readonly random: RandomSource = systemRandom,
+  ) {
     if (key.length !== 32) throw new Error('cursor key must be 32 bytes');
   }
 
   seal(position: CursorPosition): string {
-    const iv = randomBytes(IV_LENGTH);
+    const iv = this.random.bytes('cursor', IV_LENGTH);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     // The message id is authenticated as associated data, so a token cannot move between messages.
     cipher.setAAD(aad(position.messageId));

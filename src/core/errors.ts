@@ -28,6 +28,10 @@ export const ERROR_TABLE = {
     status: 403,
     message: 'The app has not been granted the permission this API requires',
   },
+  'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi': {
+    status: 403,
+    message: 'The app has called this API too often: over its per-second limit',
+  },
   'InvalidAction.NotFound': { status: 404, message: 'Specified api is not found' },
   invalidClientIdOrSecret: { status: 400, message: 'Invalid clientId or clientSecret' },
   'system.error': { status: 500, message: 'Unknown system error' },

@@ -155,7 +155,7 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument): Promise
       const keep = app.appSecret === undefined || (existing !== undefined && verifySecret(app.appSecret, existing.secretHash));
       plan.apps.push({
         appKey: app.appKey,
-        secretHash: keep ? undefined : hashSecret(app.appSecret as string),
+        secretHash: keep ? undefined : hashSecret(app.appSecret as string, ctx.random),
         scopes: app.scopes ?? existing?.scopes ?? [ROBOT_SCOPE],
       });
       appKeys.add(app.appKey);

@@ -1,5 +1,6 @@
 /** Identifiers dingread makes: message keys, request ids and access tokens. */
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { systemRandom, type RandomSource } from './random.js';
 
 /**
  * A processQueryKey: 32 random bytes in standard base64 (44 characters ending in `=`), like
@@ -7,16 +8,20 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
  * in the readStatus query string fails here on every message, as it would in production, and
  * not only on the half of the keys that happen to hold one.
  */
-export function newProcessQueryKey(random: (size: number) => Buffer = randomBytes): string {
+export function newProcessQueryKey(random: RandomSource = systemRandom): string {
   for (;;) {
-    const key = random(32).toString('base64');
+    const key = random.bytes('processQueryKey', 32).toString('base64');
     if (key.includes('+')) return key;
   }
 }
 
-/** A request id in the shape DingTalk's gateway uses: an upper-case UUID. */
-export function newRequestId(): string {
-  return randomUUID().toUpperCase();
+/** A request id in the shape DingTalk's gateway uses: an upper-case (version 4) UUID. */
+export function newRequestId(random: RandomSource = systemRandom): string {
+  const bytes = random.bytes('requestId', 16);
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex').toUpperCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** App secrets are kept only as salted scrypt hashes: `scrypt$<salt b64>$<hash b64>`. */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { scryptSync, timingSafeEqual } from 'node:crypto';
+import { systemRandom, type RandomSource } from './random.js';
 
 // Cost 2^12 (about 13 ms on this project's 2-core machines): a stolen store does not give up
 // weak secrets cheaply, while a test suite that loads fixtures with many apps, and verifies a
@@ -7,8 +8,8 @@ import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 const COST = 1 << 12;
 const KEY_LENGTH = 32;
 
-export function hashSecret(secret: string): string {
-  const salt = randomBytes(16);
+export function hashSecret(secret: string, random: RandomSource = systemRandom): string {
+  const salt = random.bytes('secretSalt', 16);
   const hash = scryptSync(secret, salt, KEY_LENGTH, { N: COST });
   return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
 }

@@ -118,7 +118,7 @@ async function insert(
 ): Promise<string> {
   const sentAt = ctx.clock.now();
   const record: NewMessage = {
-    processQueryKey: newProcessQueryKey(),
+    processQueryKey: newProcessQueryKey(ctx.random),
     kind,
     orgId: caller.orgId,
     appId: caller.appId,

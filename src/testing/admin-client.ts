@@ -3,8 +3,10 @@
  * a simulator or a script uses to seed a directory, record reads, move the clock and inspect.
  */
 import type { ClockState } from '../core/clock.js';
+import type { Fault, FaultSpec } from '../core/faults.js';
 import type { FixtureCounts, FixtureDocument } from '../core/fixtures.js';
 import type { MessageDetail, MessageSummary } from '../core/inspection.js';
+import type { LoggedRequest, RequestLogFilter } from '../core/request-log.js';
 import type { ReadsOutcome } from '../core/store.js';
 
 export interface ReadEvent {
@@ -21,6 +23,9 @@ export interface MessageListQuery {
   limit?: number;
   cursor?: string;
 }
+
+/** Filters of the request log; all optional, combined with and. */
+export type RequestLogQuery = RequestLogFilter;
 
 /** A control-plane call that was answered with an error envelope. */
 export class AdminError extends Error {
@@ -85,10 +90,7 @@ export class AdminClient {
 
   /** Messages, newest first. */
   messages(query: MessageListQuery = {}): Promise<{ items: MessageSummary[]; nextCursor?: string }> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    const search = params.toString();
-    return this.request('GET', `/messages${search ? `?${search}` : ''}`);
+    return this.request('GET', `/messages${queryString(query)}`);
   }
 
   readonly clock = {
@@ -100,6 +102,32 @@ export class AdminClient {
     /** Lets the clock run with the machine's time again. */
     system: (): Promise<ClockState> => this.request('POST', '/clock', { mode: 'system' }),
   };
+
+  /**
+   * Injected faults for DingTalk API calls: an error, a delay or a dropped connection.
+   *
+   * @example
+   * await dingread.admin.faults.add({ match: { path: '/v1.0/robot/groupMessages/query' }, error: { status: 500, code: 'system.error' }, count: 1 });
+   */
+  readonly faults = {
+    add: (spec: FaultSpec): Promise<Fault> => this.request('POST', '/faults', spec),
+    list: async (): Promise<Fault[]> => (await this.request<{ items: Fault[] }>('GET', '/faults')).items,
+    remove: async (id: string): Promise<void> => {
+      await this.request('DELETE', `/faults/${encodeURIComponent(id)}`);
+    },
+    /** Removes every fault; answers how many there were. */
+    clear: async (): Promise<number> => (await this.request<{ removed: number }>('DELETE', '/faults')).removed,
+  };
+
+  /** Recent DingTalk API calls, newest first, secrets masked. */
+  async requests(query: RequestLogQuery = {}): Promise<LoggedRequest[]> {
+    return (await this.request<{ items: LoggedRequest[] }>('GET', `/requests${queryString(query)}`)).items;
+  }
+
+  /** Empties the request log; answers how many entries it held. */
+  async clearRequests(): Promise<number> {
+    return (await this.request<{ removed: number }>('DELETE', '/requests')).removed;
+  }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -123,4 +151,12 @@ export class AdminClient {
     }
     return parsed as T;
   }
+}
+
+/** `?a=1&b=2` from the defined fields, or nothing. */
+function queryString(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const search = params.toString();
+  return search ? `?${search}` : '';
 }

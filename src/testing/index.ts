@@ -16,7 +16,9 @@ import { DEMO } from '../demo/demo-directory.js';
 import { startServer } from '../server.js';
 import { AdminClient } from './admin-client.js';
 
-export { AdminClient, AdminError, type ReadEvent, type MessageListQuery } from './admin-client.js';
+export { AdminClient, AdminError, type ReadEvent, type MessageListQuery, type RequestLogQuery } from './admin-client.js';
+export type { Fault, FaultSpec } from '../core/faults.js';
+export type { LoggedRequest } from '../core/request-log.js';
 export type { FixtureDocument, FixtureCounts } from '../core/fixtures.js';
 export type { MessageDetail, MessageSummary } from '../core/inspection.js';
 export type { ClockState } from '../core/clock.js';
@@ -34,6 +36,17 @@ export interface StartDingreadOptions {
   deliveryDelayMs?: number;
   /** Leave readTimestamp out of readStatus, exactly as DingTalk does. */
   readTimestamp?: boolean;
+  /**
+   * DingTalk's throttling: calls per second per app and API before 403
+   * `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`. Off by default here (a test suite sends
+   * bursts no real bot sends, and a limit that fires by machine speed makes flaky tests); pass
+   * 20, DingTalk's limit and the CLI's default, to test how your bot backs off.
+   */
+  qpsLimit?: number;
+  /** How many recent DingTalk calls `admin.requests()` keeps (default 1000). */
+  requestLogSize?: number;
+  /** Same seed, same calls: the same processQueryKeys, access tokens and request ids. */
+  seed?: number | string;
 }
 
 export interface RunningDingread {
@@ -56,6 +69,11 @@ export async function startDingread(options: StartDingreadOptions = {}): Promise
     demo: options.demo ?? false,
     adminToken: options.adminToken,
     core,
+    emulator: {
+      qpsLimit: options.qpsLimit ?? 0,
+      ...(options.requestLogSize === undefined ? {} : { requestLogSize: options.requestLogSize }),
+    },
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
   });
   const admin = new AdminClient(server.url, options.adminToken);
   try {

@@ -121,6 +121,9 @@ describe('dingread serve', () => {
     const badDelay = spawnSync(process.execPath, [MAIN, 'serve', '--delivery-delay-ms=soon'], { encoding: 'utf8' });
     assert.equal(badDelay.status, 2);
     assert.match(badDelay.stderr, /--delivery-delay-ms must be a whole number/);
+    const badQps = spawnSync(process.execPath, [MAIN, 'serve', '--qps-limit=-1'], { encoding: 'utf8' });
+    assert.equal(badQps.status, 2);
+    assert.match(badQps.stderr, /--qps-limit must be a whole number/);
     const help = spawnSync(process.execPath, [MAIN, 'serve', '--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /--admin-token/);

@@ -1,10 +1,11 @@
 /** `dingread serve`: run the server until SIGTERM or SIGINT, then shut down cleanly. */
 import { parseArgs } from 'node:util';
-import { startServer, StartupError, type RunningServer } from '../../server.js';
+import { startServer, StartupError, type RunningServer, type ServerOptions } from '../../server.js';
 import { DEFAULT_STORE, StoreSpecError } from '../../store/open-store.js';
 import { SchemaTooNewError } from '../../store/sqlite/sqlite-store.js';
 import { DEMO } from '../../demo/demo-directory.js';
 import { VERSION } from '../../version.js';
+import { OptionError, SERVER_FLAGS, SERVER_FLAGS_HELP, serverOptionsFrom } from '../serve-options.js';
 
 export const SERVE_HELP = `Usage: dingread serve [options]
 
@@ -12,15 +13,8 @@ Options:
   --host HOST          address to listen on (default 127.0.0.1; env DINGREAD_HOST)
   --port PORT          port to listen on; 0 picks a free one (default 3939; env DINGREAD_PORT)
   --store STORE        memory | sqlite:PATH (default ${DEFAULT_STORE}; env DINGREAD_STORE)
-  --fixture FILE       load a fixture document (control-plane.md) at start
-  --demo               load the demo directory and post two demo messages
-  --admin-token T      require "Authorization: Bearer T" on /_dingread/v1/* (env DINGREAD_ADMIN_TOKEN);
-                       without it the control plane answers loopback callers only
-  --no-read-timestamp  leave readTimestamp out of readStatus, exactly as DingTalk does
-  --delivery-delay-ms N  keep new messages PROCESSING for N ms (queries answer
-                       processQueryKey.expireTime meanwhile, as DingTalk does)
+${SERVER_FLAGS_HELP}
   --quiet              print nothing but errors
-  --log                log every request as JSON lines on stdout
   -h, --help           show this help
 
 Examples:
@@ -37,16 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        store: { type: 'string' },
-        fixture: { type: 'string' },
-        demo: { type: 'boolean', default: false },
-        'admin-token': { type: 'string' },
-        'no-read-timestamp': { type: 'boolean', default: false },
-        'delivery-delay-ms': { type: 'string' },
+        ...SERVER_FLAGS,
         quiet: { type: 'boolean', default: false },
-        log: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -60,41 +46,32 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_HELP);
     return 0;
   }
-  const env = process.env;
-  const portText = values.port ?? env['DINGREAD_PORT'] ?? '3939';
-  const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port > 65535) {
-    process.stderr.write(`dingread serve: --port must be a number from 0 to 65535, not ${JSON.stringify(portText)}\n`);
-    return 2;
-  }
-  const delayText = values['delivery-delay-ms'] ?? '0';
-  if (!/^\d{1,9}$/.test(delayText)) {
-    process.stderr.write(`dingread serve: --delivery-delay-ms must be a whole number of milliseconds\n`);
-    return 2;
-  }
-  const store = values.store ?? env['DINGREAD_STORE'] ?? DEFAULT_STORE;
-  let server: RunningServer;
+  let options: ServerOptions;
   try {
-    server = await startServer({
-      host: values.host ?? env['DINGREAD_HOST'] ?? '127.0.0.1',
-      port,
-      store,
-      ...(values.fixture ? { fixtureFile: values.fixture } : {}),
-      demo: values.demo,
-      adminToken: values['admin-token'] ?? env['DINGREAD_ADMIN_TOKEN'],
-      logger: values.log ? { level: 'info' } : false,
-      core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },
-    });
+    options = serverOptionsFrom(values, process.env, { port: '3939', store: DEFAULT_STORE });
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    process.stderr.write(`dingread serve: ${error.message}\n`);
+    return 2;
+  }
+  const server = await startOrExplain('dingread serve', options);
+  if (!server) return 1;
+  if (!values.quiet) process.stdout.write(banner(server, String(options.store)));
+  installShutdown(server);
+  return -1;
+}
+
+/** Starts the server, or prints why it could not start (a bad store, a fixture, a public host) and answers undefined. */
+export async function startOrExplain(command: string, options: ServerOptions): Promise<RunningServer | undefined> {
+  try {
+    return await startServer(options);
   } catch (error) {
     if (error instanceof StartupError || error instanceof StoreSpecError || error instanceof SchemaTooNewError) {
-      process.stderr.write(`dingread serve: ${error.message}\n`);
-      return 1;
+      process.stderr.write(`${command}: ${error.message}\n`);
+      return undefined;
     }
     throw error;
   }
-  if (!values.quiet) process.stdout.write(banner(server, store));
-  installShutdown(server);
-  return -1;
 }
 
 function installShutdown(server: RunningServer): void {

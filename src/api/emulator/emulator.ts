@@ -1,0 +1,191 @@
+/**
+ * The emulator toolkit on the HTTP side: injected faults, DingTalk's per-app QPS limit and the
+ * request log for every `/v1.0/*` call, their control routes under `/_dingread/v1/`, and the
+ * OpenAPI document at `/_dingread/openapi.json`. Registered once by app.ts, before any route, so
+ * that its hooks and its route catalogue see all of them.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { CoreContext } from '../../core/context.js';
+import { DingReadError, ERROR_TABLE, isErrorCode } from '../../core/errors.js';
+import { FaultRegistry, type FaultError, type FaultSpec } from '../../core/faults.js';
+import { DEFAULT_REQUEST_LOG_SIZE, RequestLog, type RequestLogFilter } from '../../core/request-log.js';
+import { QpsLimiter } from '../../core/throttle.js';
+import { controlPlaneGuard } from '../control/access.js';
+import { sendError, type ErrorEnvelope } from '../envelope.js';
+import { openApiDocument } from '../openapi/openapi.js';
+import { RouteCatalog } from '../openapi/route-catalog.js';
+import { FaultBody, FaultParams, RequestsQuery } from './schemas.js';
+
+export interface EmulatorOptions {
+  /**
+   * Calls per second allowed per app and API before `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`;
+   * 0 (the default here) turns throttling off. The CLI passes DingTalk's 20.
+   */
+  qpsLimit?: number;
+  /** How many recent calls `GET /_dingread/v1/requests` keeps (default 1000). */
+  requestLogSize?: number;
+}
+
+export interface EmulatorPluginOptions extends EmulatorOptions {
+  adminToken: string | undefined;
+  version: string;
+}
+
+/** What one request carries from its first hook to its last. */
+interface Pending {
+  startedAt: number;
+  at: number;
+  faults?: string[];
+  payload?: unknown;
+  logged?: true;
+}
+
+const isApiPath = (url: string | undefined): url is string => url !== undefined && url.startsWith('/v1.0/');
+const RESET_ROUTE = '/_dingread/v1/reset';
+
+export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): FastifyPluginAsync {
+  const faults = new FaultRegistry(ctx.random);
+  const limiter = new QpsLimiter(options.qpsLimit ?? 0);
+  const requests = new RequestLog(options.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
+  const catalog = new RouteCatalog();
+  const pending = new WeakMap<FastifyRequest, Pending>();
+
+  function record(request: FastifyRequest, status: number, payload: unknown): void {
+    const state = pending.get(request);
+    if (!state || state.logged) return;
+    state.logged = true;
+    const responseBody = typeof payload === 'string' ? parseJson(payload) : undefined;
+    const envelopeCode = (responseBody as { code?: unknown } | undefined)?.code;
+    const appKey = appKeyOf(request);
+    const query = request.query as Record<string, unknown> | undefined;
+    requests.add({
+      requestId: String(request.id),
+      at: state.at,
+      method: request.method,
+      path: pathOf(request),
+      ...(query && Object.keys(query).length > 0 ? { query } : {}),
+      ...(appKey === undefined ? {} : { appKey }),
+      status,
+      ...(status >= 400 && typeof envelopeCode === 'string' ? { code: envelopeCode } : {}),
+      durationMs: Math.round(performance.now() - state.startedAt),
+      ...(state.faults ? { faults: state.faults } : {}),
+      ...(request.body === undefined ? {} : { requestBody: request.body }),
+      ...(responseBody === undefined ? {} : { responseBody }),
+    });
+  }
+
+  /** Injected faults, then the QPS limit; answers (or drops) the request when either applies. */
+  async function gate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const route = request.routeOptions.url;
+    if (!isApiPath(route)) return undefined;
+    const appKey = appKeyOf(request);
+    const outcome = faults.hit({ path: pathOf(request), appKey, robotCode: robotCodeOf(request) });
+    const state = pending.get(request);
+    if (state && outcome.fired.length > 0) state.faults = outcome.fired;
+    if (outcome.latencyMs > 0) await delay(outcome.latencyMs);
+    if (outcome.drop) {
+      record(request, 0, undefined);
+      reply.hijack();
+      request.raw.socket.destroy();
+      return reply;
+    }
+    if (outcome.error) return sendInjected(reply, outcome.error);
+    if (appKey !== undefined && !limiter.admit(appKey, route)) {
+      return sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', `${route} for app ${appKey}`));
+    }
+    return undefined;
+  }
+
+  const plugin = async (app: FastifyInstance): Promise<void> => {
+    catalog.watch(app);
+
+    app.addHook('onRequest', async (request) => {
+      if (isApiPath(request.url)) pending.set(request, { startedAt: performance.now(), at: ctx.clock.now() });
+    });
+    app.addHook('preValidation', gate);
+    app.addHook('onSend', async (request, reply, payload) => {
+      const state = pending.get(request);
+      if (state) state.payload = payload;
+      // `POST /reset` forgets everything: the emulator's state goes with the store's.
+      if (request.routeOptions.url === RESET_ROUTE && request.method === 'POST' && reply.statusCode === 200) {
+        faults.clear();
+        requests.clear();
+      }
+      return payload;
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      const state = pending.get(request);
+      if (state) record(request, reply.statusCode, state.payload);
+    });
+
+    app.get('/_dingread/openapi.json', async () => openApiDocument(catalog.routes, options.version));
+
+    await app.register(
+      async (v1) => {
+        v1.addHook('onRequest', controlPlaneGuard(options.adminToken));
+        v1.post('/faults', { schema: { body: FaultBody } }, async (request) => faults.add(request.body as FaultSpec));
+        v1.get('/faults', async () => ({ items: faults.list() }));
+        v1.delete('/faults', async () => ({ removed: faults.clear() }));
+        v1.delete('/faults/:id', { schema: { params: FaultParams } }, async (request) => {
+          faults.remove((request.params as { id: string }).id);
+          return {};
+        });
+        v1.get('/requests', { schema: { querystring: RequestsQuery } }, async (request) => ({
+          items: requests.list(filterOf(request.query as RequestsQuery)),
+        }));
+        v1.delete('/requests', async () => ({ removed: requests.clear() }));
+      },
+      { prefix: '/_dingread/v1' },
+    );
+  };
+  // Fastify's skip-override (what fastify-plugin sets): the hooks apply to every route of the app,
+  // not only to the ones this plugin registers.
+  Object.defineProperty(plugin, Symbol.for('skip-override'), { value: true });
+  return plugin;
+}
+
+/** An injected error, in DingTalk's envelope like every other. */
+function sendInjected(reply: FastifyReply, error: FaultError): FastifyReply {
+  const fallback = isErrorCode(error.code) ? ERROR_TABLE[error.code].message : 'Injected fault';
+  const body: ErrorEnvelope = { code: error.code, message: error.message ?? fallback, requestid: String(reply.request.id) };
+  return reply.code(error.status).type('application/json;charset=utf-8').send(body);
+}
+
+function filterOf(query: RequestsQuery): RequestLogFilter {
+  const filter: RequestLogFilter = {};
+  if (query.path !== undefined) filter.path = query.path;
+  if (query.appKey !== undefined) filter.appKey = query.appKey;
+  if (query.status !== undefined) filter.status = query.status;
+  if (query.since !== undefined) filter.since = Number(query.since);
+  if (query.limit !== undefined) filter.limit = Number(query.limit);
+  return filter;
+}
+
+function pathOf(request: FastifyRequest): string {
+  return request.url.split('?')[0] ?? request.url;
+}
+
+function field(source: unknown, name: string): string | undefined {
+  if (source === null || typeof source !== 'object') return undefined;
+  const value = (source as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The token's app on the robot API; the claimed appKey on oauth2/accessToken. */
+function appKeyOf(request: FastifyRequest): string | undefined {
+  return request.caller?.appKey ?? field(request.body, 'appKey');
+}
+
+function robotCodeOf(request: FastifyRequest): string | undefined {
+  return field(request.body, 'robotCode') ?? field(request.query, 'robotCode');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.slice(0, 1024);
+  }
+}

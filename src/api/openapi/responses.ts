@@ -1,0 +1,100 @@
+/**
+ * Response shapes for the OpenAPI document, where writing them down is cheap: every DingTalk
+ * route and the small control-plane answers. They document; nothing serialises with them.
+ */
+import { Type, type TSchema } from '@sinclair/typebox';
+import { FixtureDocument } from '../../core/fixtures.js';
+
+const Str = Type.String();
+const Strs = Type.Array(Type.String());
+const SendStatus = Type.Union([Type.Literal('PROCESSING'), Type.Literal('SUCCESS'), Type.Literal('RECALLED')]);
+const Counts = Type.Object({ orgs: Type.Integer(), apps: Type.Integer(), users: Type.Integer(), robots: Type.Integer(), conversations: Type.Integer() });
+const Marked = Type.Object({ marked: Type.Integer() });
+const Clock = Type.Object({ nowMs: Type.Integer(), mode: Type.Union([Type.Literal('system'), Type.Literal('manual')]) });
+const Empty = Type.Object({});
+const Removed = Type.Object({ removed: Type.Integer() });
+
+export const ErrorEnvelopeSchema = Type.Object({
+  code: Str,
+  message: Str,
+  requestid: Str,
+  accessdenieddetail: Type.Optional(Type.Object({ requiredScopes: Strs })),
+});
+
+const SendResult = Type.Object({ processQueryKey: Str });
+const Recall = Type.Object({ successResult: Strs, failedResult: Type.Record(Type.String(), Type.String()) });
+const ChatQuery = Type.Object({ sendStatus: SendStatus, readUserIds: Strs, hasMore: Type.Boolean(), nextToken: Type.Optional(Str) });
+
+const Fault = Type.Object({
+  id: Str,
+  fired: Type.Integer(),
+  match: Type.Optional(Type.Object({ path: Type.Optional(Str), appKey: Type.Optional(Str), robotCode: Type.Optional(Str) })),
+  error: Type.Optional(Type.Object({ status: Type.Integer(), code: Str, message: Type.Optional(Str) })),
+  latencyMs: Type.Optional(Type.Integer()),
+  drop: Type.Optional(Type.Boolean()),
+  probability: Type.Optional(Type.Number()),
+  count: Type.Optional(Type.Integer()),
+});
+
+const LoggedRequest = Type.Object({
+  seq: Type.Integer(),
+  requestId: Str,
+  at: Type.Integer(),
+  method: Str,
+  path: Str,
+  query: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  appKey: Type.Optional(Str),
+  status: Type.Integer({ description: '0 when an injected fault dropped the connection' }),
+  code: Type.Optional(Str),
+  durationMs: Type.Integer(),
+  faults: Type.Optional(Strs),
+  requestBody: Type.Optional(Type.Unknown()),
+  responseBody: Type.Optional(Type.Unknown()),
+});
+
+/** 200 answers by `METHOD url` (Fastify's spelling of the path). */
+export const RESPONSES: Record<string, TSchema> = {
+  'POST /v1.0/oauth2/accessToken': Type.Object({ accessToken: Str, expireIn: Type.Integer() }),
+  'POST /v1.0/robot/oToMessages/batchSend': Type.Object({
+    processQueryKey: Str,
+    invalidStaffIdList: Strs,
+    flowControlledStaffIdList: Strs,
+  }),
+  'GET /v1.0/robot/oToMessages/readStatus': Type.Object({
+    sendStatus: SendStatus,
+    messageReadInfoList: Type.Array(
+      Type.Object({
+        name: Str,
+        userId: Str,
+        readStatus: Type.Union([Type.Literal('READ'), Type.Literal('UNREAD')]),
+        readTimestamp: Type.Optional(Type.Integer()),
+      }),
+    ),
+  }),
+  'POST /v1.0/robot/otoMessages/batchRecall': Recall,
+  'POST /v1.0/robot/groupMessages/send': SendResult,
+  'POST /v1.0/robot/groupMessages/query': ChatQuery,
+  'POST /v1.0/robot/groupMessages/recall': Recall,
+  'POST /v1.0/robot/privateChatMessages/send': SendResult,
+  'POST /v1.0/robot/privateChatMessages/query': ChatQuery,
+  'POST /v1.0/robot/privateChatMessages/batchRecall': Recall,
+
+  'GET /_dingread/health': Type.Object({ status: Type.Literal('ok'), version: Str, store: Str }),
+  'POST /_dingread/v1/fixtures': Counts,
+  'GET /_dingread/v1/fixtures': FixtureDocument,
+  'POST /_dingread/v1/reset': Empty,
+  'POST /_dingread/v1/reads': Type.Object({
+    accepted: Type.Integer(),
+    ignored: Type.Array(Type.Object({ index: Type.Integer(), reason: Str })),
+  }),
+  'POST /_dingread/v1/conversations/:openConversationId/read': Marked,
+  'POST /_dingread/v1/robots/:robotCode/chats/:userId/read': Marked,
+  'GET /_dingread/v1/clock': Clock,
+  'POST /_dingread/v1/clock': Clock,
+  'POST /_dingread/v1/faults': Fault,
+  'GET /_dingread/v1/faults': Type.Object({ items: Type.Array(Fault) }),
+  'DELETE /_dingread/v1/faults': Removed,
+  'DELETE /_dingread/v1/faults/:id': Empty,
+  'GET /_dingread/v1/requests': Type.Object({ items: Type.Array(LoggedRequest) }),
+  'DELETE /_dingread/v1/requests': Removed,
+};

@@ -1,0 +1,104 @@
+/**
+ * The recent DingTalk API calls a server answered, for a test or a person to look at what a bot
+ * really sent: a bounded ring buffer (the oldest entries fall out), newest first, with secrets
+ * masked. Like faults, it is runtime state of one server, not part of the store.
+ */
+
+export interface LoggedRequest {
+  /** Increases by one per logged call; `since` filters on the server-clock time `at`. */
+  seq: number;
+  requestId: string;
+  /** Server-clock time the call arrived, epoch ms. */
+  at: number;
+  method: string;
+  path: string;
+  query?: Record<string, unknown>;
+  /** The calling app: the token's app, or the appKey sent to oauth2/accessToken. */
+  appKey?: string;
+  /** HTTP status; 0 when the connection was dropped by an injected fault. */
+  status: number;
+  /** The error code, for an error answer. */
+  code?: string;
+  durationMs: number;
+  /** Ids of injected faults that hit this call. */
+  faults?: string[];
+  requestBody?: unknown;
+  responseBody?: unknown;
+}
+
+export interface RequestLogFilter {
+  path?: string;
+  appKey?: string;
+  /** An exact status (`403`) or a class (`4xx`). */
+  status?: string;
+  /** Only calls at or after this server-clock time. */
+  since?: number;
+  limit?: number;
+}
+
+export const DEFAULT_REQUEST_LOG_SIZE = 1000;
+/** A body logged larger than this is cut to its start, so the buffer's memory stays bounded. */
+export const MAX_LOGGED_BODY_BYTES = 16 * 1024;
+const MASK = '***';
+/** Fields that carry credentials in DingTalk's API: app secrets, access tokens, legacy bot tokens. */
+const SECRET_FIELDS = new Set(['appSecret', 'accessToken', 'access_token', 'token']);
+
+export class RequestLog {
+  private readonly entries: LoggedRequest[] = [];
+  private nextSeq = 1;
+
+  constructor(readonly capacity: number = DEFAULT_REQUEST_LOG_SIZE) {}
+
+  add(entry: Omit<LoggedRequest, 'seq'>): void {
+    if (this.capacity <= 0) return;
+    const logged: LoggedRequest = { seq: this.nextSeq++, ...entry };
+    if (entry.query !== undefined) logged.query = masked(entry.query) as Record<string, unknown>;
+    if (entry.requestBody !== undefined) logged.requestBody = bounded(masked(entry.requestBody));
+    if (entry.responseBody !== undefined) logged.responseBody = bounded(masked(entry.responseBody));
+    this.entries.push(logged);
+    if (this.entries.length > this.capacity) this.entries.shift();
+  }
+
+  /** Newest first. */
+  list(filter: RequestLogFilter = {}): LoggedRequest[] {
+    const out: LoggedRequest[] = [];
+    const limit = filter.limit ?? 100;
+    for (let i = this.entries.length - 1; i >= 0 && out.length < limit; i--) {
+      const entry = this.entries[i] as LoggedRequest;
+      if (filter.path !== undefined && entry.path !== filter.path) continue;
+      if (filter.appKey !== undefined && entry.appKey !== filter.appKey) continue;
+      if (filter.since !== undefined && entry.at < filter.since) continue;
+      if (filter.status !== undefined && !statusMatches(filter.status, entry.status)) continue;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  clear(): number {
+    return this.entries.splice(0).length;
+  }
+}
+
+function statusMatches(filter: string, status: number): boolean {
+  if (/^[1-5]xx$/.test(filter)) return Math.floor(status / 100) === Number(filter[0]);
+  return Number(filter) === status;
+}
+
+/** A copy with every credential field replaced by `***`, at any depth. */
+export function masked(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(masked);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    // defineProperty, so that a field named __proto__ stays a field.
+    const copy = SECRET_FIELDS.has(key) && typeof inner === 'string' ? MASK : masked(inner);
+    Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function bounded(value: unknown): unknown {
+  const text = JSON.stringify(value) ?? '';
+  if (Buffer.byteLength(text) <= MAX_LOGGED_BODY_BYTES) return value;
+  return { truncated: true, bytes: Buffer.byteLength(text), head: text.slice(0, 1024) };
+}

@@ -1,0 +1,94 @@
+/** The request log: recent DingTalk API calls, newest first, filterable, secrets masked. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ACME, GLOBEX } from '../helpers/fixtures.js';
+import { call } from '../helpers/server.js';
+import { sdkError } from '../helpers/sdk.js';
+import { startSdkSession, type SdkSession } from './sdk-session.js';
+
+describe('request log', () => {
+  let s: SdkSession;
+  before(async () => {
+    s = await startSdkSession();
+  });
+  after(() => s.close());
+
+  it('records each DingTalk call with its bodies, newest first, with secrets masked', async () => {
+    const key = await s.sendGroup();
+    await s.queryGroup(key);
+    const [query, send, token] = await s.dingread.admin.requests({ limit: 3 });
+    assert.equal(query?.path, '/v1.0/robot/groupMessages/query');
+    assert.equal(query?.method, 'POST');
+    assert.equal(query?.status, 200);
+    assert.equal(query?.appKey, ACME.appKey);
+    assert.deepEqual(query?.requestBody, { robotCode: ACME.robot, openConversationId: ACME.smallGroup, processQueryKey: key });
+    assert.deepEqual((query?.responseBody as { readUserIds: string[] }).readUserIds, []);
+    assert.equal(send?.path, '/v1.0/robot/groupMessages/send');
+    assert.equal((send?.responseBody as { processQueryKey: string }).processQueryKey, key);
+    assert.ok((send?.seq ?? 0) < (query?.seq ?? 0));
+
+    assert.equal(token?.path, '/v1.0/oauth2/accessToken');
+    assert.equal(token?.appKey, ACME.appKey);
+    assert.deepEqual(token?.requestBody, { appKey: ACME.appKey, appSecret: '***' });
+    assert.deepEqual(token?.responseBody, { accessToken: '***', expireIn: 7200 });
+    const everything = JSON.stringify(await s.dingread.admin.requests());
+    assert.ok(!everything.includes(ACME.appSecret), 'no app secret anywhere in the log');
+    assert.ok(!everything.includes(s.token), 'no access token anywhere in the log');
+  });
+
+  it('records errors with their code and request id, and the query string of GET calls', async () => {
+    const error = await sdkError(() => s.queryGroup('no-such-key'));
+    const [entry] = await s.dingread.admin.requests({ limit: 1 });
+    assert.equal(entry?.status, 400);
+    assert.equal(entry?.code, 'invalid.processQueryKey');
+    assert.equal(entry?.requestId, error.data.requestid);
+
+    await call(s.dingread.url, 'GET', `/v1.0/robot/oToMessages/readStatus?robotCode=${ACME.robot}&processQueryKey=x`, { token: s.token });
+    const [get] = await s.dingread.admin.requests({ path: '/v1.0/robot/oToMessages/readStatus' });
+    assert.deepEqual(get?.query, { robotCode: ACME.robot, processQueryKey: 'x' });
+    assert.equal(get?.method, 'GET');
+  });
+
+  it('filters by path, appKey, status (exact or class) and since', async () => {
+    await s.dingread.admin.clearRequests();
+    const start = (await s.dingread.admin.clock.get()).nowMs;
+    await call(s.dingread.url, 'POST', '/v1.0/oauth2/accessToken', { body: { appKey: GLOBEX.appKey, appSecret: 'wrong' } });
+    const key = await s.sendGroup();
+    await s.queryGroup(key);
+    const all = await s.dingread.admin.requests();
+    assert.equal(all.length, 3);
+    assert.deepEqual((await s.dingread.admin.requests({ appKey: GLOBEX.appKey })).map((e) => e.status), [400]);
+    assert.deepEqual((await s.dingread.admin.requests({ status: '4xx' })).map((e) => e.code), ['invalidClientIdOrSecret']);
+    assert.deepEqual((await s.dingread.admin.requests({ status: '200' })).length, 2);
+    assert.equal((await s.dingread.admin.requests({ path: '/v1.0/robot/groupMessages/send' })).length, 1);
+    assert.equal((await s.dingread.admin.requests({ since: start })).length, 3);
+    await s.dingread.admin.clock.advance(60_000);
+    const later = (await s.dingread.admin.clock.get()).nowMs;
+    assert.equal((await s.dingread.admin.requests({ since: later })).length, 0);
+    await s.queryGroup(key);
+    assert.equal((await s.dingread.admin.requests({ since: later })).length, 1);
+    await s.dingread.admin.clock.system();
+  });
+
+  it('leaves control-plane calls out, clears on DELETE, and refuses bad filters with the envelope', async () => {
+    assert.ok((await s.dingread.admin.requests()).every((entry) => entry.path.startsWith('/v1.0/')));
+    assert.ok((await s.dingread.admin.clearRequests()) > 0);
+    assert.deepEqual(await s.dingread.admin.requests(), []);
+    const bad = await call(s.dingread.url, 'GET', '/_dingread/v1/requests?status=abc');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'invalidParameter.param.invalid');
+    assert.equal(bad.headers.get('x-acs-request-id'), bad.body.requestid);
+    const unknown = await call(s.dingread.url, 'GET', '/_dingread/v1/requests?colour=red');
+    assert.match(unknown.body.message, /unknown field colour/);
+  });
+
+  it('keeps only the newest entries', async () => {
+    const small = await startSdkSession({ requestLogSize: 3 });
+    try {
+      for (let i = 0; i < 5; i++) await call(small.dingread.url, 'POST', '/v1.0/oauth2/accessToken', { body: { appKey: `k${i}`, appSecret: 's' } });
+      assert.deepEqual((await small.dingread.admin.requests()).map((entry) => entry.appKey), ['k4', 'k3', 'k2']);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@
 import { hkdfSync } from 'node:crypto';
 import { Clock } from './clock.js';
 import { CursorCodec } from './cursor.js';
+import { EventBus } from './events.js';
 import type { Store } from './store.js';
 
 export interface CoreOptions {
@@ -29,6 +30,8 @@ export interface CoreContext {
   readonly cursors: CursorCodec;
   /** Key from which access tokens are derived (core/ids.ts). */
   readonly tokenKey: Buffer;
+  /** Successful writes, for the event stream and the dashboard (core/events.ts). */
+  readonly events: EventBus;
 }
 
 export async function createCoreContext(
@@ -44,5 +47,6 @@ export async function createCoreContext(
     options: { ...DEFAULT_CORE_OPTIONS, ...options },
     cursors: new CursorCodec(derive('dingread/cursor/v1')),
     tokenKey: derive('dingread/token/v1'),
+    events: new EventBus(),
   };
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { startServer, StartupError, type RunningServer } from '../../server.js';
 import { DEFAULT_STORE, StoreSpecError } from '../../store/open-store.js';
 import { SchemaTooNewError } from '../../store/sqlite/sqlite-store.js';
+import { UI_PATH } from '../../api/ui/ui.routes.js';
 import { DEMO } from '../../demo/demo-directory.js';
 import { VERSION } from '../../version.js';
 
@@ -13,7 +14,9 @@ Options:
   --port PORT          port to listen on; 0 picks a free one (default 3939; env DINGREAD_PORT)
   --store STORE        memory | sqlite:PATH (default ${DEFAULT_STORE}; env DINGREAD_STORE)
   --fixture FILE       load a fixture document (control-plane.md) at start
-  --demo               load the demo directory and post two demo messages
+  --demo               load the demo directory and post two demo messages; the demo robot then
+                       posts now and then and demo users read (the simulator)
+  --no-simulate        with --demo: no simulator, only the two demo messages
   --admin-token T      require "Authorization: Bearer T" on /_dingread/v1/* (env DINGREAD_ADMIN_TOKEN);
                        without it the control plane answers loopback callers only
   --no-read-timestamp  leave readTimestamp out of readStatus, exactly as DingTalk does
@@ -42,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
         store: { type: 'string' },
         fixture: { type: 'string' },
         demo: { type: 'boolean', default: false },
+        'no-simulate': { type: 'boolean', default: false },
         'admin-token': { type: 'string' },
         'no-read-timestamp': { type: 'boolean', default: false },
         'delivery-delay-ms': { type: 'string' },
@@ -81,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
       store,
       ...(values.fixture ? { fixtureFile: values.fixture } : {}),
       demo: values.demo,
+      simulate: !values['no-simulate'],
       adminToken: values['admin-token'] ?? env['DINGREAD_ADMIN_TOKEN'],
       logger: values.log ? { level: 'info' } : false,
       core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },
@@ -125,6 +130,7 @@ function banner(server: RunningServer, store: string): string {
   const { url, demo } = server;
   const lines = [`dingread ${VERSION} listening on ${url} (store: ${server.ctx.store.kind === 'memory' ? 'memory' : store})`];
   lines.push(`health:        curl -s ${url}/_dingread/health`);
+  lines.push(`dashboard:     ${url}${UI_PATH}`);
   if (demo) {
     const tokenBody = JSON.stringify({ appKey: DEMO.appKey, appSecret: DEMO.appSecret });
     const query = new URLSearchParams({ robotCode: DEMO.robotCode, processQueryKey: demo.otoKey }).toString();

@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 /** The `dingread` command. Each command lives in commands/ and exports `run(argv)`; this file only dispatches. */
 import { VERSION } from '../version.js';
+import { READ_HELP, run as read } from './commands/read.js';
+import { run as send, SEND_HELP } from './commands/send.js';
 import { run as serve, SERVE_HELP } from './commands/serve.js';
+import { run as status, STATUS_HELP } from './commands/status.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   serve: { run: serve, help: SERVE_HELP },
+  status: { run: status, help: STATUS_HELP },
+  send: { run: send, help: SEND_HELP },
+  read: { run: read, help: READ_HELP },
 };
 
 const USAGE = `dingread ${VERSION}: a wire-compatible DingTalk read-status server
@@ -13,6 +19,9 @@ Usage: dingread <command> [options]
 
 Commands:
   serve     run the server (dingread serve --help for its options)
+  status    how many have read a message; --watch follows reads live
+  send      send a message as a robot, through the DingTalk API
+  read      record that users read a message, or opened a chat
 
 Options:
   --help, -h      show this help

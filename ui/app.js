@@ -177,6 +177,7 @@ const routes = [
   [/^#\/messages\/([^/]+)$/, (key) => messageView(key)],
 ];
 
+let navigated = false;
 async function route() {
   const hash = location.hash || '#/';
   for (const [pattern, view] of routes) {
@@ -188,7 +189,9 @@ async function route() {
     } catch (error) {
       showError(error);
     }
-    main.focus({ preventScroll: true });
+    // After a navigation, focus moves to the new content (as a page load would put it at the top).
+    if (navigated) main.focus({ preventScroll: true });
+    navigated = true;
     return;
   }
   main.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Back to the organizations')));

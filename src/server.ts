@@ -14,6 +14,7 @@ import { applyFixture } from './core/fixtures.js';
 import type { Seed } from './core/random.js';
 import type { Store } from './core/store.js';
 import { seedDemo, type DemoMessages } from './demo/seed-demo.js';
+import { startDemoSimulator, type SimulatorOptions } from './demo/simulator.js';
 import { openStore } from './store/open-store.js';
 import { VERSION } from './version.js';
 
@@ -25,6 +26,8 @@ export interface ServerOptions {
   store?: string | Store;
   fixtureFile?: string;
   demo?: boolean;
+  /** With `demo`: the demo robot keeps posting and demo users keep reading (demo/simulator.ts). */
+  simulate?: boolean | SimulatorOptions;
   adminToken?: string | undefined;
   logger?: FastifyServerOptions['logger'];
   core?: Partial<CoreOptions>;
@@ -71,6 +74,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ...(options.emulator ? { emulator: options.emulator } : {}),
     });
     await app.listen({ host, port: options.port ?? 3939 });
+    const simulate = options.demo && options.simulate;
+    const simulator = simulate ? startDemoSimulator(ctx, simulate === true ? {} : simulate) : undefined;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 3939);
     const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -81,6 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ctx,
       demo,
       async close() {
+        simulator?.stop();
         await app.close();
         await store.close();
       },

@@ -8,9 +8,11 @@ import type { CoreContext } from '../core/context.js';
 import { newRequestId } from '../core/ids.js';
 import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
+import { eventRoutes } from './control/events.routes.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './envelope.js';
+import { uiRoutes } from './ui/ui.routes.js';
 
 export interface AppOptions {
   adminToken?: string | undefined;
@@ -59,5 +61,7 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   await app.register(oauth2Routes(ctx));
   await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
   await app.register(controlRoutes(ctx, { adminToken: options.adminToken, version: options.version }));
+  await app.register(eventRoutes(ctx, { adminToken: options.adminToken }), { prefix: '/_dingread/v1' });
+  await app.register(uiRoutes({ adminToken: options.adminToken }));
   return app;
 }

@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 /** The `dingread` command. Each command lives in commands/ and exports `run(argv)`; this file only dispatches. */
 import { VERSION } from '../version.js';
+import { READ_HELP, run as read } from './commands/read.js';
+import { run as send, SEND_HELP } from './commands/send.js';
 import { run as serve, SERVE_HELP } from './commands/serve.js';
 import { EXEC_HELP, run as exec } from './commands/exec.js';
 import { EXPORT_HELP, run as exportDirectory } from './commands/export.js';
 import { run as seed, SEED_HELP } from './commands/seed.js';
+import { run as status, STATUS_HELP } from './commands/status.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   serve: { run: serve, help: SERVE_HELP },
   exec: { run: exec, help: EXEC_HELP },
   export: { run: exportDirectory, help: EXPORT_HELP },
   seed: { run: seed, help: SEED_HELP },
+  status: { run: status, help: STATUS_HELP },
+  send: { run: send, help: SEND_HELP },
+  read: { run: read, help: READ_HELP },
 };
 
 const USAGE = `dingread ${VERSION}: a wire-compatible DingTalk read-status server
@@ -22,6 +28,9 @@ Commands:
   exec      run a command against a fresh server: dingread exec [options] -- <command...>
   export    print a running server's directory as a fixture document
   seed      upsert a fixture document into a running server: dingread seed FILE
+  status    how many have read a message; --watch follows reads live
+  send      send a message as a robot, through the DingTalk API
+  read      record that users read a message, or opened a chat
 
 Options:
   --help, -h      show this help

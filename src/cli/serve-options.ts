@@ -12,6 +12,8 @@ export const SERVER_FLAGS = {
   store: { type: 'string' },
   fixture: { type: 'string' },
   demo: { type: 'boolean', default: false },
+  simulate: { type: 'boolean' },
+  'no-simulate': { type: 'boolean' },
   'admin-token': { type: 'string' },
   'no-read-timestamp': { type: 'boolean', default: false },
   'delivery-delay-ms': { type: 'string' },
@@ -23,6 +25,9 @@ export const SERVER_FLAGS = {
 /** Help lines for the flags above, after `--store` (whose default differs by command). */
 export const SERVER_FLAGS_HELP = `  --fixture FILE       load a fixture document (control-plane.md) at start
   --demo               load the demo directory and post two demo messages
+  --simulate, --no-simulate
+                       with --demo: whether the demo robot keeps posting now and then while
+                       demo users read over the following minutes (serve: on; exec: off)
   --admin-token T      require "Authorization: Bearer T" on /_dingread/v1/* (env DINGREAD_ADMIN_TOKEN);
                        without it the control plane answers loopback callers only
   --no-read-timestamp  leave readTimestamp out of readStatus, exactly as DingTalk does
@@ -44,6 +49,8 @@ export class OptionError extends Error {}
 export interface ServerDefaults {
   port: string;
   store: string;
+  /** Run the demo simulator with --demo unless told otherwise. */
+  simulate: boolean;
 }
 
 /** ServerOptions from parsed flags and the environment; throws OptionError with a message for the user. */
@@ -64,6 +71,7 @@ export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessE
     port,
     store: values.store ?? env['DINGREAD_STORE'] ?? defaults.store,
     demo: values.demo ?? false,
+    simulate: values['no-simulate'] ? false : (values.simulate ?? defaults.simulate),
     adminToken: values['admin-token'] ?? env['DINGREAD_ADMIN_TOKEN'],
     logger: values.log ? { level: 'info' } : false,
     core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },

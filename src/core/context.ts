@@ -3,6 +3,7 @@ import { hkdfSync } from 'node:crypto';
 import { Clock } from './clock.js';
 import { CursorCodec } from './cursor.js';
 import { seededRandom, seededServerSecret, systemRandom, type RandomSource, type Seed } from './random.js';
+import { EventBus } from './events.js';
 import type { Store } from './store.js';
 
 export interface CoreOptions {
@@ -32,6 +33,8 @@ export interface CoreContext {
   readonly tokenKey: Buffer;
   /** Random bytes for keys, ids and salts: the system's, or reproducible under a seed (core/random.ts). */
   readonly random: RandomSource;
+  /** Successful writes, for the event stream and the dashboard (core/events.ts). */
+  readonly events: EventBus;
 }
 
 export async function createCoreContext(
@@ -52,5 +55,6 @@ export async function createCoreContext(
     cursors: new CursorCodec(derive('dingread/cursor/v1'), random),
     tokenKey: derive('dingread/token/v1'),
     random,
+    events: new EventBus(),
   };
 }

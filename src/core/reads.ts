@@ -17,10 +17,27 @@ export interface ReadItem {
  */
 export async function recordReads(ctx: CoreContext, reads: ReadItem[]): Promise<ReadsOutcome> {
   const now = ctx.clock.now();
-  return ctx.store.recordReads(
+  const outcome = await ctx.store.recordReads(
     reads.map((read) => ({ processQueryKey: read.processQueryKey, userId: read.userId, readAt: read.readAt ?? now })),
     now,
   );
+  if (ctx.events.active) emitReads(ctx, reads, outcome, now);
+  return outcome;
+}
+
+/** One `read` event per message, naming the users whose reads were accepted. */
+function emitReads(ctx: CoreContext, reads: ReadItem[], outcome: ReadsOutcome, now: number): void {
+  const ignored = new Set(outcome.ignored.map((item) => item.index));
+  const byMessage = new Map<string, Set<string>>();
+  reads.forEach((read, index) => {
+    if (ignored.has(index)) return;
+    let users = byMessage.get(read.processQueryKey);
+    if (!users) byMessage.set(read.processQueryKey, (users = new Set()));
+    users.add(read.userId);
+  });
+  for (const [processQueryKey, users] of byMessage) {
+    ctx.events.emit({ type: 'read', processQueryKey, userIds: [...users], at: now });
+  }
 }
 
 /** `POST /_dingread/v1/conversations/{id}/read`: the user opens a group or person-to-person chat. */
@@ -32,7 +49,11 @@ export async function openConversation(
 ): Promise<{ marked: number }> {
   const conversation = await ctx.store.findConversation(openConversationId);
   if (!conversation) fail('object.notFound', `no conversation ${openConversationId}`);
-  return open(ctx, conversation.orgId, { kind: 'conversation', conversationId: conversation.id }, userId, readAt);
+  const result = await open(ctx, conversation.orgId, { kind: 'conversation', conversationId: conversation.id }, userId, readAt);
+  if (ctx.events.active) {
+    ctx.events.emit({ type: 'opened', userId, openConversationId, ...result, at: ctx.clock.now() });
+  }
+  return result;
 }
 
 /** `POST /_dingread/v1/robots/{robotCode}/chats/{userId}/read`: the user opens their chat with a robot. */
@@ -44,7 +65,11 @@ export async function openRobotChat(
 ): Promise<{ marked: number }> {
   const robot = await ctx.store.findRobot(robotCode);
   if (!robot) fail('object.notFound', `no robot ${robotCode}`);
-  return open(ctx, robot.orgId, { kind: 'robot', robotId: robot.id }, userId, readAt);
+  const result = await open(ctx, robot.orgId, { kind: 'robot', robotId: robot.id }, userId, readAt);
+  if (ctx.events.active) {
+    ctx.events.emit({ type: 'opened', userId, robotCode, ...result, at: ctx.clock.now() });
+  }
+  return result;
 }
 
 async function open(

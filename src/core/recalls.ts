@@ -54,8 +54,19 @@ export async function recall(
       result.failedResult[key] = 'processQueryKey.expireTime';
     } else {
       // Recalling twice is harmless: the message keeps its first recall.
-      await ctx.store.recallMessage(message.id, ctx.clock.now());
+      const first = message.recalledAt === null;
+      const at = ctx.clock.now();
+      await ctx.store.recallMessage(message.id, at);
       result.successResult.push(key);
+      if (first && ctx.events.active) {
+        ctx.events.emit({
+          type: 'recalled',
+          processQueryKey: key,
+          corpId: message.corpId,
+          robotCode: message.robotCode,
+          recalledAt: at,
+        });
+      }
     }
   }
   return result;

@@ -130,5 +130,18 @@ async function insert(
     deliveredAt: sentAt + ctx.options.deliveryDelayMs,
   };
   if (recipients) record.recipients = recipients;
-  return (await ctx.store.insertMessage(record)).processQueryKey;
+  const stored = await ctx.store.insertMessage(record);
+  if (ctx.events.active) {
+    ctx.events.emit({
+      type: 'sent',
+      processQueryKey: stored.processQueryKey,
+      kind: stored.kind,
+      corpId: stored.corpId,
+      robotCode: stored.robotCode,
+      ...(stored.openConversationId === null ? {} : { openConversationId: stored.openConversationId }),
+      recipientCount: stored.recipientCount,
+      sentAt: stored.sentAt,
+    });
+  }
+  return stored.processQueryKey;
 }

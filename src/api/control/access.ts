@@ -37,3 +37,37 @@ export function controlPlaneGuard(adminToken: string | undefined) {
     if (!match || !sameToken(match[1] as string, adminToken)) fail('adminToken.invalid');
   };
 }
+
+/** The cookie in which the dashboard hands the admin token to its event stream (EventSource sends no headers). */
+export const ADMIN_COOKIE = 'dingread_admin';
+
+/**
+ * The control plane's guard, for the event stream only: the admin token may also come in the
+ * `dingread_admin` cookie, compared in constant time like the header.
+ */
+export function eventStreamGuard(adminToken: string | undefined) {
+  const strict = controlPlaneGuard(adminToken);
+  return async function guard(request: FastifyRequest): Promise<void> {
+    if (adminToken !== undefined && !request.headers.authorization) {
+      const cookie = cookieValue(request.headers.cookie, ADMIN_COOKIE);
+      if (cookie === undefined) fail('adminToken.missing');
+      if (!sameToken(cookie, adminToken)) fail('adminToken.invalid');
+      return;
+    }
+    await strict(request);
+  };
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}

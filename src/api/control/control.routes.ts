@@ -32,10 +32,15 @@ export function controlRoutes(ctx: CoreContext, options: ControlPlaneOptions) {
       v1.addHook('onRequest', controlPlaneGuard(options.adminToken));
       const big = { bodyLimit: CONTROL_BODY_LIMIT };
 
-      v1.post('/fixtures', big, (request) => applyFixture(ctx, request.body));
+      v1.post('/fixtures', big, async (request) => {
+        const counts = await applyFixture(ctx, request.body);
+        ctx.events.emit({ type: 'changed', what: 'directory' });
+        return counts;
+      });
       v1.get('/fixtures', () => exportFixture(ctx));
       v1.post('/reset', async () => {
         await ctx.store.reset();
+        ctx.events.emit({ type: 'changed', what: 'reset' });
         return {};
       });
 
@@ -73,9 +78,12 @@ export function controlRoutes(ctx: CoreContext, options: ControlPlaneOptions) {
       v1.get('/clock', () => ctx.clock.state());
       v1.post('/clock', { schema: { body: ClockBody } }, (request) => {
         const body = request.body as ClockBody;
-        if ('advanceMs' in body) return ctx.clock.advance(body.advanceMs);
-        if ('nowMs' in body) return ctx.clock.set(body.nowMs);
-        return ctx.clock.useSystem();
+        let state;
+        if ('advanceMs' in body) state = ctx.clock.advance(body.advanceMs);
+        else if ('nowMs' in body) state = ctx.clock.set(body.nowMs);
+        else state = ctx.clock.useSystem();
+        ctx.events.emit({ type: 'clock', ...state });
+        return state;
       });
     }, { prefix: '/_dingread/v1' });
   };

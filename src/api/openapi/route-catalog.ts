@@ -27,8 +27,10 @@ export class RouteCatalog {
     app.addHook('onRoute', (route: RouteOptions) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const method of methods) {
-        // Fastify adds a HEAD twin to every GET; it is not a route of its own.
+        // Fastify adds a HEAD twin to every GET; it is not a route of its own. Pages (the
+        // dashboard) opt out with `config: { openapi: false }`: they are not part of the API.
         if (method === 'HEAD') continue;
+        if ((route.config as { openapi?: boolean } | undefined)?.openapi === false) continue;
         const given = (route.schema ?? {}) as Record<string, TSchema | undefined>;
         const schema: RouteSchemas = {};
         if (given['body']) schema.body = given['body'];

@@ -59,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   if (program === undefined) return usageError('name the command to run after --, as in: dingread exec -- npm test');
   let options: ServerOptions;
   try {
-    options = serverOptionsFrom(values, process.env, { port: '0', store: 'memory' });
+    options = serverOptionsFrom(values, process.env, { port: '0', store: 'memory', simulate: false });
   } catch (error) {
     if (!(error instanceof OptionError)) throw error;
     return usageError(error.message);

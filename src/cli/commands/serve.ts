@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { startServer, StartupError, type RunningServer, type ServerOptions } from '../../server.js';
 import { DEFAULT_STORE, StoreSpecError } from '../../store/open-store.js';
 import { SchemaTooNewError } from '../../store/sqlite/sqlite-store.js';
+import { UI_PATH } from '../../api/ui/ui.routes.js';
 import { DEMO } from '../../demo/demo-directory.js';
 import { VERSION } from '../../version.js';
 import { OptionError, SERVER_FLAGS, SERVER_FLAGS_HELP, serverOptionsFrom } from '../serve-options.js';
@@ -48,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let options: ServerOptions;
   try {
-    options = serverOptionsFrom(values, process.env, { port: '3939', store: DEFAULT_STORE });
+    options = serverOptionsFrom(values, process.env, { port: '3939', store: DEFAULT_STORE, simulate: true });
   } catch (error) {
     if (!(error instanceof OptionError)) throw error;
     process.stderr.write(`dingread serve: ${error.message}\n`);
@@ -102,6 +103,7 @@ function banner(server: RunningServer, store: string): string {
   const { url, demo } = server;
   const lines = [`dingread ${VERSION} listening on ${url} (store: ${server.ctx.store.kind === 'memory' ? 'memory' : store})`];
   lines.push(`health:        curl -s ${url}/_dingread/health`);
+  lines.push(`dashboard:     ${url}${UI_PATH}`);
   if (demo) {
     const tokenBody = JSON.stringify({ appKey: DEMO.appKey, appSecret: DEMO.appSecret });
     const query = new URLSearchParams({ robotCode: DEMO.robotCode, processQueryKey: demo.otoKey }).toString();

@@ -1,0 +1,67 @@
+/**
+ * What happened, as it happens: services emit here after a write has succeeded, and the control
+ * plane's event stream (`GET /_dingread/v1/events`) and the dashboard listen. Emitting with nobody
+ * listening costs a branch: callers check `active` before building a payload.
+ */
+import type { MessageKind } from './store.js';
+
+export type DingReadEvent =
+  | {
+      type: 'sent';
+      processQueryKey: string;
+      kind: MessageKind;
+      corpId: string;
+      robotCode: string;
+      openConversationId?: string;
+      recipientCount: number;
+      sentAt: number;
+    }
+  /** Reads that were accepted, grouped by message (a repeated read is included; it changes nothing). */
+  | { type: 'read'; processQueryKey: string; userIds: string[]; at: number }
+  | { type: 'recalled'; processQueryKey: string; corpId: string; robotCode: string; recalledAt: number }
+  /** A user opened a chat: every message of it delivered to them is read (`marked` of them were new). */
+  | {
+      type: 'opened';
+      userId: string;
+      openConversationId?: string;
+      robotCode?: string;
+      marked: number;
+      at: number;
+    }
+  | { type: 'clock'; nowMs: number; mode: 'system' | 'manual' }
+  /** Everything was forgotten (`POST /reset`) or a directory was loaded: views should reload. */
+  | { type: 'changed'; what: 'reset' | 'directory' };
+
+export type EventListener = (event: DingReadEvent) => void;
+
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+
+  /** Whether anyone listens; emitters skip building events when nobody does. */
+  get active(): boolean {
+    return this.listeners.size > 0;
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Returns the function that unsubscribes. */
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  emit(event: DingReadEvent): void {
+    for (const listener of this.listeners) {
+      // A listener that throws must not undo or fail the write that already happened.
+      try {
+        listener(event);
+      } catch {
+        this.listeners.delete(listener);
+      }
+    }
+  }
+}

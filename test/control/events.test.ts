@@ -1,0 +1,143 @@
+/** The event stream (`GET /_dingread/v1/events`), its access rules, and the demo simulator that feeds it. */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { DEMO } from '../../src/demo/demo-directory.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { AdminClient } from '../../src/testing/admin-client.js';
+
+interface Stream {
+  events: Array<{ name: string; data: any }>;
+  close(): void;
+}
+
+async function subscribe(url: string, headers: Record<string, string> = {}, query = ''): Promise<Stream> {
+  const abort = new AbortController();
+  const response = await fetch(`${url}/_dingread/v1/events${query}`, { headers, signal: abort.signal });
+  assert.equal(response.status, 200, await (response.ok ? Promise.resolve('') : response.text()));
+  assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const events: Stream['events'] = [];
+  (async () => {
+    let buffer = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const name = /^event: (.+)$/m.exec(block)?.[1];
+        const data = /^data: (.+)$/m.exec(block)?.[1];
+        if (name && data) events.push({ name, data: JSON.parse(data) });
+      }
+    }
+  })().catch(() => {});
+  const stream = { events, close: () => abort.abort() };
+  await until(() => events.some((e) => e.name === 'ready'), 'ready');
+  return stream;
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('event stream', () => {
+  const servers: RunningServer[] = [];
+  after(() => Promise.all(servers.map((s) => s.close())));
+
+  it('streams sends, reads, chat opens and recalls, and keeps quiet when nobody listens', async () => {
+    const server = await startServer({ port: 0, store: 'memory', demo: true });
+    servers.push(server);
+    assert.equal(server.ctx.events.active, false);
+    const stream = await subscribe(server.url);
+    assert.equal(server.ctx.events.listenerCount, 1);
+    const admin = new AdminClient(server.url);
+    const { accessToken } = (await (
+      await fetch(`${server.url}/v1.0/oauth2/accessToken`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ appKey: DEMO.appKey, appSecret: DEMO.appSecret }),
+      })
+    ).json()) as { accessToken: string };
+    const robot = (path: string, body: unknown) =>
+      fetch(`${server.url}/v1.0/robot/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': accessToken },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<any>);
+    const { processQueryKey } = await robot('groupMessages/send', {
+      robotCode: DEMO.robotCode,
+      openConversationId: DEMO.groupId,
+      msgKey: 'sampleText',
+      msgParam: '{"content":"hi"}',
+    });
+    await admin.reads([{ processQueryKey, userId: 'user001' }, { processQueryKey, userId: 'ghost' }]);
+    await admin.openConversation(DEMO.groupId, 'user002');
+    await robot('groupMessages/recall', { robotCode: DEMO.robotCode, openConversationId: DEMO.groupId, processQueryKeys: [processQueryKey] });
+    await until(() => stream.events.some((e) => e.name === 'recalled'), 'the recall');
+    const [sent, read, opened, recalled] = ['sent', 'read', 'opened', 'recalled'].map((name) => stream.events.find((e) => e.name === name)?.data);
+    assert.deepEqual({ ...sent, sentAt: 0 }, {
+      type: 'sent', processQueryKey, kind: 'group', corpId: DEMO.corpId, robotCode: DEMO.robotCode,
+      openConversationId: DEMO.groupId, recipientCount: 50, sentAt: 0,
+    });
+    assert.deepEqual(read.userIds, ['user001'], 'ignored reads are left out');
+    assert.equal(opened.userId, 'user002');
+    assert.equal(opened.marked, 1, 'user002 had read the seeded group message already');
+    assert.equal(recalled.processQueryKey, processQueryKey);
+    stream.close();
+    await until(() => !server.ctx.events.active, 'the unsubscribe');
+  });
+
+  it('filters by processQueryKey', async () => {
+    const server = await startServer({ port: 0, store: 'memory', demo: true });
+    servers.push(server);
+    const { otoKey, groupKey } = server.demo as { otoKey: string; groupKey: string };
+    const stream = await subscribe(server.url, {}, `?processQueryKey=${encodeURIComponent(otoKey)}`);
+    const admin = new AdminClient(server.url);
+    await admin.reads([{ processQueryKey: groupKey, userId: 'user040' }]);
+    await admin.reads([{ processQueryKey: otoKey, userId: 'user003' }]);
+    await until(() => stream.events.some((e) => e.name === 'read'), 'the read');
+    assert.deepEqual(stream.events.filter((e) => e.name === 'read').map((e) => e.data.processQueryKey), [otoKey]);
+    stream.close();
+  });
+
+  it('takes the admin token as a bearer token or in the dingread_admin cookie, and nothing else', async () => {
+    const server = await startServer({ port: 0, store: 'memory', adminToken: 'ev-s3cret' });
+    servers.push(server);
+    const status = async (headers: Record<string, string>) => {
+      const abort = new AbortController();
+      const response = await fetch(`${server.url}/_dingread/v1/events`, { headers, signal: abort.signal });
+      abort.abort();
+      return response.status;
+    };
+    assert.equal(await status({}), 401);
+    assert.equal(await status({ cookie: 'dingread_admin=wrong' }), 401);
+    assert.equal(await status({ authorization: 'Bearer wrong' }), 401);
+    assert.equal(await status({ cookie: 'other=1; dingread_admin=ev-s3cret' }), 200);
+    assert.equal(await status({ authorization: 'Bearer ev-s3cret' }), 200);
+    // The cookie opens the event stream only.
+    const messages = await fetch(`${server.url}/_dingread/v1/messages`, { headers: { cookie: 'dingread_admin=ev-s3cret' } });
+    assert.equal(messages.status, 401);
+  });
+
+  it('runs the demo simulator fast-forwarded: the robot posts and users read', async () => {
+    const server = await startServer({ port: 0, store: 'memory', demo: true, simulate: { speed: 200 } });
+    servers.push(server);
+    const admin = new AdminClient(server.url);
+    let items: Awaited<ReturnType<AdminClient['messages']>>['items'] = [];
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      items = (await admin.messages()).items;
+      const simulated = items.filter((m) => m.processQueryKey !== server.demo?.groupKey && m.processQueryKey !== server.demo?.otoKey);
+      if (simulated.some((m) => m.readCount > 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const simulated = items.filter((m) => m.processQueryKey !== server.demo?.groupKey && m.processQueryKey !== server.demo?.otoKey);
+    assert.ok(simulated.some((m) => m.readCount > 0), 'a simulated message was read');
+    // The seeded demo messages keep the reads the banner promises.
+    assert.equal((await admin.message(server.demo?.otoKey as string)).readCount, 2);
+  });
+});

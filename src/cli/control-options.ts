@@ -1,19 +1,12 @@
 /**
- * What the commands that talk to a running server share: `--url`, `--admin-token` and `--json`
- * (with DINGREAD_URL and DINGREAD_ADMIN_TOKEN from the environment), a control-plane client, and
- * one way to report failures.
+ * How `export` and `seed` report to scripts: with `--json`, failures too come as JSON on stdout
+ * (`{"error":{status,code,message,requestId}}`). The flags and the server address are the ones
+ * every command that talks to a running server shares (remote.ts).
  */
-import type { ParseArgsConfig } from 'node:util';
 import { AdminClient, AdminError } from '../testing/admin-client.js';
+import { DEFAULT_URL, REMOTE_OPTIONS } from './remote.js';
 
-export const DEFAULT_URL = 'http://127.0.0.1:3939';
-
-export const CONTROL_FLAGS = {
-  url: { type: 'string' },
-  'admin-token': { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
+export const CONTROL_FLAGS = REMOTE_OPTIONS;
 
 export const CONTROL_FLAGS_HELP = `  --url URL            the server (default $DINGREAD_URL, else ${DEFAULT_URL})
   --admin-token T      its admin token (default $DINGREAD_ADMIN_TOKEN)

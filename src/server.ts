@@ -7,9 +7,19 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './api/app.js';
 import { isLoopbackHost } from './api/control/access.js';
 import { Clock } from './core/clock.js';
-import { createCoreContext, type CoreContext, type CoreOptions } from './core/context.js';
+import { createCoreContext, DEFAULT_CORE_OPTIONS, type CoreContext, type CoreOptions } from './core/context.js';
 import { DingReadError } from './core/errors.js';
 import { applyFixture } from './core/fixtures.js';
+import {
+  checkRetention,
+  DEFAULT_PURGE_BATCH,
+  DEFAULT_PURGE_INTERVAL_MS,
+  DEFAULT_RETENTION_MS,
+  RetentionError,
+  startRetention,
+  type RetentionJob,
+  type RetentionOptions,
+} from './core/retention.js';
 import type { Store } from './core/store.js';
 import { seedDemo, type DemoMessages } from './demo/seed-demo.js';
 import { openStore } from './store/open-store.js';
@@ -19,7 +29,7 @@ export interface ServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** `memory`, `sqlite:PATH`; or a Store already open. */
+  /** `memory`, `sqlite:PATH`, `postgres://…`; or a Store already open. */
   store?: string | Store;
   fixtureFile?: string;
   demo?: boolean;
@@ -27,6 +37,8 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   core?: Partial<CoreOptions>;
   clock?: Clock;
+  /** Purging of old messages (default: kept 7 days, looked for hourly); false turns it off. */
+  retention?: Partial<RetentionOptions> | false;
 }
 
 export interface RunningServer {
@@ -35,6 +47,8 @@ export interface RunningServer {
   app: FastifyInstance;
   ctx: CoreContext;
   demo: DemoMessages | undefined;
+  /** The purge job, when retention is on. */
+  retention: RetentionJob | undefined;
   close(): Promise<void>;
 }
 
@@ -53,13 +67,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         'Pass --admin-token (or DINGREAD_ADMIN_TOKEN), or listen on 127.0.0.1.',
     );
   }
+  const retentionOptions = resolveRetention(options);
   const store = typeof options.store === 'object' ? options.store : openStore(options.store ?? 'memory');
+  let retention: RetentionJob | undefined;
   try {
     const ctx = await createCoreContext(store, options.core, options.clock);
     if (options.fixtureFile) await loadFixtureFile(ctx, options.fixtureFile);
     const demo = options.demo ? await seedDemo(ctx) : undefined;
     const app = await buildApp(ctx, { adminToken: options.adminToken, version: VERSION, logger: options.logger });
     await app.listen({ host, port: options.port ?? 3939 });
+    if (retentionOptions) {
+      retention = startRetention(ctx, retentionOptions, (error) => app.log.error({ err: error }, 'purging old messages failed'));
+    }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 3939);
     const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -69,15 +88,34 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       app,
       ctx,
       demo,
+      retention,
       async close() {
+        await retention?.stop();
         await app.close();
         await store.close();
       },
     };
   } catch (error) {
+    await retention?.stop();
     await store.close();
     throw error;
   }
+}
+
+function resolveRetention(options: ServerOptions): RetentionOptions | undefined {
+  if (options.retention === false) return undefined;
+  const resolved: RetentionOptions = {
+    retentionMs: options.retention?.retentionMs ?? DEFAULT_RETENTION_MS,
+    intervalMs: options.retention?.intervalMs ?? DEFAULT_PURGE_INTERVAL_MS,
+    batchSize: options.retention?.batchSize ?? DEFAULT_PURGE_BATCH,
+  };
+  try {
+    checkRetention(resolved, options.core?.queryWindowMs ?? DEFAULT_CORE_OPTIONS.queryWindowMs);
+  } catch (error) {
+    if (error instanceof RetentionError) throw new StartupError(error.message);
+    throw error;
+  }
+  return resolved;
 }
 
 async function loadFixtureFile(ctx: CoreContext, path: string): Promise<void> {

@@ -238,6 +238,15 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.equal(await store.findRobot('nope'), undefined);
         assert.equal(await store.findConversation('nope'), undefined);
         assert.equal(await store.findMessage('nope'), undefined);
+        // Hostile ids (U+0000 cannot even be stored by every backend) find nothing either.
+        assert.equal(await store.findRobot('bot\u0000A'), undefined);
+        assert.equal(await store.findMessage('k\u0000'), undefined);
+        assert.deepEqual(await store.findUsers(w.orgA.id, ['u1\u0000']), []);
+        const m = await sendChat(w, w.group);
+        assert.deepEqual(await store.recordReads([{ processQueryKey: m.processQueryKey, userId: 'u1\u0000', readAt: 1 }]), {
+          accepted: 0,
+          ignored: [{ index: 0, reason: 'user.notRecipient' }],
+        });
       });
 
       it('findUsers answers per org, once per user, and skips unknown ids', async () => {

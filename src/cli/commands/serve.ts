@@ -1,8 +1,10 @@
 /** `dingread serve`: run the server until SIGTERM or SIGINT, then shut down cleanly. */
 import { parseArgs } from 'node:util';
 import { startServer, StartupError, type RunningServer } from '../../server.js';
-import { DEFAULT_STORE, StoreSpecError } from '../../store/open-store.js';
-import { SchemaTooNewError } from '../../store/sqlite/sqlite-store.js';
+import { StoreUnavailableError } from '../../core/store.js';
+import { DAY_MS } from '../../core/retention.js';
+import { DEFAULT_STORE, redactStoreSpec, StoreSpecError } from '../../store/open-store.js';
+import { SchemaTooNewError } from '../../store/errors.js';
 import { DEMO } from '../../demo/demo-directory.js';
 import { VERSION } from '../../version.js';
 
@@ -11,7 +13,11 @@ export const SERVE_HELP = `Usage: dingread serve [options]
 Options:
   --host HOST          address to listen on (default 127.0.0.1; env DINGREAD_HOST)
   --port PORT          port to listen on; 0 picks a free one (default 3939; env DINGREAD_PORT)
-  --store STORE        memory | sqlite:PATH (default ${DEFAULT_STORE}; env DINGREAD_STORE)
+  --store STORE        memory | sqlite:PATH | postgres://USER[:PASSWORD]@HOST:PORT/DB[?schema=NAME&pool=N]
+                       (default ${DEFAULT_STORE}; env DINGREAD_STORE). Several nodes may
+                       share one PostgreSQL database.
+  --retention-days N   delete messages and their reads N days after they were sent (default 7;
+                       at least 1, the query window; env DINGREAD_RETENTION_DAYS)
   --fixture FILE       load a fixture document (control-plane.md) at start
   --demo               load the demo directory and post two demo messages
   --admin-token T      require "Authorization: Bearer T" on /_dingread/v1/* (env DINGREAD_ADMIN_TOKEN);
@@ -27,6 +33,7 @@ Examples:
   dingread serve --demo
   dingread serve --store memory --port 0 --fixture ./fixtures/acme.json
   DINGREAD_ADMIN_TOKEN=s3cret dingread serve --host 0.0.0.0 --store sqlite:/var/lib/dingread/db
+  dingread serve --store postgres://dingread@db.internal:5432/dingread --retention-days 30
 `;
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -45,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
         'admin-token': { type: 'string' },
         'no-read-timestamp': { type: 'boolean', default: false },
         'delivery-delay-ms': { type: 'string' },
+        'retention-days': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         log: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -72,6 +80,13 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`dingread serve: --delivery-delay-ms must be a whole number of milliseconds\n`);
     return 2;
   }
+  const retentionText = values['retention-days'] ?? env['DINGREAD_RETENTION_DAYS'] ?? '7';
+  if (!/^\d{1,5}(\.\d+)?$/.test(retentionText) || Number(retentionText) < 1) {
+    process.stderr.write(
+      `dingread serve: --retention-days must be a number of days, at least 1 (the 24-hour query window), not ${JSON.stringify(retentionText)}\n`,
+    );
+    return 2;
+  }
   const store = values.store ?? env['DINGREAD_STORE'] ?? DEFAULT_STORE;
   let server: RunningServer;
   try {
@@ -84,9 +99,15 @@ export async function run(argv: string[]): Promise<number> {
       adminToken: values['admin-token'] ?? env['DINGREAD_ADMIN_TOKEN'],
       logger: values.log ? { level: 'info' } : false,
       core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },
+      retention: { retentionMs: Number(retentionText) * DAY_MS },
     });
   } catch (error) {
-    if (error instanceof StartupError || error instanceof StoreSpecError || error instanceof SchemaTooNewError) {
+    if (
+      error instanceof StartupError ||
+      error instanceof StoreSpecError ||
+      error instanceof SchemaTooNewError ||
+      error instanceof StoreUnavailableError
+    ) {
       process.stderr.write(`dingread serve: ${error.message}\n`);
       return 1;
     }
@@ -123,7 +144,7 @@ function installShutdown(server: RunningServer): void {
 
 function banner(server: RunningServer, store: string): string {
   const { url, demo } = server;
-  const lines = [`dingread ${VERSION} listening on ${url} (store: ${server.ctx.store.kind === 'memory' ? 'memory' : store})`];
+  const lines = [`dingread ${VERSION} listening on ${url} (store: ${server.ctx.store.kind === 'memory' ? 'memory' : redactStoreSpec(store)})`];
   lines.push(`health:        curl -s ${url}/_dingread/health`);
   if (demo) {
     const tokenBody = JSON.stringify({ appKey: DEMO.appKey, appSecret: DEMO.appSecret });

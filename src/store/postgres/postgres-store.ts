@@ -166,6 +166,13 @@ export class PostgresStore extends SqlStore {
   }
 
   private async execute(client: pg.PoolClient, step: Step): Promise<unknown> {
+    if (step.op !== 'lock' && Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
+      // PostgreSQL text cannot hold U+0000, so no stored value equals such a parameter: a lookup
+      // finds nothing, as it does on SQLite (where such an id was never stored either). Writing
+      // one is refused. Range parameters (reader-page cursors) only ever hold stored user ids.
+      if (/^\s*SELECT\b/i.test(step.sql)) return step.op === 'get' ? undefined : step.op === 'all' ? [] : 0;
+      throw new StoreConflictError('PostgreSQL cannot store text containing U+0000');
+    }
     switch (step.op) {
       case 'get':
         return (await this.query(client, step.sql, step.params)).rows[0];
@@ -178,7 +185,8 @@ export class PostgresStore extends SqlStore {
           await this.query(client, `SELECT value FROM counters WHERE name = 'seq' FOR UPDATE`, {});
         } else {
           // One fixed order for every transaction, so two batches of reads cannot wait on each other.
-          const keys = [...new Set(step.lock.keys.map((key) => `${this.schema}\n${key}`))].sort();
+          // (U+0000 is spelled out: text cannot hold it, and a shared lock for look-alikes is harmless.)
+          const keys = [...new Set(step.lock.keys.map((key) => `${this.schema}\n${key.replaceAll('\u0000', '\\0')}`))].sort();
           await this.query(client, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(:keys AS TEXT[])) AS k`, {
             keys,
           });

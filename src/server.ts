@@ -8,10 +8,20 @@ import { buildApp } from './api/app.js';
 import type { EmulatorOptions } from './api/emulator/emulator.js';
 import { isLoopbackHost } from './api/control/access.js';
 import { Clock } from './core/clock.js';
-import { createCoreContext, type CoreContext, type CoreOptions } from './core/context.js';
+import { createCoreContext, DEFAULT_CORE_OPTIONS, type CoreContext, type CoreOptions } from './core/context.js';
 import { DingReadError } from './core/errors.js';
 import { applyFixture } from './core/fixtures.js';
 import type { Seed } from './core/random.js';
+import {
+  checkRetention,
+  DEFAULT_PURGE_BATCH,
+  DEFAULT_PURGE_INTERVAL_MS,
+  DEFAULT_RETENTION_MS,
+  RetentionError,
+  startRetention,
+  type RetentionJob,
+  type RetentionOptions,
+} from './core/retention.js';
 import type { Store } from './core/store.js';
 import { seedDemo, type DemoMessages } from './demo/seed-demo.js';
 import { startDemoSimulator, type SimulatorOptions } from './demo/simulator.js';
@@ -22,7 +32,7 @@ export interface ServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** `memory`, `sqlite:PATH`; or a Store already open. */
+  /** `memory`, `sqlite:PATH`, `postgres://…`; or a Store already open. */
   store?: string | Store;
   fixtureFile?: string;
   demo?: boolean;
@@ -36,6 +46,8 @@ export interface ServerOptions {
   emulator?: EmulatorOptions;
   /** Reproducible keys, tokens and request ids (core/random.ts). */
   seed?: Seed;
+  /** Purging of old messages (default: kept 7 days, looked for hourly); false turns it off. */
+  retention?: Partial<RetentionOptions> | false;
 }
 
 export interface RunningServer {
@@ -44,6 +56,8 @@ export interface RunningServer {
   app: FastifyInstance;
   ctx: CoreContext;
   demo: DemoMessages | undefined;
+  /** The purge job, when retention is on. */
+  retention: RetentionJob | undefined;
   close(): Promise<void>;
 }
 
@@ -62,7 +76,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         'Pass --admin-token (or DINGREAD_ADMIN_TOKEN), or listen on 127.0.0.1.',
     );
   }
+  const retentionOptions = resolveRetention(options);
   const store = typeof options.store === 'object' ? options.store : openStore(options.store ?? 'memory');
+  let retention: RetentionJob | undefined;
   try {
     const ctx = await createCoreContext(store, options.core, options.clock, options.seed);
     if (options.fixtureFile) await loadFixtureFile(ctx, options.fixtureFile);
@@ -76,6 +92,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await app.listen({ host, port: options.port ?? 3939 });
     const simulate = options.demo && options.simulate;
     const simulator = simulate ? startDemoSimulator(ctx, simulate === true ? {} : simulate) : undefined;
+    if (retentionOptions) {
+      retention = startRetention(ctx, retentionOptions, (error) => app.log.error({ err: error }, 'purging old messages failed'));
+    }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 3939);
     const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -85,16 +104,35 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       app,
       ctx,
       demo,
+      retention,
       async close() {
         simulator?.stop();
+        await retention?.stop();
         await app.close();
         await store.close();
       },
     };
   } catch (error) {
+    await retention?.stop();
     await store.close();
     throw error;
   }
+}
+
+function resolveRetention(options: ServerOptions): RetentionOptions | undefined {
+  if (options.retention === false) return undefined;
+  const resolved: RetentionOptions = {
+    retentionMs: options.retention?.retentionMs ?? DEFAULT_RETENTION_MS,
+    intervalMs: options.retention?.intervalMs ?? DEFAULT_PURGE_INTERVAL_MS,
+    batchSize: options.retention?.batchSize ?? DEFAULT_PURGE_BATCH,
+  };
+  try {
+    checkRetention(resolved, options.core?.queryWindowMs ?? DEFAULT_CORE_OPTIONS.queryWindowMs);
+  } catch (error) {
+    if (error instanceof RetentionError) throw new StartupError(error.message);
+    throw error;
+  }
+  return resolved;
 }
 
 async function loadFixtureFile(ctx: CoreContext, path: string): Promise<void> {

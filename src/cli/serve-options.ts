@@ -3,6 +3,7 @@
  * variables and checks, turned into ServerOptions. Each command picks its own defaults.
  */
 import type { ParseArgsConfig } from 'node:util';
+import { DAY_MS } from '../core/retention.js';
 import { DINGTALK_QPS_LIMIT } from '../core/throttle.js';
 import type { ServerOptions } from '../server.js';
 
@@ -19,6 +20,7 @@ export const SERVER_FLAGS = {
   'delivery-delay-ms': { type: 'string' },
   'qps-limit': { type: 'string' },
   seed: { type: 'string' },
+  'retention-days': { type: 'string' },
   log: { type: 'boolean', default: false },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
@@ -38,6 +40,8 @@ export const SERVER_FLAGS_HELP = `  --fixture FILE       load a fixture document
                        as DingTalk; 0 turns throttling off; env DINGREAD_QPS_LIMIT)
   --seed S             make processQueryKeys, access tokens and request ids the same run to run
                        (env DINGREAD_SEED; for tests only: a seeded server's tokens are guessable)
+  --retention-days N   delete messages and their reads N days after they were sent (default 7;
+                       at least 1, the query window; env DINGREAD_RETENTION_DAYS)
   --log                log every request as JSON lines on stdout`;
 
 type ServerFlagValues = {
@@ -64,6 +68,12 @@ export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessE
   if (!/^\d{1,9}$/.test(delayText)) throw new OptionError('--delivery-delay-ms must be a whole number of milliseconds');
   const qpsText = values['qps-limit'] ?? env['DINGREAD_QPS_LIMIT'] ?? String(DINGTALK_QPS_LIMIT);
   if (!/^\d{1,7}$/.test(qpsText)) throw new OptionError(`--qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(qpsText)}`);
+  const retentionText = values['retention-days'] ?? env['DINGREAD_RETENTION_DAYS'] ?? '7';
+  if (!/^\d{1,5}(\.\d+)?$/.test(retentionText) || Number(retentionText) < 1) {
+    throw new OptionError(
+      `--retention-days must be a number of days, at least 1 (the 24-hour query window), not ${JSON.stringify(retentionText)}`,
+    );
+  }
   const seed = values.seed ?? env['DINGREAD_SEED'];
   if (seed !== undefined && (seed === '' || seed.length > 256)) throw new OptionError('--seed must be 1 to 256 characters');
   const options: ServerOptions = {
@@ -76,6 +86,7 @@ export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessE
     logger: values.log ? { level: 'info' } : false,
     core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },
     emulator: { qpsLimit: Number(qpsText) },
+    retention: { retentionMs: Number(retentionText) * DAY_MS },
   };
   if (values.fixture) options.fixtureFile = values.fixture;
   if (seed !== undefined) options.seed = seed;

@@ -238,4 +238,31 @@ export interface Store {
   /** Every recipient with the time of their first read, in send order (oto) or userId order. */
   recipientReads(message: MessageRecord): Promise<RecipientRead[]>;
   countReaders(message: MessageRecord): Promise<number>;
+
+  // Retention
+  /**
+   * Deletes at most `batchSize` messages sent before `cutoff` (server-clock ms), oldest first,
+   * with their reads and recipients, and the chat opens that no longer cover any message.
+   * Returns how many messages it deleted: fewer than `batchSize` means none older are left.
+   */
+  purgeMessagesBefore(cutoff: number, batchSize: number): Promise<number>;
+}
+
+/**
+ * Backends translate their driver's errors into these at the boundary, so the core and the API
+ * see the same failure whatever the database.
+ */
+export class StoreConflictError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = 'StoreConflictError';
+  }
+}
+
+/** The database cannot be reached or is busy: the same call may succeed later. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
 }

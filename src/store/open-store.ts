@@ -1,5 +1,6 @@
-/** Turns a `--store` value into a Store: `memory`, `sqlite:PATH`, or (later) a PostgreSQL URL. */
+/** Turns a `--store` value into a Store: `memory`, `sqlite:PATH`, or a PostgreSQL URL. */
 import type { Store } from '../core/store.js';
+import { PostgresStore, PostgresUrlError } from './postgres/postgres-store.js';
 import { SqliteStore, type SqliteSynchronous } from './sqlite/sqlite-store.js';
 
 export const DEFAULT_STORE = 'sqlite:./.dingread/dingread.db';
@@ -15,6 +16,10 @@ export interface OpenStoreOptions {
   synchronous?: SqliteSynchronous;
 }
 
+/**
+ * Opens the store a spec names. A PostgreSQL store connects and migrates in the background; its
+ * first call (the server asks for its secret at start) fails if that did.
+ */
 export function openStore(spec: string, options: OpenStoreOptions = {}): Store {
   if (spec === 'memory') return new SqliteStore({ path: ':memory:' });
   if (spec.startsWith('sqlite:')) {
@@ -23,7 +28,17 @@ export function openStore(spec: string, options: OpenStoreOptions = {}): Store {
     return new SqliteStore({ path, ...options });
   }
   if (/^postgres(ql)?:\/\//.test(spec)) {
-    throw new StoreSpecError('the PostgreSQL store is not part of this build yet; use memory or sqlite:PATH');
+    try {
+      return new PostgresStore({ url: spec });
+    } catch (error) {
+      if (error instanceof PostgresUrlError) throw new StoreSpecError(error.message);
+      throw error;
+    }
   }
   throw new StoreSpecError(`unknown store ${JSON.stringify(spec)}: use memory, sqlite:PATH or postgres://…`);
+}
+
+/** The spec with any password hidden, for banners and logs. */
+export function redactStoreSpec(spec: string): string {
+  return spec.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, '$1:***@');
 }

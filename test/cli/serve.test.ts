@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { dropSchema, newSchema, POSTGRES_URL, postgresSkipReason } from '../helpers/postgres.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -124,11 +125,50 @@ describe('dingread serve', () => {
     const badQps = spawnSync(process.execPath, [MAIN, 'serve', '--qps-limit=-1'], { encoding: 'utf8' });
     assert.equal(badQps.status, 2);
     assert.match(badQps.stderr, /--qps-limit must be a whole number/);
+    for (const days of ['0.5', 'week']) {
+      const badRetention = spawnSync(process.execPath, [MAIN, 'serve', '--retention-days', days, '--store', 'memory'], { encoding: 'utf8' });
+      assert.equal(badRetention.status, 2);
+      assert.match(badRetention.stderr, /--retention-days must be a number of days, at least 1/);
+    }
+    const noDatabase = spawnSync(process.execPath, [MAIN, 'serve', '--port', '0', '--store', 'postgres://postgres@127.0.0.1:1/test'], {
+      encoding: 'utf8',
+    });
+    assert.equal(noDatabase.status, 1);
+    assert.match(noDatabase.stderr, /PostgreSQL is unavailable/);
     const help = spawnSync(process.execPath, [MAIN, 'serve', '--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /--admin-token/);
     const command = spawnSync(process.execPath, [MAIN, 'nope'], { encoding: 'utf8' });
     assert.equal(command.status, 2);
     assert.match(command.stderr, /unknown command "nope"/);
+  });
+
+  it('runs as two processes on one PostgreSQL database, sharing tokens and messages', { skip: postgresSkipReason }, async () => {
+    const schema = newSchema();
+    const url = new URL(POSTGRES_URL);
+    url.password = 'not-printed'; // trust auth ignores it; the banner must not show it
+    url.searchParams.set('schema', schema);
+    const [a, b] = await Promise.all([
+      serve(['--demo', '--port', '0', '--store', url.toString()], dir),
+      serve(['--port', '0', '--store', url.toString(), '--retention-days', '30'], dir),
+    ]);
+    try {
+      assert.doesNotMatch(a.banner + b.banner, /not-printed/);
+      assert.match(b.banner, /store: postgres:\/\/postgres:\*\*\*@/);
+      const onA = await (await fetch(`${a.url}/_dingread/v1/messages`)).json();
+      const onB = await (await fetch(`${b.url}/_dingread/v1/messages`)).json();
+      assert.equal((onA as { items: unknown[] }).items.length, 2);
+      assert.deepEqual(onB, onA);
+      // The curl lines the first banner prints work against the second process.
+      const lines = pasteLines(a.banner).map((line) => line.replaceAll(a.url, b.url));
+      const result = spawnSync('bash', ['-c', `set -e\n${lines.join('\n')}`], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /"readUserIds"/);
+    } finally {
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      assert.deepEqual(await Promise.all([exitOf(a.child), exitOf(b.child)]), [0, 0]);
+      await dropSchema(schema);
+    }
   });
 });

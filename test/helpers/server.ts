@@ -1,6 +1,7 @@
 /**
- * Real servers for tests: on port 0, over a real SQLite file or the in-memory store, with the
- * clock under the test's control. `forEachStore` runs a suite once per backend.
+ * Real servers for tests: on port 0, over the in-memory store, a real SQLite file, or a schema of
+ * its own in the test PostgreSQL (when it is reachable; helpers/postgres.ts), with the clock under
+ * the test's control. `forEachStore` runs a suite once per backend.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,11 +9,12 @@ import { join } from 'node:path';
 import { describe } from 'node:test';
 import { Clock } from '../../src/core/clock.js';
 import type { CoreOptions } from '../../src/core/context.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import { testDirectory } from './fixtures.js';
+import { dropSchema, newSchema, postgresSkipReason, schemaUrl } from './postgres.js';
 
-export type TestStoreKind = 'memory' | 'sqlite';
-export const TEST_STORES: TestStoreKind[] = ['memory', 'sqlite'];
+export type TestStoreKind = 'memory' | 'sqlite' | 'postgres';
+export const TEST_STORES: TestStoreKind[] = postgresSkipReason ? ['memory', 'sqlite'] : ['memory', 'sqlite', 'postgres'];
 
 export interface TestServer extends RunningServer {
   clock: Clock;
@@ -26,18 +28,35 @@ export interface TestServerOptions {
   core?: Partial<CoreOptions>;
   /** Load testDirectory() (default true). */
   seed?: boolean;
+  /** A store spec to use instead of a fresh one of `store`'s kind (several nodes on one database). */
+  storeSpec?: string;
+  retention?: ServerOptions['retention'];
+}
+
+/** A fresh store spec of that kind, and how to remove what it leaves behind. */
+function freshStoreSpec(kind: TestStoreKind): { spec: string; cleanUp(): Promise<void> } {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'dingread-test-'));
+    return { spec: `sqlite:${join(dir, 'dingread.db')}`, cleanUp: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  if (kind === 'postgres') {
+    if (postgresSkipReason) throw new Error(postgresSkipReason);
+    const schema = newSchema();
+    return { spec: schemaUrl(schema), cleanUp: () => dropSchema(schema) };
+  }
+  return { spec: 'memory', cleanUp: async () => undefined };
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const kind = options.store ?? 'memory';
-  const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'dingread-test-')) : undefined;
+  const fresh = options.storeSpec === undefined ? freshStoreSpec(options.store ?? 'memory') : undefined;
   const clock = new Clock();
   const server = await startServer({
     port: 0,
-    store: dir ? `sqlite:${join(dir, 'dingread.db')}` : 'memory',
+    store: options.storeSpec ?? (fresh as { spec: string }).spec,
     adminToken: options.adminToken,
     clock,
     ...(options.core ? { core: options.core } : {}),
+    ...(options.retention !== undefined ? { retention: options.retention } : {}),
   });
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const headers: Record<string, string> = {};
@@ -59,7 +78,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     admin,
     async close() {
       await server.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await fresh?.cleanUp();
     },
   };
 }

@@ -20,6 +20,7 @@ import type {
   RobotRecord,
   Store,
 } from '../../src/core/store.js';
+import { StoreConflictError } from '../../src/core/store.js';
 import { testDirectory } from '../helpers/fixtures.js';
 import { byCodePoints, programArbitrary, runModel, runProgram } from './program.js';
 
@@ -118,11 +119,17 @@ function newKey(): string {
   return `Key+${keyCounter}/x=`;
 }
 
-async function sendChat(w: World, conversation: ConversationRecord, sentAt = 1000, robot?: RobotRecord): Promise<MessageRecord> {
+async function sendChat(
+  w: World,
+  conversation: ConversationRecord,
+  sentAt = 1000,
+  robot?: RobotRecord,
+  processQueryKey = newKey(),
+): Promise<MessageRecord> {
   const inB = conversation.orgId === w.orgB.id;
   const kind: MessageKind = conversation.type === 'private' ? 'privateChat' : 'group';
   return w.store.insertMessage({
-    processQueryKey: newKey(),
+    processQueryKey,
     kind,
     orgId: conversation.orgId,
     appId: inB ? w.appB.id : w.appA.id,
@@ -231,6 +238,15 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.equal(await store.findRobot('nope'), undefined);
         assert.equal(await store.findConversation('nope'), undefined);
         assert.equal(await store.findMessage('nope'), undefined);
+        // Hostile ids (U+0000 cannot even be stored by every backend) find nothing either.
+        assert.equal(await store.findRobot('bot\u0000A'), undefined);
+        assert.equal(await store.findMessage('k\u0000'), undefined);
+        assert.deepEqual(await store.findUsers(w.orgA.id, ['u1\u0000']), []);
+        const m = await sendChat(w, w.group);
+        assert.deepEqual(await store.recordReads([{ processQueryKey: m.processQueryKey, userId: 'u1\u0000', readAt: 1 }]), {
+          accepted: 0,
+          ignored: [{ index: 0, reason: 'user.notRecipient' }],
+        });
       });
 
       it('findUsers answers per org, once per user, and skips unknown ids', async () => {
@@ -424,7 +440,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
           sentAt: 1,
           deliveredAt: 1,
         };
-        await assert.rejects(store.insertMessage(again));
+        await assert.rejects(store.insertMessage(again), StoreConflictError);
         assert.deepEqual(await store.findMessage(m.processQueryKey), m, 'the failed insert changed nothing');
       });
 
@@ -659,6 +675,51 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
           { userId: 'b1', name: 'Bee', readAt: null },
           { userId: 'u1', name: 'B u1', readAt: null },
         ]);
+      });
+    });
+
+    describe('retention', () => {
+      it('purgeMessagesBefore deletes old messages oldest first, in batches, and leaves the rest as they were', async () => {
+        const old1 = await sendChat(w, w.group, 1000);
+        const old2 = await sendOto(w, w.botA, ['u1', 'u2'], 1500);
+        const kept = await sendChat(w, w.group, 3000);
+        await store.recordReads([
+          { processQueryKey: old1.processQueryKey, userId: 'u3', readAt: 3100 },
+          { processQueryKey: old2.processQueryKey, userId: 'u2', readAt: 3100 },
+          { processQueryKey: kept.processQueryKey, userId: 'u2', readAt: 3200 },
+        ]);
+        // u1 opens the group: one open covering old1 and kept; then kept is recalled, and the open
+        // (before the recall) must still count for it after the purge.
+        assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u1', 3300), 2);
+        await store.openChat(w.orgA.id, robotChat(w.botA), 'u1', 3400);
+        await store.recallMessage(kept.id, 3500);
+        const before = { readers: await readers(store, kept), times: await readTimes(store, kept) };
+        assert.deepEqual(before.readers, ['u1', 'u2']);
+
+        assert.equal(await store.purgeMessagesBefore(2000, 1), 1, 'one at a time');
+        assert.equal(await store.findMessage(old1.processQueryKey), undefined, 'the oldest goes first');
+        assert.ok(await store.findMessage(old2.processQueryKey));
+        assert.equal(await store.purgeMessagesBefore(2000, 10), 1, 'fewer than the batch: nothing older is left');
+        assert.equal(await store.purgeMessagesBefore(2000, 10), 0);
+        assert.equal(await store.findMessage(old2.processQueryKey), undefined);
+        assert.deepEqual(
+          (await store.listMessages({}, 10)).map((m) => m.processQueryKey),
+          [kept.processQueryKey],
+        );
+        assert.deepEqual(await readers(store, kept), before.readers);
+        assert.deepEqual(await readTimes(store, kept), before.times);
+        assert.equal(await store.countReaders(await fresh(store, kept)), 2);
+
+        // A message sent after the purge is not covered by what was left of the old opens.
+        const later = await sendChat(w, w.group, 4000);
+        assert.deepEqual(await readers(store, later), []);
+        assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u1', 4100), 1);
+        assert.deepEqual(await readTimes(store, later), { u1: 4100, u2: null, u3: null });
+        // A key can be used again once its message is gone (new sends draw random keys anyway).
+        const again = await sendChat(w, w.group, 5000, w.botA, old1.processQueryKey);
+        assert.deepEqual(await readers(store, again), []);
+        assert.equal(await store.purgeMessagesBefore(1_000_000, 100), 3);
+        assert.deepEqual(await store.listMessages({}, 10), []);
       });
     });
 

@@ -1,8 +1,9 @@
 /** `dingread serve`: run the server until SIGTERM or SIGINT, then shut down cleanly. */
 import { parseArgs } from 'node:util';
 import { startServer, StartupError, type RunningServer, type ServerOptions } from '../../server.js';
-import { DEFAULT_STORE, StoreSpecError } from '../../store/open-store.js';
-import { SchemaTooNewError } from '../../store/sqlite/sqlite-store.js';
+import { StoreUnavailableError } from '../../core/store.js';
+import { DEFAULT_STORE, redactStoreSpec, StoreSpecError } from '../../store/open-store.js';
+import { SchemaTooNewError } from '../../store/errors.js';
 import { UI_PATH } from '../../api/ui/ui.routes.js';
 import { DEMO } from '../../demo/demo-directory.js';
 import { VERSION } from '../../version.js';
@@ -13,7 +14,9 @@ export const SERVE_HELP = `Usage: dingread serve [options]
 Options:
   --host HOST          address to listen on (default 127.0.0.1; env DINGREAD_HOST)
   --port PORT          port to listen on; 0 picks a free one (default 3939; env DINGREAD_PORT)
-  --store STORE        memory | sqlite:PATH (default ${DEFAULT_STORE}; env DINGREAD_STORE)
+  --store STORE        memory | sqlite:PATH | postgres://USER[:PASSWORD]@HOST:PORT/DB[?schema=NAME&pool=N]
+                       (default ${DEFAULT_STORE}; env DINGREAD_STORE). Several nodes may
+                       share one PostgreSQL database.
 ${SERVER_FLAGS_HELP}
   --quiet              print nothing but errors
   -h, --help           show this help
@@ -22,6 +25,7 @@ Examples:
   dingread serve --demo
   dingread serve --store memory --port 0 --fixture ./fixtures/acme.json
   DINGREAD_ADMIN_TOKEN=s3cret dingread serve --host 0.0.0.0 --store sqlite:/var/lib/dingread/db
+  dingread serve --store postgres://dingread@db.internal:5432/dingread --retention-days 30
 `;
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -67,7 +71,12 @@ export async function startOrExplain(command: string, options: ServerOptions): P
   try {
     return await startServer(options);
   } catch (error) {
-    if (error instanceof StartupError || error instanceof StoreSpecError || error instanceof SchemaTooNewError) {
+    if (
+      error instanceof StartupError ||
+      error instanceof StoreSpecError ||
+      error instanceof SchemaTooNewError ||
+      error instanceof StoreUnavailableError
+    ) {
       process.stderr.write(`${command}: ${error.message}\n`);
       return undefined;
     }
@@ -101,7 +110,7 @@ function installShutdown(server: RunningServer): void {
 
 function banner(server: RunningServer, store: string): string {
   const { url, demo } = server;
-  const lines = [`dingread ${VERSION} listening on ${url} (store: ${server.ctx.store.kind === 'memory' ? 'memory' : store})`];
+  const lines = [`dingread ${VERSION} listening on ${url} (store: ${server.ctx.store.kind === 'memory' ? 'memory' : redactStoreSpec(store)})`];
   lines.push(`health:        curl -s ${url}/_dingread/health`);
   lines.push(`dashboard:     ${url}${UI_PATH}`);
   if (demo) {

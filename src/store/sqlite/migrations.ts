@@ -125,4 +125,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (chat_key, user_id)
   ) WITHOUT ROWID;
   `,
+  // Retention (core/retention.ts) deletes messages by age and chat opens that cover nothing left.
+  `
+  CREATE INDEX messages_by_sent_at ON messages (sent_at, id);
+  CREATE INDEX chat_opens_by_covers_below ON chat_opens (covers_below);
+  `,
 ];

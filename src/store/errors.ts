@@ -1,0 +1,11 @@
+/** Errors a backend raises while opening, shared so the CLI can report them whatever the backend. */
+
+export class SchemaTooNewError extends Error {
+  constructor(found: number, known: number) {
+    super(
+      `The database has schema version ${found}, but this dingread knows versions up to ${known}. ` +
+        'It was written by a newer dingread: upgrade dingread, or point it at another database.',
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * The shared store: PostgreSQL through node-postgres, for several stateless dingread nodes on one
+ * database. The rules are those of every SQL backend (sql/logic.ts); this file runs them.
+ *
+ * Each Store method is one transaction on one pooled client (BEGIN … COMMIT, ROLLBACK on error).
+ * Unlike SQLite, writers here run side by side, so the locks a unit asks for are real:
+ * - `seq`: `SELECT … FOR UPDATE` on the counters row. PostgreSQL sequences hand out numbers in
+ *   call order, not commit order, and an open numbered n must cover exactly the messages below n
+ *   that it has seen. Holding the row lock from before a unit reads anything to its commit makes
+ *   numbers follow commit order: sends, recalls and opens that write take turns (reads and queries
+ *   never do). Correctness first; docs/SCALING.md measures what it costs.
+ * - `chatUsers`: transaction-scoped advisory locks on (schema, chat, user), so a read and an open
+ *   of the same user in the same chat judge "first read wins" one after the other.
+ * Writes run at READ COMMITTED, so every statement after a lock sees what committed before it;
+ * reads run on one REPEATABLE READ snapshot, so a reader page's two scans agree with each other.
+ */
+import pg from 'pg';
+import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
+import { SchemaTooNewError } from '../errors.js';
+import { SqlStore } from '../sql/sql-store.js';
+import type { Params, Step, UnitMode, Work } from '../sql/unit.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database; `?schema=NAME` and `?pool=N` are read here. */
+  url: string;
+  /** The schema the tables live in (default `public`, or the URL's `schema`). */
+  schema?: string;
+  /** Most connections this node opens (default 10, or the URL's `pool`). */
+  poolSize?: number;
+}
+
+export class PostgresUrlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PostgresUrlError';
+  }
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const INT8_OID = 20;
+const RETRIES = 3;
+
+/** BIGINT columns come back as numbers: every value dingread stores is below 2^53. */
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text'),
+} as pg.CustomTypesConfig;
+
+export function parsePostgresUrl(options: PostgresStoreOptions): { connectionString: string; schema: string; poolSize: number } {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new PostgresUrlError('the PostgreSQL store needs a URL like postgres://user@host:5432/database');
+  }
+  const schema = options.schema ?? url.searchParams.get('schema') ?? 'public';
+  const poolText = url.searchParams.get('pool');
+  const poolSize = options.poolSize ?? (poolText === null ? 10 : Number(poolText));
+  url.searchParams.delete('schema');
+  url.searchParams.delete('pool');
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new PostgresUrlError(`schema ${JSON.stringify(schema)}: use lower-case letters, digits and _ (at most 63)`);
+  }
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
+    throw new PostgresUrlError('pool must be a whole number of connections from 1 to 1000');
+  }
+  return { connectionString: url.toString(), schema, poolSize };
+}
+
+export class PostgresStore extends SqlStore {
+  readonly kind = 'postgres' as const;
+  readonly capabilities: StoreCapabilities = { durable: true, sharedAcrossProcesses: true };
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  /** Settles once the schema is migrated; every unit waits for it (and fails as it failed). */
+  private readonly ready: Promise<void>;
+  /** `:name` SQL rewritten to positional parameters, by SQL text. */
+  private readonly statements = new Map<string, { name: string; text: string; names: string[] }>();
+  private closed: Promise<void> | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    super();
+    const { connectionString, schema, poolSize } = parsePostgresUrl(options);
+    this.schema = schema;
+    this.pool = new pg.Pool({ connectionString, max: poolSize, types, options: `-c search_path=${schema}` });
+    // An idle client losing its connection must not end the process: the next unit that needs a
+    // connection fails with StoreUnavailableError instead.
+    this.pool.on('error', () => undefined);
+    this.ready = this.migrate();
+    this.ready.catch(() => undefined);
+  }
+
+  /** Opens the store and waits for its schema: the way to learn at once that it cannot start. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const store = new PostgresStore(options);
+    try {
+      await store.ready;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  /**
+   * Brings the schema to the latest version under an advisory lock, so nodes starting together
+   * against an empty database migrate once: the others wait, then find it current.
+   */
+  private async migrate(): Promise<void> {
+    const client = await this.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`dingread/migrate/${this.schema}`]);
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+        await client.query(`CREATE TABLE IF NOT EXISTS ${this.schema}.schema_version (version INTEGER NOT NULL)`);
+        const found = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${this.schema}.schema_version`);
+        const current = found.rows[0]?.version ?? 0;
+        if (current > MIGRATIONS.length) throw new SchemaTooNewError(current, MIGRATIONS.length);
+        for (let version = current; version < MIGRATIONS.length; version++) {
+          await client.query('BEGIN');
+          try {
+            await client.query(MIGRATIONS[version] as string);
+            await client.query(`INSERT INTO ${this.schema}.schema_version (version) VALUES ($1)`, [version + 1]);
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          }
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`dingread/migrate/${this.schema}`]);
+      }
+    } catch (error) {
+      throw translate(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  private prepared(sql: string): { name: string; text: string; names: string[] } {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      const names: string[] = [];
+      const text = sql.replace(/(?<![:\w]):([A-Za-z_]\w*)/g, (_match, name: string) => {
+        if (!names.includes(name)) names.push(name);
+        return `$${names.indexOf(name) + 1}`;
+      });
+      statement = { name: `dingread_${this.statements.size}`, text, names };
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private async query(client: pg.PoolClient, sql: string, params: Params): Promise<pg.QueryResult> {
+    const { name, text, names } = this.prepared(sql);
+    return client.query({ name, text, values: names.map((key) => params[key] ?? null) });
+  }
+
+  private async execute(client: pg.PoolClient, step: Step): Promise<unknown> {
+    if (step.op !== 'lock' && Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
+      // PostgreSQL text cannot hold U+0000, so no stored value equals such a parameter: a lookup
+      // finds nothing, as it does on SQLite (where such an id was never stored either). Writing
+      // one is refused. Range parameters (reader-page cursors) only ever hold stored user ids.
+      if (/^\s*SELECT\b/i.test(step.sql)) return step.op === 'get' ? undefined : step.op === 'run' ? 0 : [];
+      throw new StoreConflictError('PostgreSQL cannot store text containing U+0000');
+    }
+    switch (step.op) {
+      case 'get':
+        return (await this.query(client, step.sql, step.params)).rows[0];
+      case 'all':
+        return (await this.query(client, step.sql, step.params)).rows;
+      case 'column':
+        return (await this.query(client, step.sql, step.params)).rows.map((row: Record<string, unknown>) => Object.values(row)[0]);
+      case 'run':
+        return (await this.query(client, step.sql, step.params)).rowCount ?? 0;
+      case 'lock':
+        if (step.lock.kind === 'seq') {
+          await this.query(client, `SELECT value FROM counters WHERE name = 'seq' FOR UPDATE`, {});
+        } else {
+          // One fixed order for every transaction, so two batches of reads cannot wait on each other.
+          // (U+0000 is spelled out: text cannot hold it, and a shared lock for look-alikes is harmless.)
+          const keys = [...new Set(step.lock.keys.map((key) => `${this.schema}\n${key.replaceAll('\u0000', '\\0')}`))].sort();
+          await this.query(client, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(:keys AS TEXT[])) AS k`, {
+            keys,
+          });
+        }
+        return undefined;
+    }
+  }
+
+  protected async unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
+    await this.ready;
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.connect();
+      let broken = false;
+      try {
+        await client.query(mode === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'BEGIN');
+        const work = make();
+        let next = work.next();
+        while (!next.done) next = work.next(await this.execute(client, next.value));
+        await client.query('COMMIT');
+        return next.value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        // A deadlock (two writers took hash-colliding locks in opposite orders) or a serialization
+        // failure leaves nothing applied: run the unit again.
+        if (isRetryable(error) && attempt < RETRIES) continue;
+        throw translate(error);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed ??= this.ready.catch(() => undefined).then(() => this.pool.end());
+    return this.closed;
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '40P01' || code === '40001';
+}
+
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+/** Driver errors become the core's: a broken constraint, or a database out of reach. */
+function translate(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code === '23505' || code === '23503') return new StoreConflictError(error.message, { cause: error });
+  if (
+    (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code))) ||
+    isRetryable(error) ||
+    /Connection terminated|connection timeout/i.test(error.message)
+  ) {
+    return new StoreUnavailableError(`PostgreSQL is unavailable: ${error.message}`, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,601 @@
+/**
+ * The Store's rules, written once as units of work (sql/unit.ts) over SQL that SQLite and
+ * PostgreSQL both accept. docs/data-model.md explains the tables; each function here is one Store
+ * method and runs in one transaction of whichever backend drives it.
+ */
+import type {
+  AppRecord,
+  ChatRef,
+  ConversationRecord,
+  DirectoryDump,
+  MessageFilter,
+  MessageRecord,
+  NewMessage,
+  OrgPlan,
+  OrgRecord,
+  ReadInput,
+  ReadsOutcome,
+  RecipientRead,
+  RobotRecord,
+  TokenRecord,
+  UserRecord,
+} from '../../core/store.js';
+import {
+  chatKeyOf,
+  chatKeyOfRef,
+  mergeSortedUnique,
+  OPEN_END,
+  toApp,
+  toMessage,
+  toRobot,
+  type AppRow,
+  type ConversationRow,
+  type MessageRow,
+  type RobotRow,
+} from './rows.js';
+import { all, column, get, lock, run, type Work } from './unit.js';
+
+const MESSAGE_SELECT = `
+  SELECT m.*, o.corp_id, r.robot_code, c.open_conversation_id
+  FROM messages m
+  JOIN orgs o ON o.id = m.org_id
+  JOIN robots r ON r.id = m.robot_id
+  LEFT JOIN conversations c ON c.id = m.conversation_id`;
+
+/** Recipients of a conversation message: members whose interval holds the message's version. */
+const IS_MEMBER = `EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = :conversationId
+  AND ms.user_id = cc.user_id AND ms.from_version <= :version AND ms.to_version > :version)`;
+const IS_OTO_RECIPIENT = `EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.message_id = :id
+  AND mr.user_id = cc.user_id)`;
+/** An open counts for a recalled message only if it happened before the recall. */
+const OPENED_BEFORE_RECALL = `EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = cc.chat_key
+  AND o.user_id = cc.user_id AND o.covers_below > :id AND o.seq < :recallSeq)`;
+const FIRST_OPEN_READ_AT = `(SELECT o.read_at FROM chat_opens o WHERE o.chat_key = :chatKey
+  AND o.user_id = x.user_id AND o.covers_below > :id AND o.seq < :recallSeq ORDER BY o.seq LIMIT 1)`;
+
+/** Children first, so foreign keys hold at every step. */
+const TABLES_CHILDREN_FIRST = [
+  'chat_cursors',
+  'chat_opens',
+  'reads',
+  'message_recipients',
+  'messages',
+  'tokens',
+  'memberships',
+  'conversation_robots',
+  'conversations',
+  'robots',
+  'users',
+  'apps',
+  'orgs',
+] as const;
+
+function* nextSeq(): Work<number> {
+  const row = yield* get<{ value: number }>(`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`);
+  return (row as { value: number }).value;
+}
+
+// ------------------------------------------------------------------ secrets and reset
+
+export function* serverSecret(fresh: Buffer): Work<Buffer> {
+  // Two nodes starting together both try; the first insert wins and both read it back.
+  yield* run(`INSERT INTO meta (key, value) VALUES ('server_secret', :secret) ON CONFLICT (key) DO NOTHING`, {
+    secret: fresh,
+  });
+  const row = yield* get<{ value: Buffer }>(`SELECT value FROM meta WHERE key = 'server_secret'`);
+  return Buffer.from((row as { value: Buffer }).value);
+}
+
+export function* reset(): Work<void> {
+  for (const table of TABLES_CHILDREN_FIRST) yield* run(`DELETE FROM ${table}`);
+  // The sequence and the server secret stay: cursors and keys issued before stay unforgeable.
+}
+
+// ------------------------------------------------------------------ directory
+
+export function* applyFixture(plans: OrgPlan[]): Work<void> {
+  for (const plan of plans) {
+    const org = (yield* get<{ id: number }>(
+      `INSERT INTO orgs (corp_id, name) VALUES (:corpId, :name)
+       ON CONFLICT (corp_id) DO UPDATE SET name = excluded.name RETURNING id`,
+      { corpId: plan.corpId, name: plan.name },
+    )) as { id: number };
+    for (const app of plan.apps) {
+      yield* run(
+        `INSERT INTO apps (org_id, app_key, secret_hash, scopes) VALUES (:orgId, :appKey, :secretHash, :scopes)
+         ON CONFLICT (app_key) DO UPDATE SET scopes = excluded.scopes,
+           secret_hash = COALESCE(:newHash, apps.secret_hash)`,
+        {
+          orgId: org.id,
+          appKey: app.appKey,
+          secretHash: app.secretHash ?? '',
+          newHash: app.secretHash ?? null,
+          scopes: JSON.stringify(app.scopes),
+        },
+      );
+    }
+    for (const user of plan.users) {
+      yield* run(
+        `INSERT INTO users (org_id, user_id, name) VALUES (:orgId, :userId, :name)
+         ON CONFLICT (org_id, user_id) DO UPDATE SET name = excluded.name`,
+        { orgId: org.id, userId: user.userId, name: user.name },
+      );
+    }
+    for (const robot of plan.robots) {
+      yield* run(
+        `INSERT INTO robots (org_id, robot_code, name, status, template_status, owner_app_key)
+         VALUES (:orgId, :robotCode, :name, :status, :templateStatus, :ownerAppKey)
+         ON CONFLICT (robot_code) DO UPDATE SET name = excluded.name, status = excluded.status,
+           template_status = excluded.template_status, owner_app_key = excluded.owner_app_key`,
+        { orgId: org.id, ...robot },
+      );
+    }
+    for (const conversation of plan.conversations) {
+      const row = (yield* get<{ id: number; member_version: number }>(
+        `INSERT INTO conversations (org_id, open_conversation_id, type, title, cool_app_code)
+         VALUES (:orgId, :openConversationId, :type, :title, :coolAppCode)
+         ON CONFLICT (open_conversation_id) DO UPDATE SET title = excluded.title,
+           cool_app_code = excluded.cool_app_code
+         RETURNING id, member_version`,
+        {
+          orgId: org.id,
+          openConversationId: conversation.openConversationId,
+          type: conversation.type,
+          title: conversation.title,
+          coolAppCode: conversation.coolAppCode,
+        },
+      )) as { id: number; member_version: number };
+      if (conversation.members) yield* replaceMembers(row.id, row.member_version, conversation.members);
+      if (conversation.robots) {
+        yield* run(`DELETE FROM conversation_robots WHERE conversation_id = :id`, { id: row.id });
+        for (const robotCode of conversation.robots) {
+          yield* run(
+            `INSERT INTO conversation_robots (conversation_id, robot_id)
+             SELECT CAST(:id AS BIGINT), id FROM robots WHERE robot_code = :robotCode
+             ON CONFLICT DO NOTHING`,
+            { id: row.id, robotCode },
+          );
+        }
+      }
+    }
+  }
+}
+
+/** A new membership version only when the set of members really changes. */
+function* replaceMembers(conversationId: number, version: number, members: string[]): Work<void> {
+  const current = new Set(
+    (yield* all<{ user_id: string }>(
+      `SELECT user_id FROM memberships WHERE conversation_id = :conversationId AND to_version = :open`,
+      { conversationId, open: OPEN_END },
+    )).map((row) => row.user_id),
+  );
+  const wanted = new Set(members);
+  const leaving = [...current].filter((userId) => !wanted.has(userId));
+  const joining = [...wanted].filter((userId) => !current.has(userId));
+  if (leaving.length === 0 && joining.length === 0) return;
+  const next = version + 1;
+  for (const userId of leaving) {
+    yield* run(
+      `UPDATE memberships SET to_version = :next
+       WHERE conversation_id = :conversationId AND user_id = :userId AND to_version = :open`,
+      { next, conversationId, userId, open: OPEN_END },
+    );
+  }
+  for (const userId of joining) {
+    yield* run(
+      `INSERT INTO memberships (conversation_id, user_id, from_version, to_version)
+       VALUES (:conversationId, :userId, :next, :open)`,
+      { conversationId, userId, next, open: OPEN_END },
+    );
+  }
+  yield* run(`UPDATE conversations SET member_version = :next, member_count = :count WHERE id = :conversationId`, {
+    next,
+    count: wanted.size,
+    conversationId,
+  });
+}
+
+function* toConversation(row: ConversationRow): Work<ConversationRecord> {
+  const robots = yield* all<{ robot_code: string }>(
+    `SELECT r.robot_code FROM conversation_robots cr JOIN robots r ON r.id = cr.robot_id
+     WHERE cr.conversation_id = :id ORDER BY r.robot_code`,
+    { id: row.id },
+  );
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    openConversationId: row.open_conversation_id,
+    type: row.type,
+    title: row.title,
+    coolAppCode: row.cool_app_code,
+    memberVersion: row.member_version,
+    memberCount: row.member_count,
+    robotCodes: robots.map((robot) => robot.robot_code),
+  };
+}
+
+export function* dumpDirectory(): Work<DirectoryDump> {
+  const dump: DirectoryDump = { orgs: [] };
+  for (const org of yield* all<OrgRecord>(`SELECT id, corp_id AS "corpId", name FROM orgs ORDER BY id`)) {
+    const apps = yield* all<AppRow>(
+      `SELECT a.*, o.corp_id FROM apps a JOIN orgs o ON o.id = a.org_id WHERE a.org_id = :id ORDER BY a.id`,
+      { id: org.id },
+    );
+    const users = yield* all<UserRecord>(
+      `SELECT user_id AS "userId", name FROM users WHERE org_id = :id ORDER BY user_id`,
+      { id: org.id },
+    );
+    const robots = yield* all<RobotRow>(`SELECT * FROM robots WHERE org_id = :id ORDER BY id`, { id: org.id });
+    const conversations: DirectoryDump['orgs'][number]['conversations'] = [];
+    for (const row of yield* all<ConversationRow>(`SELECT * FROM conversations WHERE org_id = :id ORDER BY id`, {
+      id: org.id,
+    })) {
+      const members = yield* all<{ user_id: string }>(
+        `SELECT user_id FROM memberships WHERE conversation_id = :id AND to_version = :open ORDER BY user_id`,
+        { id: row.id, open: OPEN_END },
+      );
+      conversations.push({ ...(yield* toConversation(row)), members: members.map((member) => member.user_id) });
+    }
+    dump.orgs.push({ org, apps: apps.map(toApp), users, robots: robots.map(toRobot), conversations });
+  }
+  return dump;
+}
+
+export function* findOrg(corpId: string): Work<OrgRecord | undefined> {
+  return yield* get<OrgRecord>(`SELECT id, corp_id AS "corpId", name FROM orgs WHERE corp_id = :corpId`, { corpId });
+}
+
+export function* findApp(appKey: string): Work<AppRecord | undefined> {
+  const row = yield* get<AppRow>(
+    `SELECT a.*, o.corp_id FROM apps a JOIN orgs o ON o.id = a.org_id WHERE a.app_key = :appKey`,
+    { appKey },
+  );
+  return row && toApp(row);
+}
+
+export function* findRobot(robotCode: string): Work<RobotRecord | undefined> {
+  const row = yield* get<RobotRow>(`SELECT * FROM robots WHERE robot_code = :robotCode`, { robotCode });
+  return row && toRobot(row);
+}
+
+export function* findConversation(openConversationId: string): Work<ConversationRecord | undefined> {
+  const row = yield* get<ConversationRow>(`SELECT * FROM conversations WHERE open_conversation_id = :openConversationId`, {
+    openConversationId,
+  });
+  return row && (yield* toConversation(row));
+}
+
+export function* findUsers(orgId: number, userIds: string[]): Work<UserRecord[]> {
+  const found: UserRecord[] = [];
+  for (const userId of new Set(userIds)) {
+    const row = yield* get<UserRecord>(
+      `SELECT user_id AS "userId", name FROM users WHERE org_id = :orgId AND user_id = :userId`,
+      { orgId, userId },
+    );
+    if (row) found.push(row);
+  }
+  return found;
+}
+
+// ------------------------------------------------------------------ tokens
+
+export function* saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Work<void> {
+  yield* run(`UPDATE apps SET token_generation = :generation, token_expires_at = :expiresAt WHERE id = :appId`, {
+    appId,
+    generation,
+    expiresAt,
+  });
+  yield* run(
+    `INSERT INTO tokens (token_hash, app_id, expires_at) VALUES (:tokenHash, :appId, :expiresAt)
+     ON CONFLICT (token_hash) DO UPDATE SET expires_at = excluded.expires_at`,
+    { tokenHash, appId, expiresAt },
+  );
+}
+
+export function* findToken(tokenHash: string): Work<TokenRecord | undefined> {
+  const row = yield* get<{ app_id: number; app_key: string; org_id: number; corp_id: string; scopes: string; expires_at: number }>(
+    `SELECT t.app_id, t.expires_at, a.app_key, a.scopes, a.org_id, o.corp_id
+     FROM tokens t JOIN apps a ON a.id = t.app_id JOIN orgs o ON o.id = a.org_id
+     WHERE t.token_hash = :tokenHash`,
+    { tokenHash },
+  );
+  return (
+    row && {
+      appId: row.app_id,
+      appKey: row.app_key,
+      orgId: row.org_id,
+      corpId: row.corp_id,
+      scopes: JSON.parse(row.scopes) as string[],
+      expiresAt: row.expires_at,
+    }
+  );
+}
+
+// ------------------------------------------------------------------ messages
+
+export function* insertMessage(message: NewMessage): Work<MessageRecord> {
+  yield* lock({ kind: 'seq' });
+  const id = yield* nextSeq();
+  let memberVersion: number | null = null;
+  let recipientCount = message.recipients?.length ?? 0;
+  if (message.conversationId !== null) {
+    const conversation = yield* get<{ member_version: number; member_count: number }>(
+      `SELECT member_version, member_count FROM conversations WHERE id = :id`,
+      { id: message.conversationId },
+    );
+    if (!conversation) throw new Error(`conversation ${message.conversationId} vanished during the send`);
+    memberVersion = conversation.member_version;
+    recipientCount = conversation.member_count;
+  }
+  yield* run(
+    `INSERT INTO messages (id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key,
+       msg_param, sent_at, delivered_at, member_version, recipient_count)
+     VALUES (:id, :processQueryKey, :kind, :orgId, :appId, :robotId, :conversationId, :msgKey, :msgParam,
+       :sentAt, :deliveredAt, :memberVersion, :recipientCount)`,
+    {
+      id,
+      processQueryKey: message.processQueryKey,
+      kind: message.kind,
+      orgId: message.orgId,
+      appId: message.appId,
+      robotId: message.robotId,
+      conversationId: message.conversationId,
+      msgKey: message.msgKey,
+      msgParam: message.msgParam,
+      sentAt: message.sentAt,
+      deliveredAt: message.deliveredAt,
+      memberVersion,
+      recipientCount,
+    },
+  );
+  for (const [position, userId] of (message.recipients ?? []).entries()) {
+    yield* run(`INSERT INTO message_recipients (message_id, user_id, position) VALUES (:id, :userId, :position)`, {
+      id,
+      userId,
+      position,
+    });
+  }
+  return toMessage((yield* messageRowById(id)) as MessageRow);
+}
+
+function* messageRowById(id: number): Work<MessageRow | undefined> {
+  return yield* get<MessageRow>(`${MESSAGE_SELECT} WHERE m.id = :id`, { id });
+}
+
+function* messageRowByKey(processQueryKey: string): Work<MessageRow | undefined> {
+  return yield* get<MessageRow>(`${MESSAGE_SELECT} WHERE m.process_query_key = :processQueryKey`, { processQueryKey });
+}
+
+export function* findMessage(processQueryKey: string): Work<MessageRecord | undefined> {
+  const row = yield* messageRowByKey(processQueryKey);
+  return row && toMessage(row);
+}
+
+export function* recallMessage(messageId: number, at: number): Work<void> {
+  yield* lock({ kind: 'seq' });
+  const row = yield* get<{ recalled_at: number | null }>(`SELECT recalled_at FROM messages WHERE id = :messageId`, {
+    messageId,
+  });
+  if (!row || row.recalled_at !== null) return;
+  const seq = yield* nextSeq();
+  yield* run(`UPDATE messages SET recalled_at = :at, recall_seq = :seq WHERE id = :messageId`, { at, seq, messageId });
+}
+
+export function* listMessages(filter: MessageFilter, limit: number): Work<MessageRecord[]> {
+  const where: string[] = [];
+  if (filter.orgId !== undefined) where.push('m.org_id = :orgId');
+  if (filter.conversationId !== undefined) where.push('m.conversation_id = :conversationId');
+  if (filter.robotId !== undefined) where.push('m.robot_id = :robotId');
+  if (filter.beforeId !== undefined) where.push('m.id < :beforeId');
+  const sql = `${MESSAGE_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT :limit`;
+  return (yield* all<MessageRow>(sql, { ...filter, limit })).map(toMessage);
+}
+
+// ------------------------------------------------------------------ reads
+
+function* isRecipient(message: MessageRow, userId: string): Work<boolean> {
+  if (message.conversation_id === null) {
+    const row = yield* get(`SELECT 1 AS x FROM message_recipients WHERE message_id = :id AND user_id = :userId`, {
+      id: message.id,
+      userId,
+    });
+    return row !== undefined;
+  }
+  const row = yield* get(
+    `SELECT 1 AS x FROM memberships WHERE conversation_id = :conversationId AND user_id = :userId
+     AND from_version <= :version AND to_version > :version`,
+    { conversationId: message.conversation_id, userId, version: message.member_version },
+  );
+  return row !== undefined;
+}
+
+export function* recordReads(reads: ReadInput[], now: number): Work<ReadsOutcome> {
+  const messages = new Map<string, MessageRow | undefined>();
+  for (const key of new Set(reads.map((read) => read.processQueryKey))) messages.set(key, yield* messageRowByKey(key));
+  const pairs = reads.flatMap((read) => {
+    const message = messages.get(read.processQueryKey);
+    return message ? [`${chatKeyOf(message)}\n${read.userId}`] : [];
+  });
+  if (pairs.length > 0) yield* lock({ kind: 'chatUsers', keys: pairs });
+  const outcome: ReadsOutcome = { accepted: 0, ignored: [] };
+  for (const [index, read] of reads.entries()) {
+    const message = messages.get(read.processQueryKey);
+    if (!message) {
+      outcome.ignored.push({ index, reason: 'message.notFound' });
+      continue;
+    }
+    if (message.recalled_at !== null) {
+      outcome.ignored.push({ index, reason: 'message.recalled' });
+      continue;
+    }
+    if (!(yield* isRecipient(message, read.userId))) {
+      outcome.ignored.push({ index, reason: 'user.notRecipient' });
+      continue;
+    }
+    // Nobody reads a message that has not reached them yet (a delivery delay keeps it PROCESSING).
+    if (now < message.delivered_at) {
+      outcome.ignored.push({ index, reason: 'message.notDelivered' });
+      continue;
+    }
+    outcome.accepted++;
+    // First read wins: an earlier open of the chat already counts as the read.
+    const opened = yield* get(
+      `SELECT 1 AS x FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId AND covers_below > :id`,
+      { chatKey: chatKeyOf(message), userId: read.userId, id: message.id },
+    );
+    if (opened) continue;
+    yield* run(
+      `INSERT INTO reads (message_id, user_id, read_at) VALUES (:id, :userId, :readAt) ON CONFLICT DO NOTHING`,
+      { id: message.id, userId: read.userId, readAt: read.readAt },
+    );
+  }
+  return outcome;
+}
+
+export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number): Work<number> {
+  const chatKey = chatKeyOfRef(chat);
+  // Both before anything is read: the pair so a concurrent read of this user waits, the sequence
+  // so every message numbered below the number this open may take has committed and is seen.
+  yield* lock({ kind: 'chatUsers', keys: [`${chatKey}\n${userId}`] });
+  yield* lock({ kind: 'seq' });
+  const cursor = yield* get<{ covers_below: number }>(
+    `SELECT covers_below FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
+    { chatKey, userId },
+  );
+  const after = cursor?.covers_below ?? 0;
+  // The user's messages in this chat that the previous open did not cover.
+  const scope =
+    chat.kind === 'conversation'
+      ? `FROM messages m
+         WHERE m.conversation_id = :conversationId AND m.id >= :after AND m.recalled_at IS NULL
+           AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = m.conversation_id
+             AND ms.user_id = :userId AND ms.from_version <= m.member_version AND ms.to_version > m.member_version)`
+      : `FROM message_recipients mr JOIN messages m ON m.id = mr.message_id
+         WHERE mr.user_id = :userId AND mr.message_id >= :after AND m.robot_id = :robotId
+           AND m.org_id = :orgId AND m.recalled_at IS NULL`;
+  const params = {
+    userId,
+    after,
+    now,
+    orgId,
+    conversationId: chat.kind === 'conversation' ? chat.conversationId : null,
+    robotId: chat.kind === 'robot' ? chat.robotId : null,
+  };
+  // An open covers what has been delivered: everything below the first message still on its
+  // way (a delivery delay keeps it PROCESSING), or everything so far.
+  const pending = (yield* get<{ id: number | null }>(`SELECT min(m.id) AS id ${scope} AND m.delivered_at > :now`, params))?.id ?? null;
+  const counted = yield* get<{ n: number }>(
+    `SELECT count(*) AS n ${scope} AND m.id < :below
+       AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = m.id AND r.user_id = :userId)`,
+    { ...params, below: pending ?? OPEN_END },
+  );
+  const marked = counted?.n ?? 0;
+  // Nothing new to cover: writing an open would change no answer, so write nothing.
+  if (marked === 0) return 0;
+  const seq = yield* nextSeq();
+  const coversBelow = pending ?? seq;
+  yield* run(
+    `INSERT INTO chat_opens (chat_key, user_id, seq, covers_below, read_at)
+     VALUES (:chatKey, :userId, :seq, :coversBelow, :readAt)`,
+    { chatKey, userId, seq, coversBelow, readAt },
+  );
+  yield* run(
+    `INSERT INTO chat_cursors (chat_key, user_id, covers_below) VALUES (:chatKey, :userId, :coversBelow)
+     ON CONFLICT (chat_key, user_id) DO UPDATE SET covers_below = excluded.covers_below`,
+    { chatKey, userId, coversBelow },
+  );
+  return marked;
+}
+
+interface MessageParams {
+  row: MessageRow;
+  params: { id: number; chatKey: string; conversationId: number | null; version: number | null; recallSeq: number };
+}
+
+function* messageParams(message: MessageRecord): Work<MessageParams> {
+  const row = yield* messageRowById(message.id);
+  if (!row) throw new Error(`message ${message.processQueryKey} vanished`);
+  return {
+    row,
+    params: {
+      id: row.id,
+      chatKey: chatKeyOf(row),
+      conversationId: row.conversation_id,
+      version: row.member_version,
+      recallSeq: row.recall_seq ?? OPEN_END,
+    },
+  };
+}
+
+/** Users whose chat cursor covers the message and who were its recipients (before any recall). */
+function openedBy(row: MessageRow): string {
+  const recipient = row.conversation_id === null ? IS_OTO_RECIPIENT : IS_MEMBER;
+  const recalled = row.recall_seq === null ? '' : `AND ${OPENED_BEFORE_RECALL}`;
+  return `cc.chat_key = :chatKey AND cc.covers_below > :id AND ${recipient} ${recalled}`;
+}
+
+export function* readerPage(message: MessageRecord, afterUserId: string, limit: number): Work<string[]> {
+  const { row, params } = yield* messageParams(message);
+  const explicit = yield* column<string>(
+    `SELECT user_id FROM reads WHERE message_id = :id AND user_id > :after ORDER BY user_id LIMIT :limit`,
+    { id: row.id, after: afterUserId, limit },
+  );
+  const opened = yield* column<string>(
+    `SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${openedBy(row)}
+     ORDER BY cc.user_id LIMIT :limit`,
+    { ...params, after: afterUserId, limit },
+  );
+  return mergeSortedUnique(explicit, opened, limit);
+}
+
+export function* recipientReads(message: MessageRecord): Work<RecipientRead[]> {
+  const { row, params } = yield* messageParams(message);
+  const recipients =
+    row.conversation_id === null
+      ? `SELECT user_id, position AS sort FROM message_recipients WHERE message_id = :id`
+      : `SELECT user_id, user_id AS sort FROM memberships WHERE conversation_id = :conversationId
+           AND from_version <= :version AND to_version > :version`;
+  const rows = yield* all<{ user_id: string; name: string | null; read_at: number | null }>(
+    `SELECT x.user_id, u.name, COALESCE(r.read_at, ${FIRST_OPEN_READ_AT}) AS read_at
+     FROM (${recipients}) x
+     LEFT JOIN users u ON u.org_id = :orgId AND u.user_id = x.user_id
+     LEFT JOIN reads r ON r.message_id = :id AND r.user_id = x.user_id
+     ORDER BY x.sort`,
+    { ...params, orgId: row.org_id },
+  );
+  return rows.map((r) => ({ userId: r.user_id, name: r.name ?? r.user_id, readAt: r.read_at }));
+}
+
+export function* countReaders(message: MessageRecord): Work<number> {
+  const { row, params } = yield* messageParams(message);
+  const counted = yield* get<{ n: number }>(
+    `SELECT (SELECT count(*) FROM reads WHERE message_id = :id)
+      + (SELECT count(*) FROM chat_cursors cc WHERE ${openedBy(row)}
+         AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = :id AND r.user_id = cc.user_id)) AS n`,
+    params,
+  );
+  return counted?.n ?? 0;
+}
+
+// ------------------------------------------------------------------ retention
+
+export function* purgeMessagesBefore(cutoff: number, batchSize: number): Work<number> {
+  const doomed = yield* all<{ id: number }>(
+    `SELECT id FROM messages WHERE sent_at < :cutoff ORDER BY sent_at, id LIMIT :batchSize`,
+    { cutoff, batchSize },
+  );
+  for (const { id } of doomed) {
+    yield* run(`DELETE FROM reads WHERE message_id = :id`, { id });
+    yield* run(`DELETE FROM message_recipients WHERE message_id = :id`, { id });
+    yield* run(`DELETE FROM messages WHERE id = :id`, { id });
+  }
+  // An open whose bound is at or below every message left covers nothing any more (a later
+  // message has a higher number than any bound drawn before it), so it can go too, in a batch.
+  const oldest = (yield* get<{ id: number | null }>(`SELECT min(id) AS id FROM messages`))?.id ?? OPEN_END;
+  yield* run(
+    `DELETE FROM chat_opens WHERE (chat_key, user_id, seq) IN (
+       SELECT chat_key, user_id, seq FROM chat_opens WHERE covers_below <= :oldest LIMIT :batchSize)`,
+    { oldest, batchSize },
+  );
+  return doomed.length;
+}

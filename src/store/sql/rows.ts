@@ -1,0 +1,163 @@
+/** Rows as the SQL backends return them (snake_case), and their mapping to the core's records. */
+import type {
+  AppRecord,
+  ChatRef,
+  ConversationType,
+  MessageKind,
+  MessageRecord,
+  RobotRecord,
+  RobotStatus,
+  TemplateStatus,
+} from '../../core/store.js';
+
+/** Upper bound of an open interval (a current membership, a message not recalled). */
+export const OPEN_END = Number.MAX_SAFE_INTEGER;
+
+export interface MessageRow {
+  id: number;
+  process_query_key: string;
+  kind: MessageKind;
+  org_id: number;
+  corp_id: string;
+  app_id: number;
+  robot_id: number;
+  robot_code: string;
+  conversation_id: number | null;
+  open_conversation_id: string | null;
+  msg_key: string;
+  msg_param: string;
+  sent_at: number;
+  delivered_at: number;
+  member_version: number | null;
+  recipient_count: number;
+  recalled_at: number | null;
+  recall_seq: number | null;
+}
+
+export interface AppRow {
+  id: number;
+  org_id: number;
+  corp_id: string;
+  app_key: string;
+  secret_hash: string;
+  scopes: string;
+  token_generation: number;
+  token_expires_at: number;
+}
+
+export interface RobotRow {
+  id: number;
+  org_id: number;
+  robot_code: string;
+  name: string;
+  status: RobotStatus;
+  template_status: TemplateStatus;
+  owner_app_key: string | null;
+}
+
+export interface ConversationRow {
+  id: number;
+  org_id: number;
+  open_conversation_id: string;
+  type: ConversationType;
+  title: string | null;
+  cool_app_code: string | null;
+  member_version: number;
+  member_count: number;
+}
+
+export function chatKeyOf(message: MessageRow): string {
+  return message.conversation_id === null ? `r${message.robot_id}` : `c${message.conversation_id}`;
+}
+
+export function chatKeyOfRef(chat: ChatRef): string {
+  return chat.kind === 'conversation' ? `c${chat.conversationId}` : `r${chat.robotId}`;
+}
+
+export function toMessage(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    processQueryKey: row.process_query_key,
+    kind: row.kind,
+    orgId: row.org_id,
+    corpId: row.corp_id,
+    appId: row.app_id,
+    robotId: row.robot_id,
+    robotCode: row.robot_code,
+    conversationId: row.conversation_id,
+    openConversationId: row.open_conversation_id,
+    msgKey: row.msg_key,
+    msgParam: row.msg_param,
+    sentAt: row.sent_at,
+    deliveredAt: row.delivered_at,
+    recipientCount: row.recipient_count,
+    recalledAt: row.recalled_at,
+  };
+}
+
+export function toApp(row: AppRow): AppRecord {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    corpId: row.corp_id,
+    appKey: row.app_key,
+    secretHash: row.secret_hash,
+    scopes: JSON.parse(row.scopes) as string[],
+    tokenGeneration: row.token_generation,
+    tokenExpiresAt: row.token_expires_at,
+  };
+}
+
+export function toRobot(row: RobotRow): RobotRecord {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    robotCode: row.robot_code,
+    name: row.name,
+    status: row.status,
+    templateStatus: row.template_status,
+    ownerAppKey: row.owner_app_key,
+  };
+}
+
+/**
+ * Merges two lists of ids, each ascending in code-point order (SQLite's BINARY collation over
+ * UTF-8, PostgreSQL's "C" collation over UTF-8), into one such list without repeats, at most
+ * `limit` long.
+ */
+export function mergeSortedUnique(a: string[], b: string[], limit: number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    const x = a[i];
+    const y = b[j];
+    const order = x === undefined ? 1 : y === undefined ? -1 : compareCodePoints(x, y);
+    let next: string;
+    if (order < 0) {
+      next = x as string;
+      i++;
+    } else if (order > 0) {
+      next = y as string;
+      j++;
+    } else {
+      next = x as string;
+      i++;
+      j++;
+    }
+    out.push(next);
+  }
+  return out;
+}
+
+/** Code-point order, the order of UTF-8 bytes (JS `<` compares UTF-16 units). */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let k = 0; k < length; k++) {
+    const ca = a.codePointAt(k) as number;
+    const cb = b.codePointAt(k) as number;
+    if (ca !== cb) return ca < cb ? -1 : 1;
+    if (ca > 0xffff) k++;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}

@@ -1,0 +1,57 @@
+/**
+ * Units of work written once for every SQL backend. A Store method's logic is a generator that
+ * yields the statements it needs one by one and gets each one's result back; the backend drives it
+ * inside one transaction, synchronously (SQLite) or awaiting each statement (PostgreSQL). So the
+ * rules live in one place (sql/logic.ts) and the backends differ only in how they run statements.
+ *
+ * SQL is written with `:name` parameters in the dialect both backends accept; a backend that
+ * wants positional parameters rewrites it (postgres/postgres-store.ts).
+ */
+
+export type Params = Readonly<Record<string, unknown>>;
+
+/**
+ * What a unit must hold before it decides anything. SQLite runs every write alone, so it ignores
+ * these; PostgreSQL runs writers side by side and takes the locks named here.
+ * - `seq`: the event sequence (counters.seq), held to the end of the transaction, so numbers are
+ *   handed out in commit order: an open numbered n has seen every message below n committed.
+ * - `chatUsers`: the (chat, user) pairs whose read state the unit is about to judge and change,
+ *   so a read and an open of the same user and chat never decide "first read" on stale state.
+ */
+export type Lock = { kind: 'seq' } | { kind: 'chatUsers'; keys: string[] };
+
+export type Step =
+  | { op: 'get'; sql: string; params: Params }
+  | { op: 'all'; sql: string; params: Params }
+  | { op: 'column'; sql: string; params: Params }
+  | { op: 'run'; sql: string; params: Params }
+  | { op: 'lock'; lock: Lock };
+
+/** One Store method's statements; the backend feeds each statement's result back in. */
+export type Work<T> = Generator<Step, T, unknown>;
+
+/** The first row, or undefined. */
+export function* get<T>(sql: string, params: Params = {}): Work<T | undefined> {
+  return (yield { op: 'get', sql, params }) as T | undefined;
+}
+
+export function* all<T>(sql: string, params: Params = {}): Work<T[]> {
+  return (yield { op: 'all', sql, params }) as T[];
+}
+
+/** The first column of every row, as plain values: no object per row (a page of 200 ids notices). */
+export function* column<T>(sql: string, params: Params = {}): Work<T[]> {
+  return (yield { op: 'column', sql, params }) as T[];
+}
+
+/** Runs a statement and gives the number of rows it changed. */
+export function* run(sql: string, params: Params = {}): Work<number> {
+  return (yield { op: 'run', sql, params }) as number;
+}
+
+export function* lock(what: Lock): Work<void> {
+  yield { op: 'lock', lock: what };
+}
+
+/** Whether a unit only reads (a backend may run it on a read-only snapshot) or also writes. */
+export type UnitMode = 'read' | 'write';

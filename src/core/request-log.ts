@@ -43,6 +43,16 @@ const MASK = '***';
 /** Fields that carry credentials in DingTalk's API: app secrets, access tokens, legacy bot tokens. */
 const SECRET_FIELDS = new Set(['appSecret', 'accessToken', 'access_token', 'token']);
 
+/** A response body is logged as the text that was sent, and read back as JSON where it is JSON. */
+function fromText(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body.slice(0, 1024);
+  }
+}
+
 export class RequestLog {
   private readonly entries: LoggedRequest[] = [];
   private nextSeq = 1;
@@ -51,12 +61,20 @@ export class RequestLog {
 
   add(entry: Omit<LoggedRequest, 'seq'>): void {
     if (this.capacity <= 0) return;
-    const logged: LoggedRequest = { seq: this.nextSeq++, ...entry };
+    this.entries.push({ seq: this.nextSeq++, ...entry });
+    if (this.entries.length > this.capacity) this.entries.shift();
+  }
+
+  /**
+   * An entry as callers see it: secrets masked, long bodies cut. Done when the log is read, not
+   * on every call, because the log is read rarely and written on every request.
+   */
+  private view(entry: LoggedRequest): LoggedRequest {
+    const logged: LoggedRequest = { ...entry };
     if (entry.query !== undefined) logged.query = masked(entry.query) as Record<string, unknown>;
     if (entry.requestBody !== undefined) logged.requestBody = bounded(masked(entry.requestBody));
-    if (entry.responseBody !== undefined) logged.responseBody = bounded(masked(entry.responseBody));
-    this.entries.push(logged);
-    if (this.entries.length > this.capacity) this.entries.shift();
+    if (entry.responseBody !== undefined) logged.responseBody = bounded(masked(fromText(entry.responseBody)));
+    return logged;
   }
 
   /** Newest first. */
@@ -69,7 +87,7 @@ export class RequestLog {
       if (filter.appKey !== undefined && entry.appKey !== filter.appKey) continue;
       if (filter.since !== undefined && entry.at < filter.since) continue;
       if (filter.status !== undefined && !statusMatches(filter.status, entry.status)) continue;
-      out.push(entry);
+      out.push(this.view(entry));
     }
     return out;
   }

@@ -56,8 +56,10 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
     const state = pending.get(request);
     if (!state || state.logged) return;
     state.logged = true;
-    const responseBody = typeof payload === 'string' ? parseJson(payload) : undefined;
-    const envelopeCode = (responseBody as { code?: unknown } | undefined)?.code;
+    // The body stays text here (the log parses it when read); only an error's code is needed now.
+    const responseBody = typeof payload === 'string' ? payload : undefined;
+    const envelopeCode =
+      status >= 400 && responseBody !== undefined ? (parseJson(responseBody) as { code?: unknown } | undefined)?.code : undefined;
     const appKey = appKeyOf(request);
     const query = request.query as Record<string, unknown> | undefined;
     requests.add({

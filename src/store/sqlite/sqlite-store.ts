@@ -95,8 +95,11 @@ export class SqliteStore extends SqlStore {
       return next.value;
     };
     try {
-      const transaction = this.db.transaction(drive);
-      return Promise.resolve(mode === 'write' ? transaction.immediate() : transaction.deferred());
+      // A read needs no transaction here: the unit runs synchronously on the process's only
+      // connection, so no write can land between its statements (and no other process shares the
+      // file: capabilities.sharedAcrossProcesses). That saves a BEGIN and a COMMIT per query.
+      if (mode === 'read') return Promise.resolve(drive());
+      return Promise.resolve(this.db.transaction(drive).immediate());
     } catch (error) {
       return Promise.reject(translate(error));
     }

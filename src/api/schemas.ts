@@ -15,6 +15,21 @@ const MsgParam = Type.String({ maxLength: 200_000 });
 
 export const AccessTokenBody = Type.Object({ appKey: Type.Optional(Code), appSecret: Type.Optional(Code) }, strict);
 
+export const SuiteAccessTokenBody = Type.Object(
+  { suiteKey: Type.Optional(Code), suiteSecret: Type.Optional(Code), suiteTicket: Type.Optional(Code) },
+  strict,
+);
+
+export const CorpAccessTokenBody = Type.Object(
+  {
+    suiteKey: Type.Optional(Code),
+    suiteSecret: Type.Optional(Code),
+    authCorpId: Type.Optional(Code),
+    suiteTicket: Type.Optional(Code),
+  },
+  strict,
+);
+
 export const OtoSendBody = Type.Object(
   {
     robotCode: Type.Optional(Code),
@@ -87,3 +102,5 @@ export type GroupQueryBody = Static<typeof GroupQueryBody>;
 export type PrivateChatQueryBody = Static<typeof PrivateChatQueryBody>;
 export type ChatRecallBody = Static<typeof ChatRecallBody>;
 export type AccessTokenBody = Static<typeof AccessTokenBody>;
+export type SuiteAccessTokenBody = Static<typeof SuiteAccessTokenBody>;
+export type CorpAccessTokenBody = Static<typeof CorpAccessTokenBody>;

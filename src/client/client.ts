@@ -34,11 +34,22 @@ import type {
 export const DEFAULT_ENDPOINT = 'https://api.dingtalk.com';
 
 export type AccessTokenProvider = string | (() => string | Promise<string>);
+/** A suiteTicket: the latest one DingTalk pushed to your suite, or a function that reads it. */
+export type SuiteTicketProvider = string | (() => string | Promise<string>);
 
 export interface DingTalkClientOptions {
   /** The app's key and secret: the client fetches, caches and refreshes tokens itself. */
   appKey?: string;
   appSecret?: string;
+  /**
+   * Or a third-party suite's credentials and the org it acts in: the client fetches, caches and
+   * refreshes corp tokens (`/v1.0/oauth2/corpAccessToken`) the same way. A ticket given as a
+   * function is asked again for each new token, so a rotated ticket is picked up.
+   */
+  suiteKey?: string;
+  suiteSecret?: string;
+  suiteTicket?: SuiteTicketProvider;
+  authCorpId?: string;
   /** Or a token you manage: a string, or a function called before every request. */
   accessToken?: AccessTokenProvider;
   /** Default `https://api.dingtalk.com`; for dingread, e.g. `http://127.0.0.1:3939`. */
@@ -112,6 +123,9 @@ export class DingTalkClient {
     Pick<DingTalkClientOptions, 'timeoutMs' | 'retries' | 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'refreshMarginMs'>
   >;
   private readonly credentials: { appKey: string; appSecret: string } | undefined;
+  private readonly suite:
+    | { suiteKey: string; suiteSecret: string; suiteTicket: SuiteTicketProvider; authCorpId: string }
+    | undefined;
   private readonly tokenProvider: AccessTokenProvider | undefined;
   private readonly fetchImpl: typeof fetch;
   private cached: CachedToken | undefined;
@@ -123,10 +137,23 @@ export class DingTalkClient {
     if (hasCredentials && (!options.appKey || !options.appSecret)) {
       throw new TypeError('DingTalkClient: appKey and appSecret go together');
     }
-    if (hasCredentials === (options.accessToken !== undefined)) {
-      throw new TypeError('DingTalkClient: give either appKey and appSecret, or accessToken');
+    const suiteFields = [options.suiteKey, options.suiteSecret, options.suiteTicket, options.authCorpId];
+    const hasSuite = suiteFields.some((field) => field !== undefined);
+    if (hasSuite && !suiteFields.every((field) => field)) {
+      throw new TypeError('DingTalkClient: suiteKey, suiteSecret, suiteTicket and authCorpId go together');
+    }
+    if ([hasCredentials, hasSuite, options.accessToken !== undefined].filter(Boolean).length !== 1) {
+      throw new TypeError('DingTalkClient: give one kind of credentials: either appKey and appSecret, or accessToken, or suiteKey, suiteSecret, suiteTicket and authCorpId');
     }
     this.credentials = hasCredentials ? { appKey: options.appKey as string, appSecret: options.appSecret as string } : undefined;
+    this.suite = hasSuite
+      ? {
+          suiteKey: options.suiteKey as string,
+          suiteSecret: options.suiteSecret as string,
+          suiteTicket: options.suiteTicket as SuiteTicketProvider,
+          authCorpId: options.authCorpId as string,
+        }
+      : undefined;
     this.tokenProvider = options.accessToken;
     this.endpoint = (options.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
     if (!URL.canParse(this.endpoint) || !/^https?:$/.test(new URL(this.endpoint).protocol)) {
@@ -157,22 +184,24 @@ export class DingTalkClient {
     );
   }
 
+  /**
+   * `POST /v1.0/oauth2/corpAccessToken`: a token for the client's suite in the org `authCorpId`.
+   * The client calls it for you; call it yourself only to manage tokens elsewhere.
+   * @example const { accessToken, expireIn } = await client.getCorpAccessToken();
+   */
+  async getCorpAccessToken(options: CallOptions = {}): Promise<AccessTokenResponse> {
+    if (!this.suite) throw new TypeError('getCorpAccessToken needs suiteKey, suiteSecret, suiteTicket and authCorpId');
+    const path = '/v1.0/oauth2/corpAccessToken';
+    const { suiteTicket, ...rest } = this.suite;
+    const body = { ...rest, suiteTicket: await provided(suiteTicket, 'suiteTicket', { method: 'POST', path }) };
+    return this.call<AccessTokenResponse>({ method: 'POST', path, body, auth: false, idempotent: true, shape: SHAPES.token }, options);
+  }
+
   private async token(spec: RequestSpec, options: CallOptions): Promise<string> {
-    if (this.tokenProvider !== undefined) {
-      if (typeof this.tokenProvider === 'string') return this.tokenProvider;
-      let token: unknown;
-      try {
-        token = await this.tokenProvider();
-      } catch (cause) {
-        throw new DingTalkClientError({ method: spec.method, path: spec.path, message: 'the accessToken provider failed', cause });
-      }
-      if (typeof token !== 'string' || token === '') {
-        throw new DingTalkClientError({ method: spec.method, path: spec.path, message: 'the accessToken provider gave no token' });
-      }
-      return token;
-    }
+    if (this.tokenProvider !== undefined) return provided(this.tokenProvider, 'accessToken', spec);
     if (this.cached && Date.now() < this.cached.expiresAt - this.options.refreshMarginMs) return this.cached.value;
-    this.refreshing ??= this.getAccessToken(options.signal ? { signal: options.signal } : {})
+    const callOptions = options.signal ? { signal: options.signal } : {};
+    this.refreshing ??= (this.suite ? this.getCorpAccessToken(callOptions) : this.getAccessToken(callOptions))
       .then((answer) => {
         this.cached = { value: answer.accessToken, expiresAt: Date.now() + answer.expireIn * 1000 };
         return answer.accessToken;
@@ -364,7 +393,7 @@ export class DingTalkClient {
       } catch (error) {
         // A rejected token did nothing on the server, so even a send may try once more with a new one.
         const tokenRejected = isDingTalkApiError(error) && error.code === 'InvalidAuthentication';
-        if (tokenRejected && token !== undefined && this.credentials && !refreshedToken) {
+        if (tokenRejected && token !== undefined && this.tokenProvider === undefined && !refreshedToken) {
           refreshedToken = true;
           this.forget(token);
           attempt--;
@@ -505,4 +534,23 @@ function withJsonParam<T extends MessageContent>(request: T): T & { msgParam: st
 /** Some DingTalk documents and SDK examples spell SUCCESS as SUCESS; answers always say SUCCESS. */
 function normalizeStatus<T extends { sendStatus: string }>(answer: T): T {
   return (answer.sendStatus as string) === 'SUCESS' ? { ...answer, sendStatus: 'SUCCESS' } : answer;
+}
+
+/** The value of a string-or-function option, as a client error if the function fails or gives nothing. */
+async function provided(
+  provider: string | (() => string | Promise<string>),
+  what: string,
+  at: { method: string; path: string },
+): Promise<string> {
+  if (typeof provider === 'string') return provider;
+  let value: unknown;
+  try {
+    value = await provider();
+  } catch (cause) {
+    throw new DingTalkClientError({ method: at.method, path: at.path, message: `the ${what} provider failed`, cause });
+  }
+  if (typeof value !== 'string' || value === '') {
+    throw new DingTalkClientError({ method: at.method, path: at.path, message: `the ${what} provider gave no ${what === 'accessToken' ? 'token' : what}` });
+  }
+  return value;
 }

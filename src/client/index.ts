@@ -2,7 +2,7 @@
  * `dingread/client`: a typed client for DingTalk's robot read-status APIs, usable against real
  * DingTalk and against dingread. No runtime dependencies.
  */
-export { DingTalkClient, DEFAULT_ENDPOINT, type DingTalkClientOptions, type AccessTokenProvider } from './client.js';
+export { DingTalkClient, DEFAULT_ENDPOINT, type DingTalkClientOptions, type AccessTokenProvider, type SuiteTicketProvider } from './client.js';
 export {
   DingTalkError,
   DingTalkApiError,

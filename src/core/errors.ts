@@ -34,6 +34,15 @@ export const ERROR_TABLE = {
   },
   'InvalidAction.NotFound': { status: 404, message: 'Specified api is not found' },
   invalidClientIdOrSecret: { status: 400, message: 'Invalid clientId or clientSecret' },
+  // Third-party suites: DingTalk documents invalidSuiteKey ("suitekey不合法"), dingread chose the rest.
+  invalidSuiteKey: { status: 400, message: 'Invalid suiteKey' },
+  invalidSuiteSecret: { status: 400, message: 'Invalid suiteSecret', chosen: true },
+  invalidSuiteTicket: { status: 400, message: 'Invalid suiteTicket: it is not the current ticket of the suite', chosen: true },
+  invalidAuthCorpId: {
+    status: 400,
+    message: 'Invalid authCorpId: the organization has not authorized this suite',
+    chosen: true,
+  },
   'system.error': { status: 500, message: 'Unknown system error' },
 
   // Request shape, shared by every endpoint.

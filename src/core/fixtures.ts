@@ -1,6 +1,7 @@
 /**
  * Fixture documents (control-plane.md): the directory of orgs, apps, users, robots and
- * conversations, applied as an upsert and exported back without secrets.
+ * conversations, and of third-party suites and the orgs that authorized them, applied as an
+ * upsert and exported back without secrets.
  *
  * A document is checked whole before anything is written (shape first, then every reference
  * against the document and the store), so a document with any error changes nothing.
@@ -10,7 +11,15 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { hashSecret, verifySecret } from './secrets.js';
-import type { ConversationPlan, DirectoryDump, OrgPlan, RobotPlan } from './store.js';
+import { hashToken } from './ids.js';
+import {
+  AUTHORIZATION_APP_PREFIX,
+  type ConversationPlan,
+  type DirectoryDump,
+  type OrgPlan,
+  type RobotPlan,
+  type SuitePlan,
+} from './store.js';
 import { ROBOT_SCOPE } from './tokens.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
@@ -36,6 +45,8 @@ export const FixtureRobot = Type.Object(
     ),
     /** Addition to the contract: the app that owns the robot. Without it every app of the org may use it. */
     appKey: Type.Optional(Id),
+    /** Addition: the third-party suite that owns the robot (and no app of the org may use it). */
+    suiteKey: Type.Optional(Id),
   },
   strict,
 );
@@ -58,13 +69,35 @@ export const FixtureOrg = Type.Object(
     users: Type.Optional(Type.Array(FixtureUser, { maxItems: 100_000 })),
     robots: Type.Optional(Type.Array(FixtureRobot, { maxItems: 1000 })),
     conversations: Type.Optional(Type.Array(FixtureConversation, { maxItems: 10_000 })),
+    /** Addition: the third-party suites installed in the org. */
+    authorizations: Type.Optional(Type.Array(Type.Object({ suiteKey: Id }, strict), { maxItems: 1000 })),
   },
   strict,
 );
-export const FixtureDocument = Type.Object({ orgs: Type.Array(FixtureOrg, { maxItems: 1000 }) }, strict);
+/** Addition to the contract: a third-party (ISV) suite, owned by no org. */
+export const FixtureSuite = Type.Object(
+  {
+    suiteKey: Id,
+    suiteSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 })),
+    /** The ticket DingTalk would push to the suite; `POST /suites/{suiteKey}/ticket` rotates it. */
+    suiteTicket: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  },
+  strict,
+);
+export const FixtureDocument = Type.Object(
+  {
+    suites: Type.Optional(Type.Array(FixtureSuite, { maxItems: 1000 })),
+    orgs: Type.Array(FixtureOrg, { maxItems: 1000 }),
+  },
+  strict,
+);
 export type FixtureDocument = Static<typeof FixtureDocument>;
 /** The document's outline, checked before each org is checked in turn (so errors come in document order). */
-const FixtureOutline = Type.Object({ orgs: Type.Array(Type.Unknown(), { maxItems: 1000 }) }, strict);
+const FixtureOutline = Type.Object(
+  { suites: Type.Optional(Type.Array(FixtureSuite, { maxItems: 1000 })), orgs: Type.Array(Type.Unknown(), { maxItems: 1000 }) },
+  strict,
+);
 
 export interface FixtureCounts {
   orgs: number;
@@ -72,6 +105,9 @@ export interface FixtureCounts {
   users: number;
   robots: number;
   conversations: number;
+  /** Only when the document has suites or authorizations. */
+  suites?: number;
+  authorizations?: number;
 }
 
 const compiled = new Map<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
@@ -108,22 +144,48 @@ function bad(path: string, reason: string): never {
 export async function applyFixture(ctx: CoreContext, document: unknown): Promise<FixtureCounts> {
   const outlineError = firstSchemaError(FixtureOutline, document);
   if (outlineError) fail('invalidParameter.param.invalid', outlineError);
-  const plans = await planFixture(ctx, document as FixtureDocument);
-  await ctx.store.applyFixture(plans);
+  const suites = await planSuites(ctx, (document as FixtureDocument).suites ?? []);
+  const plans = await planFixture(ctx, document as FixtureDocument, new Set(suites.map((suite) => suite.suiteKey)));
+  await ctx.store.applyFixture(plans, suites);
   const count = (pick: (org: OrgPlan) => unknown[]): number => plans.reduce((sum, org) => sum + pick(org).length, 0);
+  const authorizations = count((org) => org.authorizations ?? []);
   return {
     orgs: plans.length,
     apps: count((org) => org.apps),
     users: count((org) => org.users),
     robots: count((org) => org.robots),
     conversations: count((org) => org.conversations),
+    ...(suites.length > 0 || authorizations > 0 ? { suites: suites.length, authorizations } : {}),
   };
 }
 
-async function planFixture(ctx: CoreContext, document: FixtureDocument): Promise<OrgPlan[]> {
+async function planSuites(ctx: CoreContext, suites: Static<typeof FixtureSuite>[]): Promise<SuitePlan[]> {
+  const plans: SuitePlan[] = [];
+  const seen = new Set<string>();
+  for (const [i, suite] of suites.entries()) {
+    const path = `suites[${i}]`;
+    if (seen.has(suite.suiteKey)) bad(`${path}.suiteKey`, `suiteKey ${suite.suiteKey} appears twice`);
+    seen.add(suite.suiteKey);
+    const existing = await ctx.store.findSuite(suite.suiteKey);
+    if (!existing && suite.suiteSecret === undefined) bad(`${path}.suiteSecret`, 'required for a new suite');
+    const keep =
+      suite.suiteSecret === undefined || (existing !== undefined && verifySecret(suite.suiteSecret, existing.secretHash));
+    plans.push({
+      suiteKey: suite.suiteKey,
+      secretHash: keep ? undefined : hashSecret(suite.suiteSecret as string, ctx.random),
+      scopes: suite.scopes ?? existing?.scopes ?? [ROBOT_SCOPE],
+      ticketHash: suite.suiteTicket === undefined ? undefined : hashToken(suite.suiteTicket),
+    });
+  }
+  return plans;
+}
+
+async function planFixture(ctx: CoreContext, document: FixtureDocument, suiteKeys: Set<string>): Promise<OrgPlan[]> {
   const { store } = ctx;
   const seen = { corpIds: new Set<string>(), appKeys: new Set<string>(), robots: new Set<string>(), convs: new Set<string>() };
   const plans: OrgPlan[] = [];
+  const knownSuite = async (suiteKey: string): Promise<boolean> =>
+    suiteKeys.has(suiteKey) || (await store.findSuite(suiteKey)) !== undefined;
   for (const [o, org] of document.orgs.entries()) {
     const at = `orgs[${o}]`;
     const shapeError = firstSchemaError(FixtureOrg, org, at);
@@ -147,6 +209,9 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument): Promise
     for (const [a, app] of (org.apps ?? []).entries()) {
       const path = `${at}.apps[${a}]`;
       if (seen.appKeys.has(app.appKey)) bad(`${path}.appKey`, `appKey ${app.appKey} appears twice`);
+      if (app.appKey.startsWith(AUTHORIZATION_APP_PREFIX)) {
+        bad(`${path}.appKey`, `appKeys starting with ${AUTHORIZATION_APP_PREFIX} are kept for suites' authorizations`);
+      }
       seen.appKeys.add(app.appKey);
       const existing = await store.findApp(app.appKey);
       if (belongsElsewhere(existing?.orgId)) bad(`${path}.appKey`, `appKey ${app.appKey} belongs to another org`);
@@ -181,12 +246,17 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument): Promise
           bad(`${path}.appKey`, `appKey ${robot.appKey} is not an app of org ${org.corpId}`);
         }
       }
+      if (robot.suiteKey !== undefined) {
+        if (robot.appKey !== undefined) bad(`${path}.suiteKey`, 'a robot is owned by an app or by a suite, not both');
+        if (!(await knownSuite(robot.suiteKey))) bad(`${path}.suiteKey`, `no suite ${robot.suiteKey}`);
+      }
       const robotPlan: RobotPlan = {
         robotCode: robot.robotCode,
         name: robot.name ?? existing?.name ?? robot.robotCode,
         status: robot.status ?? 'active',
         templateStatus: robot.templateStatus ?? 'active',
         ownerAppKey: robot.appKey ?? null,
+        ownerSuiteKey: robot.suiteKey ?? null,
       };
       plan.robots.push(robotPlan);
       robotCodes.add(robot.robotCode);
@@ -232,6 +302,15 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument): Promise
       };
       plan.conversations.push(conversationPlan);
     }
+
+    const authorized = new Set<string>();
+    for (const [i, { suiteKey }] of (org.authorizations ?? []).entries()) {
+      const path = `${at}.authorizations[${i}].suiteKey`;
+      if (authorized.has(suiteKey)) bad(path, `suiteKey ${suiteKey} appears twice`);
+      if (!(await knownSuite(suiteKey))) bad(path, `no suite ${suiteKey}`);
+      authorized.add(suiteKey);
+    }
+    if (authorized.size > 0) plan.authorizations = [...authorized];
     plans.push(plan);
   }
   return plans;
@@ -257,7 +336,8 @@ export async function exportFixture(ctx: CoreContext): Promise<FixtureDocument> 
 
 function toDocument(dump: DirectoryDump): FixtureDocument {
   return {
-    orgs: dump.orgs.map(({ org, apps, users, robots, conversations }) => ({
+    ...(dump.suites.length === 0 ? {} : { suites: dump.suites.map((suite) => ({ suiteKey: suite.suiteKey, scopes: suite.scopes })) }),
+    orgs: dump.orgs.map(({ org, apps, users, robots, conversations, authorizations }) => ({
       corpId: org.corpId,
       name: org.name,
       apps: apps.map((app) => ({ appKey: app.appKey, scopes: app.scopes })),
@@ -268,6 +348,7 @@ function toDocument(dump: DirectoryDump): FixtureDocument {
         status: robot.status,
         templateStatus: robot.templateStatus,
         ...(robot.ownerAppKey === null ? {} : { appKey: robot.ownerAppKey }),
+        ...(robot.ownerSuiteKey === null ? {} : { suiteKey: robot.ownerSuiteKey }),
       })),
       conversations: conversations.map((conversation) => ({
         openConversationId: conversation.openConversationId,
@@ -277,6 +358,7 @@ function toDocument(dump: DirectoryDump): FixtureDocument {
         ...(conversation.type === 'group' ? { robots: conversation.robotCodes } : {}),
         ...(conversation.coolAppCode === null ? {} : { coolAppCode: conversation.coolAppCode }),
       })),
+      ...(authorizations.length === 0 ? {} : { authorizations: authorizations.map((suiteKey) => ({ suiteKey })) }),
     })),
   };
 }

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export type RandomPurpose = 'processQueryKey' | 'requestId' | 'secretSalt' | 'cursor' | 'fault';
+export type RandomPurpose = 'processQueryKey' | 'requestId' | 'secretSalt' | 'cursor' | 'fault' | 'suiteTicket';
 
 export interface RandomSource {
   /** True when seeded: the bytes are reproducible and must not protect anything real. */

@@ -33,13 +33,20 @@ export async function resolveRobot(
   const robot = await ctx.store.findRobot(robotCode);
   // A robot of another org answers exactly like one that does not exist: no org learns of another's.
   if (!robot || robot.orgId !== caller.orgId) fail(UNKNOWN[use], `no robot ${robotCode} in this organization`);
-  if (robot.ownerAppKey !== null && robot.ownerAppKey !== caller.appKey) {
-    fail(NOT_OWNER[use], `robot ${robotCode} belongs to another app`);
-  }
+  if (!mayUse(caller, robot)) fail(NOT_OWNER[use], `robot ${robotCode} belongs to another app`);
   if (use === 'recall') return robot;
   // readStatus documents no bot.stopped: a stopped robot's one-on-one messages stay queryable.
   if (robot.status === 'stopped' && use !== 'otoQuery') fail('bot.stopped');
   if (robot.templateStatus === 'missing') fail('template.not.existed');
   if (robot.templateStatus === 'stopped') fail('template.stopped');
   return robot;
+}
+
+/**
+ * A suite uses only the robots it owns; an internal app uses the org's robots that no suite owns,
+ * except those another app owns. (The check that the robot is in the caller's org comes first.)
+ */
+function mayUse(caller: Caller, robot: RobotRecord): boolean {
+  if (caller.suiteKey !== null) return robot.ownerSuiteKey === caller.suiteKey;
+  return robot.ownerSuiteKey === null && (robot.ownerAppKey === null || robot.ownerAppKey === caller.appKey);
 }

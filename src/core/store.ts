@@ -39,6 +39,45 @@ export interface RobotRecord {
   templateStatus: TemplateStatus;
   /** The app that owns the robot; null means every app of the org may use it. */
   ownerAppKey: string | null;
+  /** The ISV suite that owns the robot: only that suite's corp tokens may use it, and no app's. */
+  ownerSuiteKey: string | null;
+}
+
+/** A third-party (ISV) suite: owned by no org, it acts in the orgs that authorized it. */
+export interface SuiteRecord {
+  id: number;
+  suiteKey: string;
+  secretHash: string;
+  scopes: string[];
+  /** Hash of the current suiteTicket (core/ids.ts hashToken); null until one is set. */
+  ticketHash: string | null;
+  tokenGeneration: number;
+  tokenExpiresAt: number;
+}
+
+/** Internal apps may not use this prefix: it names authorizations' app rows. */
+export const AUTHORIZATION_APP_PREFIX = 'suite/';
+
+/** The key of the app row that stands for a suite's authorization in an org. */
+export function authorizationAppKey(suiteKey: string, corpId: string): string {
+  return `${AUTHORIZATION_APP_PREFIX}${suiteKey}/${corpId}`;
+}
+
+/**
+ * A suite installed in an org. It is kept as an app row of that org (DingTalk, too, gives the org
+ * an app for the suite), so its messages and corp tokens hang on an app like any other.
+ */
+export interface AuthorizationRecord {
+  /** The authorization's app row: corp tokens are saved with saveAppToken(appId, …). */
+  appId: number;
+  /** The app row's key, reserved for authorizations (`suite/<suiteKey>/<corpId>`). */
+  appKey: string;
+  orgId: number;
+  corpId: string;
+  suiteId: number;
+  suiteKey: string;
+  tokenGeneration: number;
+  tokenExpiresAt: number;
 }
 
 export interface ConversationRecord {
@@ -132,7 +171,10 @@ export interface MessageFilter {
 
 export interface TokenRecord {
   appId: number;
+  /** The app's key, or for a corp token the suite's key. */
   appKey: string;
+  /** The suite of a corp token; null for an internal app's token. */
+  suiteKey: string | null;
   orgId: number;
   corpId: string;
   scopes: string[];
@@ -152,6 +194,8 @@ export interface RobotPlan {
   status: RobotStatus;
   templateStatus: TemplateStatus;
   ownerAppKey: string | null;
+  /** Left out: no suite owns the robot. */
+  ownerSuiteKey?: string | null;
 }
 export interface ConversationPlan {
   openConversationId: string;
@@ -170,15 +214,34 @@ export interface OrgPlan {
   users: UserRecord[];
   robots: RobotPlan[];
   conversations: ConversationPlan[];
+  /** Suites this plan authorizes in the org (again, if they were revoked); left out: none. */
+  authorizations?: string[];
+}
+export interface SuitePlan {
+  suiteKey: string;
+  /** undefined keeps the stored hash. */
+  secretHash: string | undefined;
+  scopes: string[];
+  /** undefined keeps the current ticket. */
+  ticketHash: string | undefined;
+}
+
+export interface SuiteTokenRecord {
+  suiteId: number;
+  suiteKey: string;
+  expiresAt: number;
 }
 
 export interface DirectoryDump {
+  suites: SuiteRecord[];
   orgs: Array<{
     org: OrgRecord;
     apps: AppRecord[];
     users: UserRecord[];
     robots: RobotRecord[];
     conversations: Array<ConversationRecord & { members: string[] }>;
+    /** The suites currently authorized in the org (revoked ones left out), by suiteKey. */
+    authorizations: string[];
   }>;
 }
 
@@ -202,14 +265,30 @@ export interface Store {
   close(): Promise<void>;
 
   // Directory
-  applyFixture(plan: OrgPlan[]): Promise<void>;
+  /** Suites first (orgs' authorizations and robots may name them), then the orgs. */
+  applyFixture(plan: OrgPlan[], suites?: SuitePlan[]): Promise<void>;
   dumpDirectory(): Promise<DirectoryDump>;
   findOrg(corpId: string): Promise<OrgRecord | undefined>;
+  /** An internal app by key; an authorization's app row is never found here. */
   findApp(appKey: string): Promise<AppRecord | undefined>;
   /** By code across all orgs: fixtures need it to keep ids unique server-wide. */
   findRobot(robotCode: string): Promise<RobotRecord | undefined>;
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined>;
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]>;
+
+  // Third-party suites
+  findSuite(suiteKey: string): Promise<SuiteRecord | undefined>;
+  /** Sets the suite's current ticket (the previous one stops working); false for an unknown suite. */
+  setSuiteTicket(suiteKey: string, ticketHash: string): Promise<boolean>;
+  /** The suite's live authorization in the org; undefined if there is none or it was revoked. */
+  findAuthorization(suiteKey: string, corpId: string): Promise<AuthorizationRecord | undefined>;
+  /**
+   * Revokes the authorization and deletes its tokens in the same transaction, so they stop working
+   * at once; a later authorization issues new ones. False if there was no live authorization.
+   */
+  revokeAuthorization(suiteKey: string, corpId: string): Promise<boolean>;
+  saveSuiteToken(suiteId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void>;
+  findSuiteToken(tokenHash: string): Promise<SuiteTokenRecord | undefined>;
 
   // Tokens
   saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void>;

@@ -204,3 +204,23 @@ export async function read(
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Runs the call with an id of another org and with an id that exists nowhere, and checks that both
+ * fail the same way: same code, same status, same message once the id itself is blanked out.
+ */
+export async function sameAsNonexistent(
+  code: string,
+  run: (id: string) => Promise<unknown>,
+  otherOrgId: string,
+  missingId: string,
+): Promise<void> {
+  const real = await sdkError(() => run(otherOrgId));
+  const fake = await sdkError(() => run(missingId));
+  assert.equal(fake.code, code, `the nonexistent id answers ${fake.code}`);
+  assert.equal(real.code, fake.code, `${otherOrgId} answered ${real.code}, a nonexistent id ${fake.code}`);
+  assert.equal(real.statusCode, fake.statusCode);
+  assert.equal(real.data.message.replaceAll(otherOrgId, '<id>'), fake.data.message.replaceAll(missingId, '<id>'));
+  assert.match(real.data.requestid, UPPER_UUID);
+  assert.equal(Object.keys(real.data).sort().join(), Object.keys(fake.data).sort().join());
+}

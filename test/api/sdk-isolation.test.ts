@@ -6,35 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { ACME, GLOBEX } from '../helpers/fixtures.js';
-import { sdkError } from '../helpers/sdk.js';
 import { forEachStore } from '../helpers/server.js';
-import { defined, read, startHarness, text, UPPER_UUID, type Harness } from './sdk-conformance.js';
+import { defined, read, sameAsNonexistent, startHarness, text, UPPER_UUID, type Harness } from './sdk-conformance.js';
 
 const NO_ROBOT = 'dingnosuchbot';
 const NO_GROUP = 'cidNoSuchGroup==';
 const NO_PAIR = 'cidNoSuchPair==';
 const NO_KEY = 'bm90IGEga2V5IHRoaXMgc2VydmVyIGhhcyBtYWRlIQ+=';
 const ACME_ROBOTS = [ACME.robot, ACME.stoppedRobot, ACME.templateStoppedRobot, ACME.templateMissingRobot, ACME.ownedRobot, ACME.loneRobot];
-
-/**
- * Runs the call with Acme's id and with an id that exists nowhere, and checks that both fail the
- * same way: same code, same status, same message once the id itself is blanked out.
- */
-async function sameAsNonexistent(
-  code: string,
-  run: (id: string) => Promise<unknown>,
-  acmeId: string,
-  missingId: string,
-): Promise<void> {
-  const real = await sdkError(() => run(acmeId));
-  const fake = await sdkError(() => run(missingId));
-  assert.equal(fake.code, code, `the nonexistent id answers ${fake.code}`);
-  assert.equal(real.code, fake.code, `${acmeId} answered ${real.code}, a nonexistent id ${fake.code}`);
-  assert.equal(real.statusCode, fake.statusCode);
-  assert.equal(real.data.message.replaceAll(acmeId, '<id>'), fake.data.message.replaceAll(missingId, '<id>'));
-  assert.match(real.data.requestid, UPPER_UUID);
-  assert.equal(Object.keys(real.data).sort().join(), Object.keys(fake.data).sort().join());
-}
 
 forEachStore('SDK isolation between orgs', (store) => {
   let h: Harness;

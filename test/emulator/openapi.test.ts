@@ -15,6 +15,8 @@ import { startServer, type RunningServer } from '../../src/server.js';
 /** What each route validates, as its registration says (src/api/**.routes.ts, emulator.ts). */
 const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?: TSchema }> = {
   'POST /v1.0/oauth2/accessToken': { body: dingtalk.AccessTokenBody },
+  'POST /v1.0/oauth2/corpAccessToken': { body: dingtalk.CorpAccessTokenBody },
+  'POST /v1.0/oauth2/suiteAccessToken': { body: dingtalk.SuiteAccessTokenBody },
   'POST /v1.0/robot/oToMessages/batchSend': { body: dingtalk.OtoSendBody },
   'GET /v1.0/robot/oToMessages/readStatus': { querystring: dingtalk.OtoQueryQuery },
   'POST /v1.0/robot/otoMessages/batchRecall': { body: dingtalk.OtoRecallBody },
@@ -34,6 +36,8 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'POST /_dingread/v1/robots/{robotCode}/chats/{userId}/read': { params: control.RobotChatParams, body: control.OpenRobotChatBody },
   'GET /_dingread/v1/messages/{processQueryKey}': { params: control.KeyParams },
   'GET /_dingread/v1/messages': { querystring: control.ListMessagesQuery },
+  'POST /_dingread/v1/suites/{suiteKey}/ticket': { params: control.SuiteParams, body: control.SuiteTicketBody },
+  'DELETE /_dingread/v1/orgs/{corpId}/authorizations/{suiteKey}': { params: control.AuthorizationParams },
   'GET /_dingread/v1/clock': {},
   'POST /_dingread/v1/clock': { body: control.ClockBody },
   'POST /_dingread/v1/faults': { body: emulator.FaultBody },

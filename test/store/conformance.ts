@@ -19,6 +19,7 @@ import type {
   OrgRecord,
   RobotRecord,
   Store,
+  SuitePlan,
 } from '../../src/core/store.js';
 import { StoreConflictError } from '../../src/core/store.js';
 import { testDirectory } from '../helpers/fixtures.js';
@@ -60,6 +61,11 @@ function basePlan(): OrgPlan[] {
       ],
     },
   ];
+}
+
+/** Suite X: no org's own, with a secret and a ticket. */
+function suitePlan(): SuitePlan {
+  return { suiteKey: 'suiteX', secretHash: 'hash-x', scopes: ['qyapi_robot_sendmsg'], ticketHash: 'ticket-1' };
 }
 
 /** Org A of basePlan with one conversation's plan changed (the rest left as they are). */
@@ -212,7 +218,16 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(a.robots, [w.botA, w.botA2]);
         assert.deepEqual(
           { ...w.botA2, id: 0, orgId: 0 },
-          { id: 0, orgId: 0, robotCode: 'botA2', name: 'Bot A2', status: 'stopped', templateStatus: 'missing', ownerAppKey: 'appA' },
+          {
+            id: 0,
+            orgId: 0,
+            robotCode: 'botA2',
+            name: 'Bot A2',
+            status: 'stopped',
+            templateStatus: 'missing',
+            ownerAppKey: 'appA',
+            ownerSuiteKey: null,
+          },
         );
         assert.equal(w.botA.ownerAppKey, null);
         assert.deepEqual(
@@ -723,12 +738,137 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
       });
     });
 
+    describe('third-party suites', () => {
+      /** Suite X authorized in org B, owning a robot there. */
+      async function authorizeX(): Promise<void> {
+        const orgB = basePlan()[1] as OrgPlan;
+        await store.applyFixture(
+          [
+            {
+              ...orgB,
+              robots: [...orgB.robots, { robotCode: 'botX', name: 'Bot X', status: 'active', templateStatus: 'active', ownerAppKey: null, ownerSuiteKey: 'suiteX' }],
+              conversations: [],
+              authorizations: ['suiteX'],
+            },
+          ],
+          [suitePlan()],
+        );
+      }
+
+      it('applyFixture stores suites, authorizations and suite-owned robots; dumpDirectory gives them back', async () => {
+        await authorizeX();
+        const suite = defined(await store.findSuite('suiteX'), 'suiteX');
+        assert.deepEqual({ ...suite, id: 0 }, {
+          id: 0,
+          suiteKey: 'suiteX',
+          secretHash: 'hash-x',
+          scopes: ['qyapi_robot_sendmsg'],
+          ticketHash: 'ticket-1',
+          tokenGeneration: 0,
+          tokenExpiresAt: 0,
+        });
+        assert.equal((await store.findRobot('botX'))?.ownerSuiteKey, 'suiteX');
+        assert.equal(w.botB.ownerSuiteKey, null);
+        const dump = await store.dumpDirectory();
+        assert.deepEqual(dump.suites, [suite]);
+        assert.deepEqual(dump.orgs.map((o) => o.authorizations), [[], ['suiteX']]);
+        // The authorization's app row is no app of the org's directory, and findApp never finds it.
+        assert.deepEqual(dump.orgs[1]?.apps.map((a) => a.appKey), ['appB']);
+        const authorization = defined(await store.findAuthorization('suiteX', 'corpB'), 'authorization');
+        assert.equal(authorization.orgId, w.orgB.id);
+        assert.equal(authorization.suiteId, suite.id);
+        assert.equal(await store.findApp(authorization.appKey), undefined);
+        assert.equal(await store.findAuthorization('suiteX', 'corpA'), undefined);
+        assert.equal(await store.findAuthorization('nosuch', 'corpB'), undefined);
+        // Applying the same plan again changes nothing; a plan without secret or ticket keeps them.
+        await authorizeX();
+        await store.applyFixture([], [{ suiteKey: 'suiteX', secretHash: undefined, scopes: ['s2'], ticketHash: undefined }]);
+        const kept = defined(await store.findSuite('suiteX'), 'suiteX');
+        assert.deepEqual([kept.secretHash, kept.ticketHash, kept.scopes], ['hash-x', 'ticket-1', ['s2']]);
+      });
+
+      it('setSuiteTicket replaces the ticket of a known suite only', async () => {
+        await authorizeX();
+        assert.equal(await store.setSuiteTicket('suiteX', 'ticket-2'), true);
+        assert.equal((await store.findSuite('suiteX'))?.ticketHash, 'ticket-2');
+        assert.equal(await store.setSuiteTicket('nosuch', 'ticket-2'), false);
+      });
+
+      it("a corp token resolves to the suite in the org, with the suite's scopes, until revoked", async () => {
+        await authorizeX();
+        const authorization = defined(await store.findAuthorization('suiteX', 'corpB'), 'authorization');
+        await store.saveAppToken(authorization.appId, 1, 'corp-tok', 9_000);
+        assert.deepEqual(await store.findToken('corp-tok'), {
+          appId: authorization.appId,
+          appKey: 'suiteX',
+          suiteKey: 'suiteX',
+          orgId: w.orgB.id,
+          corpId: 'corpB',
+          scopes: ['qyapi_robot_sendmsg'],
+          expiresAt: 9_000,
+        });
+        assert.deepEqual(
+          [(await store.findAuthorization('suiteX', 'corpB'))?.tokenGeneration, (await store.findAuthorization('suiteX', 'corpB'))?.tokenExpiresAt],
+          [1, 9_000],
+        );
+        await store.applyFixture([], [{ suiteKey: 'suiteX', secretHash: undefined, scopes: ['s3'], ticketHash: undefined }]);
+        assert.deepEqual((await store.findToken('corp-tok'))?.scopes, ['s3']);
+
+        assert.equal(await store.revokeAuthorization('suiteX', 'corpB'), true);
+        assert.equal(await store.findToken('corp-tok'), undefined, 'revoking ends its tokens at once');
+        assert.equal(await store.findAuthorization('suiteX', 'corpB'), undefined);
+        assert.equal(await store.revokeAuthorization('suiteX', 'corpB'), false);
+        assert.deepEqual((await store.dumpDirectory()).orgs.map((o) => o.authorizations), [[], []]);
+
+        // Authorized again: the same row comes back, and its next token is a new generation.
+        await authorizeX();
+        const again = defined(await store.findAuthorization('suiteX', 'corpB'), 'authorization');
+        assert.equal(again.appId, authorization.appId);
+        assert.equal(again.tokenExpiresAt, 0);
+        assert.equal(await store.findToken('corp-tok'), undefined);
+      });
+
+      it('a message sent with a corp token hangs on the authorization and survives its revocation', async () => {
+        await authorizeX();
+        const authorization = defined(await store.findAuthorization('suiteX', 'corpB'), 'authorization');
+        const botX = defined(await store.findRobot('botX'), 'botX');
+        const message = await store.insertMessage({
+          processQueryKey: newKey(),
+          kind: 'oto',
+          orgId: w.orgB.id,
+          appId: authorization.appId,
+          robotId: botX.id,
+          conversationId: null,
+          msgKey: 'sampleText',
+          msgParam: '{"content":"hi"}',
+          sentAt: 1000,
+          deliveredAt: 1000,
+          recipients: ['b1'],
+        });
+        assert.equal(await store.revokeAuthorization('suiteX', 'corpB'), true);
+        assert.equal((await store.findMessage(message.processQueryKey))?.appId, authorization.appId);
+      });
+
+      it('saveSuiteToken and findSuiteToken keep the suite’s own tokens', async () => {
+        await authorizeX();
+        const suite = defined(await store.findSuite('suiteX'), 'suiteX');
+        await store.saveSuiteToken(suite.id, 2, 'suite-tok', 7_000);
+        assert.deepEqual(await store.findSuiteToken('suite-tok'), { suiteId: suite.id, suiteKey: 'suiteX', expiresAt: 7_000 });
+        const moved = defined(await store.findSuite('suiteX'), 'suiteX');
+        assert.deepEqual([moved.tokenGeneration, moved.tokenExpiresAt], [2, 7_000]);
+        assert.equal(await store.findSuiteToken('unknown'), undefined);
+        // A suite token is no corp token.
+        assert.equal(await store.findToken('suite-tok'), undefined);
+      });
+    });
+
     describe('tokens and secrets', () => {
       it('saveAppToken moves the app to the generation and findToken resolves the hash', async () => {
         await store.saveAppToken(w.appA.id, 3, 'hash-one', 9_000);
         assert.deepEqual(await store.findToken('hash-one'), {
           appId: w.appA.id,
           appKey: 'appA',
+          suiteKey: null,
           orgId: w.orgA.id,
           corpId: 'corpA',
           scopes: ['qyapi_robot_sendmsg'],
@@ -761,8 +901,13 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         await store.recordReads([{ processQueryKey: m.processQueryKey, userId: 'u1', readAt: 1 }]);
         await store.openChat(w.orgA.id, conversationChat(w.group), 'u2', 2);
         await store.saveAppToken(w.appA.id, 1, 'tok', 100);
+        await store.applyFixture([{ ...(basePlan()[1] as OrgPlan), authorizations: ['suiteX'] }], [suitePlan()]);
+        const suite = defined(await store.findSuite('suiteX'), 'suiteX');
+        await store.saveSuiteToken(suite.id, 1, 'suite-tok', 100);
         await store.reset();
-        assert.deepEqual(await store.dumpDirectory(), { orgs: [] });
+        assert.deepEqual(await store.dumpDirectory(), { suites: [], orgs: [] });
+        assert.equal(await store.findSuite('suiteX'), undefined);
+        assert.equal(await store.findSuiteToken('suite-tok'), undefined);
         assert.equal(await store.findMessage(m.processQueryKey), undefined);
         assert.equal(await store.findToken('tok'), undefined);
         assert.equal(await store.findOrg('corpA'), undefined);

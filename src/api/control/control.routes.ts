@@ -4,8 +4,10 @@ import type { CoreContext } from '../../core/context.js';
 import { applyFixture, exportFixture } from '../../core/fixtures.js';
 import { inspectMessage, listMessages, type ListQuery } from '../../core/inspection.js';
 import { openConversation, openRobotChat, recordReads } from '../../core/reads.js';
+import { revokeAuthorization, setSuiteTicket } from '../../core/suites.js';
 import { controlPlaneGuard } from './access.js';
 import {
+  AuthorizationParams,
   ClockBody,
   ConversationParams,
   KeyParams,
@@ -14,6 +16,8 @@ import {
   OpenRobotChatBody,
   ReadsBody,
   RobotChatParams,
+  SuiteParams,
+  SuiteTicketBody,
 } from './schemas.js';
 
 /** A fixture of 100,000 users or a batch of 10,000 reads fits; anything much larger is refused unread. */
@@ -73,6 +77,18 @@ export function controlRoutes(ctx: CoreContext, options: ControlPlaneOptions) {
         const query: ListQuery = { ...rest };
         if (limit !== undefined) query.limit = Number(limit);
         return listMessages(ctx, query);
+      });
+
+      v1.post('/suites/:suiteKey/ticket', { schema: { params: SuiteParams, body: SuiteTicketBody } }, (request) =>
+        setSuiteTicket(
+          ctx,
+          (request.params as { suiteKey: string }).suiteKey,
+          (request.body as SuiteTicketBody | undefined)?.suiteTicket,
+        ),
+      );
+      v1.delete('/orgs/:corpId/authorizations/:suiteKey', { schema: { params: AuthorizationParams } }, (request) => {
+        const { corpId, suiteKey } = request.params as { corpId: string; suiteKey: string };
+        return revokeAuthorization(ctx, corpId, suiteKey);
       });
 
       v1.get('/clock', () => ctx.clock.state());

@@ -38,6 +38,9 @@ export const ListMessagesQuery = Type.Object(
 );
 
 export const KeyParams = Type.Object({ processQueryKey: Id });
+export const SuiteParams = Type.Object({ suiteKey: Id });
+export const AuthorizationParams = Type.Object({ corpId: Id, suiteKey: Id });
+export const SuiteTicketBody = Type.Object({ suiteTicket: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }, strict);
 export const ConversationParams = Type.Object({ openConversationId: Id });
 export const RobotChatParams = Type.Object({ robotCode: Id, userId: Id });
 
@@ -46,3 +49,4 @@ export type OpenConversationBody = Static<typeof OpenConversationBody>;
 export type OpenRobotChatBody = Static<typeof OpenRobotChatBody>;
 export type ClockBody = Static<typeof ClockBody>;
 export type ListMessagesQuery = Static<typeof ListMessagesQuery>;
+export type SuiteTicketBody = Static<typeof SuiteTicketBody>;

@@ -175,9 +175,9 @@ function field(source: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The token's app on the robot API; the claimed appKey on oauth2/accessToken. */
+/** The token's app (or suite) on the robot API; the claimed appKey or suiteKey on oauth2/*. */
 function appKeyOf(request: FastifyRequest): string | undefined {
-  return request.caller?.appKey ?? field(request.body, 'appKey');
+  return request.caller?.appKey ?? field(request.body, 'appKey') ?? field(request.body, 'suiteKey');
 }
 
 function robotCodeOf(request: FastifyRequest): string | undefined {

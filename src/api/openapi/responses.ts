@@ -8,7 +8,16 @@ import { FixtureDocument } from '../../core/fixtures.js';
 const Str = Type.String();
 const Strs = Type.Array(Type.String());
 const SendStatus = Type.Union([Type.Literal('PROCESSING'), Type.Literal('SUCCESS'), Type.Literal('RECALLED')]);
-const Counts = Type.Object({ orgs: Type.Integer(), apps: Type.Integer(), users: Type.Integer(), robots: Type.Integer(), conversations: Type.Integer() });
+const Counts = Type.Object({
+  orgs: Type.Integer(),
+  apps: Type.Integer(),
+  users: Type.Integer(),
+  robots: Type.Integer(),
+  conversations: Type.Integer(),
+  suites: Type.Optional(Type.Integer()),
+  authorizations: Type.Optional(Type.Integer()),
+});
+const Token = Type.Object({ accessToken: Str, expireIn: Type.Integer() });
 const Marked = Type.Object({ marked: Type.Integer() });
 const Clock = Type.Object({ nowMs: Type.Integer(), mode: Type.Union([Type.Literal('system'), Type.Literal('manual')]) });
 const Empty = Type.Object({});
@@ -54,7 +63,9 @@ const LoggedRequest = Type.Object({
 
 /** 200 answers by `METHOD url` (Fastify's spelling of the path). */
 export const RESPONSES: Record<string, TSchema> = {
-  'POST /v1.0/oauth2/accessToken': Type.Object({ accessToken: Str, expireIn: Type.Integer() }),
+  'POST /v1.0/oauth2/accessToken': Token,
+  'POST /v1.0/oauth2/corpAccessToken': Token,
+  'POST /v1.0/oauth2/suiteAccessToken': Token,
   'POST /v1.0/robot/oToMessages/batchSend': Type.Object({
     processQueryKey: Str,
     invalidStaffIdList: Strs,
@@ -89,6 +100,8 @@ export const RESPONSES: Record<string, TSchema> = {
   }),
   'POST /_dingread/v1/conversations/:openConversationId/read': Marked,
   'POST /_dingread/v1/robots/:robotCode/chats/:userId/read': Marked,
+  'POST /_dingread/v1/suites/:suiteKey/ticket': Type.Object({ suiteKey: Str, suiteTicket: Str }),
+  'DELETE /_dingread/v1/orgs/:corpId/authorizations/:suiteKey': Empty,
   'GET /_dingread/v1/clock': Clock,
   'POST /_dingread/v1/clock': Clock,
   'POST /_dingread/v1/faults': Fault,

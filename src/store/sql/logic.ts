@@ -3,6 +3,13 @@
  * PostgreSQL both accept. docs/data-model.md explains the tables; each function here is one Store
  * method and runs in one transaction of whichever backend drives it.
  */
+import {
+  authorizationAppKey,
+  type AuthorizationRecord,
+  type SuitePlan,
+  type SuiteRecord,
+  type SuiteTokenRecord,
+} from '../../core/store.js';
 import type {
   AppRecord,
   ChatRef,
@@ -28,10 +35,12 @@ import {
   toApp,
   toMessage,
   toRobot,
+  toSuite,
   type AppRow,
   type ConversationRow,
   type MessageRow,
   type RobotRow,
+  type SuiteRow,
 } from './rows.js';
 import { all, column, get, lock, run, type Work } from './unit.js';
 
@@ -61,12 +70,14 @@ const TABLES_CHILDREN_FIRST = [
   'message_recipients',
   'messages',
   'tokens',
+  'suite_tokens',
   'memberships',
   'conversation_robots',
   'conversations',
   'robots',
   'users',
   'apps',
+  'suites',
   'orgs',
 ] as const;
 
@@ -93,7 +104,21 @@ export function* reset(): Work<void> {
 
 // ------------------------------------------------------------------ directory
 
-export function* applyFixture(plans: OrgPlan[]): Work<void> {
+export function* applyFixture(plans: OrgPlan[], suites: SuitePlan[]): Work<void> {
+  for (const suite of suites) {
+    yield* run(
+      `INSERT INTO suites (suite_key, secret_hash, scopes, ticket_hash) VALUES (:suiteKey, :secretHash, :scopes, :ticketHash)
+       ON CONFLICT (suite_key) DO UPDATE SET scopes = excluded.scopes,
+         secret_hash = COALESCE(:newHash, suites.secret_hash), ticket_hash = COALESCE(:ticketHash, suites.ticket_hash)`,
+      {
+        suiteKey: suite.suiteKey,
+        secretHash: suite.secretHash ?? '',
+        newHash: suite.secretHash ?? null,
+        scopes: JSON.stringify(suite.scopes),
+        ticketHash: suite.ticketHash ?? null,
+      },
+    );
+  }
   for (const plan of plans) {
     const org = (yield* get<{ id: number }>(
       `INSERT INTO orgs (corp_id, name) VALUES (:corpId, :name)
@@ -123,13 +148,23 @@ export function* applyFixture(plans: OrgPlan[]): Work<void> {
     }
     for (const robot of plan.robots) {
       yield* run(
-        `INSERT INTO robots (org_id, robot_code, name, status, template_status, owner_app_key)
-         VALUES (:orgId, :robotCode, :name, :status, :templateStatus, :ownerAppKey)
+        `INSERT INTO robots (org_id, robot_code, name, status, template_status, owner_app_key, owner_suite_key)
+         VALUES (:orgId, :robotCode, :name, :status, :templateStatus, :ownerAppKey, :ownerSuiteKey)
          ON CONFLICT (robot_code) DO UPDATE SET name = excluded.name, status = excluded.status,
-           template_status = excluded.template_status, owner_app_key = excluded.owner_app_key`,
-        { orgId: org.id, ...robot },
+           template_status = excluded.template_status, owner_app_key = excluded.owner_app_key,
+           owner_suite_key = excluded.owner_suite_key`,
+        {
+          orgId: org.id,
+          robotCode: robot.robotCode,
+          name: robot.name,
+          status: robot.status,
+          templateStatus: robot.templateStatus,
+          ownerAppKey: robot.ownerAppKey,
+          ownerSuiteKey: robot.ownerSuiteKey ?? null,
+        },
       );
     }
+    for (const suiteKey of plan.authorizations ?? []) yield* authorize(suiteKey, org.id, plan.corpId);
     for (const conversation of plan.conversations) {
       const row = (yield* get<{ id: number; member_version: number }>(
         `INSERT INTO conversations (org_id, open_conversation_id, type, title, cool_app_code)
@@ -159,6 +194,18 @@ export function* applyFixture(plans: OrgPlan[]): Work<void> {
       }
     }
   }
+}
+
+/** Installs the suite in the org, or brings back a revoked installation (with fresh tokens). */
+function* authorize(suiteKey: string, orgId: number, corpId: string): Work<void> {
+  const suite = yield* get<{ id: number }>(`SELECT id FROM suites WHERE suite_key = :suiteKey`, { suiteKey });
+  if (!suite) throw new Error(`suite ${suiteKey} vanished during the fixture`);
+  // The row keeps an empty secret hash: no appSecret ever verifies against it.
+  yield* run(
+    `INSERT INTO apps (org_id, app_key, secret_hash, scopes, suite_id) VALUES (:orgId, :appKey, '', '[]', :suiteId)
+     ON CONFLICT (app_key) DO UPDATE SET revoked = 0`,
+    { orgId, appKey: authorizationAppKey(suiteKey, corpId), suiteId: suite.id },
+  );
 }
 
 /** A new membership version only when the set of members really changes. */
@@ -215,10 +262,17 @@ function* toConversation(row: ConversationRow): Work<ConversationRecord> {
 }
 
 export function* dumpDirectory(): Work<DirectoryDump> {
-  const dump: DirectoryDump = { orgs: [] };
+  const suites = (yield* all<SuiteRow>(`SELECT * FROM suites ORDER BY id`)).map(toSuite);
+  const dump: DirectoryDump = { suites, orgs: [] };
   for (const org of yield* all<OrgRecord>(`SELECT id, corp_id AS "corpId", name FROM orgs ORDER BY id`)) {
     const apps = yield* all<AppRow>(
-      `SELECT a.*, o.corp_id FROM apps a JOIN orgs o ON o.id = a.org_id WHERE a.org_id = :id ORDER BY a.id`,
+      `SELECT a.*, o.corp_id FROM apps a JOIN orgs o ON o.id = a.org_id
+       WHERE a.org_id = :id AND a.suite_id IS NULL ORDER BY a.id`,
+      { id: org.id },
+    );
+    const authorizations = yield* column<string>(
+      `SELECT s.suite_key FROM apps a JOIN suites s ON s.id = a.suite_id
+       WHERE a.org_id = :id AND a.revoked = 0 ORDER BY a.id`,
       { id: org.id },
     );
     const users = yield* all<UserRecord>(
@@ -236,7 +290,7 @@ export function* dumpDirectory(): Work<DirectoryDump> {
       );
       conversations.push({ ...(yield* toConversation(row)), members: members.map((member) => member.user_id) });
     }
-    dump.orgs.push({ org, apps: apps.map(toApp), users, robots: robots.map(toRobot), conversations });
+    dump.orgs.push({ org, apps: apps.map(toApp), users, robots: robots.map(toRobot), conversations, authorizations });
   }
   return dump;
 }
@@ -247,7 +301,7 @@ export function* findOrg(corpId: string): Work<OrgRecord | undefined> {
 
 export function* findApp(appKey: string): Work<AppRecord | undefined> {
   const row = yield* get<AppRow>(
-    `SELECT a.*, o.corp_id FROM apps a JOIN orgs o ON o.id = a.org_id WHERE a.app_key = :appKey`,
+    `SELECT a.*, o.corp_id FROM apps a JOIN orgs o ON o.id = a.org_id WHERE a.app_key = :appKey AND a.suite_id IS NULL`,
     { appKey },
   );
   return row && toApp(row);
@@ -279,36 +333,129 @@ export function* findUsers(orgId: number, userIds: string[]): Work<UserRecord[]>
 
 // ------------------------------------------------------------------ tokens
 
-export function* saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Work<void> {
-  yield* run(`UPDATE apps SET token_generation = :generation, token_expires_at = :expiresAt WHERE id = :appId`, {
-    appId,
+/** Where a token owner keeps its generation, and where its tokens go (fixed names, never input). */
+const TOKEN_OWNERS = {
+  app: { owners: 'apps', tokens: 'tokens', ownerColumn: 'app_id' },
+  suite: { owners: 'suites', tokens: 'suite_tokens', ownerColumn: 'suite_id' },
+} as const;
+
+/** Moves the owner to the token's generation and keeps the token's hash (saving again renews it). */
+function* saveToken(
+  kind: keyof typeof TOKEN_OWNERS,
+  ownerId: number,
+  generation: number,
+  tokenHash: string,
+  expiresAt: number,
+): Work<void> {
+  const { owners, tokens, ownerColumn } = TOKEN_OWNERS[kind];
+  yield* run(`UPDATE ${owners} SET token_generation = :generation, token_expires_at = :expiresAt WHERE id = :ownerId`, {
+    ownerId,
     generation,
     expiresAt,
   });
   yield* run(
-    `INSERT INTO tokens (token_hash, app_id, expires_at) VALUES (:tokenHash, :appId, :expiresAt)
+    `INSERT INTO ${tokens} (token_hash, ${ownerColumn}, expires_at) VALUES (:tokenHash, :ownerId, :expiresAt)
      ON CONFLICT (token_hash) DO UPDATE SET expires_at = excluded.expires_at`,
-    { tokenHash, appId, expiresAt },
+    { tokenHash, ownerId, expiresAt },
   );
 }
 
+export function* saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Work<void> {
+  yield* saveToken('app', appId, generation, tokenHash, expiresAt);
+}
+
 export function* findToken(tokenHash: string): Work<TokenRecord | undefined> {
-  const row = yield* get<{ app_id: number; app_key: string; org_id: number; corp_id: string; scopes: string; expires_at: number }>(
-    `SELECT t.app_id, t.expires_at, a.app_key, a.scopes, a.org_id, o.corp_id
+  // A corp token takes its suite's key and scopes (changing the suite changes its tokens at once);
+  // a revoked authorization's tokens are deleted, and the join refuses them besides.
+  const row = yield* get<{
+    app_id: number;
+    app_key: string;
+    org_id: number;
+    corp_id: string;
+    scopes: string;
+    expires_at: number;
+    suite_key: string | null;
+    suite_scopes: string | null;
+  }>(
+    `SELECT t.app_id, t.expires_at, a.app_key, a.scopes, a.org_id, o.corp_id, s.suite_key, s.scopes AS suite_scopes
      FROM tokens t JOIN apps a ON a.id = t.app_id JOIN orgs o ON o.id = a.org_id
-     WHERE t.token_hash = :tokenHash`,
+     LEFT JOIN suites s ON s.id = a.suite_id
+     WHERE t.token_hash = :tokenHash AND a.revoked = 0`,
     { tokenHash },
+  );
+  return (
+    row && {
+      appId: row.app_id,
+      appKey: row.suite_key ?? row.app_key,
+      suiteKey: row.suite_key,
+      orgId: row.org_id,
+      corpId: row.corp_id,
+      scopes: JSON.parse(row.suite_scopes ?? row.scopes) as string[],
+      expiresAt: row.expires_at,
+    }
+  );
+}
+
+// ------------------------------------------------------------------ third-party suites
+
+export function* findSuite(suiteKey: string): Work<SuiteRecord | undefined> {
+  const row = yield* get<SuiteRow>(`SELECT * FROM suites WHERE suite_key = :suiteKey`, { suiteKey });
+  return row && toSuite(row);
+}
+
+export function* setSuiteTicket(suiteKey: string, ticketHash: string): Work<boolean> {
+  return (yield* run(`UPDATE suites SET ticket_hash = :ticketHash WHERE suite_key = :suiteKey`, { suiteKey, ticketHash })) > 0;
+}
+
+export function* findAuthorization(suiteKey: string, corpId: string): Work<AuthorizationRecord | undefined> {
+  const row = yield* get<{
+    app_id: number;
+    app_key: string;
+    org_id: number;
+    suite_id: number;
+    token_generation: number;
+    token_expires_at: number;
+  }>(
+    `SELECT a.id AS app_id, a.app_key, a.org_id, a.suite_id, a.token_generation, a.token_expires_at
+     FROM apps a JOIN suites s ON s.id = a.suite_id JOIN orgs o ON o.id = a.org_id
+     WHERE s.suite_key = :suiteKey AND o.corp_id = :corpId AND a.revoked = 0`,
+    { suiteKey, corpId },
   );
   return (
     row && {
       appId: row.app_id,
       appKey: row.app_key,
       orgId: row.org_id,
-      corpId: row.corp_id,
-      scopes: JSON.parse(row.scopes) as string[],
-      expiresAt: row.expires_at,
+      corpId,
+      suiteId: row.suite_id,
+      suiteKey,
+      tokenGeneration: row.token_generation,
+      tokenExpiresAt: row.token_expires_at,
     }
   );
+}
+
+export function* revokeAuthorization(suiteKey: string, corpId: string): Work<boolean> {
+  const authorization = yield* findAuthorization(suiteKey, corpId);
+  if (!authorization) return false;
+  // token_expires_at = 0: the next corp token after a new authorization is a new generation, so
+  // no token issued before the revocation ever works again.
+  yield* run(`UPDATE apps SET revoked = 1, token_expires_at = 0 WHERE id = :appId`, { appId: authorization.appId });
+  yield* run(`DELETE FROM tokens WHERE app_id = :appId`, { appId: authorization.appId });
+  return true;
+}
+
+export function* saveSuiteToken(suiteId: number, generation: number, tokenHash: string, expiresAt: number): Work<void> {
+  yield* saveToken('suite', suiteId, generation, tokenHash, expiresAt);
+}
+
+export function* findSuiteToken(tokenHash: string): Work<SuiteTokenRecord | undefined> {
+  const row = yield* get<{ suite_id: number; suite_key: string; expires_at: number }>(
+    `SELECT t.suite_id, s.suite_key, t.expires_at FROM suite_tokens t JOIN suites s ON s.id = t.suite_id
+     WHERE t.token_hash = :tokenHash`,
+    { tokenHash },
+  );
+  return row && { suiteId: row.suite_id, suiteKey: row.suite_key, expiresAt: row.expires_at };
 }
 
 // ------------------------------------------------------------------ messages

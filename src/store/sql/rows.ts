@@ -7,6 +7,7 @@ import type {
   MessageRecord,
   RobotRecord,
   RobotStatus,
+  SuiteRecord,
   TemplateStatus,
 } from '../../core/store.js';
 
@@ -53,6 +54,17 @@ export interface RobotRow {
   status: RobotStatus;
   template_status: TemplateStatus;
   owner_app_key: string | null;
+  owner_suite_key: string | null;
+}
+
+export interface SuiteRow {
+  id: number;
+  suite_key: string;
+  secret_hash: string;
+  scopes: string;
+  ticket_hash: string | null;
+  token_generation: number;
+  token_expires_at: number;
 }
 
 export interface ConversationRow {
@@ -117,6 +129,19 @@ export function toRobot(row: RobotRow): RobotRecord {
     status: row.status,
     templateStatus: row.template_status,
     ownerAppKey: row.owner_app_key,
+    ownerSuiteKey: row.owner_suite_key,
+  };
+}
+
+export function toSuite(row: SuiteRow): SuiteRecord {
+  return {
+    id: row.id,
+    suiteKey: row.suite_key,
+    secretHash: row.secret_hash,
+    scopes: JSON.parse(row.scopes) as string[],
+    ticketHash: row.ticket_hash,
+    tokenGeneration: row.token_generation,
+    tokenExpiresAt: row.token_expires_at,
   };
 }
 

@@ -6,6 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import type {
   AppRecord,
+  AuthorizationRecord,
+  SuitePlan,
+  SuiteRecord,
+  SuiteTokenRecord,
   ChatRef,
   ConversationRecord,
   DirectoryDump,
@@ -45,8 +49,8 @@ export abstract class SqlStore implements Store {
   reset(): Promise<void> {
     return this.unit('write', () => logic.reset());
   }
-  applyFixture(plans: OrgPlan[]): Promise<void> {
-    return this.unit('write', () => logic.applyFixture(plans));
+  applyFixture(plans: OrgPlan[], suites: SuitePlan[] = []): Promise<void> {
+    return this.unit('write', () => logic.applyFixture(plans, suites));
   }
   dumpDirectory(): Promise<DirectoryDump> {
     return this.unit('read', () => logic.dumpDirectory());
@@ -65,6 +69,24 @@ export abstract class SqlStore implements Store {
   }
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
     return this.unit('read', () => logic.findUsers(orgId, userIds));
+  }
+  findSuite(suiteKey: string): Promise<SuiteRecord | undefined> {
+    return this.unit('read', () => logic.findSuite(suiteKey));
+  }
+  setSuiteTicket(suiteKey: string, ticketHash: string): Promise<boolean> {
+    return this.unit('write', () => logic.setSuiteTicket(suiteKey, ticketHash));
+  }
+  findAuthorization(suiteKey: string, corpId: string): Promise<AuthorizationRecord | undefined> {
+    return this.unit('read', () => logic.findAuthorization(suiteKey, corpId));
+  }
+  revokeAuthorization(suiteKey: string, corpId: string): Promise<boolean> {
+    return this.unit('write', () => logic.revokeAuthorization(suiteKey, corpId));
+  }
+  saveSuiteToken(suiteId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
+    return this.unit('write', () => logic.saveSuiteToken(suiteId, generation, tokenHash, expiresAt));
+  }
+  findSuiteToken(tokenHash: string): Promise<SuiteTokenRecord | undefined> {
+    return this.unit('read', () => logic.findSuiteToken(tokenHash));
   }
   saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
     return this.unit('write', () => logic.saveAppToken(appId, generation, tokenHash, expiresAt));

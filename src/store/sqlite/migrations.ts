@@ -130,4 +130,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_by_sent_at ON messages (sent_at, id);
   CREATE INDEX chat_opens_by_covers_below ON chat_opens (covers_below);
   `,
+  // Third-party suites (core/tokens.ts). An authorization is an app row of the org with suite_id
+  // set, so messages and corp tokens keep their app foreign key; revoked keeps the row (messages
+  // still point at it) but no token of it works.
+  `
+  CREATE TABLE suites (
+    id INTEGER PRIMARY KEY,
+    suite_key TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    ticket_hash TEXT,
+    token_generation INTEGER NOT NULL DEFAULT 0,
+    token_expires_at INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE suite_tokens (
+    token_hash TEXT PRIMARY KEY,
+    suite_id INTEGER NOT NULL REFERENCES suites (id),
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  ALTER TABLE apps ADD COLUMN suite_id INTEGER REFERENCES suites (id);
+  ALTER TABLE apps ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
+  CREATE UNIQUE INDEX apps_by_suite_and_org ON apps (suite_id, org_id);
+  ALTER TABLE robots ADD COLUMN owner_suite_key TEXT;
+  `,
 ];

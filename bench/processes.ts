@@ -12,6 +12,10 @@ export interface ServerProcess {
   /** Resident memory of the server process, in MiB. */
   rssMiB(): number;
   stop(): Promise<void>;
+  /** Settles when the process has exited, with its code (null when a signal ended it) and signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
 }
 
 function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
@@ -36,9 +40,19 @@ function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<Re
 }
 
 function wrap(child: ChildProcess, url: string): ServerProcess {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let err = '';
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  // Keep reading stdout, so a server that logs cannot block on a full pipe.
+  child.stdout?.resume();
   return {
     url,
     pid: child.pid as number,
+    exited,
+    stderr: () => err,
     rssMiB() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { buildApp } from './api/app.js';
+import { buildApp, type HttpTimeouts } from './api/app.js';
+import { instrumentStore, Metrics } from './api/ops/metrics.js';
 import type { EmulatorOptions } from './api/emulator/emulator.js';
 import { isLoopbackHost } from './api/control/access.js';
 import { Clock } from './core/clock.js';
@@ -48,6 +49,12 @@ export interface ServerOptions {
   seed?: Seed;
   /** Purging of old messages (default: kept 7 days, looked for hourly); false turns it off. */
   retention?: Partial<RetentionOptions> | false;
+  /** SQLite's synchronous mode: `normal` (default) survives a crash of the process, `full` also one of the machine. */
+  sqliteSync?: 'normal' | 'full';
+  /** Header, request, idle and keep-alive timeouts (api/app.ts DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<HttpTimeouts>;
+  /** Control-plane calls per second per client address; 0 or absent: no limit. */
+  controlQpsLimit?: number;
 }
 
 export interface RunningServer {
@@ -77,10 +84,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     );
   }
   const retentionOptions = resolveRetention(options);
-  const store = typeof options.store === 'object' ? options.store : openStore(options.store ?? 'memory');
+  const store =
+    typeof options.store === 'object'
+      ? options.store
+      : openStore(options.store ?? 'memory', options.sqliteSync === 'full' ? { synchronous: 'FULL' } : {});
+  const metrics = new Metrics();
   let retention: RetentionJob | undefined;
   try {
-    const ctx = await createCoreContext(store, options.core, options.clock, options.seed);
+    const ctx = await createCoreContext(instrumentStore(store, metrics), options.core, options.clock, options.seed);
     if (options.fixtureFile) await loadFixtureFile(ctx, options.fixtureFile);
     const demo = options.demo ? await seedDemo(ctx) : undefined;
     const app = await buildApp(ctx, {
@@ -88,6 +99,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       version: VERSION,
       logger: options.logger,
       ...(options.emulator ? { emulator: options.emulator } : {}),
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      metrics,
+      controlQpsLimit: options.controlQpsLimit ?? 0,
     });
     await app.listen({ host, port: options.port ?? 3939 });
     const simulate = options.demo && options.simulate;
@@ -109,10 +123,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         simulator?.stop();
         await retention?.stop();
         await app.close();
+        metrics.stop();
         await store.close();
       },
     };
   } catch (error) {
+    metrics.stop();
     await retention?.stop();
     await store.close();
     throw error;

@@ -13,6 +13,31 @@ import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './envelope.js';
 import { uiRoutes } from './ui/ui.routes.js';
+import { loggerOptions } from './ops/logging.js';
+import { Metrics } from './ops/metrics.js';
+import { opsRoutes } from './ops/ops.routes.js';
+
+/** How long a client may take; docs/RELIABILITY.md says why each is what it is. */
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this (slowloris). */
+  headersMs: number;
+  /** The whole request, body included, must arrive within this. */
+  requestMs: number;
+  /** A socket with no traffic at all is closed after this. */
+  idleMs: number;
+  /** A kept-alive connection waits this long for its next request. */
+  keepAliveMs: number;
+  /** How often Node looks for connections over the headers and request timeouts. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  idleMs: 60_000,
+  keepAliveMs: 10_000,
+  checkIntervalMs: 1_000,
+};
 
 export interface AppOptions {
   adminToken?: string | undefined;
@@ -20,17 +45,28 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Faults, QPS limit and request log (src/api/emulator/). */
   emulator?: EmulatorOptions;
+  timeouts?: Partial<HttpTimeouts>;
+  /** Where request and store timings go (a fresh registry when absent). */
+  metrics?: Metrics;
+  /** Control-plane calls per second per client address; 0 (default) turns the limit off. */
+  controlQpsLimit?: number;
 }
 
 export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<FastifyInstance> {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: loggerOptions(options.logger),
     genReqId: () => newRequestId(ctx.random),
     // Limits that bound what one client can make the server hold.
     bodyLimit: 1024 * 1024,
-    connectionTimeout: 0,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 10_000,
+    connectionTimeout: timeouts.idleMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: { headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs), connectionsCheckingInterval: timeouts.checkIntervalMs },
+    // On close, idle kept-alive connections are closed at once and busy ones after their answer;
+    // a request arriving meanwhile gets the envelope (ops.routes.ts), not Fastify's own 503 body.
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 1024 },
     // Routing errors (bad percent-encoding, over-long path parameters) in the envelope too.
     frameworkErrors,
@@ -58,6 +94,11 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   installErrorHandling(app);
   // First, so that its hooks and its route catalogue (for the OpenAPI document) cover every route.
   await app.register(emulator(ctx, { ...options.emulator, adminToken: options.adminToken, version: options.version }));
+  // Its onRequest hook answers a draining server's and a throttled client's calls before any
+  // body is read or any other route hook runs.
+  await app.register(
+    opsRoutes(ctx, { adminToken: options.adminToken, metrics: options.metrics ?? new Metrics(), controlQpsLimit: options.controlQpsLimit ?? 0 }),
+  );
   await app.register(oauth2Routes(ctx));
   await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
   await app.register(controlRoutes(ctx, { adminToken: options.adminToken, version: options.version }));

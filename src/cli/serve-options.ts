@@ -22,6 +22,8 @@ export const SERVER_FLAGS = {
   seed: { type: 'string' },
   'retention-days': { type: 'string' },
   log: { type: 'boolean', default: false },
+  'sqlite-sync': { type: 'string' },
+  'control-qps-limit': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** Help lines for the flags above, after `--store` (whose default differs by command). */
@@ -42,7 +44,13 @@ export const SERVER_FLAGS_HELP = `  --fixture FILE       load a fixture document
                        (env DINGREAD_SEED; for tests only: a seeded server's tokens are guessable)
   --retention-days N   delete messages and their reads N days after they were sent (default 7;
                        at least 1, the query window; env DINGREAD_RETENTION_DAYS)
-  --log                log every request as JSON lines on stdout`;
+  --log                log every request as JSON lines on stdout (request ids, no secrets)
+  --sqlite-sync MODE   normal (default): every answered write survives a crash of the process;
+                       full: also a crash of the machine or power loss, at an fsync per write
+                       (env DINGREAD_SQLITE_SYNC; docs/RELIABILITY.md has the measured cost)
+  --control-qps-limit N  control-plane calls per second per client address before 403
+                       Forbidden.AccessDenied.QpsLimitForApi (default 0: no limit;
+                       env DINGREAD_CONTROL_QPS_LIMIT)`;
 
 type ServerFlagValues = {
   [K in keyof typeof SERVER_FLAGS]?: (typeof SERVER_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
@@ -74,6 +82,12 @@ export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessE
       `--retention-days must be a number of days, at least 1 (the 24-hour query window), not ${JSON.stringify(retentionText)}`,
     );
   }
+  const syncText = (values['sqlite-sync'] ?? env['DINGREAD_SQLITE_SYNC'] ?? 'normal').toLowerCase();
+  if (syncText !== 'normal' && syncText !== 'full') throw new OptionError(`--sqlite-sync must be normal or full, not ${JSON.stringify(syncText)}`);
+  const controlQpsText = values['control-qps-limit'] ?? env['DINGREAD_CONTROL_QPS_LIMIT'] ?? '0';
+  if (!/^\d{1,7}$/.test(controlQpsText)) {
+    throw new OptionError(`--control-qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(controlQpsText)}`);
+  }
   const seed = values.seed ?? env['DINGREAD_SEED'];
   if (seed !== undefined && (seed === '' || seed.length > 256)) throw new OptionError('--seed must be 1 to 256 characters');
   const options: ServerOptions = {
@@ -87,6 +101,8 @@ export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessE
     core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },
     emulator: { qpsLimit: Number(qpsText) },
     retention: { retentionMs: Number(retentionText) * DAY_MS },
+    sqliteSync: syncText,
+    controlQpsLimit: Number(controlQpsText),
   };
   if (values.fixture) options.fixtureFile = values.fixture;
   if (seed !== undefined) options.seed = seed;

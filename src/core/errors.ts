@@ -8,7 +8,7 @@
  * this table and the tests in step.
  */
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 500;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 500 | 503;
 
 export interface ErrorSpec {
   readonly status: ErrorStatus;
@@ -123,6 +123,15 @@ export const ERROR_TABLE = {
     chosen: true,
   },
   'object.notFound': { status: 404, message: 'No such object', chosen: true },
+  'Forbidden.AccessDenied.QpsLimitForApi': {
+    status: 403,
+    message: 'This client has called the control plane too often: over its per-second limit',
+    chosen: true,
+  },
+
+  // The server itself.
+  'server.shuttingDown': { status: 503, message: 'The server is shutting down: retry on another node or after it restarts', chosen: true },
+  'store.unavailable': { status: 503, message: 'The store does not answer: the server is not ready', chosen: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -125,6 +125,12 @@ describe('dingread serve', () => {
     const badQps = spawnSync(process.execPath, [MAIN, 'serve', '--qps-limit=-1'], { encoding: 'utf8' });
     assert.equal(badQps.status, 2);
     assert.match(badQps.stderr, /--qps-limit must be a whole number/);
+    const badSync = spawnSync(process.execPath, [MAIN, 'serve', '--sqlite-sync', 'off'], { encoding: 'utf8' });
+    assert.equal(badSync.status, 2);
+    assert.match(badSync.stderr, /--sqlite-sync must be normal or full/);
+    const badControlQps = spawnSync(process.execPath, [MAIN, 'serve', '--control-qps-limit', 'lots'], { encoding: 'utf8' });
+    assert.equal(badControlQps.status, 2);
+    assert.match(badControlQps.stderr, /--control-qps-limit must be a whole number/);
     for (const days of ['0.5', 'week']) {
       const badRetention = spawnSync(process.execPath, [MAIN, 'serve', '--retention-days', days, '--store', 'memory'], { encoding: 'utf8' });
       assert.equal(badRetention.status, 2);

@@ -27,6 +27,8 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'POST /v1.0/robot/privateChatMessages/query': { body: dingtalk.PrivateChatQueryBody },
   'POST /v1.0/robot/privateChatMessages/batchRecall': { body: dingtalk.ChatRecallBody },
   'GET /_dingread/health': {},
+  'GET /_dingread/ready': {},
+  'GET /_dingread/metrics': {},
   'GET /_dingread/openapi.json': {},
   'POST /_dingread/v1/fixtures': { body: FixtureDocument },
   'GET /_dingread/v1/fixtures': {},

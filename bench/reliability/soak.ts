@@ -1,0 +1,198 @@
+/**
+ * Sustained load: measures the most mixed traffic (sends, reads, queries) a real `dingread serve`
+ * takes with closed-loop workers, then offers 80% of it at a steady rate for a while, and checks
+ * there were no errors, that p99 latency stayed flat, and that resident memory at the end is
+ * within a bound of what it was after warm-up.
+ *
+ *   node dist/bench/reliability/soak.js                      # 10 minutes on SQLite
+ *   node dist/bench/reliability/soak.js --minutes 1 --store postgres
+ *   options: --load 0.8, --calibrate-s 10, --warmup-s 30, --window-s 30, --workers 16
+ */
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startDingread } from '../processes.js';
+import { scratchStore } from './crash.js';
+import { Client, directory, Ledger, query, randomFrom, readBatch, send, type Outcome } from './workload.js';
+
+export interface SoakOptions {
+  store: string;
+  durationS: number;
+  /** Share of the measured maximum to offer (0.8). */
+  load: number;
+  calibrateS: number;
+  warmupS: number;
+  windowS: number;
+  workers: number;
+  /** Pass criteria: the last window's p99 at most `p99Factor` × the first's + `p99SlackMs`. */
+  p99Factor: number;
+  p99SlackMs: number;
+  /** RSS at the end at most (1 + rssGrowth) × RSS after warm-up. */
+  rssGrowth: number;
+  log?: (line: string) => void;
+}
+
+export interface SoakReport {
+  maxOpsPerSecond: number;
+  offeredOpsPerSecond: number;
+  achievedOpsPerSecond: number;
+  operations: number;
+  errors: number;
+  errorSamples: string[];
+  /** p99 in ms of each window after warm-up. */
+  windowP99Ms: number[];
+  rssAfterWarmupMiB: number;
+  rssEndMiB: number;
+  problems: string[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function p99(samples: number[]): number {
+  if (samples.length === 0) return 0;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] as number;
+}
+
+export async function soakTest(options: SoakOptions): Promise<SoakReport> {
+  const random = randomFrom(42);
+  const ledger = new Ledger();
+  const server = await startDingread(options.store, ['--retention-days', '30']);
+  const client = new Client(server.url);
+  const errorSamples: string[] = [];
+  let errors = 0;
+  /** One mixed operation: 30% sends, 30% batches of reads, 40% queries. */
+  const operation = async (): Promise<Outcome | undefined> => {
+    const pick = random();
+    if (pick < 0.3 || ledger.readBatches.length === 0) return send(client, ledger, random);
+    if (pick < 0.6) return (await readBatch(client, ledger)) ?? send(client, ledger, random);
+    return query(client, ledger, random);
+  };
+  const check = (outcome: Outcome | undefined): void => {
+    if (!outcome || outcome.kind === 'ack') return;
+    errors++;
+    if (errorSamples.length < 10) errorSamples.push(JSON.stringify(outcome).slice(0, 300));
+  };
+  try {
+    await client.must('POST', '/_dingread/v1/fixtures', directory());
+    await client.login();
+
+    // Closed loop: as fast as `workers` callers can go.
+    let calibrating = true;
+    let done = 0;
+    const calibrateStart = performance.now();
+    await Promise.all(
+      Array.from({ length: options.workers }, async () => {
+        while (calibrating) {
+          check(await operation());
+          done++;
+          if (performance.now() - calibrateStart > options.calibrateS * 1000) calibrating = false;
+        }
+      }),
+    );
+    const maxOps = done / ((performance.now() - calibrateStart) / 1000);
+    const target = maxOps * options.load;
+    options.log?.(`maximum ${maxOps.toFixed(0)} ops/s; offering ${target.toFixed(0)} ops/s for ${options.durationS} s`);
+
+    // Open loop: operations start on a schedule, whatever the answers do.
+    const latencies: number[][] = [];
+    let operations = 0;
+    let inFlight = 0;
+    let rssAfterWarmup = 0;
+    const started = performance.now();
+    const totalMs = (options.warmupS + options.durationS) * 1000;
+    const pending = new Set<Promise<void>>();
+    let owed = 0;
+    let last = started;
+    while (performance.now() - started < totalMs) {
+      const now = performance.now();
+      owed += ((now - last) / 1000) * target;
+      last = now;
+      const elapsed = now - started;
+      if (rssAfterWarmup === 0 && elapsed >= options.warmupS * 1000) rssAfterWarmup = server.rssMiB();
+      const window = elapsed < options.warmupS * 1000 ? -1 : Math.floor((elapsed - options.warmupS * 1000) / (options.windowS * 1000));
+      while (owed >= 1) {
+        owed--;
+        if (inFlight > 500) {
+          errors++;
+          if (errorSamples.length < 10) errorSamples.push('over 500 calls in flight: the server fell behind');
+          continue;
+        }
+        inFlight++;
+        operations++;
+        const t0 = performance.now();
+        const task = operation().then((outcome) => {
+          check(outcome);
+          inFlight--;
+          if (window >= 0) (latencies[window] ??= []).push(performance.now() - t0);
+        });
+        pending.add(task);
+        void task.finally(() => pending.delete(task));
+      }
+      await sleep(10);
+    }
+    await Promise.all(pending);
+    const elapsedS = (performance.now() - started) / 1000;
+    const rssEnd = server.rssMiB();
+    // A window cut short at the end holds too few samples to judge.
+    const windows = latencies.filter((samples) => samples.length >= Math.max(50, target * options.windowS * 0.5));
+    const windowP99Ms = windows.map((samples) => Math.round(p99(samples) * 10) / 10);
+    const problems: string[] = [];
+    if (errors > 0) problems.push(`${errors} errors: ${errorSamples.join('; ')}`);
+    const first = windowP99Ms[0];
+    const lastP99 = windowP99Ms[windowP99Ms.length - 1];
+    if (first === undefined || lastP99 === undefined) problems.push('no complete window after warm-up');
+    else if (lastP99 > first * options.p99Factor + options.p99SlackMs) problems.push(`p99 rose from ${first} ms to ${lastP99} ms`);
+    if (rssEnd > rssAfterWarmup * (1 + options.rssGrowth)) problems.push(`RSS grew from ${rssAfterWarmup.toFixed(1)} MiB to ${rssEnd.toFixed(1)} MiB`);
+    return {
+      maxOpsPerSecond: Math.round(maxOps),
+      offeredOpsPerSecond: Math.round(target),
+      achievedOpsPerSecond: Math.round(operations / elapsedS),
+      operations,
+      errors,
+      errorSamples,
+      windowP99Ms,
+      rssAfterWarmupMiB: Math.round(rssAfterWarmup * 10) / 10,
+      rssEndMiB: Math.round(rssEnd * 10) / 10,
+      problems,
+    };
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      store: { type: 'string', default: 'sqlite' },
+      minutes: { type: 'string', default: '10' },
+      load: { type: 'string', default: '0.8' },
+      'calibrate-s': { type: 'string', default: '10' },
+      'warmup-s': { type: 'string', default: '30' },
+      'window-s': { type: 'string', default: '30' },
+      workers: { type: 'string', default: '16' },
+      postgres: { type: 'string', default: process.env['DINGREAD_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    },
+  });
+  const scratch = await scratchStore(values.store === 'postgres' ? 'postgres' : 'sqlite', values.postgres);
+  try {
+    const report = await soakTest({
+      store: scratch.spec,
+      durationS: Number(values.minutes) * 60,
+      load: Number(values.load),
+      calibrateS: Number(values['calibrate-s']),
+      warmupS: Number(values['warmup-s']),
+      windowS: Number(values['window-s']),
+      workers: Number(values.workers),
+      p99Factor: 2,
+      p99SlackMs: 10,
+      rssGrowth: 0.1,
+      log: (line) => console.log(line),
+    });
+    console.log(JSON.stringify(report, null, 2));
+    process.exitCode = report.problems.length === 0 ? 0 : 1;
+  } finally {
+    await scratch.remove();
+  }
+}

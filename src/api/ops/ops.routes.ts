@@ -1,0 +1,86 @@
+/**
+ * What an operator and a load balancer need from a running server (docs/RELIABILITY.md):
+ * readiness beside liveness, Prometheus metrics, a per-client limit on the control plane, and the
+ * refusal of requests that arrive while the server drains for shutdown.
+ */
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { CoreContext } from '../../core/context.js';
+import { DingReadError } from '../../core/errors.js';
+import { QpsLimiter } from '../../core/throttle.js';
+import { controlPlaneGuard } from '../control/access.js';
+import { sendError } from '../envelope.js';
+import type { Metrics } from './metrics.js';
+
+export interface OpsOptions {
+  adminToken: string | undefined;
+  metrics: Metrics;
+  /** Control-plane calls per second per client address before 403 QpsLimitForApi; 0 turns it off. */
+  controlQpsLimit: number;
+}
+
+/** How long the readiness probe waits for the store. */
+const READY_TIMEOUT_MS = 2_000;
+const CONTROL_PREFIX = '/_dingread/v1/';
+const METRICS_PATH = '/_dingread/metrics';
+
+const startedAt = new WeakMap<FastifyRequest, number>();
+
+export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginAsync {
+  // The control plane's limit is DingTalk's limiter, keyed by the caller's address instead of its app.
+  const limiter = new QpsLimiter(options.controlQpsLimit);
+  const plugin = async (app: FastifyInstance): Promise<void> => {
+    let draining = false;
+    // Set as close() begins: Fastify then stops accepting connections and closes idle ones; a
+    // request that still arrives on a busy kept-alive connection is refused whole, never half-done.
+    app.addHook('preClose', async () => {
+      draining = true;
+    });
+
+    app.addHook('onRequest', async (request, reply) => {
+      startedAt.set(request, performance.now());
+      if (draining) return sendError(reply.header('connection', 'close'), new DingReadError('server.shuttingDown'));
+      const path = request.url;
+      if ((path.startsWith(CONTROL_PREFIX) || path.split('?')[0] === METRICS_PATH) && !limiter.admit(request.ip, 'control')) {
+        return sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForApi', `client ${request.ip}`));
+      }
+      return undefined;
+    });
+    // An answer finished while draining closes its connection, so that no kept-alive socket (or a
+    // request pipelined behind it) holds the process open.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (draining) reply.header('connection', 'close');
+      return payload;
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      const started = startedAt.get(request);
+      if (started === undefined) return;
+      options.metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, (performance.now() - started) / 1000);
+    });
+
+    app.get('/_dingread/ready', async (_request, reply) => {
+      if (draining) return sendError(reply, new DingReadError('server.shuttingDown'));
+      try {
+        await withTimeout(ctx.store.findOrg(''), READY_TIMEOUT_MS);
+      } catch (error) {
+        return sendError(reply, new DingReadError('store.unavailable', (error as Error).message));
+      }
+      return { status: 'ready', store: ctx.store.kind };
+    });
+
+    app.get(METRICS_PATH, { onRequest: controlPlaneGuard(options.adminToken) }, async (_request, reply) =>
+      reply.type('text/plain; version=0.0.4; charset=utf-8').send(options.metrics.render()),
+    );
+  };
+  // Like the emulator: its hooks apply to every route of the app.
+  Object.defineProperty(plugin, Symbol.for('skip-override'), { value: true });
+  return plugin;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

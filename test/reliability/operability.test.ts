@@ -1,0 +1,246 @@
+/**
+ * What an operator relies on, through the public surface: readiness apart from liveness,
+ * Prometheus metrics under the control plane's access rules, a per-client control-plane limit,
+ * request logs with ids and without secrets, slow clients cut off, and a draining server that
+ * refuses late requests in the envelope.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { ACME } from '../helpers/fixtures.js';
+import { assertEnvelope, rawRequest } from '../helpers/raw-http.js';
+import { call, startTestServer, tokenFor, type TestServer } from '../helpers/server.js';
+import { testDirectory } from '../helpers/fixtures.js';
+
+const ADMIN = 'ops-admin-token';
+const admin = { authorization: `Bearer ${ADMIN}` };
+
+describe('readiness and metrics', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ store: 'sqlite', adminToken: ADMIN });
+  });
+  after(() => server.close());
+
+  it('/_dingread/ready checks the store; /_dingread/health stays liveness only', async () => {
+    const ready = await call(server.url, 'GET', '/_dingread/ready');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body, { status: 'ready', store: 'sqlite' });
+    const health = await call(server.url, 'GET', '/_dingread/health');
+    assert.equal(health.status, 200);
+  });
+
+  it('exposes request counts and latency by route and code, store latency and event-loop lag', async () => {
+    const token = await tokenFor(server.url, ACME.appKey, ACME.appSecret);
+    await call(server.url, 'POST', '/v1.0/robot/groupMessages/send', {
+      token,
+      body: { robotCode: ACME.robot, openConversationId: ACME.smallGroup, msgKey: 'sampleText', msgParam: '{"content":"m"}' },
+    });
+    await call(server.url, 'GET', '/v1.0/robot/oToMessages/readStatus?robotCode=x', { token: 'nope' });
+    const response = await rawRequest(server.url, { method: 'GET', path: '/_dingread/metrics', headers: admin });
+    assert.equal(response.status, 200);
+    assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    const text = response.text;
+    assert.match(text, /^dingread_http_requests_total\{method="POST",route="\/v1\.0\/robot\/groupMessages\/send",code="200"\} 1$/m);
+    assert.match(text, /^dingread_http_requests_total\{method="GET",route="\/v1\.0\/robot\/oToMessages\/readStatus",code="400"\} 1$/m);
+    assert.match(text, /^dingread_http_request_duration_seconds_bucket\{method="POST",route="\/v1\.0\/robot\/groupMessages\/send",le="\+Inf"\} 1$/m);
+    assert.match(text, /^dingread_store_operation_duration_seconds_count\{operation="insertMessage"\} [1-9]\d*$/m);
+    assert.match(text, /^dingread_event_loop_lag_seconds\{quantile="0\.99"\} [0-9.e-]+$/m);
+    assert.match(text, /^dingread_process_resident_memory_bytes \d+$/m);
+    // Raw URLs never become labels: an unknown path counts under one series.
+    await call(server.url, 'GET', '/no/such/path/12345');
+    const after = (await rawRequest(server.url, { method: 'GET', path: '/_dingread/metrics', headers: admin })).text;
+    assert.doesNotMatch(after, /12345/);
+    assert.match(after, /route="unmatched",code="404"/);
+  });
+
+  it('metrics follow the control plane\'s access rules', async () => {
+    assertEnvelope(await rawRequest(server.url, { method: 'GET', path: '/_dingread/metrics' }), { status: 401, code: 'adminToken.missing' });
+    assertEnvelope(await rawRequest(server.url, { method: 'GET', path: '/_dingread/metrics', headers: { authorization: 'Bearer wrong' } }), {
+      status: 401,
+      code: 'adminToken.invalid',
+    });
+  });
+
+  it('answers 503 store.unavailable from /ready when the store is gone, while health still answers', async () => {
+    const other = await startTestServer({ store: 'sqlite' });
+    await other.ctx.store.close();
+    try {
+      const response = await rawRequest(other.url, { method: 'GET', path: '/_dingread/ready' });
+      assert.equal(response.status, 503);
+      const body = JSON.parse(response.text);
+      assert.equal(body.code, 'store.unavailable');
+      assert.equal(response.headers['x-acs-request-id'], body.requestid);
+      assert.equal((await rawRequest(other.url, { method: 'GET', path: '/_dingread/health' })).status, 200);
+    } finally {
+      await other.app.close();
+    }
+  });
+});
+
+describe('the control plane limit per client', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({ port: 0, store: 'memory', controlQpsLimit: 5, retention: false });
+  });
+  after(() => server.close());
+
+  it('answers 403 Forbidden.AccessDenied.QpsLimitForApi past the limit, and only on the control plane', async () => {
+    const statuses: number[] = [];
+    let refused;
+    for (let i = 0; i < 8; i++) {
+      const response = await rawRequest(server.url, { method: 'GET', path: '/_dingread/v1/clock' });
+      statuses.push(response.status);
+      if (response.status === 403) refused = response;
+    }
+    assert.equal(statuses.filter((s) => s === 200).length, 5, String(statuses));
+    assert.ok(refused);
+    assertEnvelope(refused, { status: 403, code: 'Forbidden.AccessDenied.QpsLimitForApi' });
+    // Health, readiness and DingTalk's API are not counted.
+    assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/health' })).status, 200);
+    assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/ready' })).status, 200);
+    // The window is one second of real time.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/v1/clock' })).status, 200);
+  });
+});
+
+describe('request logs', () => {
+  it('carry the request id and none of the secrets a request held', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const server = await startServer({ port: 0, store: 'memory', adminToken: ADMIN, logger: { level: 'info', stream }, retention: false });
+    try {
+      await call(server.url, 'POST', '/_dingread/v1/fixtures', { body: testDirectory(), headers: admin });
+      const token = await tokenFor(server.url, ACME.appKey, ACME.appSecret);
+      const answer = await call(server.url, 'GET', `/v1.0/robot/oToMessages/readStatus?robotCode=${ACME.robot}&processQueryKey=k&access_token=${token}`, {
+        token,
+        headers: { cookie: `dingread_admin=${ADMIN}` },
+      });
+      // A failing call is logged too (the bad secret included, were it not masked).
+      await call(server.url, 'POST', '/v1.0/oauth2/accessToken', { body: { appKey: ACME.appKey, appSecret: 'wrong-secret-xyz' } });
+      const text = lines.join('\n');
+      for (const secret of [ACME.appSecret, 'wrong-secret-xyz', token, ADMIN]) assert.ok(!text.includes(secret), `the log holds ${secret}`);
+      const requestId = answer.headers.get('x-acs-request-id');
+      assert.ok(requestId);
+      const mine = lines.map((line) => JSON.parse(line)).filter((entry) => entry.reqId === requestId);
+      assert.ok(mine.some((entry) => entry.req?.url?.includes('access_token=***')), JSON.stringify(mine));
+      assert.ok(mine.some((entry) => entry.res?.statusCode === answer.status));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** A raw socket; resolves with how long until the server closed it, and what it sent. */
+function trickle(url: string, chunks: string[], everyMs: number, giveUpMs: number): Promise<{ closedAfterMs: number; received: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = net.connect({ host: hostname, port: Number(port) });
+    let received = '';
+    let index = 0;
+    const timer = setInterval(() => {
+      if (index < chunks.length && socket.writable) socket.write(chunks[index++] as string);
+    }, everyMs);
+    const giveUp = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server kept the connection open for ${giveUpMs} ms`));
+    }, giveUpMs);
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      resolve({ closedAfterMs: Date.now() - started, received });
+    });
+  });
+}
+
+describe('slow clients', () => {
+  let server: RunningServer;
+  const timeouts = { headersMs: 1_500, requestMs: 3_000, idleMs: 10_000, keepAliveMs: 1_000, checkIntervalMs: 250 };
+  before(async () => {
+    server = await startServer({ port: 0, store: 'memory', timeouts, retention: false });
+  });
+  after(() => server.close());
+
+  it('closes a connection whose headers come one byte at a time, and keeps serving others meanwhile', async () => {
+    const head = `GET /_dingread/health HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(200)}\r\n\r\n`;
+    const slow = trickle(server.url, [...head], 100, 15_000);
+    const others = (async () => {
+      const started = Date.now();
+      let answered = 0;
+      while (Date.now() - started < 1_500) {
+        const response = await rawRequest(server.url, { method: 'GET', path: '/_dingread/health' });
+        assert.equal(response.status, 200);
+        answered++;
+      }
+      return answered;
+    })();
+    const { closedAfterMs, received } = await slow;
+    assert.ok(closedAfterMs < timeouts.headersMs + 2_000, `closed after ${closedAfterMs} ms`);
+    assert.ok(received === '' || received.startsWith('HTTP/1.1 408'), received);
+    assert.ok((await others) > 5);
+  });
+
+  it('closes a connection whose body never finishes, within the request timeout', async () => {
+    const head = 'POST /_dingread/v1/reads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n';
+    const { closedAfterMs, received } = await trickle(server.url, [head, ...'{"reads":['.split('')], 200, 15_000);
+    assert.ok(closedAfterMs < timeouts.requestMs + 2_000, `closed after ${closedAfterMs} ms`);
+    assert.ok(received === '' || /^HTTP\/1\.1 (408|400)/.test(received), received);
+    assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/health' })).status, 200);
+  });
+
+  it('closes a kept-alive connection that stays idle past the keep-alive timeout', async () => {
+    const { closedAfterMs, received } = await trickle(server.url, ['GET /_dingread/health HTTP/1.1\r\nHost: x\r\n\r\n'], 10, 15_000);
+    assert.match(received, /^HTTP\/1\.1 200/);
+    assert.ok(closedAfterMs < timeouts.keepAliveMs + 2_000, `closed after ${closedAfterMs} ms`);
+  });
+});
+
+describe('draining', () => {
+  it('finishes a request in flight with Connection: close, and answers one that arrives after close() began with 503 server.shuttingDown', async () => {
+    const server = await startServer({ port: 0, store: 'memory', retention: false });
+    await call(server.url, 'POST', '/_dingread/v1/fixtures', { body: testDirectory() });
+    await call(server.url, 'POST', '/_dingread/v1/faults', { body: { match: { path: '/v1.0/oauth2/accessToken' }, latencyMs: 800, count: 1 } });
+    const body = JSON.stringify({ appKey: ACME.appKey, appSecret: ACME.appSecret });
+    const request = `POST /v1.0/oauth2/accessToken HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const { hostname, port } = new URL(server.url);
+    const exchange = (write: (socket: net.Socket) => void): Promise<string> =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect({ host: hostname, port: Number(port) }, () => write(socket));
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(text));
+      });
+    // In flight: slowed by the fault. Late: only half its head is sent before close() begins.
+    const inFlight = exchange((socket) => socket.write(request));
+    const late = exchange((socket) => {
+      socket.write(request.slice(0, 20));
+      setTimeout(() => socket.write(request.slice(20)), 500);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await server.close();
+    assert.ok(Date.now() - started < 5_000, `close took ${Date.now() - started} ms`);
+    const first = await inFlight;
+    assert.match(first, /^HTTP\/1\.1 200/);
+    assert.match(first, /connection: close/i);
+    assert.match(first, /"accessToken":"[0-9a-f]{32}"/);
+    const refused = await late;
+    assert.match(refused, /^HTTP\/1\.1 503/);
+    assert.match(refused, /connection: close/i);
+    const envelope = JSON.parse(refused.split('\r\n\r\n')[1] as string);
+    assert.equal(envelope.code, 'server.shuttingDown');
+    assert.match(refused, new RegExp(`x-acs-request-id: ${envelope.requestid}`, 'i'));
+  });
+});

@@ -4,7 +4,7 @@
  * Codes are DingTalk's own wherever DingTalk documents one (seeds, dingtalk-api.md); the few that
  * dingread had to choose are marked `chosen` and follow DingTalk's spelling style. Only codes that
  * some situation produces are here; docs/errors.md says why the rest of DingTalk's are not. docs/errors.md
- * lists the situation that produces each code, and test/unit/errors.test.ts keeps that document,
+ * lists the situation that produces each code, and test/core/errors.test.ts keeps that document,
  * this table and the tests in step.
  */
 

@@ -68,9 +68,9 @@ function wrap(child: ChildProcess, url: string): ServerProcess {
   };
 }
 
-/** `dingread serve` on a free port, throttling off. Resolves when the banner is out. */
-export async function startDingread(store: string, extra: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--store', store, ...extra], {
+/** `dingread serve` on a free port, throttling off, with `nodeFlags` given to Node itself (--cpu-prof). Resolves when the banner is out. */
+export async function startDingread(store: string, extra: string[] = [], nodeFlags: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, MAIN, 'serve', '--port', '0', '--store', store, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DINGREAD_QPS_LIMIT: '0' },
   });

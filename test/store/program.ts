@@ -201,7 +201,13 @@ export async function runProgram(store: Store, ops: Op[]): Promise<Trace> {
       case 'walk': {
         if (keys.length === 0) break;
         const message = await fresh(keys[op.msg % keys.length] as string);
-        steps.push({ pages: await walkReaders(store, message, op.pageSize) });
+        // Every kind of answer mid-program, so that one remembered from before a write shows.
+        steps.push({
+          recalled: message.recalledAt !== null,
+          pages: await walkReaders(store, message, op.pageSize),
+          count: await store.countReaders(message),
+          recipients: (await store.recipientReads(message)).map((r) => [r.userId, r.name, r.readAt]),
+        });
         break;
       }
     }
@@ -245,6 +251,10 @@ function pagesOf(readers: string[], pageSize: number): string[][] {
 }
 
 /** Who has read, and when, by nothing more than "the first read or covering open counts". */
+function recipientsOf(m: ModelMessage): Array<[string, string, number | null]> {
+  return m.recipients.map((userId) => [userId, programName(userId), m.readAt.get(userId) ?? null]);
+}
+
 export function runModel(ops: Op[]): Observed {
   const members = CONVERSATIONS.map((c) => new Set<string>(c.initial.map((u) => PROGRAM_USERS[u] as string)));
   const messages: ModelMessage[] = [];
@@ -305,7 +315,14 @@ export function runModel(ops: Op[]): Observed {
         break;
       case 'walk': {
         const m = messages[op.msg % Math.max(messages.length, 1)];
-        if (m) steps.push({ pages: pagesOf(readers(m), op.pageSize) });
+        if (m) {
+          steps.push({
+            recalled: m.recalled,
+            pages: pagesOf(readers(m), op.pageSize),
+            count: m.readAt.size,
+            recipients: recipientsOf(m),
+          });
+        }
         break;
       }
     }
@@ -318,7 +335,7 @@ export function runModel(ops: Op[]): Observed {
       recipientCount: m.recipients.length,
       pages: pagesOf(readers(m), 3),
       count: m.readAt.size,
-      recipients: m.recipients.map((userId): [string, string, number | null] => [userId, programName(userId), m.readAt.get(userId) ?? null]),
+      recipients: recipientsOf(m),
     })),
   };
 }

@@ -44,6 +44,8 @@ describe('memory and file stores side by side', () => {
 });
 
 storeDifferential('memory vs sqlite file', memoryStore, fileStore);
+// Every answer the lookup cache gives must be the one the database gives at that moment.
+storeDifferential('cached vs uncached', memoryStore, async () => new SqliteStore({ path: ':memory:', lookupCache: false }));
 
 describe('sqlite file store', () => {
   it('keeps everything across a close and a reopen, secret included', async () => {

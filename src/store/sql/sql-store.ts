@@ -29,6 +29,7 @@ import type {
   UserRecord,
 } from '../../core/store.js';
 import * as logic from './logic.js';
+import { LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
 import { OPEN_END } from './rows.js';
 import type { UnitMode, Work } from './unit.js';
 
@@ -43,14 +44,43 @@ export abstract class SqlStore implements Store {
   protected abstract unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T>;
   abstract close(): Promise<void>;
 
+  /** Lookups kept in memory, when no other process writes to the store (lookup-cache.ts). */
+  private lookups: LookupCache | null | undefined;
+
+  /** Whether to keep lookups in memory: never when another process may write to the store. */
+  protected keepsLookups(): boolean {
+    return !this.capabilities.sharedAcrossProcesses;
+  }
+
+  private cache(): LookupCache | null {
+    // Decided on first use: subclasses set their capabilities in their constructors.
+    if (this.lookups === undefined) this.lookups = this.keepsLookups() ? new LookupCache() : null;
+    return this.lookups;
+  }
+
+  private cached<T extends object>(area: CacheArea, key: string, make: () => Work<T | undefined>): Promise<T | undefined> {
+    const load = (): Promise<T | undefined> => this.unit('read', make);
+    const cache = this.cache();
+    return cache ? cache.lookup(area, key, load) : load();
+  }
+
+  /** A write, and what it may have changed dropped from the cache once it is done, whatever its outcome. */
+  private write<T>(changes: Invalidation, make: () => Work<T>): Promise<T> {
+    const cache = this.cache();
+    if (!cache || changes === 'none') return this.unit('write', make);
+    const done = this.unit('write', make);
+    cache.invalidate(changes);
+    return done.finally(() => cache.invalidate(changes));
+  }
+
   serverSecret(): Promise<Buffer> {
-    return this.unit('write', () => logic.serverSecret(randomBytes(32)));
+    return this.write('all', () => logic.serverSecret(randomBytes(32)));
   }
   reset(): Promise<void> {
-    return this.unit('write', () => logic.reset());
+    return this.write('all', () => logic.reset());
   }
   applyFixture(plans: OrgPlan[], suites: SuitePlan[] = []): Promise<void> {
-    return this.unit('write', () => logic.applyFixture(plans, suites));
+    return this.write('all', () => logic.applyFixture(plans, suites));
   }
   dumpDirectory(): Promise<DirectoryDump> {
     return this.unit('read', () => logic.dumpDirectory());
@@ -62,10 +92,10 @@ export abstract class SqlStore implements Store {
     return this.unit('read', () => logic.findApp(appKey));
   }
   findRobot(robotCode: string): Promise<RobotRecord | undefined> {
-    return this.unit('read', () => logic.findRobot(robotCode));
+    return this.cached('directory', `robot\n${robotCode}`, () => logic.findRobot(robotCode));
   }
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined> {
-    return this.unit('read', () => logic.findConversation(openConversationId));
+    return this.cached('directory', `conversation\n${openConversationId}`, () => logic.findConversation(openConversationId));
   }
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
     return this.unit('read', () => logic.findUsers(orgId, userIds));
@@ -74,54 +104,55 @@ export abstract class SqlStore implements Store {
     return this.unit('read', () => logic.findSuite(suiteKey));
   }
   setSuiteTicket(suiteKey: string, ticketHash: string): Promise<boolean> {
-    return this.unit('write', () => logic.setSuiteTicket(suiteKey, ticketHash));
+    return this.write('all', () => logic.setSuiteTicket(suiteKey, ticketHash));
   }
   findAuthorization(suiteKey: string, corpId: string): Promise<AuthorizationRecord | undefined> {
     return this.unit('read', () => logic.findAuthorization(suiteKey, corpId));
   }
   revokeAuthorization(suiteKey: string, corpId: string): Promise<boolean> {
-    return this.unit('write', () => logic.revokeAuthorization(suiteKey, corpId));
+    return this.write('all', () => logic.revokeAuthorization(suiteKey, corpId));
   }
   saveSuiteToken(suiteId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
-    return this.unit('write', () => logic.saveSuiteToken(suiteId, generation, tokenHash, expiresAt));
+    return this.write('all', () => logic.saveSuiteToken(suiteId, generation, tokenHash, expiresAt));
   }
   findSuiteToken(tokenHash: string): Promise<SuiteTokenRecord | undefined> {
     return this.unit('read', () => logic.findSuiteToken(tokenHash));
   }
   saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
-    return this.unit('write', () => logic.saveAppToken(appId, generation, tokenHash, expiresAt));
+    return this.write('all', () => logic.saveAppToken(appId, generation, tokenHash, expiresAt));
   }
   findToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    return this.unit('read', () => logic.findToken(tokenHash));
+    return this.cached('directory', `token\n${tokenHash}`, () => logic.findToken(tokenHash));
   }
   insertMessage(message: NewMessage): Promise<MessageRecord> {
-    return this.unit('write', () => logic.insertMessage(message));
+    return this.write('none', () => logic.insertMessage(message));
   }
   findMessage(processQueryKey: string): Promise<MessageRecord | undefined> {
-    return this.unit('read', () => logic.findMessage(processQueryKey));
+    return this.cached('messages', processQueryKey, () => logic.findMessage(processQueryKey));
   }
   recallMessage(messageId: number, at: number): Promise<void> {
-    return this.unit('write', () => logic.recallMessage(messageId, at));
+    return this.write('messages', () => logic.recallMessage(messageId, at));
   }
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
     return this.unit('read', () => logic.listMessages(filter, limit));
   }
   recordReads(reads: ReadInput[], now: number = OPEN_END): Promise<ReadsOutcome> {
-    return this.unit('write', () => logic.recordReads(reads, now));
+    return this.write('answers', () => logic.recordReads(reads, now));
   }
   openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number = OPEN_END): Promise<number> {
-    return this.unit('write', () => logic.openChat(orgId, chat, userId, readAt, now));
+    return this.write('answers', () => logic.openChat(orgId, chat, userId, readAt, now));
   }
   readerPage(message: MessageRecord, afterUserId: string, limit: number): Promise<string[]> {
-    return this.unit('read', () => logic.readerPage(message, afterUserId, limit));
+    // The message id names the answer: a recall, a purge or a reset drops every answer anyway.
+    return this.cached('answers', `page\n${message.id}\n${afterUserId}\n${limit}`, () => logic.readerPage(message, afterUserId, limit)) as Promise<string[]>;
   }
   recipientReads(message: MessageRecord): Promise<RecipientRead[]> {
-    return this.unit('read', () => logic.recipientReads(message));
+    return this.cached('answers', `recipients\n${message.id}`, () => logic.recipientReads(message)) as Promise<RecipientRead[]>;
   }
   countReaders(message: MessageRecord): Promise<number> {
     return this.unit('read', () => logic.countReaders(message));
   }
   purgeMessagesBefore(cutoff: number, batchSize: number): Promise<number> {
-    return this.unit('write', () => logic.purgeMessagesBefore(cutoff, batchSize));
+    return this.write('messages', () => logic.purgeMessagesBefore(cutoff, batchSize));
   }
 }

@@ -27,6 +27,8 @@ export interface SqliteStoreOptions {
    * across a crash of the machine, at the cost of an fsync per commit.
    */
   synchronous?: SqliteSynchronous;
+  /** Keep lookups and query answers in memory between calls (default true; sql/lookup-cache.ts). */
+  lookupCache?: boolean;
 }
 
 export class SqliteStore extends SqlStore {
@@ -35,6 +37,7 @@ export class SqliteStore extends SqlStore {
   private readonly db: Database.Database;
   /** Prepared statements, by SQL text. */
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly lookupCache: boolean;
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -42,12 +45,17 @@ export class SqliteStore extends SqlStore {
     if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
     this.kind = inMemory ? 'memory' : 'sqlite';
     this.capabilities = { durable: !inMemory, sharedAcrossProcesses: false };
+    this.lookupCache = options.lookupCache ?? true;
     this.db = new Database(options.path);
     if (!inMemory) this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+  }
+
+  protected override keepsLookups(): boolean {
+    return this.lookupCache && super.keepsLookups();
   }
 
   private migrate(): void {

@@ -1,0 +1,198 @@
+/**
+ * The lookup cache (src/store/sql/lookup-cache.ts): its own rules, then, through a SQLite store,
+ * that every kind of write makes the next lookup see it, each time with the entry warmed first,
+ * so a write that forgot to drop what it changed would be caught serving the old record.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { OrgPlan, RobotPlan, Store } from '../../src/core/store.js';
+import { LookupCache } from '../../src/store/sql/lookup-cache.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+describe('LookupCache', () => {
+  const loader = <T extends object>(value: T | undefined) => {
+    const calls = { n: 0 };
+    return { calls, load: async () => (calls.n++, value === undefined ? undefined : { ...value }) };
+  };
+
+  it('remembers records that exist, never a "not found"', async () => {
+    const cache = new LookupCache();
+    const found = loader({ id: 1 });
+    assert.deepEqual(await cache.lookup('directory', 'k', found.load), { id: 1 });
+    assert.deepEqual(await cache.lookup('directory', 'k', found.load), { id: 1 });
+    assert.equal(found.calls.n, 1);
+    const missing = loader<{ id: number }>(undefined);
+    assert.equal(await cache.lookup('directory', 'gone', missing.load), undefined);
+    assert.equal(await cache.lookup('directory', 'gone', missing.load), undefined);
+    assert.equal(missing.calls.n, 2);
+  });
+
+  it('hands out frozen values, arrays inside included', async () => {
+    const cache = new LookupCache();
+    const record = (await cache.lookup('directory', 'k', async () => ({ scopes: ['a'] }))) as { scopes: string[] };
+    assert.throws(() => {
+      (record as { scopes: string[] }).scopes = [];
+    }, TypeError);
+    assert.throws(() => record.scopes.push('b'), TypeError);
+  });
+
+  it('keeps at most its limit, forgetting the oldest first', async () => {
+    const cache = new LookupCache(2, 2);
+    const a = loader({ v: 'a' });
+    await cache.lookup('messages', 'a', a.load);
+    await cache.lookup('messages', 'b', async () => ({ v: 'b' }));
+    await cache.lookup('messages', 'c', async () => ({ v: 'c' }));
+    await cache.lookup('messages', 'a', a.load);
+    assert.equal(a.calls.n, 2, 'a was the oldest and went');
+  });
+
+  it('drops each level with the levels below it', async () => {
+    const cache = new LookupCache();
+    const loads = { directory: loader({ x: 1 }), messages: loader({ x: 2 }), answers: loader({ x: 3 }) };
+    const touch = async () => {
+      for (const area of ['directory', 'messages', 'answers'] as const) await cache.lookup(area, 'k', loads[area].load);
+      return [loads.directory.calls.n, loads.messages.calls.n, loads.answers.calls.n];
+    };
+    assert.deepEqual(await touch(), [1, 1, 1]);
+    cache.invalidate('none');
+    assert.deepEqual(await touch(), [1, 1, 1]);
+    cache.invalidate('answers');
+    assert.deepEqual(await touch(), [1, 1, 2]);
+    cache.invalidate('messages');
+    assert.deepEqual(await touch(), [1, 2, 3]);
+    cache.invalidate('all');
+    assert.deepEqual(await touch(), [2, 3, 4]);
+  });
+
+  it('does not keep what a lookup read while a write was landing', async () => {
+    const cache = new LookupCache();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = cache.lookup('directory', 'k', async () => {
+      await gate;
+      return { version: 'old' };
+    });
+    cache.invalidate('all');
+    release();
+    assert.deepEqual(await slow, { version: 'old' });
+    assert.deepEqual(await cache.lookup('directory', 'k', async () => ({ version: 'new' })), { version: 'new' });
+  });
+});
+
+describe('a SQLite store with the lookup cache sees every write', () => {
+  const robot = (status: RobotPlan['status']): RobotPlan => ({
+    robotCode: 'botC',
+    name: 'Bot C',
+    status,
+    templateStatus: 'active',
+    ownerAppKey: null,
+  });
+  const plan = (status: RobotPlan['status'], members: string[]): OrgPlan[] => [
+    {
+      corpId: 'corpC',
+      name: 'Org C',
+      apps: [{ appKey: 'appC', secretHash: 'hash-c', scopes: ['qyapi_robot_sendmsg'] }],
+      users: ['u1', 'u2', 'u3'].map((userId) => ({ userId, name: userId })),
+      robots: [robot(status)],
+      conversations: [
+        { openConversationId: 'cidC==', type: 'group', title: 'C', coolAppCode: null, members, robots: ['botC'] },
+      ],
+    },
+  ];
+
+  async function world(): Promise<{ store: Store; send: (key: string, sentAt?: number) => Promise<number> }> {
+    const store = new SqliteStore({ path: ':memory:' });
+    await store.applyFixture(plan('active', ['u1', 'u2']));
+    const org = await store.findOrg('corpC');
+    const app = await store.findApp('appC');
+    const bot = await store.findRobot('botC');
+    const group = await store.findConversation('cidC==');
+    assert.ok(org && app && bot && group);
+    const send = async (processQueryKey: string, sentAt = 1000): Promise<number> =>
+      (
+        await store.insertMessage({
+          processQueryKey,
+          kind: 'group',
+          orgId: org.id,
+          appId: app.id,
+          robotId: bot.id,
+          conversationId: group.id,
+          msgKey: 'sampleText',
+          msgParam: '{}',
+          sentAt,
+          deliveredAt: sentAt,
+        })
+      ).id;
+    return { store, send };
+  }
+
+  it('a directory change: robot status, members, robots of a conversation', async () => {
+    const { store } = await world();
+    assert.equal((await store.findRobot('botC'))?.status, 'active');
+    assert.equal((await store.findConversation('cidC=='))?.memberCount, 2);
+    await store.applyFixture(plan('stopped', ['u1', 'u2', 'u3']));
+    assert.equal((await store.findRobot('botC'))?.status, 'stopped');
+    assert.equal((await store.findConversation('cidC=='))?.memberCount, 3);
+    await store.close();
+  });
+
+  it('a renewed token: the same token with a later expiry', async () => {
+    const { store } = await world();
+    const app = await store.findApp('appC');
+    assert.ok(app);
+    await store.saveAppToken(app.id, 1, 'tok', 5_000);
+    assert.equal((await store.findToken('tok'))?.expiresAt, 5_000);
+    await store.saveAppToken(app.id, 1, 'tok', 9_000);
+    assert.equal((await store.findToken('tok'))?.expiresAt, 9_000);
+    await store.saveAppToken(app.id, 2, 'tok2', 12_000);
+    assert.equal((await store.findToken('tok2'))?.expiresAt, 12_000);
+    assert.equal((await store.findToken('tok'))?.expiresAt, 9_000, 'the previous token lives out its lifetime');
+    await store.close();
+  });
+
+  it('reads and chat opens change the answers', async () => {
+    const { store, send } = await world();
+    await send('m1');
+    const message = await store.findMessage('m1');
+    assert.ok(message);
+    assert.deepEqual(await store.readerPage(message, '', 10), []);
+    assert.deepEqual((await store.recipientReads(message)).map((r) => r.readAt), [null, null]);
+    await store.recordReads([{ processQueryKey: 'm1', userId: 'u2', readAt: 2000 }]);
+    assert.deepEqual(await store.readerPage(message, '', 10), ['u2']);
+    assert.deepEqual((await store.recipientReads(message)).map((r) => r.readAt), [null, 2000]);
+    const org = await store.findOrg('corpC');
+    assert.ok(org);
+    assert.equal(await store.openChat(org.id, { kind: 'conversation', conversationId: message.conversationId as number }, 'u1', 3000), 1);
+    assert.deepEqual(await store.readerPage(message, '', 10), ['u1', 'u2']);
+    assert.deepEqual((await store.recipientReads(message)).map((r) => r.readAt), [3000, 2000]);
+    await store.close();
+  });
+
+  it('a recall, a purge and a reset change the message', async () => {
+    const { store, send } = await world();
+    const id = await send('m1', 1000);
+    await send('m2', 9000);
+    assert.equal((await store.findMessage('m1'))?.recalledAt, null);
+    await store.recallMessage(id, 1500);
+    assert.equal((await store.findMessage('m1'))?.recalledAt, 1500);
+    assert.ok(await store.findMessage('m2'));
+    assert.equal(await store.purgeMessagesBefore(5000, 10), 1);
+    assert.equal(await store.findMessage('m1'), undefined);
+    assert.ok(await store.findMessage('m2'));
+    assert.ok(await store.findRobot('botC'));
+    await store.reset();
+    assert.equal(await store.findMessage('m2'), undefined);
+    assert.equal(await store.findRobot('botC'), undefined);
+    await store.close();
+  });
+
+  it('can be turned off', async () => {
+    const store = new SqliteStore({ path: ':memory:', lookupCache: false });
+    await store.applyFixture(plan('active', ['u1']));
+    const first = await store.findRobot('botC');
+    const second = await store.findRobot('botC');
+    assert.notEqual(first, second, 'each lookup reads the database afresh');
+    assert.equal(Object.isFrozen(first), false);
+    await store.close();
+  });
+});

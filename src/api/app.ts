@@ -78,13 +78,16 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   const ajv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request take Fastify's callback form: cheaper than a promise per hook.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-acs-request-id', String(request.id));
+    done();
   });
   // A POST without a body is checked as an empty object, so that it gets the endpoint's own
   // missing-field code (robotCode.empty, processQueryKey.missing…) rather than a generic one.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     if (request.method === 'POST' && request.body === undefined) request.body = {};
+    done();
   });
 
   // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the routes

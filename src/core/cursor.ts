@@ -17,7 +17,13 @@ export interface CursorPosition {
   afterUserId: string;
 }
 
+/** How many sealed cursors to remember (see `seal`). */
+const SEALED_MEMO_SIZE = 10_000;
+
 export class CursorCodec {
+  /** Cursors already sealed, by message and position: bots walk the same pages again and again. */
+  private readonly sealed = new Map<string, string>();
+
   constructor(
     private readonly key: Buffer,
     private readonly random: RandomSource = systemRandom,
@@ -25,7 +31,22 @@ export class CursorCodec {
     if (key.length !== 32) throw new Error('cursor key must be 32 bytes');
   }
 
+  /**
+   * The token for a position. The same position gets the same token back while it is remembered:
+   * a token only ever names its position, so handing it out twice reveals nothing new, and it
+   * saves an encryption (and a random IV) on every repeated page.
+   */
   seal(position: CursorPosition): string {
+    const memoKey = `${position.messageId}\n${position.afterUserId}`;
+    const known = this.sealed.get(memoKey);
+    if (known !== undefined) return known;
+    const token = this.encrypt(position);
+    if (this.sealed.size >= SEALED_MEMO_SIZE) this.sealed.clear();
+    this.sealed.set(memoKey, token);
+    return token;
+  }
+
+  private encrypt(position: CursorPosition): string {
     const iv = this.random.bytes('cursor', IV_LENGTH);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     // The message id is authenticated as associated data, so a token cannot move between messages.

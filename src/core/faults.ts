@@ -89,6 +89,10 @@ export class FaultRegistry {
    * Rolls every matching fault, in the order they were added. Delays add up; the first error or
    * drop that fires decides the answer, and later ones are not rolled.
    */
+  isEmpty(): boolean {
+    return this.faults.length === 0;
+  }
+
   hit(target: FaultTarget): FaultOutcome {
     const outcome: FaultOutcome = { latencyMs: 0, fired: [] };
     if (this.faults.length === 0) return outcome;

@@ -103,11 +103,20 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
   const plugin = async (app: FastifyInstance): Promise<void> => {
     catalog.watch(app);
 
-    app.addHook('onRequest', async (request) => {
+    // Callback-form hooks (no promise per hook): they run on every request.
+    app.addHook('onRequest', (request, _reply, done) => {
       if (isApiPath(request.url)) pending.set(request, { startedAt: performance.now(), at: ctx.clock.now() });
+      done();
     });
-    app.addHook('preValidation', gate);
-    app.addHook('onSend', async (request, reply, payload) => {
+    app.addHook('preValidation', (request, reply, done) => {
+      // Nothing to inject and no limit: the common case costs no promise.
+      if (faults.isEmpty() && limiter.limit <= 0) return done();
+      gate(request, reply).then(
+        (answered) => (answered ? undefined : done()),
+        (error: Error) => done(error),
+      );
+    });
+    app.addHook('onSend', (request, reply, payload, done) => {
       const state = pending.get(request);
       if (state) state.payload = payload;
       // `POST /reset` forgets everything: the emulator's state goes with the store's.
@@ -115,11 +124,12 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
         faults.clear();
         requests.clear();
       }
-      return payload;
+      done(null, payload);
     });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const state = pending.get(request);
       if (state) record(request, reply.statusCode, state.payload);
+      done();
     });
 
     app.get('/_dingread/openapi.json', async () => openApiDocument(catalog.routes, options.version));

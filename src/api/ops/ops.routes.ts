@@ -37,25 +37,32 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
       draining = true;
     });
 
-    app.addHook('onRequest', async (request, reply) => {
+    // Callback form, as it runs on every request; answering early means not calling done.
+    app.addHook('onRequest', (request, reply, done) => {
       startedAt.set(request, performance.now());
-      if (draining) return sendError(reply.header('connection', 'close'), new DingReadError('server.shuttingDown'));
+      if (draining) {
+        sendError(reply.header('connection', 'close'), new DingReadError('server.shuttingDown'));
+        return;
+      }
       const path = request.url;
       if ((path.startsWith(CONTROL_PREFIX) || path.split('?')[0] === METRICS_PATH) && !limiter.admit(request.ip, 'control')) {
-        return sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForApi', `client ${request.ip}`));
+        sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForApi', `client ${request.ip}`));
+        return;
       }
-      return undefined;
+      done();
     });
     // An answer finished while draining closes its connection, so that no kept-alive socket (or a
     // request pipelined behind it) holds the process open.
-    app.addHook('onSend', async (_request, reply, payload) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (draining) reply.header('connection', 'close');
-      return payload;
+      done(null, payload);
     });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const started = startedAt.get(request);
-      if (started === undefined) return;
-      options.metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, (performance.now() - started) / 1000);
+      if (started !== undefined) {
+        options.metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, (performance.now() - started) / 1000);
+      }
+      done();
     });
 
     app.get('/_dingread/ready', async (_request, reply) => {

@@ -8,7 +8,7 @@
  *   node dist/bench/reliability/soak.js --minutes 1 --store postgres
  *   options: --load 0.8, --calibrate-s 10, --warmup-s 30, --window-s 30, --workers 16
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDingread } from '../processes.js';
@@ -41,22 +41,39 @@ export interface SoakReport {
   errorSamples: string[];
   /** p99 in ms of each window after warm-up. */
   windowP99Ms: number[];
+  /**
+   * Each window in detail. `driverLagP99Ms` is the load generator's own event-loop delay: when it
+   * is high, the latency was (partly) the generator's, not the server's.
+   */
+  windows: WindowStats[];
   rssAfterWarmupMiB: number;
   rssEndMiB: number;
   problems: string[];
 }
 
+export interface WindowStats {
+  operations: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  driverLagP99Ms: number;
+}
+
+/** The latest acknowledged messages the soak keeps to read and query (workload.ts Ledger). */
+const RECENT_MESSAGES = 10_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function p99(samples: number[]): number {
-  if (samples.length === 0) return 0;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] as number;
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] as number;
 }
+
+const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
 export async function soakTest(options: SoakOptions): Promise<SoakReport> {
   const random = randomFrom(42);
-  const ledger = new Ledger();
+  const ledger = new Ledger(RECENT_MESSAGES);
   const server = await startDingread(options.store, ['--retention-days', '30']);
   const client = new Client(server.url);
   const errorSamples: string[] = [];
@@ -96,6 +113,8 @@ export async function soakTest(options: SoakOptions): Promise<SoakReport> {
 
     // Open loop: operations start on a schedule, whatever the answers do.
     const latencies: number[][] = [];
+    const driverLag: number[] = [];
+    const lag = monitorEventLoopDelay({ resolution: 10 });
     let operations = 0;
     let inFlight = 0;
     let rssAfterWarmup = 0;
@@ -111,6 +130,13 @@ export async function soakTest(options: SoakOptions): Promise<SoakReport> {
       const elapsed = now - started;
       if (rssAfterWarmup === 0 && elapsed >= options.warmupS * 1000) rssAfterWarmup = server.rssMiB();
       const window = elapsed < options.warmupS * 1000 ? -1 : Math.floor((elapsed - options.warmupS * 1000) / (options.windowS * 1000));
+      if (window >= 0 && driverLag[window] === undefined) {
+        // A new window: the delay measured so far belongs to the one before.
+        if (window > 0) driverLag[window - 1] = lag.percentile(99) / 1e6;
+        driverLag[window] = 0;
+        lag.reset();
+        lag.enable();
+      }
       while (owed >= 1) {
         owed--;
         if (inFlight > 500) {
@@ -132,11 +158,24 @@ export async function soakTest(options: SoakOptions): Promise<SoakReport> {
       await sleep(10);
     }
     await Promise.all(pending);
+    lag.disable();
+    if (driverLag.length > 0) driverLag[driverLag.length - 1] = lag.percentile(99) / 1e6;
     const elapsedS = (performance.now() - started) / 1000;
     const rssEnd = server.rssMiB();
     // A window cut short at the end holds too few samples to judge.
-    const windows = latencies.filter((samples) => samples.length >= Math.max(50, target * options.windowS * 0.5));
-    const windowP99Ms = windows.map((samples) => Math.round(p99(samples) * 10) / 10);
+    const windows: WindowStats[] = [];
+    latencies.forEach((samples, index) => {
+      if (samples.length < Math.max(50, target * options.windowS * 0.5)) return;
+      const sorted = [...samples].sort((a, b) => a - b);
+      windows.push({
+        operations: samples.length,
+        p50Ms: round1(quantile(sorted, 0.5)),
+        p99Ms: round1(quantile(sorted, 0.99)),
+        maxMs: round1(sorted[sorted.length - 1] as number),
+        driverLagP99Ms: round1(driverLag[index] ?? 0),
+      });
+    });
+    const windowP99Ms = windows.map((window) => window.p99Ms);
     const problems: string[] = [];
     if (errors > 0) problems.push(`${errors} errors: ${errorSamples.join('; ')}`);
     const first = windowP99Ms[0];
@@ -152,6 +191,7 @@ export async function soakTest(options: SoakOptions): Promise<SoakReport> {
       errors,
       errorSamples,
       windowP99Ms,
+      windows,
       rssAfterWarmupMiB: Math.round(rssAfterWarmup * 10) / 10,
       rssEndMiB: Math.round(rssEnd * 10) / 10,
       problems,

@@ -51,6 +51,19 @@ export type Outcome =
 export class Ledger {
   readonly sends: SentMessage[] = [];
   readonly readBatches: SentMessage[] = [];
+  /**
+   * With a bound, only the latest `keep` sends and read batches are remembered: a long run that
+   * verifies nothing afterwards (the soak) then queries recent messages, as bots do (DingTalk
+   * answers queries for a day), and its own memory stays flat instead of slowing it down.
+   */
+  constructor(readonly keep = Infinity) {}
+
+  remember(list: SentMessage[], message: SentMessage): void {
+    list.push(message);
+    // Trimmed in chunks: shifting one off a long array at every push would cost more than the call.
+    if (list.length > this.keep * 1.5) list.splice(0, list.length - this.keep);
+  }
+
   /** Reads batches that got no answer: each must be wholly applied or not at all. */
   readonly unansweredReads: SentMessage[] = [];
   /** Messages acknowledged and not yet given their batch of reads. */
@@ -137,7 +150,7 @@ export async function send(client: Client, ledger: Ledger, random: () => number)
     const outcome = await client.call('POST', '/v1.0/robot/groupMessages/send', { robotCode: ROBOT, openConversationId: GROUP, ...text() });
     if (outcome.kind === 'ack') {
       const message: SentMessage = { processQueryKey: (outcome.body as { processQueryKey: string }).processQueryKey, kind: 'group', recipients: USERS.slice(0, GROUP_SIZE) };
-      ledger.sends.push(message);
+      ledger.remember(ledger.sends, message);
       ledger.unread.push(message);
     }
     return outcome;
@@ -147,7 +160,7 @@ export async function send(client: Client, ledger: Ledger, random: () => number)
   const outcome = await client.call('POST', '/v1.0/robot/oToMessages/batchSend', { robotCode: ROBOT, userIds, ...text() });
   if (outcome.kind === 'ack') {
     const message: SentMessage = { processQueryKey: (outcome.body as { processQueryKey: string }).processQueryKey, kind: 'oto', recipients: userIds };
-    ledger.sends.push(message);
+    ledger.remember(ledger.sends, message);
     ledger.unread.push(message);
   }
   return outcome;
@@ -162,7 +175,7 @@ export async function readBatch(client: Client, ledger: Ledger): Promise<Outcome
   if (outcome.kind === 'ack') {
     const accepted = (outcome.body as { accepted: number }).accepted;
     if (accepted !== reads.length) ledger.failures.push(`reads of ${message.processQueryKey}: accepted ${accepted} of ${reads.length}`);
-    ledger.readBatches.push(message);
+    ledger.remember(ledger.readBatches, message);
   } else {
     ledger.unansweredReads.push(message);
   }

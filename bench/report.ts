@@ -227,11 +227,11 @@ function prismSection(run: BenchRun, lines: string[]): void {
     return;
   }
   lines.push(
-    `Prism ${run.prism.version} (\`@stoplight/prism-cli\`), what one would otherwise stand in for DingTalk with: \`prism mock\` in its own`,
-    'process on 127.0.0.1, static examples (`--dynamic false`), `--errors false`, logging errors only (`dingread serve`',
-    'does not log requests either), serving dingread\'s own OpenAPI document (`GET /_dingread/openapi.json`) cut down to the',
-    'DingTalk routes (oauth2, /v1.0/robot/*) at bench time. It gets the same request (the token header and the body, which',
-    'it validates) with the same load settings, measured right after dingread. Its answers are not dingread\'s bytes: it',
+    `Prism ${run.prism.version} (\`@stoplight/prism-cli\`), what one would otherwise stand in for DingTalk with: \`prism mock\`, a fresh`,
+    'process for each row as dingread gets, on 127.0.0.1, static examples (`--dynamic false`), `--errors false`, logging errors',
+    'only (`dingread serve` does not log requests either), serving dingread\'s own OpenAPI document (`GET /_dingread/openapi.json`)',
+    'cut down to the DingTalk routes (oauth2, /v1.0/robot/*) at bench time. It gets the same request (the token header and the',
+    'body, which it validates) with the same load settings, measured right after dingread. Its answers are not dingread\'s bytes: it',
     'invents a body from the response schema (placeholder strings, one item per array), hence the two sizes under **bytes**.',
     '**ratio** = dingread ÷ Prism; above 1, dingread is faster.',
     '',

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { coldStart, makeLargeSqliteFile } from './cold-start.js';
 import { measure, type LoadSpec } from './load.js';
 import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './prism.js';
-import { startBaseline, startDingread, startPrism, type ServerProcess } from './processes.js';
+import { startBaseline, startDingread, startPrism } from './processes.js';
 import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 
@@ -51,12 +51,14 @@ async function sendOnce(url: string, spec: Omit<LoadSpec, 'url'>): Promise<{ sta
 }
 
 /**
- * The Prism mock for the whole run, installed and started at the first DingTalk API scenario
- * with the document of that scenario's dingread server; or why there is none.
+ * Prism for the run: installed, and given the document of the first DingTalk API scenario's
+ * dingread server, when that scenario comes; or why it is left out.
  */
-let prism: { server: ServerProcess } | { reason: string } | undefined = values['no-prism'] ? { reason: 'skipped with --no-prism' } : undefined;
+let prism: { cli: string; document: string } | { reason: string } | undefined = values['no-prism'] ? { reason: 'skipped with --no-prism' } : undefined;
+/** Whether a Prism mock has started and answered in this run. */
+let prismWorked = false;
 
-async function prismFor(dingreadUrl: string, dir: string): Promise<ServerProcess | undefined> {
+async function prismSetup(dingreadUrl: string, dir: string): Promise<{ cli: string; document: string } | undefined> {
   if (!prism) {
     process.stderr.write(`prism ${PRISM_VERSION}: `);
     const installed = await ensurePrism();
@@ -64,24 +66,33 @@ async function prismFor(dingreadUrl: string, dir: string): Promise<ServerProcess
     else {
       try {
         const response = await fetch(`${dingreadUrl}/_dingread/openapi.json`);
-        if (response.status !== 200) throw new Error(`dingread's OpenAPI document answered ${response.status}`);
-        const file = join(dir, 'prism-openapi.json');
-        writeFileSync(file, JSON.stringify(prismDocument((await response.json()) as Record<string, unknown>)));
-        prism = { server: await startPrism(installed.cli, file) };
+        if (response.status !== 200) throw new Error(`answered ${response.status}`);
+        const document = join(dir, 'prism-openapi.json');
+        writeFileSync(document, JSON.stringify(prismDocument((await response.json()) as Record<string, unknown>)));
+        prism = { cli: installed.cli, document };
       } catch (error) {
-        prism = { reason: `prism mock did not start: ${(error as Error).message}` };
+        prism = { reason: `dingread's OpenAPI document: ${(error as Error).message}` };
       }
     }
-    process.stderr.write('reason' in prism ? `not measured (${prism.reason}); ` : `listening on ${prism.server.url}; `);
+    process.stderr.write('reason' in prism ? `not measured (${prism.reason}); ` : 'installed; ');
   }
-  return 'server' in prism ? prism.server : undefined;
+  return 'reason' in prism ? undefined : prism;
 }
 
-/** Prism on the same request: measured only when it answers 2xx (it validates the token header and the body). */
-async function measurePrism(mock: ServerProcess, spec: LoadSpec): Promise<PrismMeasurement> {
-  const sample = await sendOnce(mock.url, spec);
-  if (sample.status < 200 || sample.status > 299) return { status: sample.status, bytes: sample.bytes.length };
-  return { status: sample.status, bytes: sample.bytes.length, result: await measure({ ...spec, url: mock.url }) };
+/**
+ * A fresh Prism mock on the same request, as dingread and the baseline get fresh processes:
+ * measured only when it answers 2xx (it validates the token header and the body).
+ */
+async function measurePrism(setup: { cli: string; document: string }, spec: LoadSpec): Promise<PrismMeasurement> {
+  const mock = await startPrism(setup.cli, setup.document);
+  try {
+    const sample = await sendOnce(mock.url, spec);
+    prismWorked = true;
+    if (sample.status < 200 || sample.status > 299) return { status: sample.status, bytes: sample.bytes.length };
+    return { status: sample.status, bytes: sample.bytes.length, result: await measure({ ...spec, url: mock.url }) };
+  } finally {
+    await mock.stop();
+  }
 }
 
 async function runScenario(scenario: Scenario, store: string, dir: string): Promise<MeasuredRow> {
@@ -108,12 +119,15 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
       perRequest: prepared.perRequest?.count ?? 1,
       bytes: sample.bytes.length,
     };
-    const mock = scenario.dingtalk ? await prismFor(server.url, dir) : undefined;
-    if (mock) {
+    const setup = scenario.dingtalk ? await prismSetup(server.url, dir) : undefined;
+    if (setup) {
       try {
-        row.prism = await measurePrism(mock, spec);
+        row.prism = await measurePrism(setup, spec);
       } catch (error) {
-        process.stderr.write(`${scenario.id} [${store}]: Prism not measured: ${(error as Error).message}\n`);
+        const message = (error as Error).message;
+        // A mock that never worked is left out of the whole run, with the reason in the report.
+        if (!prismWorked) prism = { reason: `prism mock failed: ${message}` };
+        process.stderr.write(`Prism not measured: ${message}; `);
       }
     }
     return row;
@@ -158,7 +172,6 @@ async function main(): Promise<void> {
       for (const c of cold) process.stderr.write(`cold start ${c.what}: ${c.ms.map((m) => fmt(m)).join(', ')} ms\n`);
     }
   } finally {
-    if (prism && 'server' in prism) await prism.server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;

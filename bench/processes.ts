@@ -1,6 +1,7 @@
 /** Servers under test, each in a process of its own so the load generator does not share its event loop. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -85,4 +86,48 @@ export async function startBaseline(status: number, body: Buffer): Promise<Serve
   });
   const match = await waitFor(child, /READY (\d+)/, 'baseline');
   return wrap(child, `http://127.0.0.1:${match[1]}`);
+}
+
+/** A port free on 127.0.0.1 just now, for a server that cannot be asked to pick one and say which. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `prism mock` (`cli` is Prism's entry point) serving `document` on 127.0.0.1: static examples
+ * (`--dynamic false`), violations not turned into errors (`--errors false`), and logging only
+ * errors, as `dingread serve` does not log requests either. Resolves once it answers HTTP.
+ */
+export async function startPrism(cli: string, document: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const args = ['mock', document, '--host', '127.0.0.1', '--port', String(port), '--dynamic', 'false', '--errors', 'false', '--verboseLevel', 'error'];
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-2000)));
+  const server = wrap(child, `http://127.0.0.1:${port}`);
+  let ended = false;
+  void server.exited.then(() => (ended = true));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (ended) throw new Error(`prism exited before answering: ${out} ${server.stderr()}`.trim());
+    try {
+      // Any answer will do (Prism says 404 to a path it does not know): it is listening.
+      await (await fetch(server.url, { signal: AbortSignal.timeout(2000) })).arrayBuffer();
+      return server;
+    } catch {
+      if (Date.now() > deadline) {
+        await server.stop();
+        throw new Error(`prism: not answering in 60 s: ${out} ${server.stderr()}`.trim());
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

@@ -1,28 +1,22 @@
 /**
  * `npm run bench`: every scenario on every store, each beside a bare node:http baseline serving the
- * same bytes in the same run, then cold starts; the table goes to BENCHMARKS.md.
+ * same bytes in the same run, the DingTalk API ones beside a Prism mock too; then cold starts. The
+ * report (report.ts) goes to BENCHMARKS.md, keeping the notes at its end.
  *
  * Options: --quick (3 s runs), --duration S, --connections N, --stores memory,sqlite,
- * --only id1,id2, --out FILE (default BENCHMARKS.md), --no-write.
+ * --only id1,id2 (scenario ids from scenarios.ts, and cold-start), --no-prism,
+ * --out FILE (default BENCHMARKS.md), --no-write (print the report instead).
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { coldStart, makeLargeSqliteFile } from './cold-start.js';
-import { measure, type LoadResult } from './load.js';
-import { startBaseline, startDingread } from './processes.js';
+import { measure, type LoadSpec } from './load.js';
+import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './prism.js';
+import { startBaseline, startDingread, startPrism } from './processes.js';
+import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
-
-interface Row {
-  scenario: Scenario;
-  store: string;
-  dingread: LoadResult;
-  baseline: LoadResult;
-  rssMiB: number;
-  unit: string;
-  perRequest: number;
-}
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +25,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     stores: { type: 'string', default: 'memory,sqlite' },
     only: { type: 'string' },
+    'no-prism': { type: 'boolean', default: false },
     out: { type: 'string', default: 'BENCHMARKS.md' },
     'no-write': { type: 'boolean', default: false },
   },
@@ -45,104 +40,111 @@ function storeSpec(store: string, dir: string, id: string): string {
   return store === 'memory' ? 'memory' : store === 'sqlite' ? `sqlite:${join(dir, `${id}.db`)}` : store;
 }
 
-async function runScenario(scenario: Scenario, store: string, dir: string): Promise<Row> {
+/** Sends the load's request once, by hand. */
+async function sendOnce(url: string, spec: Omit<LoadSpec, 'url'>): Promise<{ status: number; bytes: Buffer }> {
+  const response = await fetch(url + spec.path, {
+    method: spec.method,
+    headers: { 'content-type': 'application/json', ...spec.headers },
+    ...(spec.body === undefined ? {} : { body: spec.body }),
+  });
+  return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+/**
+ * Prism for the run: installed, and given the document of the first DingTalk API scenario's
+ * dingread server, when that scenario comes; or why it is left out.
+ */
+let prism: { cli: string; document: string } | { reason: string } | undefined = values['no-prism'] ? { reason: 'skipped with --no-prism' } : undefined;
+/** Whether a Prism mock has started and answered in this run. */
+let prismWorked = false;
+
+async function prismSetup(dingreadUrl: string, dir: string): Promise<{ cli: string; document: string } | undefined> {
+  if (!prism) {
+    process.stderr.write(`prism ${PRISM_VERSION}: `);
+    const installed = await ensurePrism();
+    if ('reason' in installed) prism = installed;
+    else {
+      try {
+        const response = await fetch(`${dingreadUrl}/_dingread/openapi.json`);
+        if (response.status !== 200) throw new Error(`answered ${response.status}`);
+        const document = join(dir, 'prism-openapi.json');
+        writeFileSync(document, JSON.stringify(prismDocument((await response.json()) as Record<string, unknown>)));
+        prism = { cli: installed.cli, document };
+      } catch (error) {
+        prism = { reason: `dingread's OpenAPI document: ${(error as Error).message}` };
+      }
+    }
+    process.stderr.write('reason' in prism ? `not measured (${prism.reason}); ` : 'installed; ');
+  }
+  return 'reason' in prism ? undefined : prism;
+}
+
+/**
+ * A fresh Prism mock on the same request, as dingread and the baseline get fresh processes:
+ * measured only when it answers 2xx (it validates the token header and the body).
+ */
+async function measurePrism(setup: { cli: string; document: string }, spec: LoadSpec): Promise<PrismMeasurement> {
+  const mock = await startPrism(setup.cli, setup.document);
+  try {
+    const sample = await sendOnce(mock.url, spec);
+    prismWorked = true;
+    if (sample.status < 200 || sample.status > 299) return { status: sample.status, bytes: sample.bytes.length };
+    return { status: sample.status, bytes: sample.bytes.length, result: await measure({ ...spec, url: mock.url }) };
+  } finally {
+    await mock.stop();
+  }
+}
+
+async function runScenario(scenario: Scenario, store: string, dir: string): Promise<MeasuredRow> {
   const server = await startDingread(storeSpec(store, dir, scenario.id));
   try {
     const prepared = await scenario.prepare(server.url);
     const spec = { ...prepared.request, url: server.url, connections, durationSec, warmupSec };
+    if (Boolean(scenario.dingtalk) !== isDingTalkPath(spec.path)) throw new Error(`${scenario.id}: its dingtalk flag does not match ${spec.path}`);
     // One request by hand: its answer is what the baseline serves, and it must be a success.
-    const sample = await fetch(server.url + spec.path, {
-      method: spec.method,
-      headers: { 'content-type': 'application/json', ...spec.headers },
-      ...(spec.body === undefined ? {} : { body: spec.body }),
-    });
-    const bytes = Buffer.from(await sample.arrayBuffer());
-    if (sample.status !== 200) throw new Error(`${scenario.id}: sample answered ${sample.status}: ${bytes.toString()}`);
+    const sample = await sendOnce(server.url, spec);
+    if (sample.status !== 200) throw new Error(`${scenario.id}: sample answered ${sample.status}: ${sample.bytes.toString()}`);
     const dingread = await measure(spec);
     const rssMiB = server.rssMiB();
-    const baselineServer = await startBaseline(sample.status, bytes);
-    try {
-      const baseline = await measure({ ...spec, url: baselineServer.url });
-      return {
-        scenario,
-        store,
-        dingread,
-        baseline,
-        rssMiB,
-        unit: prepared.perRequest?.unit ?? 'req',
-        perRequest: prepared.perRequest?.count ?? 1,
-      };
-    } finally {
-      await baselineServer.stop();
+    const baselineServer = await startBaseline(sample.status, sample.bytes);
+    const baseline = await measure({ ...spec, url: baselineServer.url }).finally(() => baselineServer.stop());
+    const row: MeasuredRow = {
+      id: scenario.id,
+      title: scenario.title,
+      store,
+      dingread,
+      baseline,
+      rssMiB,
+      unit: prepared.perRequest?.unit ?? 'req',
+      perRequest: prepared.perRequest?.count ?? 1,
+      bytes: sample.bytes.length,
+    };
+    const setup = scenario.dingtalk ? await prismSetup(server.url, dir) : undefined;
+    if (setup) {
+      try {
+        row.prism = await measurePrism(setup, spec);
+      } catch (error) {
+        const message = (error as Error).message;
+        // A mock that never worked is left out of the whole run, with the reason in the report.
+        if (!prismWorked) prism = { reason: `prism mock failed: ${message}` };
+        process.stderr.write(`Prism not measured: ${message}; `);
+      }
     }
+    return row;
   } finally {
     await server.stop();
   }
 }
-
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `${cpus().length} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
-function report(rows: Row[], cold: Array<{ what: string; ms: number[] }>, command: string): string {
-  const lines: string[] = [];
-  lines.push('# Benchmarks', '');
-  lines.push(`Command: \`${command}\``, '');
-  lines.push(`Machine: ${machine()}. Server, baseline and load generator share the machine.`, '');
-  lines.push(
-    `Each scenario runs against a fresh \`dingread serve\` process (throttling off), ${warmupSec} s of warm-up, then`,
-    `${durationSec} s with ${connections} keep-alive connections (autocannon). The **baseline** is a bare \`node:http\``,
-    'server, in its own process, answering every request with the exact status and bytes dingread gave;',
-    '**ratio** = dingread ÷ baseline, both measured in the same run. RSS is the server\'s after the run.',
-    '',
-  );
-  lines.push('| scenario | store | dingread | baseline | ratio | p50 ms | p99 ms | RSS MiB | errors |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const row of rows) {
-    const unit = row.unit === 'req' ? 'req/s' : `${row.unit}/s`;
-    const errors = row.dingread.errors + row.dingread.non2xx;
-    lines.push(
-      `| ${row.scenario.title} | ${row.store} | ${fmt(row.dingread.rps * row.perRequest)} ${unit} | ` +
-        `${fmt(row.baseline.rps * row.perRequest)} ${unit} | ${fmt(row.dingread.rps / row.baseline.rps, 2)} | ` +
-        `${fmt(row.dingread.p50, 1)} | ${fmt(row.dingread.p99, 1)} | ${fmt(row.rssMiB, 0)} | ${errors} |`,
-    );
-  }
-  lines.push('', '## Flatness', '');
-  lines.push('| comparison | store | smallest | largest | largest ÷ smallest cost |');
-  lines.push('|---|---|---:|---:|---:|');
-  const groups: Array<[string, string[]]> = [
-    ['group send: 10 vs 10,000 members', ['group-send-10', 'group-send-10000']],
-    ['chat open: 10 vs 1,000 unread', ['open-chat-10', 'open-chat-1000']],
-    ['group query: 1x vs 100x history', ['group-query', 'group-query-history-100x']],
-  ];
-  for (const [label, [small, large]] of groups as Array<[string, [string, string]]>) {
-    for (const store of stores) {
-      const a = rows.find((r) => r.scenario.id === small && r.store === store);
-      const b = rows.find((r) => r.scenario.id === large && r.store === store);
-      if (!a || !b) continue;
-      // Cost is time per request: the ratio of throughputs, inverted.
-      lines.push(`| ${label} | ${store} | ${fmt(a.dingread.rps)} req/s | ${fmt(b.dingread.rps)} req/s | ${fmt(a.dingread.rps / b.dingread.rps, 2)} |`);
-    }
-  }
-  if (cold.length) {
-    lines.push('', '## Cold start', '', 'Process spawn to the first healthy answer of `/_dingread/health`, 5 runs.', '');
-    lines.push('| store | median ms | runs ms |', '|---|---:|---|');
-    for (const c of cold) {
-      const sorted = [...c.ms].sort((x, y) => x - y);
-      lines.push(`| ${c.what} | ${fmt(sorted[Math.floor(sorted.length / 2)] as number)} | ${c.ms.map((m) => fmt(m)).join(', ')} |`);
-    }
-  }
-  lines.push('');
-  return lines.join('\n');
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dingread-bench-'));
-  const rows: Row[] = [];
-  const cold: Array<{ what: string; ms: number[] }> = [];
+  const rows: MeasuredRow[] = [];
+  const cold: ColdStart[] = [];
   try {
     for (const scenario of SCENARIOS) {
       if (only && !only.includes(scenario.id)) continue;
@@ -150,9 +152,13 @@ async function main(): Promise<void> {
         process.stderr.write(`${scenario.id} [${store}] … `);
         const row = await runScenario(scenario, store, dir);
         rows.push(row);
+        const prismResult = row.prism?.result;
         process.stderr.write(
           `${fmt(row.dingread.rps * row.perRequest)} ${row.unit}/s, baseline ${fmt(row.baseline.rps * row.perRequest)}, ` +
-            `ratio ${fmt(row.dingread.rps / row.baseline.rps, 2)}\n`,
+            `ratio ${fmt(row.dingread.rps / row.baseline.rps, 2)}` +
+            (prismResult ? `; Prism ${fmt(prismResult.rps)}, ratio ${fmt(row.dingread.rps / prismResult.rps, 2)}` : '') +
+            (row.prism && !prismResult ? `; Prism answered ${row.prism.status}` : '') +
+            '\n',
         );
       }
     }
@@ -169,10 +175,31 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  const text = report(rows, cold, command);
+  const out = values.out as string;
+  const existing = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
+  if (existing !== undefined && notesStart(existing) < 0) process.stderr.write(`${out} has no notes marker: none of it is kept\n`);
+  const text = buildReport(
+    {
+      command,
+      machine: machine(),
+      durationSec,
+      warmupSec,
+      connections,
+      rows,
+      cold,
+      shared: SCENARIOS.filter((scenario) => scenario.dingtalk).map(({ id, title }) => ({ id, title })),
+      prism:
+        prism === undefined
+          ? { notMeasured: 'no DingTalk API scenario in this run' }
+          : 'reason' in prism
+            ? { notMeasured: prism.reason }
+            : { version: PRISM_VERSION },
+    },
+    existing,
+  );
   if (values['no-write']) process.stdout.write(text);
   else {
-    writeFileSync(values.out as string, text);
+    writeFileSync(out, text);
     process.stderr.write(`wrote ${values.out}\n`);
   }
 }

@@ -28,6 +28,8 @@ export interface Scenario {
   title: string;
   /** The group or history size it varies, for the flatness comparisons. */
   size?: number;
+  /** A request to DingTalk's API rather than dingread's control plane: a Prism mock can stand in for it. */
+  dingtalk?: boolean;
   prepare(url: string): Promise<Prepared>;
 }
 
@@ -90,6 +92,7 @@ function groupQuery(historyFactor: number): Scenario {
         ? 'groupMessages/query, page of 200, 5,000 members, half read'
         : `the same query with ${historyFactor}x the history in the store`,
     size: historyFactor,
+    dingtalk: true,
     async prepare(url) {
       const group = 'cidBenchQuery==';
       const { admin, client, token } = await connect(url, directory(5000, [{ id: group, size: 5000 }]));
@@ -117,6 +120,7 @@ function groupQuery(historyFactor: number): Scenario {
 const otoQuery: Scenario = {
   id: 'oto-read-status',
   title: 'oToMessages/readStatus, 20 recipients, 10 read',
+  dingtalk: true,
   async prepare(url) {
     const { admin, client, token } = await connect(url, directory(20, []));
     const { processQueryKey } = await client.batchSendOTO({
@@ -161,6 +165,7 @@ function groupSend(size: number): Scenario {
     id: `group-send-${size}`,
     title: `groupMessages/send into a group of ${size.toLocaleString('en-US')}`,
     size,
+    dingtalk: true,
     async prepare(url) {
       const group = `cidBenchSend${size}==`;
       const { token } = await connect(url, directory(size, [{ id: group, size }]));

@@ -1,0 +1,313 @@
+/**
+ * BENCHMARKS.md from one run's measurements: the tables, the targets worked out from them, and the
+ * hand-written notes of the file it replaces, kept unchanged from NOTES_MARKER on. No clock and no
+ * I/O here: run.ts measures and writes, test/bench/report.test.ts checks this.
+ */
+import type { LoadResult } from './load.js';
+
+/** Everything from this line on is hand-written and survives `npm run bench`. */
+export const NOTES_MARKER = '<!-- notes: kept by npm run bench -->';
+
+export interface PrismMeasurement {
+  /** The status of Prism's answer to the request sent once by hand; measured only when 2xx. */
+  status: number;
+  /** The size of that answer (Prism invents its body from the response schema). */
+  bytes: number;
+  result?: LoadResult;
+}
+
+export interface MeasuredRow {
+  id: string;
+  title: string;
+  store: string;
+  dingread: LoadResult;
+  baseline: LoadResult;
+  /** The dingread server's resident memory after the run. */
+  rssMiB: number;
+  /** What one request stands for ('req', or 'reads' for 1,000 reads a request) and how many. */
+  unit: string;
+  perRequest: number;
+  /** The size of dingread's answer, which the baseline serves too. */
+  bytes: number;
+  /** Prism on the same request, for a DingTalk API scenario when Prism ran. */
+  prism?: PrismMeasurement;
+}
+
+export interface ColdStart {
+  what: string;
+  ms: number[];
+}
+
+export interface BenchRun {
+  command: string;
+  /** CPUs, memory, Node version and date. */
+  machine: string;
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+  rows: MeasuredRow[];
+  cold: ColdStart[];
+  /** Every scenario a Prism mock can stand in for (DingTalk API requests), measured in this run or not. */
+  shared: Array<{ id: string; title: string }>;
+  /** The Prism version measured, or why Prism was not. */
+  prism: { version: string } | { notMeasured: string };
+}
+
+export type TargetStatus = 'met' | 'missed' | 'not measured' | 'met where measured';
+
+export interface TargetResult {
+  target: string;
+  result: string;
+  status: TargetStatus;
+}
+
+export const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/** The stores the targets are set on. */
+const TARGET_STORES = ['memory', 'sqlite'];
+
+/** The flatness comparisons: the same operation at its smallest and largest size. */
+const FLATNESS = [
+  {
+    label: 'group send: 10 vs 10,000 members',
+    small: 'group-send-10',
+    large: 'group-send-10000',
+    limit: 1.5,
+    target: 'group send: 10,000 members within 1.5x the cost of 10',
+  },
+  {
+    label: 'chat open: 10 vs 1,000 unread',
+    small: 'open-chat-10',
+    large: 'open-chat-1000',
+    limit: 1.5,
+    target: 'chat open: 1,000 unread within 1.5x the cost of 10',
+  },
+  {
+    label: 'group query: 1x vs 100x history',
+    small: 'group-query',
+    large: 'group-query-history-100x',
+    limit: 1.3,
+    target: 'group query: 100x the history within 1.3x the cost of 1x',
+  },
+];
+
+/** One figure a target asks for: `shown` and `ok` are absent when the run did not measure it. */
+interface Check {
+  label: string;
+  shown?: string;
+  ok?: boolean;
+}
+
+function statusOf(checks: Check[]): TargetStatus {
+  if (checks.some((check) => check.ok === false)) return 'missed';
+  if (checks.length > 0 && checks.every((check) => check.ok === true)) return 'met';
+  if (checks.every((check) => check.shown === undefined)) return 'not measured';
+  return 'met where measured';
+}
+
+/** `name: memory 0.07, sqlite not measured; …`, or just `not measured`. */
+function describeChecks(groups: Array<{ name?: string; checks: Check[] }>): string {
+  if (groups.every((group) => group.checks.every((check) => check.shown === undefined))) return 'not measured';
+  return groups
+    .map((group) => {
+      const unmeasured = group.checks.every((check) => check.shown === undefined);
+      const text = unmeasured ? 'not measured' : group.checks.map((check) => `${check.label} ${check.shown ?? 'not measured'}`).join(', ');
+      return group.name ? `${group.name}: ${text}` : text;
+    })
+    .join('; ');
+}
+
+function target(name: string, groups: Array<{ name?: string; checks: Check[] }>): TargetResult {
+  return { target: name, result: describeChecks(groups), status: statusOf(groups.flatMap((group) => group.checks)) };
+}
+
+const rowOf = (run: BenchRun, id: string, store: string): MeasuredRow | undefined =>
+  run.rows.find((row) => row.id === id && row.store === store);
+
+/** Cost of the large case over the small one: time per request, so the ratio of throughputs inverted. */
+function costRatio(run: BenchRun, small: string, large: string, store: string): number | undefined {
+  const a = rowOf(run, small, store);
+  const b = rowOf(run, large, store);
+  return a && b ? a.dingread.rps / b.dingread.rps : undefined;
+}
+
+function perStore(measure: (store: string) => number | undefined, ok: (value: number) => boolean, show: (value: number) => string, stores = TARGET_STORES): Check[] {
+  return stores.map((store) => {
+    const value = measure(store);
+    return value === undefined ? { label: store } : { label: store, shown: show(value), ok: ok(value) };
+  });
+}
+
+function prismTarget(run: BenchRun): TargetResult {
+  const name = 'faster than a Prism mock on every shared scenario (memory, sqlite)';
+  if ('notMeasured' in run.prism) {
+    // The reason may be an error message: keep a stray | from splitting the table's cell.
+    return { target: name, result: `not measured (${run.prism.notMeasured.replaceAll('|', '\\|')})`, status: 'not measured' };
+  }
+  const checks: Array<Check & { id: string; store: string; ratio?: number }> = [];
+  for (const scenario of run.shared) {
+    for (const store of TARGET_STORES) {
+      const row = rowOf(run, scenario.id, store);
+      const prism = row?.prism;
+      const label = `${scenario.id} on ${store}`;
+      if (!row || !prism) checks.push({ id: scenario.id, store, label });
+      else if (!prism.result) checks.push({ id: scenario.id, store, label, shown: `Prism answered ${prism.status}` });
+      else {
+        const ratio = row.dingread.rps / prism.result.rps;
+        checks.push({ id: scenario.id, store, label, ratio, shown: fmt(ratio, 2), ok: ratio > 1 });
+      }
+    }
+  }
+  const measured = checks.filter((check) => check.ratio !== undefined);
+  const parts: string[] = [];
+  if (measured.length) {
+    const lowest = measured.reduce((a, b) => ((b.ratio as number) < (a.ratio as number) ? b : a));
+    parts.push(`dingread ÷ Prism ${fmt(lowest.ratio as number, 2)} at the lowest (${lowest.label}), ${measured.length} of ${checks.length} measured`);
+  }
+  const refused = checks.filter((check) => check.ratio === undefined && check.shown !== undefined);
+  if (refused.length) parts.push(refused.map((check) => `${check.label}: ${check.shown}`).join(', '));
+  const missing = run.shared.filter((scenario) => !checks.some((check) => check.id === scenario.id && check.shown !== undefined));
+  if (missing.length && (measured.length || refused.length)) parts.push(`not measured: ${missing.map((scenario) => scenario.id).join(', ')}`);
+  return { target: name, result: parts.length ? parts.join('; ') : 'not measured', status: statusOf(checks) };
+}
+
+/** Every target of the benchmark issue, worked out from the run's figures. */
+export function computeTargets(run: BenchRun): TargetResult[] {
+  const throughputRatio = (id: string) => (store: string) => {
+    const row = rowOf(run, id, store);
+    return row ? row.dingread.rps / row.baseline.rps : undefined;
+  };
+  const ingestion = (store: string): number | undefined => {
+    const row = rowOf(run, 'read-ingestion', store);
+    return row ? row.dingread.rps * row.perRequest : undefined;
+  };
+  const cold = run.cold.find((c) => c.what === 'memory');
+  const ratio = (value: number): string => fmt(value, 2);
+  return [
+    target('group query and readStatus (scenarios 1, 2) at ≥ 0.5 of the baseline', [
+      { name: 'group query', checks: perStore(throughputRatio('group-query'), (v) => v >= 0.5, ratio) },
+      { name: 'readStatus', checks: perStore(throughputRatio('oto-read-status'), (v) => v >= 0.5, ratio) },
+    ]),
+    ...FLATNESS.map((flat) =>
+      target(flat.target, [{ checks: perStore((store) => costRatio(run, flat.small, flat.large, store), (v) => v <= flat.limit, ratio) }]),
+    ),
+    target('read ingestion ≥ 100,000 reads/s on SQLite', [
+      { checks: perStore(ingestion, (v) => v >= 100_000, (v) => `${fmt(v)} reads/s`, ['sqlite']) },
+    ]),
+    target('cold start median ≤ 300 ms on the memory store', [
+      { checks: [cold ? { label: 'memory', shown: `${fmt(median(cold.ms))} ms`, ok: median(cold.ms) <= 300 } : { label: 'memory' }] },
+    ]),
+    prismTarget(run),
+  ];
+}
+
+/** Where the notes of `existing` start: the first line that is NOTES_MARKER, or -1. */
+export function notesStart(existing: string): number {
+  for (let at = existing.indexOf(NOTES_MARKER); at >= 0; at = existing.indexOf(NOTES_MARKER, at + 1)) {
+    if (at === 0 || existing[at - 1] === '\n') return at;
+  }
+  return -1;
+}
+
+/** The hand-written part of `existing`, from the marker to the end, unchanged; a bare marker when it has none. */
+export function keptNotes(existing: string | undefined): string {
+  const at = existing === undefined ? -1 : notesStart(existing);
+  return existing !== undefined && at >= 0 ? existing.slice(at) : `${NOTES_MARKER}\n`;
+}
+
+const perSecond = (unit: string): string => (unit === 'req' ? 'req/s' : `${unit}/s`);
+
+function prismSection(run: BenchRun, lines: string[]): void {
+  lines.push('', '## Against a Prism mock', '');
+  if ('notMeasured' in run.prism) {
+    lines.push(`Prism: not measured (${run.prism.notMeasured}).`);
+    return;
+  }
+  lines.push(
+    `Prism ${run.prism.version} (\`@stoplight/prism-cli\`), what one would otherwise stand in for DingTalk with: \`prism mock\`, a fresh`,
+    'process for each row as dingread gets, on 127.0.0.1, static examples (`--dynamic false`), `--errors false`, logging errors',
+    'only (`dingread serve` does not log requests either), serving dingread\'s own OpenAPI document (`GET /_dingread/openapi.json`)',
+    'cut down to the DingTalk routes (oauth2, /v1.0/robot/*) at bench time. It gets the same request (the token header and the',
+    'body, which it validates) with the same load settings, measured right after dingread. Its answers are not dingread\'s bytes: it',
+    'invents a body from the response schema (placeholder strings, one item per array), hence the two sizes under **bytes**.',
+    '**ratio** = dingread ÷ Prism; above 1, dingread is faster.',
+    '',
+  );
+  lines.push('| scenario | store | dingread | Prism | ratio | Prism p50 ms | Prism p99 ms | bytes (dingread / Prism) | Prism errors |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const shared = new Set(run.shared.map((scenario) => scenario.id));
+  for (const row of run.rows.filter((r) => shared.has(r.id))) {
+    const unit = perSecond(row.unit);
+    const ours = `${fmt(row.dingread.rps * row.perRequest)} ${unit}`;
+    const prism = row.prism;
+    if (!prism) lines.push(`| ${row.title} | ${row.store} | ${ours} | not measured | | | | ${fmt(row.bytes)} / – | |`);
+    else if (!prism.result) {
+      lines.push(`| ${row.title} | ${row.store} | ${ours} | answered ${prism.status}, not measured | | | | ${fmt(row.bytes)} / ${fmt(prism.bytes)} | |`);
+    } else {
+      const r = prism.result;
+      lines.push(
+        `| ${row.title} | ${row.store} | ${ours} | ${fmt(r.rps * row.perRequest)} ${unit} | ${fmt(row.dingread.rps / r.rps, 2)} | ` +
+          `${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(row.bytes)} / ${fmt(prism.bytes)} | ${r.errors + r.non2xx} |`,
+      );
+    }
+  }
+}
+
+/** The whole file: the generated report, then the notes kept from `existing` (the file it replaces). */
+export function buildReport(run: BenchRun, existing?: string): string {
+  const lines: string[] = [];
+  lines.push('# Benchmarks', '');
+  lines.push(
+    'Written by `npm run bench` (bench/README.md), which rewrites everything above the notes at the end and keeps the',
+    'notes as they are. Servers and load generator share the machine, so the **ratios**, each between two servers',
+    'measured in the same run, say more than the absolute figures.',
+    '',
+  );
+  lines.push(`Command: \`${run.command}\``, '');
+  lines.push(`Machine: ${run.machine}.`, '');
+  lines.push(
+    `Each scenario runs against a fresh \`dingread serve\` process (throttling off), ${run.warmupSec} s of warm-up, then`,
+    `${run.durationSec} s with ${run.connections} keep-alive connections (autocannon). The **baseline** is a bare \`node:http\``,
+    'server, in its own process, answering every request with the exact status and bytes dingread gave;',
+    '**ratio** = dingread ÷ baseline, both measured in the same run. RSS is the server\'s after the run.',
+    '',
+  );
+  lines.push('| scenario | store | dingread | baseline | ratio | p50 ms | p99 ms | RSS MiB | errors |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of run.rows) {
+    const unit = perSecond(row.unit);
+    lines.push(
+      `| ${row.title} | ${row.store} | ${fmt(row.dingread.rps * row.perRequest)} ${unit} | ` +
+        `${fmt(row.baseline.rps * row.perRequest)} ${unit} | ${fmt(row.dingread.rps / row.baseline.rps, 2)} | ` +
+        `${fmt(row.dingread.p50, 1)} | ${fmt(row.dingread.p99, 1)} | ${fmt(row.rssMiB, 0)} | ${row.dingread.errors + row.dingread.non2xx} |`,
+    );
+  }
+  lines.push('', '## Flatness', '');
+  const stores = [...new Set(run.rows.map((row) => row.store))];
+  const flatness: string[] = [];
+  for (const flat of FLATNESS) {
+    for (const store of stores) {
+      const a = rowOf(run, flat.small, store);
+      const b = rowOf(run, flat.large, store);
+      if (!a || !b) continue;
+      flatness.push(`| ${flat.label} | ${store} | ${fmt(a.dingread.rps)} req/s | ${fmt(b.dingread.rps)} req/s | ${fmt(a.dingread.rps / b.dingread.rps, 2)} |`);
+    }
+  }
+  if (flatness.length === 0) lines.push('Not measured: this run left out one size of every comparison.');
+  else lines.push('| comparison | store | smallest | largest | largest ÷ smallest cost |', '|---|---|---:|---:|---:|', ...flatness);
+  if (run.cold.length) {
+    lines.push('', '## Cold start', '', 'Process spawn to the first healthy answer of `/_dingread/health`, 5 runs.', '');
+    lines.push('| store | median ms | runs ms |', '|---|---:|---|');
+    for (const c of run.cold) lines.push(`| ${c.what} | ${fmt(median(c.ms))} | ${c.ms.map((m) => fmt(m)).join(', ')} |`);
+  }
+  prismSection(run, lines);
+  lines.push('', '## Against the targets', '');
+  lines.push('Worked out from the figures above; "not measured" where this run left a figure out.', '');
+  lines.push('| target | result | status |', '|---|---|---|');
+  for (const t of computeTargets(run)) lines.push(`| ${t.target} | ${t.result} | ${t.status} |`);
+  lines.push('', '');
+  return lines.join('\n') + keptNotes(existing);
+}

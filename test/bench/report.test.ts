@@ -1,0 +1,206 @@
+/**
+ * The benchmark report (bench/report.ts) without timing anything: the targets it works out from a
+ * run's figures, the notes it keeps from the file it replaces, and the document Prism is given.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { LoadResult } from '../../bench/load.js';
+import { isDingTalkPath, prismDocument } from '../../bench/prism.js';
+import { buildReport, computeTargets, keptNotes, NOTES_MARKER, notesStart, type BenchRun, type MeasuredRow } from '../../bench/report.js';
+import { SCENARIOS } from '../../bench/scenarios.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+// Compiled to <build>/test/bench/, so the repository root is three levels up.
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+const load = (rps: number, extra: Partial<LoadResult> = {}): LoadResult => ({ rps, p50: 10, p99: 20, requests: rps * 10, errors: 0, non2xx: 0, ...extra });
+
+/** dingread's throughput in req/s for each scenario of a run in which every target is met. */
+const GOOD: Record<string, number> = {
+  'group-query': 6000,
+  'oto-read-status': 8000,
+  'read-ingestion': 150, // 150,000 reads/s
+  'group-send-10': 5000,
+  'group-send-1000': 5000,
+  'group-send-10000': 4000,
+  'open-chat-10': 4000,
+  'open-chat-1000': 3000,
+  'group-query-history-10x': 6000,
+  'group-query-history-100x': 5000,
+};
+
+function row(id: string, store: string, rps: number, prismRps = 500): MeasuredRow {
+  const scenario = SCENARIOS.find((s) => s.id === id);
+  assert.ok(scenario, `scenario ${id} exists`);
+  const ingestion = id === 'read-ingestion';
+  return {
+    id,
+    title: scenario.title,
+    store,
+    dingread: load(rps),
+    baseline: load(10_000),
+    rssMiB: 120,
+    unit: ingestion ? 'reads' : 'req',
+    perRequest: ingestion ? 1000 : 1,
+    bytes: 1500,
+    ...(scenario.dingtalk ? { prism: { status: 200, bytes: 88, result: load(prismRps) } } : {}),
+  };
+}
+
+function fullRun(change: (id: string, store: string) => number | undefined = () => undefined): BenchRun {
+  return {
+    command: 'npm run bench',
+    machine: '2 × test CPU',
+    durationSec: 10,
+    warmupSec: 2,
+    connections: 50,
+    rows: SCENARIOS.flatMap((s) => ['memory', 'sqlite'].map((store) => row(s.id, store, change(s.id, store) ?? (GOOD[s.id] as number)))),
+    cold: [
+      { what: 'memory', ms: [250, 240, 260, 255, 245] },
+      { what: 'sqlite, 96 MiB file', ms: [280, 290, 300, 310, 270] },
+    ],
+    shared: SCENARIOS.filter((s) => s.dingtalk).map(({ id, title }) => ({ id, title })),
+    prism: { version: '5.14.2' },
+  };
+}
+
+const statusOf = (run: BenchRun, start: string): string => {
+  const found = computeTargets(run).find((t) => t.target.startsWith(start));
+  assert.ok(found, `a target starting "${start}"`);
+  return found.status;
+};
+
+describe('bench report: targets', () => {
+  it('are all met by a run that meets them, with every figure shown', () => {
+    const targets = computeTargets(fullRun());
+    assert.deepEqual(
+      targets.map((t) => t.status),
+      targets.map(() => 'met'),
+      JSON.stringify(targets, null, 1),
+    );
+    const text = targets.map((t) => t.result).join('\n');
+    assert.match(text, /group query: memory 0\.60, sqlite 0\.60; readStatus: memory 0\.80, sqlite 0\.80/);
+    assert.match(text, /memory 1\.25, sqlite 1\.25/, 'group send: 5,000 ÷ 4,000 req/s');
+    assert.match(text, /150,000 reads\/s/);
+    assert.match(text, /memory 250 ms/);
+    assert.match(text, /dingread ÷ Prism 8\.00 at the lowest \(group-send-10000 on memory\), 14 of 14 measured/);
+  });
+
+  it('say missed when one figure misses, whatever the others', () => {
+    assert.equal(statusOf(fullRun((id, store) => (id === 'oto-read-status' && store === 'sqlite' ? 4000 : undefined)), 'group query and readStatus'), 'missed');
+    assert.equal(statusOf(fullRun((id) => (id === 'group-send-10000' ? 3000 : undefined)), 'group send'), 'missed'); // 5,000 ÷ 3,000 > 1.5
+    assert.equal(statusOf(fullRun((id) => (id === 'open-chat-1000' ? 2000 : undefined)), 'chat open'), 'missed');
+    assert.equal(statusOf(fullRun((id) => (id === 'group-query-history-100x' ? 4000 : undefined)), 'group query: 100x'), 'missed');
+    assert.equal(statusOf(fullRun((id, store) => (id === 'read-ingestion' && store === 'sqlite' ? 90 : undefined)), 'read ingestion'), 'missed');
+    // Read ingestion is a target on SQLite only.
+    assert.equal(statusOf(fullRun((id, store) => (id === 'read-ingestion' && store === 'memory' ? 90 : undefined)), 'read ingestion'), 'met');
+    const slow = fullRun();
+    slow.cold[0] = { what: 'memory', ms: [400, 410, 420, 430, 440] };
+    assert.equal(statusOf(slow, 'cold start'), 'missed');
+    // Prism at 500 req/s: dingread at 499 on one scenario is slower.
+    assert.equal(statusOf(fullRun((id, store) => (id === 'group-send-1000' && store === 'memory' ? 499 : undefined)), 'faster than a Prism'), 'missed');
+  });
+
+  it('say not measured for what a run left out, and met where measured for the part it ran', () => {
+    const run = fullRun();
+    run.rows = run.rows.filter((r) => ['group-query', 'oto-read-status'].includes(r.id) && r.store === 'memory');
+    run.cold = [];
+    const targets = computeTargets(run);
+    const byStart = (start: string) => targets.find((t) => t.target.startsWith(start));
+    assert.deepEqual(byStart('group query and readStatus'), {
+      target: 'group query and readStatus (scenarios 1, 2) at ≥ 0.5 of the baseline',
+      result: 'group query: memory 0.60, sqlite not measured; readStatus: memory 0.80, sqlite not measured',
+      status: 'met where measured',
+    });
+    for (const start of ['group send', 'chat open', 'group query: 100x', 'read ingestion', 'cold start']) {
+      assert.deepEqual([byStart(start)?.result, byStart(start)?.status], ['not measured', 'not measured'], start);
+    }
+    const prism = byStart('faster than a Prism');
+    assert.equal(prism?.status, 'met where measured');
+    assert.match(prism?.result ?? '', /2 of 14 measured; not measured: group-send-10, group-send-1000, group-send-10000, group-query-history-10x, group-query-history-100x$/);
+  });
+
+  it('leave Prism out when it did not run or did not answer 2xx, and say why', () => {
+    const skipped = { ...fullRun(), prism: { notMeasured: 'could not install @stoplight/prism-cli@5.14.2: offline' } };
+    const target = computeTargets(skipped).at(-1);
+    assert.deepEqual(target, {
+      target: 'faster than a Prism mock on every shared scenario (memory, sqlite)',
+      result: 'not measured (could not install @stoplight/prism-cli@5.14.2: offline)',
+      status: 'not measured',
+    });
+    assert.match(buildReport(skipped), /## Against a Prism mock\n\nPrism: not measured \(could not install @stoplight\/prism-cli@5\.14\.2: offline\)\.\n/);
+
+    const refused = fullRun();
+    for (const r of refused.rows) if (r.id === 'oto-read-status') r.prism = { status: 401, bytes: 108 };
+    assert.equal(statusOf(refused, 'faster than a Prism'), 'met where measured');
+    assert.match(computeTargets(refused).at(-1)?.result ?? '', /oto-read-status on memory: Prism answered 401, oto-read-status on sqlite: Prism answered 401/);
+    assert.match(buildReport(refused), /\| oToMessages\/readStatus, 20 recipients, 10 read \| memory \| 8,000 req\/s \| answered 401, not measured \|/);
+  });
+
+  it('are in the report with the Prism table', () => {
+    const text = buildReport(fullRun());
+    assert.match(text, /\n## Against the targets\n/);
+    assert.match(text, /\| cold start median ≤ 300 ms on the memory store \| memory 250 ms \| met \|/);
+    assert.match(
+      text,
+      /\| groupMessages\/query, page of 200, 5,000 members, half read \| memory \| 6,000 req\/s \| 500 req\/s \| 12\.00 \| 10\.0 \| 20\.0 \| 1,500 \/ 88 \| 0 \|/,
+    );
+    // Only the DingTalk API scenarios are in the Prism table.
+    const prismTable = text.slice(text.indexOf('## Against a Prism mock'), text.indexOf('## Against the targets'));
+    assert.ok(!prismTable.includes('read ingestion') && !prismTable.includes('opening a chat'));
+  });
+});
+
+describe('bench report: notes', () => {
+  const notes = `${NOTES_MARKER}\n\n## What limits it\n\n- hand-written analysis, kept as it is.\n`;
+
+  it('keeps everything from the marker on, unchanged, and replaces what comes before', () => {
+    const old = `# Benchmarks\n\nold figures | 1 req/s |\n\n${notes}`;
+    const text = buildReport(fullRun(), old);
+    assert.ok(text.endsWith(`\n\n${notes}`));
+    assert.ok(!text.includes('old figures'));
+    assert.equal(text.indexOf(NOTES_MARKER), notesStart(text), 'one marker, at the start of its line');
+    assert.equal(buildReport(fullRun(), text), text, 'a second run changes nothing');
+  });
+
+  it('starts an empty notes section when the file has none', () => {
+    assert.equal(keptNotes(undefined), `${NOTES_MARKER}\n`);
+    assert.equal(keptNotes('# Benchmarks\n'), `${NOTES_MARKER}\n`);
+    assert.ok(buildReport(fullRun()).endsWith(`|\n\n${NOTES_MARKER}\n`));
+    // The marker counts only at the start of a line.
+    assert.equal(notesStart(`text ${NOTES_MARKER}\n`), -1);
+    assert.equal(keptNotes(`a \`${NOTES_MARKER}\` b\n${notes}`), notes);
+  });
+
+  it('are marked in BENCHMARKS.md', () => {
+    const text = readFileSync(join(root, 'BENCHMARKS.md'), 'utf8');
+    assert.ok(notesStart(text) >= 0, `BENCHMARKS.md has a line "${NOTES_MARKER}"`);
+  });
+});
+
+describe("bench: Prism's document", () => {
+  let server: RunningServer;
+  let full: Record<string, unknown>;
+  before(async () => {
+    server = await startServer({ port: 0, store: 'memory' });
+    full = (await (await fetch(`${server.url}/_dingread/openapi.json`)).json()) as Record<string, unknown>;
+  });
+  after(() => server.close());
+
+  it("is dingread's own, cut down to the DingTalk routes and the security scheme they use", () => {
+    const doc = prismDocument(full) as { paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } };
+    const fullPaths = full['paths'] as Record<string, unknown>;
+    const kept = Object.keys(fullPaths).filter(isDingTalkPath);
+    assert.deepEqual(Object.keys(doc.paths), kept);
+    for (const path of kept) assert.deepEqual(doc.paths[path], fullPaths[path]);
+    assert.ok(kept.length >= 12 && Object.keys(fullPaths).length > kept.length);
+    for (const path of ['/v1.0/robot/groupMessages/query', '/v1.0/robot/oToMessages/readStatus', '/v1.0/robot/groupMessages/send']) {
+      assert.ok(path in doc.paths, path);
+    }
+    assert.deepEqual(Object.keys(doc.components.securitySchemes), ['dingtalkAccessToken']);
+    assert.equal((doc as Record<string, unknown>)['openapi'], full['openapi']);
+  });
+});

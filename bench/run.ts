@@ -3,7 +3,7 @@
  * same bytes in the same run, the DingTalk API ones beside a Prism mock too; then cold starts. The
  * report (report.ts) goes to BENCHMARKS.md, keeping the notes at its end.
  *
- * Options: --quick (3 s runs), --duration S, --connections N, --stores memory,sqlite,
+ * Options: --quick (3 s runs), --duration S, --warmup S, --connections N, --stores memory,sqlite,
  * --only id1,id2 (scenario ids from scenarios.ts, and cold-start), --no-prism,
  * --out FILE (default BENCHMARKS.md), --no-write (print the report instead).
  */
@@ -21,6 +21,7 @@ import { SCENARIOS, type Scenario } from './scenarios.js';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    warmup: { type: 'string' },
     duration: { type: 'string' },
     connections: { type: 'string', default: '50' },
     stores: { type: 'string', default: 'memory,sqlite' },
@@ -31,7 +32,9 @@ const { values } = parseArgs({
   },
 });
 const durationSec = Number(values.duration ?? (values.quick ? 3 : 10));
-const warmupSec = values.quick ? 1 : 2;
+// JIT compilation takes a few thousand requests to settle (the first 5,000 cost about three times
+// the next): shorter warm-ups measure the compiler, not the server.
+const warmupSec = Number(values.warmup ?? (values.quick ? 2 : 5));
 const connections = Number(values.connections);
 const stores = (values.stores as string).split(',');
 const only = values.only?.split(',');

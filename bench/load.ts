@@ -1,4 +1,5 @@
 /** One measured load run with autocannon: warm-up first (discarded), then the measurement. */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 export interface LoadSpec {
@@ -12,6 +13,8 @@ export interface LoadSpec {
   connections: number;
   durationSec: number;
   warmupSec: number;
+  /** The server's process, whose CPU time the measurement reads (Linux /proc). */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -21,7 +24,27 @@ export interface LoadResult {
   requests: number;
   errors: number;
   non2xx: number;
+  /**
+   * The server's CPU time (user + system) per request during the measurement, in microseconds.
+   * Unlike throughput, it hardly moves when other work shares the machine.
+   */
+  cpuUsPerRequest?: number;
 }
+
+/** A process's CPU time so far in ms, or undefined where /proc is not there to ask. */
+export function cpuTimeMs(pid: number): number | undefined {
+  try {
+    // utime and stime are fields 14 and 15, counted after the command name's closing parenthesis.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * (1000 / CLOCK_TICKS_PER_SECOND) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every common kernel. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function once(spec: LoadSpec, durationSec: number, counter: { n: number }): Promise<autocannon.Result> {
   const request: autocannon.Request = {
@@ -49,8 +72,15 @@ function once(spec: LoadSpec, durationSec: number, counter: { n: number }): Prom
 export async function measure(spec: LoadSpec): Promise<LoadResult> {
   const counter = { n: 0 };
   if (spec.warmupSec > 0) await once(spec, spec.warmupSec, counter);
+  const cpuBefore = spec.serverPid === undefined ? undefined : cpuTimeMs(spec.serverPid);
   const result = await once(spec, spec.durationSec, counter);
+  const cpuAfter = spec.serverPid === undefined ? undefined : cpuTimeMs(spec.serverPid);
+  const cpu =
+    cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0
+      ? { cpuUsPerRequest: ((cpuAfter - cpuBefore) * 1000) / result.requests.total }
+      : {};
   return {
+    ...cpu,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,

@@ -64,6 +64,13 @@ export interface TargetResult {
 export const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** `dingread / baseline` server CPU per request, or a dash where it could not be read. */
+function cpuCell(row: MeasuredRow): string {
+  const a = row.dingread.cpuUsPerRequest;
+  const b = row.baseline.cpuUsPerRequest;
+  return a === undefined || b === undefined ? '–' : `${fmt(a)} / ${fmt(b)}`;
+}
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /** The stores the targets are set on. */
@@ -273,15 +280,17 @@ export function buildReport(run: BenchRun, existing?: string): string {
     `${run.durationSec} s with ${run.connections} keep-alive connections (autocannon). The **baseline** is a bare \`node:http\``,
     'server, in its own process, answering every request with the exact status and bytes dingread gave;',
     '**ratio** = dingread ÷ baseline, both measured in the same run. RSS is the server\'s after the run.',
+    '**CPU µs/req** is each server process\'s CPU time (user + system) per request during the measurement,',
+    'dingread / baseline: unlike throughput, it barely moves when other work shares the machine.',
     '',
   );
-  lines.push('| scenario | store | dingread | baseline | ratio | p50 ms | p99 ms | RSS MiB | errors |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| scenario | store | dingread | baseline | ratio | CPU µs/req | p50 ms | p99 ms | RSS MiB | errors |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of run.rows) {
     const unit = perSecond(row.unit);
     lines.push(
       `| ${row.title} | ${row.store} | ${fmt(row.dingread.rps * row.perRequest)} ${unit} | ` +
-        `${fmt(row.baseline.rps * row.perRequest)} ${unit} | ${fmt(row.dingread.rps / row.baseline.rps, 2)} | ` +
+        `${fmt(row.baseline.rps * row.perRequest)} ${unit} | ${fmt(row.dingread.rps / row.baseline.rps, 2)} | ${cpuCell(row)} | ` +
         `${fmt(row.dingread.p50, 1)} | ${fmt(row.dingread.p99, 1)} | ${fmt(row.rssMiB, 0)} | ${row.dingread.errors + row.dingread.non2xx} |`,
     );
   }

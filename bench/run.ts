@@ -107,10 +107,10 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
     // One request by hand: its answer is what the baseline serves, and it must be a success.
     const sample = await sendOnce(server.url, spec);
     if (sample.status !== 200) throw new Error(`${scenario.id}: sample answered ${sample.status}: ${sample.bytes.toString()}`);
-    const dingread = await measure(spec);
+    const dingread = await measure({ ...spec, serverPid: server.pid });
     const rssMiB = server.rssMiB();
     const baselineServer = await startBaseline(sample.status, sample.bytes);
-    const baseline = await measure({ ...spec, url: baselineServer.url }).finally(() => baselineServer.stop());
+    const baseline = await measure({ ...spec, url: baselineServer.url, serverPid: baselineServer.pid }).finally(() => baselineServer.stop());
     const row: MeasuredRow = {
       id: scenario.id,
       title: scenario.title,

@@ -148,6 +148,13 @@ describe('bench report: targets', () => {
       text,
       /\| groupMessages\/query, page of 200, 5,000 members, half read \| memory \| 6,000 req\/s \| 500 req\/s \| 12\.00 \| 10\.0 \| 20\.0 \| 1,500 \/ 88 \| 0 \|/,
     );
+    // Server CPU per request, dingread / baseline, where it was read; a dash where not.
+    assert.match(text, /\| groupMessages\/query, page of 200, 5,000 members, half read \| memory \| 6,000 req\/s \| 10,000 req\/s \| 0\.60 \| – \|/);
+    const measuredCpu = fullRun();
+    const first = measuredCpu.rows[0] as MeasuredRow;
+    first.dingread = load(6000, { cpuUsPerRequest: 81.4 });
+    first.baseline = load(10_000, { cpuUsPerRequest: 40.2 });
+    assert.match(buildReport(measuredCpu), new RegExp(`\\| ${first.title.replace(/[.,()]/g, '.')} \\| ${first.store} \\| [^\n]* \\| 81 / 40 \\|`));
     // Only the DingTalk API scenarios are in the Prism table.
     const prismTable = text.slice(text.indexOf('## Against a Prism mock'), text.indexOf('## Against the targets'));
     assert.ok(!prismTable.includes('read ingestion') && !prismTable.includes('opening a chat'));

@@ -27,13 +27,16 @@ describe('LookupCache', () => {
     assert.equal(missing.calls.n, 2);
   });
 
-  it('hands out frozen values, arrays inside included', async () => {
+  it('hands out frozen records, arrays inside included, and answers (arrays) as they are', async () => {
     const cache = new LookupCache();
     const record = (await cache.lookup('directory', 'k', async () => ({ scopes: ['a'] }))) as { scopes: string[] };
     assert.throws(() => {
       (record as { scopes: string[] }).scopes = [];
     }, TypeError);
     assert.throws(() => record.scopes.push('b'), TypeError);
+    // Frozen arrays take V8's slow paths for slice and JSON.stringify: a page stays a plain array.
+    const page = await cache.lookup('answers', 'page', async () => ['u1', 'u2']);
+    assert.equal(Object.isFrozen(page), false);
   });
 
   it('keeps at most its limit, forgetting the oldest first', async () => {

@@ -22,7 +22,8 @@ const dir = mkdtempSync(join(tmpdir(), 'dingread-bench-'));
 const store =
   kind === 'postgres'
     ? await PostgresStore.open({ url, schema, poolSize: CONCURRENCY })
-    : new SqliteStore({ path: join(dir, 'bench.db') });
+    : // The database's own costs: without the lookup cache, which would answer repeated pages from memory.
+      new SqliteStore({ path: join(dir, 'bench.db'), lookupCache: false });
 
 const users = Array.from({ length: MEMBERS }, (_, i) => `user${String(i).padStart(5, '0')}`);
 await store.applyFixture([

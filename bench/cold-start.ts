@@ -1,12 +1,10 @@
 /** Cold start: process spawn to the first healthy answer, on an empty store and on a large SQLite file. */
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createCoreContext } from '../src/core/context.js';
 import { applyFixture } from '../src/core/fixtures.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+import { MAIN } from './processes.js';
 
 /** Milliseconds from spawn until /_dingread/health answers 200, `runs` times. */
 export async function coldStart(store: string, runs: number): Promise<number[]> {

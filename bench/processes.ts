@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** The `dingread` command as package.json's `bin` names it: the bundle (scripts/bundle.js). */
+export const MAIN = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
 
 export interface ServerProcess {

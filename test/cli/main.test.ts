@@ -1,17 +1,29 @@
-/** The `dingread` dispatcher: its usage lists every command, and each one it lists loads and runs. */
+/**
+ * The `dingread` command as package.json's `bin` names it (the bundle, scripts/bundle.js): its usage
+ * lists every command, and each one it lists loads and runs.
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
 import { VERSION } from '../../src/version.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { MAIN } from '../helpers/cli.js';
 
 function dingread(args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
 }
 
 describe('dingread', () => {
+  it('is the file package.json names as the bin, and the CLI tests run it', () => {
+    const pkg = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as { bin: Record<string, string> };
+    assert.equal(pkg.bin['dingread'], 'dist/src/bin.js');
+    // This build's copy (dist/ or another build folder): the same path below the folder.
+    assert.equal(relative(fileURLToPath(PACKAGE_ROOT), MAIN).split(/[\\/]/).slice(1).join('/'), 'src/bin.js');
+  });
+
   it('lists every command, and each listed command answers --help', () => {
     const usage = dingread(['--help']);
     assert.equal(usage.status, 0);

@@ -32,6 +32,23 @@ export async function coldStart(store: string, runs: number): Promise<number[]> 
   return times;
 }
 
+/**
+ * Milliseconds from spawn to exit of a bare `node -e 0`, `runs` times: Node's own start on this
+ * machine at this moment, the floor under every cold start measured beside it.
+ */
+export async function bareNodeStart(runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`node -e 0 exited with ${code}`))));
+    });
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
 /** Fills a SQLite file through the store until it is at least `bytes` large: messages and their reads. */
 export async function makeLargeSqliteFile(path: string, bytes: number): Promise<string> {
   const store = new SqliteStore({ path });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { coldStart, makeLargeSqliteFile } from './cold-start.js';
+import { bareNodeStart, coldStart, makeLargeSqliteFile } from './cold-start.js';
 import { measure, type LoadResult } from './load.js';
 import { startBaseline, startDingread } from './processes.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
@@ -128,7 +128,14 @@ function report(rows: Row[], cold: Array<{ what: string; ms: number[] }>, comman
     }
   }
   if (cold.length) {
-    lines.push('', '## Cold start', '', 'Process spawn to the first healthy answer of `/_dingread/health`, 5 runs.', '');
+    lines.push(
+      '',
+      '## Cold start',
+      '',
+      'Process spawn to the first healthy answer of `/_dingread/health`, 5 runs, beside a bare',
+      '`node -e 0` (spawn to exit) measured just before them: the part of a cold start that is Node itself.',
+      '',
+    );
     lines.push('| store | median ms | runs ms |', '|---|---:|---|');
     for (const c of cold) {
       const sorted = [...c.ms].sort((x, y) => x - y);
@@ -157,6 +164,7 @@ async function main(): Promise<void> {
       }
     }
     if (!only || only.includes('cold-start')) {
+      cold.push({ what: 'bare `node -e 0`, for reference', ms: await bareNodeStart(5) });
       cold.push({ what: 'memory', ms: await coldStart('memory', 5) });
       if (stores.includes('sqlite')) {
         const file = await makeLargeSqliteFile(join(dir, 'large.db'), 100 * 2 ** 20);

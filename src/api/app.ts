@@ -59,15 +59,20 @@ type Checker = ReturnType<FastifySchemaCompiler<unknown>>;
 /**
  * The request checkers: strict (no coercion, "7" is not 7; no removal of unknown fields; no
  * defaults), and each compiled on its route's first request rather than when the server starts.
- * Compiling every route's schemas was a good part of a cold start, and a run calls few routes.
- * Ajv never changes the data here, so the checker need not pass Fastify's parent data on.
+ * Compiling every route's schemas was a good part of a cold start, and a run calls few routes;
+ * the Ajv instance itself is made on the first compile too. Ajv never changes the data here, so
+ * the checker need not pass Fastify's parent data on.
  */
 export function requestCheckers(): FastifySchemaCompiler<unknown> {
-  const ajv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
+  let ajv: Ajv | undefined;
+  const compile = (schema: object): ValidateFunction => {
+    ajv ??= new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
+    return ajv.compile(schema);
+  };
   return ({ schema }) => {
     let validate: ValidateFunction | undefined;
     const check: Checker = (data: unknown) => {
-      validate ??= ajv.compile(schema as object);
+      validate ??= compile(schema as object);
       const valid = validate(data) as boolean;
       check.errors = validate.errors ?? null;
       return valid;

@@ -45,10 +45,10 @@ const RETRIES = 3;
  * The driver, imported when the first PostgreSQL store is made, so that a server on another store
  * never loads it (it is a good part of a cold start).
  */
-let driver: Promise<typeof pg> | undefined;
+let driverImport: Promise<typeof pg> | undefined;
 function loadDriver(): Promise<typeof pg> {
-  driver ??= import('pg').then((module) => module.default);
-  return driver;
+  driverImport ??= import('pg').then((module) => module.default);
+  return driverImport;
 }
 
 /** BIGINT columns come back as numbers: every value dingread stores is below 2^53. */

@@ -1,20 +1,23 @@
 /**
- * The request checkers (src/api/app.ts): each route's schemas are compiled on the route's first
- * request, not at start, so this compiles every request schema the routes use and checks that a
- * checker answers as Ajv does.
+ * The schema compilers the app gives Fastify (src/api/app.ts). Each route's request schemas are
+ * compiled on the route's first request, not at start, so this compiles every request schema the
+ * routes use and checks that a checker answers as Ajv does; and Fastify's own response serializer
+ * is still there, loaded on demand, for a route with a response schema.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Kind, Type, type TSchema } from '@sinclair/typebox';
-import { requestCheckers } from '../../src/api/app.js';
+import { buildApp, requestCheckers } from '../../src/api/app.js';
 import * as control from '../../src/api/control/schemas.js';
 import { EventsQuery } from '../../src/api/control/events.routes.js';
 import * as emulator from '../../src/api/emulator/schemas.js';
 import * as dingtalk from '../../src/api/schemas.js';
+import { createCoreContext } from '../../src/core/context.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const checkerFor = (schema: unknown) => requestCheckers()({ schema, method: 'POST', url: '/test', httpPart: 'body' });
 
-describe('request checkers', () => {
+describe('schema compilers', () => {
   it('compile every request schema the routes use', () => {
     const exported: Record<string, unknown> = { ...dingtalk, ...control, ...emulator, EventsQuery };
     const schemas = Object.entries(exported).filter(
@@ -42,5 +45,20 @@ describe('request checkers', () => {
     assert.equal(check.errors?.[0]?.keyword, 'additionalProperties');
     assert.equal(check({ robotCode: 'bot', maxResults: 7 }), true);
     assert.equal(check.errors, null);
+  });
+
+  it('leave response schemas to the serializer Fastify would use', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const app = await buildApp(await createCoreContext(store), { version: 'test' });
+    try {
+      const response = { 200: Type.Object({ kept: Type.String() }) };
+      app.get('/_test/serialized', { schema: { response } }, async () => ({ kept: 'yes', dropped: 'no' }));
+      const answer = await app.inject({ method: 'GET', url: '/_test/serialized' });
+      assert.equal(answer.statusCode, 200);
+      assert.equal(answer.body, '{"kept":"yes"}', 'fast-json-stringify writes only what the schema names');
+    } finally {
+      await app.close();
+      await store.close();
+    }
   });
 });

@@ -1,12 +1,10 @@
 /** Cold start: process spawn to the first healthy answer, on an empty store and on a large SQLite file. */
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createCoreContext } from '../src/core/context.js';
 import { applyFixture } from '../src/core/fixtures.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+import { MAIN } from './processes.js';
 
 /** Milliseconds from spawn until /_dingread/health answers 200, `runs` times. */
 export async function coldStart(store: string, runs: number): Promise<number[]> {
@@ -30,6 +28,23 @@ export async function coldStart(store: string, runs: number): Promise<number[]> 
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  }
+  return times;
+}
+
+/**
+ * Milliseconds from spawn to exit of a bare `node -e 0`, `runs` times: Node's own start on this
+ * machine at this moment, the floor under every cold start measured beside it.
+ */
+export async function bareNodeStart(runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`node -e 0 exited with ${code}`))));
+    });
+    times.push(performance.now() - started);
   }
   return times;
 }

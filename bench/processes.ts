@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** The `dingread` command as package.json's `bin` names it: the bundle (scripts/bundle.js). */
+export const MAIN = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
 
 export interface ServerProcess {

@@ -308,7 +308,14 @@ export function buildReport(run: BenchRun, existing?: string): string {
   if (flatness.length === 0) lines.push('Not measured: this run left out one size of every comparison.');
   else lines.push('| comparison | store | smallest | largest | largest ÷ smallest cost |', '|---|---|---:|---:|---:|', ...flatness);
   if (run.cold.length) {
-    lines.push('', '## Cold start', '', 'Process spawn to the first healthy answer of `/_dingread/health`, 5 runs.', '');
+    lines.push(
+      '',
+      '## Cold start',
+      '',
+      'Process spawn to the first healthy answer of `/_dingread/health`, 5 runs, beside a bare',
+      '`node -e 0` (spawn to exit) measured just before them: the part of a cold start that is Node itself.',
+      '',
+    );
     lines.push('| store | median ms | runs ms |', '|---|---:|---|');
     for (const c of run.cold) lines.push(`| ${c.what} | ${fmt(median(c.ms))} | ${c.ms.map((m) => fmt(m)).join(', ')} |`);
   }

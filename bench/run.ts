@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { coldStart, makeLargeSqliteFile } from './cold-start.js';
+import { bareNodeStart, coldStart, makeLargeSqliteFile } from './cold-start.js';
 import { measure, type LoadSpec } from './load.js';
 import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './prism.js';
 import { startBaseline, startDingread, startPrism } from './processes.js';
@@ -166,6 +166,7 @@ async function main(): Promise<void> {
       }
     }
     if (!only || only.includes('cold-start')) {
+      cold.push({ what: 'bare `node -e 0`, for reference', ms: await bareNodeStart(5) });
       cold.push({ what: 'memory', ms: await coldStart('memory', 5) });
       if (stores.includes('sqlite')) {
         const file = await makeLargeSqliteFile(join(dir, 'large.db'), 100 * 2 ** 20);

@@ -2,8 +2,9 @@
  * The HTTP application: DingTalk's API, the control plane and the error envelope, as one Fastify
  * instance. It does not listen; src/server.ts does that (tests use `inject` or `startServer`).
  */
-import { Ajv } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createRequire } from 'node:module';
+import { Ajv, type ValidateFunction } from 'ajv';
+import Fastify, { type FastifyInstance, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import { newRequestId } from '../core/ids.js';
 import { controlRoutes } from './control/control.routes.js';
@@ -52,8 +53,47 @@ export interface AppOptions {
   controlQpsLimit?: number;
 }
 
+type CompilersFactory = Required<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>>;
+type Checker = ReturnType<FastifySchemaCompiler<unknown>>;
+
+/**
+ * The request checkers: strict (no coercion, "7" is not 7; no removal of unknown fields; no
+ * defaults), and each compiled on its route's first request rather than when the server starts.
+ * Compiling every route's schemas was a good part of a cold start, and a run calls few routes;
+ * the Ajv instance itself is made on the first compile too. Ajv never changes the data here, so
+ * the checker need not pass Fastify's parent data on.
+ */
+export function requestCheckers(): FastifySchemaCompiler<unknown> {
+  let ajv: Ajv | undefined;
+  const compile = (schema: object): ValidateFunction => {
+    ajv ??= new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
+    return ajv.compile(schema);
+  };
+  return ({ schema }) => {
+    let validate: ValidateFunction | undefined;
+    const check: Checker = (data: unknown) => {
+      validate ??= compile(schema as object);
+      const valid = validate(data) as boolean;
+      check.errors = validate.errors ?? null;
+      return valid;
+    };
+    return check;
+  };
+}
+
+/**
+ * Fastify's own response serializer compiler, loaded (from where Fastify would load it) only when
+ * a route has a response schema, which none has: Fastify would otherwise load it at start.
+ */
+const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, serializerOptions) => {
+  const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+  const selector = fromFastify('@fastify/fast-json-stringify-compiler') as () => CompilersFactory['buildSerializer'];
+  return selector()(externalSchemas, serializerOptions);
+};
+
 export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<FastifyInstance> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const checkers = requestCheckers();
   const app = Fastify({
     logger: loggerOptions(options.logger),
     genReqId: () => newRequestId(ctx.random),
@@ -72,11 +112,10 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     frameworkErrors,
     // Requests the HTTP parser refuses (raw non-ASCII in the URL, bad header lines) as well.
     clientErrorHandler,
+    // Both compilers given here, so that Fastify does not load its default ones at start.
+    // (Fastify's declared type for buildValidator differs from what it calls; this is the latter.)
+    schemaController: { compilersFactory: { buildValidator: (() => checkers) as unknown as CompilersFactory['buildValidator'], buildSerializer } },
   });
-
-  // Strict request checking: no coercion ("7" is not 7), no removal of unknown fields, no defaults.
-  const ajv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
-  app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
 
   // Hooks on every request take Fastify's callback form: cheaper than a promise per hook.
   app.addHook('onRequest', (request, reply, done) => {

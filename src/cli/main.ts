@@ -1,22 +1,21 @@
 #!/usr/bin/env node
-/** The `dingread` command. Each command lives in commands/ and exports `run(argv)`; this file only dispatches. */
+/**
+ * The `dingread` command. Each command lives in commands/ and exports `run(argv)`; this file only
+ * dispatches. A command's module is imported when that command runs, so that `dingread status`
+ * does not load the server and `dingread serve` starts without loading the other commands.
+ */
 import { VERSION } from '../version.js';
-import { READ_HELP, run as read } from './commands/read.js';
-import { run as send, SEND_HELP } from './commands/send.js';
-import { run as serve, SERVE_HELP } from './commands/serve.js';
-import { EXEC_HELP, run as exec } from './commands/exec.js';
-import { EXPORT_HELP, run as exportDirectory } from './commands/export.js';
-import { run as seed, SEED_HELP } from './commands/seed.js';
-import { run as status, STATUS_HELP } from './commands/status.js';
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
-  serve: { run: serve, help: SERVE_HELP },
-  exec: { run: exec, help: EXEC_HELP },
-  export: { run: exportDirectory, help: EXPORT_HELP },
-  seed: { run: seed, help: SEED_HELP },
-  status: { run: status, help: STATUS_HELP },
-  send: { run: send, help: SEND_HELP },
-  read: { run: read, help: READ_HELP },
+type Run = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<{ run: Run }>> = {
+  serve: () => import('./commands/serve.js'),
+  exec: () => import('./commands/exec.js'),
+  export: () => import('./commands/export.js'),
+  seed: () => import('./commands/seed.js'),
+  status: () => import('./commands/status.js'),
+  send: () => import('./commands/send.js'),
+  read: () => import('./commands/read.js'),
 };
 
 const USAGE = `dingread ${VERSION}: a wire-compatible DingTalk read-status server
@@ -47,12 +46,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const entry = COMMANDS[command];
-  if (!entry) {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
     process.stderr.write(`dingread: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
     return 2;
   }
-  return entry.run(rest);
+  const { run } = await load();
+  return run(rest);
 }
 
 main(process.argv.slice(2)).then(

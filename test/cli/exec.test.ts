@@ -1,10 +1,8 @@
 /** `dingread exec` as a user runs it: a real process that starts a server, runs a command and exits with its status. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { MAIN } from '../helpers/cli.js';
 
 /** A node one-liner to run under exec. */
 const nodeScript = (source: string): string[] => [process.execPath, '--input-type=module', '-e', source];

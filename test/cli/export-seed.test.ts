@@ -4,12 +4,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startDingread, type RunningDingread } from '../../src/testing/index.js';
 import { testDirectory } from '../helpers/fixtures.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { MAIN } from '../helpers/cli.js';
 
 interface Ran {
   status: number | null;

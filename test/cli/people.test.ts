@@ -1,13 +1,11 @@
 /** `dingread status`, `send` and `read` as a person runs them: real processes against a real server. */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { DEMO } from '../../src/demo/demo-directory.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { AdminClient } from '../../src/testing/admin-client.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { MAIN } from '../helpers/cli.js';
 
 interface Result {
   code: number | null;

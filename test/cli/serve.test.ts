@@ -4,11 +4,9 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { dropSchema, newSchema, POSTGRES_URL, postgresSkipReason } from '../helpers/postgres.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { MAIN } from '../helpers/cli.js';
 
 interface Started {
   child: ChildProcessWithoutNullStreams;

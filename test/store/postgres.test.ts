@@ -4,6 +4,7 @@
  * from the future, writers racing on the event sequence and on first-read-wins).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { StoreConflictError, StoreUnavailableError, type MessageRecord, type Store } from '../../src/core/store.js';
 import { SchemaTooNewError } from '../../src/store/errors.js';
@@ -26,6 +27,26 @@ import { storeConformance, storeDifferential } from './conformance.js';
 after(dropTestSchemas);
 
 const memoryStore = async (): Promise<Store> => new SqliteStore({ path: ':memory:' });
+
+describe('the PostgreSQL driver', () => {
+  it('is loaded only by a PostgreSQL store, never by a server on another store', () => {
+    // A fresh process: this one has loaded the driver already (test/helpers/postgres.ts).
+    const server = new URL('../../src/server.js', import.meta.url).href;
+    const script = `
+      import { createRequire } from 'node:module';
+      import { startServer } from ${JSON.stringify(server)};
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => /[\\/]node_modules[\\/]pg[\\/]/.test(path));
+      for (const store of ['memory', 'sqlite::memory:']) {
+        const running = await startServer({ store, port: 0, retention: false });
+        await running.close();
+      }
+      process.stdout.write(String(loaded()));
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout, 'false');
+  });
+});
 
 if (postgresSkipReason) {
   describe('PostgreSQL store', { skip: postgresSkipReason }, () => {

@@ -6,12 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { PACKAGE_ROOT } from '../../package-root.js';
 import { controlPlaneGuard } from '../control/access.js';
 
 export const UI_PATH = '/_dingread/ui/';
 
-/** From dist/src/api/ui/ to the package root, where ui/ ships beside dist/. */
-const UI_DIR = new URL('../../../../ui/', import.meta.url);
+/** ui/ ships beside dist/, in the package root. */
+const UI_DIR = new URL('ui/', PACKAGE_ROOT);
 
 const FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',

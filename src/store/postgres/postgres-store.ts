@@ -14,7 +14,7 @@
  * Writes run at READ COMMITTED, so every statement after a lock sees what committed before it;
  * reads run on one REPEATABLE READ snapshot, so a reader page's two scans agree with each other.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
 import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
@@ -41,11 +41,23 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const INT8_OID = 20;
 const RETRIES = 3;
 
+/**
+ * The driver, imported when the first PostgreSQL store is made, so that a server on another store
+ * never loads it (it is a good part of a cold start).
+ */
+let driverImport: Promise<typeof pg> | undefined;
+function loadDriver(): Promise<typeof pg> {
+  driverImport ??= import('pg').then((module) => module.default);
+  return driverImport;
+}
+
 /** BIGINT columns come back as numbers: every value dingread stores is below 2^53. */
-const types = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text'),
-} as pg.CustomTypesConfig;
+function typeParsers(driver: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : driver.types.getTypeParser(oid, format ?? 'text'),
+  } as pg.CustomTypesConfig;
+}
 
 export function parsePostgresUrl(options: PostgresStoreOptions): { connectionString: string; schema: string; poolSize: number } {
   let url: URL;
@@ -72,7 +84,8 @@ export class PostgresStore extends SqlStore {
   readonly kind = 'postgres' as const;
   readonly capabilities: StoreCapabilities = { durable: true, sharedAcrossProcesses: true };
   readonly schema: string;
-  private readonly pool: pg.Pool;
+  /** Made once the driver is loaded. */
+  private readonly pool: Promise<pg.Pool>;
   /** Settles once the schema is migrated; every unit waits for it (and fails as it failed). */
   private readonly ready: Promise<void>;
   /** `:name` SQL rewritten to positional parameters, by SQL text. */
@@ -83,10 +96,13 @@ export class PostgresStore extends SqlStore {
     super();
     const { connectionString, schema, poolSize } = parsePostgresUrl(options);
     this.schema = schema;
-    this.pool = new pg.Pool({ connectionString, max: poolSize, types, options: `-c search_path=${schema}` });
-    // An idle client losing its connection must not end the process: the next unit that needs a
-    // connection fails with StoreUnavailableError instead.
-    this.pool.on('error', () => undefined);
+    this.pool = loadDriver().then((driver) => {
+      const pool = new driver.Pool({ connectionString, max: poolSize, types: typeParsers(driver), options: `-c search_path=${schema}` });
+      // An idle client losing its connection must not end the process: the next unit that needs a
+      // connection fails with StoreUnavailableError instead.
+      pool.on('error', () => undefined);
+      return pool;
+    });
     this.ready = this.migrate();
     this.ready.catch(() => undefined);
   }
@@ -140,7 +156,7 @@ export class PostgresStore extends SqlStore {
 
   private async connect(): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect();
+      return await (await this.pool).connect();
     } catch (error) {
       throw translate(error);
     }
@@ -225,7 +241,13 @@ export class PostgresStore extends SqlStore {
   }
 
   close(): Promise<void> {
-    this.closed ??= this.ready.catch(() => undefined).then(() => this.pool.end());
+    this.closed ??= this.ready
+      .catch(() => undefined)
+      .then(() => this.pool)
+      .then(
+        (pool) => pool.end(),
+        () => undefined, // the driver could not be loaded: there is no pool to end
+      );
     return this.closed;
   }
 }

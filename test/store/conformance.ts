@@ -621,6 +621,20 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(await readTimes(store, delivered), { u1: null, u2: 2000, u3: null });
       });
 
+      it('a clock set back before a send makes that message one on its way: an open stops below it', async () => {
+        const early = await sendChat(w, w.group, 1000);
+        const late = await sendChat(w, w.group, 3000);
+        const oto = await sendOto(w, w.botA, ['u1']);
+        // The server clock now reads 2000: the message sent at 3000 has not reached anyone yet.
+        assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u1', 2000, 2000), 1);
+        assert.deepEqual(await readers(store, early), ['u1']);
+        assert.deepEqual(await readers(store, late), []);
+        assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u1', 3000, 3000), 1);
+        assert.deepEqual(await readers(store, late), ['u1']);
+        assert.equal(await store.openChat(w.orgA.id, robotChat(w.botA), 'u1', 3000, 3000), 1);
+        assert.deepEqual(await readers(store, oto), ['u1']);
+      });
+
       it("opening a robot chat covers that robot's oto messages to the user only", async () => {
         const o1 = await sendOto(w, w.botA, ['u2', 'u1']);
         const o2 = await sendOto(w, w.botA2, ['u1']);

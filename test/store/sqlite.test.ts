@@ -47,31 +47,37 @@ storeDifferential('memory vs sqlite file', memoryStore, fileStore);
 // Every answer the lookup cache gives must be the one the database gives at that moment.
 storeDifferential('cached vs uncached', memoryStore, async () => new SqliteStore({ path: ':memory:', lookupCache: false }));
 
+/** One corp with one app, two users, one robot and a two-member group; their records. */
+async function seedGroup(store: SqliteStore) {
+  await store.applyFixture([
+    {
+      corpId: 'corp',
+      name: 'Corp',
+      apps: [{ appKey: 'app', secretHash: 'h', scopes: ['s'] }],
+      users: [
+        { userId: 'u1', name: 'One' },
+        { userId: 'u2', name: 'Two' },
+      ],
+      robots: [{ robotCode: 'bot', name: 'Bot', status: 'active', templateStatus: 'active', ownerAppKey: null }],
+      conversations: [
+        { openConversationId: 'cid==', type: 'group', title: 'G', coolAppCode: null, members: ['u1', 'u2'], robots: ['bot'] },
+      ],
+    },
+  ]);
+  const org = await store.findOrg('corp');
+  const app = await store.findApp('app');
+  const robot = await store.findRobot('bot');
+  const conversation = await store.findConversation('cid==');
+  assert.ok(org && app && robot && conversation);
+  return { org, app, robot, conversation };
+}
+
 describe('sqlite file store', () => {
   it('keeps everything across a close and a reopen, secret included', async () => {
     const path = newFile();
     const first = new SqliteStore({ path });
     const secret = await first.serverSecret();
-    await first.applyFixture([
-      {
-        corpId: 'corp',
-        name: 'Corp',
-        apps: [{ appKey: 'app', secretHash: 'h', scopes: ['s'] }],
-        users: [
-          { userId: 'u1', name: 'One' },
-          { userId: 'u2', name: 'Two' },
-        ],
-        robots: [{ robotCode: 'bot', name: 'Bot', status: 'active', templateStatus: 'active', ownerAppKey: null }],
-        conversations: [
-          { openConversationId: 'cid==', type: 'group', title: 'G', coolAppCode: null, members: ['u1', 'u2'], robots: ['bot'] },
-        ],
-      },
-    ]);
-    const org = await first.findOrg('corp');
-    const app = await first.findApp('app');
-    const robot = await first.findRobot('bot');
-    const conversation = await first.findConversation('cid==');
-    assert.ok(org && app && robot && conversation);
+    const { org, app, robot, conversation } = await seedGroup(first);
     const message = await first.insertMessage({
       processQueryKey: 'key+/=',
       kind: 'group',
@@ -117,6 +123,51 @@ describe('sqlite file store', () => {
       assert.deepEqual(await second.readerPage(next, '', 10), []);
     } finally {
       await second.close();
+    }
+  });
+
+  it('upgrades a file written before chat cursors flagged reads: an open still leaves them out of its count', async () => {
+    const path = newFile();
+    const store = new SqliteStore({ path });
+    const { org, app, robot, conversation } = await seedGroup(store);
+    for (const key of ['m1', 'm2', 'm3']) {
+      await store.insertMessage({
+        processQueryKey: key,
+        kind: 'group',
+        orgId: org.id,
+        appId: app.id,
+        robotId: robot.id,
+        conversationId: conversation.id,
+        msgKey: 'sampleText',
+        msgParam: '{"content":"x"}',
+        sentAt: 10,
+        deliveredAt: 10,
+      });
+    }
+    await store.recordReads([
+      { processQueryKey: 'm1', userId: 'u2', readAt: 20 },
+      { processQueryKey: 'm2', userId: 'u2', readAt: 20 },
+    ]);
+    await store.close();
+
+    // Back to the schema before the last migration, as such a file was: no flag, no flag rows.
+    const raw = new Database(path);
+    raw.exec(`DELETE FROM chat_cursors WHERE covers_below = 0;
+      DROP INDEX messages_open_scan;
+      DROP INDEX messages_recalled;
+      DROP INDEX messages_delayed;
+      CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
+      ALTER TABLE chat_cursors DROP COLUMN reads_past_cover;`);
+    raw.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    raw.close();
+
+    const upgraded = new SqliteStore({ path });
+    try {
+      const chat = { kind: 'conversation', conversationId: conversation.id } as const;
+      assert.equal(await upgraded.openChat(org.id, chat, 'u2', 30), 1, 'u2 had read two of three already');
+      assert.equal(await upgraded.openChat(org.id, chat, 'u1', 30), 3);
+    } finally {
+      await upgraded.close();
     }
   });
 

@@ -144,4 +144,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX apps_by_suite_and_org ON apps (suite_id, org_id);
   ALTER TABLE robots ADD COLUMN owner_suite_key TEXT;
   `,
+  // Opening a chat counts from an index alone: as in sqlite/migrations.ts.
+  `
+  CREATE INDEX messages_open_scan ON messages (conversation_id, id, member_version);
+  DROP INDEX messages_by_conversation;
+  CREATE INDEX messages_recalled ON messages (conversation_id, id, member_version) WHERE recalled_at IS NOT NULL;
+  CREATE INDEX messages_delayed ON messages (conversation_id, id) WHERE delivered_at > sent_at;
+  ALTER TABLE chat_cursors ADD COLUMN reads_past_cover INTEGER NOT NULL DEFAULT 0;
+  -- Reads written before the flag existed: flag every pair that has any (the key as rows.ts builds it).
+  UPDATE chat_cursors SET reads_past_cover = 1;
+  INSERT INTO chat_cursors (chat_key, user_id, covers_below, reads_past_cover)
+    SELECT DISTINCT CASE WHEN m.conversation_id IS NULL THEN 'r' || m.robot_id ELSE 'c' || m.conversation_id END,
+      r.user_id, 0, 1
+    FROM reads r JOIN messages m ON m.id = r.message_id
+    WHERE true
+  ON CONFLICT (chat_key, user_id) DO NOTHING;
+  `,
 ];

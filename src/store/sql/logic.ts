@@ -586,17 +586,108 @@ export function* recordReads(reads: ReadInput[], now: number): Work<ReadsOutcome
     }
     outcome.accepted++;
     // First read wins: an earlier open of the chat already counts as the read.
-    const opened = yield* get(
-      `SELECT 1 AS x FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId AND covers_below > :id`,
-      { chatKey: chatKeyOf(message), userId: read.userId, id: message.id },
+    const pair = { chatKey: chatKeyOf(message), userId: read.userId };
+    const cursor = yield* get<{ covers_below: number; reads_past_cover: number }>(
+      `SELECT covers_below, reads_past_cover FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
+      pair,
     );
-    if (opened) continue;
-    yield* run(
+    if (cursor && cursor.covers_below > message.id) continue;
+    const inserted = yield* run(
       `INSERT INTO reads (message_id, user_id, read_at) VALUES (:id, :userId, :readAt) ON CONFLICT DO NOTHING`,
       { id: message.id, userId: read.userId, readAt: read.readAt },
     );
+    // Tell the next open of this chat that it must look for reads to leave out of its count
+    // (openChat). Written once per chat and user between opens, not once per read.
+    if (inserted > 0 && !cursor?.reads_past_cover) {
+      yield* run(
+        `INSERT INTO chat_cursors (chat_key, user_id, covers_below, reads_past_cover) VALUES (:chatKey, :userId, 0, 1)
+         ON CONFLICT (chat_key, user_id) DO UPDATE SET reads_past_cover = 1`,
+        pair,
+      );
+    }
   }
   return outcome;
+}
+
+/**
+ * What an open of the chat by the user would cover past the cursor `after`: `pending`, the first
+ * of their messages still on its way (an open stops below it; null when none is), `covered`, how
+ * many unrecalled messages lie below that, and `alreadyRead`, how many of those the user read one
+ * by one (looked for only when recordReads flagged the pair, `lookForReads`).
+ *
+ * A conversation's count reads index entries only, so an open with 1,000 unread messages costs
+ * close to one with 10 (BENCHMARKS.md, scenario 5): per membership interval, a count over
+ * messages_open_scan minus the recalled ones (messages_recalled), and the pending message from
+ * messages_delayed, which holds only messages sent with a delivery delay. A message sent after
+ * `now` is on its way too; that happens only when the clock was set back, and then the slower scan
+ * below finds it. A robot chat joins the user's recipient rows to their messages, one row each.
+ */
+function* openCoverage(
+  orgId: number,
+  chat: ChatRef,
+  userId: string,
+  after: number,
+  now: number,
+  lookForReads: boolean,
+): Work<{ pending: number | null; covered: number; alreadyRead: number }> {
+  const readOneByOne = `AND EXISTS (SELECT 1 FROM reads r WHERE r.message_id = m.id AND r.user_id = :userId)`;
+  const clockSetBack = (yield* get(`SELECT 1 AS x FROM messages WHERE sent_at > :now LIMIT 1`, { now })) !== undefined;
+  if (chat.kind === 'robot') {
+    const scope = `FROM message_recipients mr CROSS JOIN messages m
+      WHERE mr.user_id = :userId AND mr.message_id >= :after AND mr.message_id < :below
+        AND m.id = mr.message_id AND m.robot_id = :robotId AND m.org_id = :orgId AND m.recalled_at IS NULL`;
+    const params = { userId, after, orgId, robotId: chat.robotId, now, below: OPEN_END };
+    const pending = (yield* get<{ id: number | null }>(`SELECT min(m.id) AS id ${scope} AND m.delivered_at > :now`, params))?.id ?? null;
+    const bounded = { ...params, below: pending ?? OPEN_END };
+    const covered = (yield* get<{ n: number }>(`SELECT count(*) AS n ${scope}`, bounded))?.n ?? 0;
+    const alreadyRead =
+      lookForReads && covered > 0 ? ((yield* get<{ n: number }>(`SELECT count(*) AS n ${scope} ${readOneByOne}`, bounded))?.n ?? 0) : 0;
+    return { pending, covered, alreadyRead };
+  }
+  // A member received the messages sent while from_version <= member_version < to_version.
+  const intervals = yield* all<{ from_version: number; to_version: number }>(
+    `SELECT from_version, to_version FROM memberships WHERE conversation_id = :conversationId AND user_id = :userId`,
+    { conversationId: chat.conversationId, userId },
+  );
+  const ranges = intervals.map((interval) => ({
+    conversationId: chat.conversationId,
+    userId,
+    after,
+    now,
+    below: OPEN_END,
+    from: interval.from_version,
+    last: interval.to_version - 1,
+  }));
+  const inRange = `m.conversation_id = :conversationId AND m.id >= :after AND m.id < :below
+    AND m.member_version BETWEEN :from AND :last`;
+  let pending: number | null = null;
+  for (const range of ranges) {
+    const first = (yield* get<{ id: number | null }>(
+      clockSetBack
+        ? `SELECT min(m.id) AS id FROM messages m WHERE ${inRange} AND m.recalled_at IS NULL AND m.delivered_at > :now`
+        : `SELECT min(m.id) AS id FROM messages m WHERE ${inRange} AND m.recalled_at IS NULL
+             AND m.delivered_at > m.sent_at AND m.delivered_at > :now`,
+      range,
+    ))?.id;
+    if (first != null && (pending === null || first < pending)) pending = first;
+  }
+  let covered = 0;
+  let alreadyRead = 0;
+  for (const range of ranges) {
+    const bounded = { ...range, below: pending ?? OPEN_END };
+    covered +=
+      (yield* get<{ n: number }>(
+        `SELECT (SELECT count(*) FROM messages m WHERE ${inRange})
+           - (SELECT count(*) FROM messages m WHERE ${inRange} AND m.recalled_at IS NOT NULL) AS n`,
+        bounded,
+      ))?.n ?? 0;
+    if (lookForReads) {
+      alreadyRead +=
+        (yield* get<{ n: number }>(`SELECT count(*) AS n FROM messages m WHERE ${inRange} AND m.recalled_at IS NULL ${readOneByOne}`, bounded))
+          ?.n ?? 0;
+    }
+  }
+  return { pending, covered, alreadyRead };
 }
 
 export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number): Work<number> {
@@ -605,38 +696,13 @@ export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: 
   // so every message numbered below the number this open may take has committed and is seen.
   yield* lock({ kind: 'chatUsers', keys: [`${chatKey}\n${userId}`] });
   yield* lock({ kind: 'seq' });
-  const cursor = yield* get<{ covers_below: number }>(
-    `SELECT covers_below FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
+  const cursor = yield* get<{ covers_below: number; reads_past_cover: number }>(
+    `SELECT covers_below, reads_past_cover FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
     { chatKey, userId },
   );
   const after = cursor?.covers_below ?? 0;
-  // The user's messages in this chat that the previous open did not cover.
-  const scope =
-    chat.kind === 'conversation'
-      ? `FROM messages m
-         WHERE m.conversation_id = :conversationId AND m.id >= :after AND m.recalled_at IS NULL
-           AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = m.conversation_id
-             AND ms.user_id = :userId AND ms.from_version <= m.member_version AND ms.to_version > m.member_version)`
-      : `FROM message_recipients mr JOIN messages m ON m.id = mr.message_id
-         WHERE mr.user_id = :userId AND mr.message_id >= :after AND m.robot_id = :robotId
-           AND m.org_id = :orgId AND m.recalled_at IS NULL`;
-  const params = {
-    userId,
-    after,
-    now,
-    orgId,
-    conversationId: chat.kind === 'conversation' ? chat.conversationId : null,
-    robotId: chat.kind === 'robot' ? chat.robotId : null,
-  };
-  // An open covers what has been delivered: everything below the first message still on its
-  // way (a delivery delay keeps it PROCESSING), or everything so far.
-  const pending = (yield* get<{ id: number | null }>(`SELECT min(m.id) AS id ${scope} AND m.delivered_at > :now`, params))?.id ?? null;
-  const counted = yield* get<{ n: number }>(
-    `SELECT count(*) AS n ${scope} AND m.id < :below
-       AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = m.id AND r.user_id = :userId)`,
-    { ...params, below: pending ?? OPEN_END },
-  );
-  const marked = counted?.n ?? 0;
+  const { pending, covered, alreadyRead } = yield* openCoverage(orgId, chat, userId, after, now, !!cursor?.reads_past_cover);
+  const marked = covered - alreadyRead;
   // Nothing new to cover: writing an open would change no answer, so write nothing.
   if (marked === 0) return 0;
   const seq = yield* nextSeq();
@@ -647,9 +713,13 @@ export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: 
     { chatKey, userId, seq, coversBelow, readAt },
   );
   yield* run(
-    `INSERT INTO chat_cursors (chat_key, user_id, covers_below) VALUES (:chatKey, :userId, :coversBelow)
-     ON CONFLICT (chat_key, user_id) DO UPDATE SET covers_below = excluded.covers_below`,
-    { chatKey, userId, coversBelow },
+    `INSERT INTO chat_cursors (chat_key, user_id, covers_below, reads_past_cover)
+     VALUES (:chatKey, :userId, :coversBelow, :readsPastCover)
+     ON CONFLICT (chat_key, user_id) DO UPDATE SET covers_below = excluded.covers_below,
+       reads_past_cover = excluded.reads_past_cover`,
+    // Reads of messages still on their way cannot exist yet, but stay careful: only an open that
+    // covers everything delivered so far, with nothing pending, clears the flag.
+    { chatKey, userId, coversBelow, readsPastCover: pending !== null && cursor?.reads_past_cover ? 1 : 0 },
   );
   return marked;
 }

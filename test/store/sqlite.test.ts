@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import type { Store } from '../../src/core/store.js';
+import { StoreConflictError, type Store } from '../../src/core/store.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { compareCodePoints, mergeSortedUnique, SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { storeConformance, storeDifferential } from './conformance.js';
@@ -123,6 +123,48 @@ describe('sqlite file store', () => {
       assert.deepEqual(await second.readerPage(next, '', 10), []);
     } finally {
       await second.close();
+    }
+  });
+
+  it('commits writes that arrive together as one group: a failing one leaves nothing, the others stay', async () => {
+    const path = newFile();
+    const store = new SqliteStore({ path });
+    const { org, app, robot, conversation } = await seedGroup(store);
+    const message = (processQueryKey: string) => ({
+      processQueryKey,
+      kind: 'group' as const,
+      orgId: org.id,
+      appId: app.id,
+      robotId: robot.id,
+      conversationId: conversation.id,
+      msgKey: 'sampleText',
+      msgParam: '{"content":"x"}',
+      sentAt: 10,
+      deliveredAt: 10,
+    });
+    await store.insertMessage(message('taken'));
+    // Asked for in one turn of the event loop: one transaction, one savepoint each.
+    const [first, duplicate, second] = await Promise.allSettled([
+      store.insertMessage(message('a')),
+      store.insertMessage(message('taken')),
+      store.insertMessage(message('b')),
+    ]);
+    assert.ok(first.status === 'fulfilled' && second.status === 'fulfilled');
+    assert.ok(duplicate.status === 'rejected' && duplicate.reason instanceof StoreConflictError);
+    // The failed send drew a sequence number before it failed; that was undone with it.
+    assert.equal(second.value.id, first.value.id + 1);
+    // A write still waiting when the store closes is committed before the file closes.
+    const closing = store.insertMessage(message('c'));
+    await store.close();
+    const last = await closing;
+    const reopened = new SqliteStore({ path });
+    try {
+      assert.deepEqual(await reopened.findMessage('a'), first.value);
+      assert.deepEqual(await reopened.findMessage('b'), second.value);
+      assert.deepEqual(await reopened.findMessage('c'), last);
+      assert.equal(last.id, second.value.id + 1);
+    } finally {
+      await reopened.close();
     }
   });
 

@@ -47,7 +47,7 @@ storeDifferential('memory vs sqlite file', memoryStore, fileStore);
 // Every answer the lookup cache gives must be the one the database gives at that moment.
 storeDifferential('cached vs uncached', memoryStore, async () => new SqliteStore({ path: ':memory:', lookupCache: false }));
 
-/** One corp with one app, two users, one robot and a two-member group; their records. */
+/** One corp with one app, two users, one robot and a two-member group: their records, and messages to send. */
 async function seedGroup(store: SqliteStore) {
   await store.applyFixture([
     {
@@ -69,7 +69,20 @@ async function seedGroup(store: SqliteStore) {
   const robot = await store.findRobot('bot');
   const conversation = await store.findConversation('cid==');
   assert.ok(org && app && robot && conversation);
-  return { org, app, robot, conversation };
+  /** A new group message of the seeded robot into the seeded group. */
+  const groupMessage = (processQueryKey: string, sentAt = 10) => ({
+    processQueryKey,
+    kind: 'group' as const,
+    orgId: org.id,
+    appId: app.id,
+    robotId: robot.id,
+    conversationId: conversation.id,
+    msgKey: 'sampleText',
+    msgParam: '{"content":"x"}',
+    sentAt,
+    deliveredAt: sentAt,
+  });
+  return { org, app, robot, conversation, groupMessage };
 }
 
 describe('sqlite file store', () => {
@@ -77,19 +90,8 @@ describe('sqlite file store', () => {
     const path = newFile();
     const first = new SqliteStore({ path });
     const secret = await first.serverSecret();
-    const { org, app, robot, conversation } = await seedGroup(first);
-    const message = await first.insertMessage({
-      processQueryKey: 'key+/=',
-      kind: 'group',
-      orgId: org.id,
-      appId: app.id,
-      robotId: robot.id,
-      conversationId: conversation.id,
-      msgKey: 'sampleText',
-      msgParam: '{"content":"x"}',
-      sentAt: 10,
-      deliveredAt: 10,
-    });
+    const { org, app, conversation, groupMessage } = await seedGroup(first);
+    const message = await first.insertMessage(groupMessage('key+/='));
     await first.recordReads([{ processQueryKey: 'key+/=', userId: 'u2', readAt: 20 }]);
     await first.openChat(org.id, { kind: 'conversation', conversationId: conversation.id }, 'u1', 30);
     await first.saveAppToken(app.id, 1, 'token-hash', 99);
@@ -107,18 +109,7 @@ describe('sqlite file store', () => {
       ]);
       assert.equal((await second.findToken('token-hash'))?.expiresAt, 99);
       // The event sequence goes on where it stopped: a new message is not covered by the old open.
-      const next = await second.insertMessage({
-        processQueryKey: 'key2',
-        kind: 'group',
-        orgId: org.id,
-        appId: app.id,
-        robotId: robot.id,
-        conversationId: conversation.id,
-        msgKey: 'sampleText',
-        msgParam: '{"content":"y"}',
-        sentAt: 40,
-        deliveredAt: 40,
-      });
+      const next = await second.insertMessage(groupMessage('key2', 40));
       assert.ok(next.id > message.id);
       assert.deepEqual(await second.readerPage(next, '', 10), []);
     } finally {
@@ -129,19 +120,7 @@ describe('sqlite file store', () => {
   it('commits writes that arrive together as one group: a failing one leaves nothing, the others stay', async () => {
     const path = newFile();
     const store = new SqliteStore({ path });
-    const { org, app, robot, conversation } = await seedGroup(store);
-    const message = (processQueryKey: string) => ({
-      processQueryKey,
-      kind: 'group' as const,
-      orgId: org.id,
-      appId: app.id,
-      robotId: robot.id,
-      conversationId: conversation.id,
-      msgKey: 'sampleText',
-      msgParam: '{"content":"x"}',
-      sentAt: 10,
-      deliveredAt: 10,
-    });
+    const { groupMessage: message } = await seedGroup(store);
     await store.insertMessage(message('taken'));
     // Asked for in one turn of the event loop: one transaction, one savepoint each.
     const [first, duplicate, second] = await Promise.allSettled([
@@ -171,21 +150,8 @@ describe('sqlite file store', () => {
   it('upgrades a file written before chat cursors flagged reads: an open still leaves them out of its count', async () => {
     const path = newFile();
     const store = new SqliteStore({ path });
-    const { org, app, robot, conversation } = await seedGroup(store);
-    for (const key of ['m1', 'm2', 'm3']) {
-      await store.insertMessage({
-        processQueryKey: key,
-        kind: 'group',
-        orgId: org.id,
-        appId: app.id,
-        robotId: robot.id,
-        conversationId: conversation.id,
-        msgKey: 'sampleText',
-        msgParam: '{"content":"x"}',
-        sentAt: 10,
-        deliveredAt: 10,
-      });
-    }
+    const { org, conversation, groupMessage } = await seedGroup(store);
+    for (const key of ['m1', 'm2', 'm3']) await store.insertMessage(groupMessage(key));
     await store.recordReads([
       { processQueryKey: 'm1', userId: 'u2', readAt: 20 },
       { processQueryKey: 'm2', userId: 'u2', readAt: 20 },

@@ -116,40 +116,51 @@ export class Metrics {
 
 /**
  * The store, with each method timed into `metrics`. The methods run on the store itself (not the
- * proxy), so a backend's private state is untouched; everything else passes through.
+ * proxy), so a backend's private state is untouched; everything else passes through. Each
+ * method's wrapper is made on its first use and kept: a query makes several store calls, and a
+ * fresh closure for each would be garbage on every request.
  */
 export function instrumentStore(store: Store, metrics: Metrics): Store {
+  const wrappers = new Map<string, { of: unknown; wrapper: unknown }>();
+  const wrap = (property: string, method: (...a: unknown[]) => unknown): ((...args: unknown[]) => unknown) => {
+    return (...args: unknown[]): unknown => {
+      const started = performance.now();
+      const done = (failed: boolean): void => metrics.storeCall(property, (performance.now() - started) / 1000, failed);
+      let result: unknown;
+      try {
+        result = method.apply(store, args);
+      } catch (error) {
+        done(true);
+        throw error;
+      }
+      if (result instanceof Promise) {
+        return result.then(
+          (settled: unknown) => {
+            done(false);
+            return settled;
+          },
+          (error: unknown) => {
+            done(true);
+            throw error;
+          },
+        );
+      }
+      done(false);
+      return result;
+    };
+  };
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || typeof property !== 'string' || property === 'close' || property === 'constructor') {
-        return typeof value === 'function' ? value.bind(target) : value;
-      }
-      return (...args: unknown[]): unknown => {
-        const started = performance.now();
-        const done = (failed: boolean): void => metrics.storeCall(property, (performance.now() - started) / 1000, failed);
-        let result: unknown;
-        try {
-          result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        } catch (error) {
-          done(true);
-          throw error;
-        }
-        if (result instanceof Promise) {
-          return result.then(
-            (settled: unknown) => {
-              done(false);
-              return settled;
-            },
-            (error: unknown) => {
-              done(true);
-              throw error;
-            },
-          );
-        }
-        done(false);
-        return result;
-      };
+      if (typeof value !== 'function') return value;
+      if (typeof property !== 'string') return value.bind(target);
+      // Kept per property and checked against the method it wraps, should a method be replaced.
+      const kept = wrappers.get(property);
+      if (kept?.of === value) return kept.wrapper;
+      const untimed = property === 'close' || property === 'constructor';
+      const wrapper = untimed ? value.bind(target) : wrap(property, value as (...a: unknown[]) => unknown);
+      wrappers.set(property, { of: value, wrapper });
+      return wrapper;
     },
   });
 }

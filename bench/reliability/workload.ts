@@ -66,7 +66,7 @@ export class Ledger {
 
   /** Reads batches that got no answer: each must be wholly applied or not at all. */
   readonly unansweredReads: SentMessage[] = [];
-  /** Messages acknowledged and not yet given their batch of reads. */
+  /** Messages acknowledged and not yet given their batch of reads (the latest `keep`, with a bound). */
   readonly unread: SentMessage[] = [];
   failures: string[] = [];
 }
@@ -151,7 +151,7 @@ export async function send(client: Client, ledger: Ledger, random: () => number)
     if (outcome.kind === 'ack') {
       const message: SentMessage = { processQueryKey: (outcome.body as { processQueryKey: string }).processQueryKey, kind: 'group', recipients: USERS.slice(0, GROUP_SIZE) };
       ledger.remember(ledger.sends, message);
-      ledger.unread.push(message);
+      ledger.remember(ledger.unread, message);
     }
     return outcome;
   }
@@ -161,7 +161,7 @@ export async function send(client: Client, ledger: Ledger, random: () => number)
   if (outcome.kind === 'ack') {
     const message: SentMessage = { processQueryKey: (outcome.body as { processQueryKey: string }).processQueryKey, kind: 'oto', recipients: userIds };
     ledger.remember(ledger.sends, message);
-    ledger.unread.push(message);
+    ledger.remember(ledger.unread, message);
   }
   return outcome;
 }

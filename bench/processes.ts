@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 /** The `dingread` command as package.json's `bin` names it: the bundle (scripts/bundle.js). */
 export const MAIN = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
+const FRAMEWORK_FLOOR = fileURLToPath(new URL('./framework-floor-server.js', import.meta.url));
 
 export interface ServerProcess {
   url: string;
@@ -86,6 +87,15 @@ export async function startBaseline(status: number, body: Buffer): Promise<Serve
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const match = await waitFor(child, /READY (\d+)/, 'baseline');
+  return wrap(child, `http://127.0.0.1:${match[1]}`);
+}
+
+/** A bare Fastify route at `method` `path` answering `body` (JSON) with `status`, serialized per request. */
+export async function startFrameworkFloor(method: string, path: string, status: number, body: Buffer): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [FRAMEWORK_FLOOR, '0', method, path, String(status), body.toString('base64')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const match = await waitFor(child, /READY (\d+)/, 'framework floor');
   return wrap(child, `http://127.0.0.1:${match[1]}`);
 }
 

@@ -31,6 +31,8 @@ export interface MeasuredRow {
   bytes: number;
   /** Prism on the same request, for a DingTalk API scenario when Prism ran. */
   prism?: PrismMeasurement;
+  /** A bare Fastify route answering the same bytes (framework-floor-server.ts), for the query scenarios. */
+  floor?: LoadResult;
 }
 
 export interface ColdStart {
@@ -227,6 +229,35 @@ export function keptNotes(existing: string | undefined): string {
 
 const perSecond = (unit: string): string => (unit === 'req' ? 'req/s' : `${unit}/s`);
 
+const cpuOf = (result: LoadResult): string => (result.cpuUsPerRequest === undefined ? '–' : fmt(result.cpuUsPerRequest));
+
+/** dingread, the bare Fastify route and the bare node:http server on the same request. */
+function floorSection(run: BenchRun, lines: string[]): void {
+  const rows = run.rows.filter((row) => row.floor !== undefined);
+  if (rows.length === 0) return;
+  lines.push(
+    '',
+    "## The framework's floor",
+    '',
+    'For the query scenarios, a third server in the same run: a bare Fastify route (`bench/framework-floor-server.ts`,',
+    'the Fastify dingread runs on) at the same method and path, answering dingread\'s answer, serialized again for every',
+    'request as dingread serializes its own. No hooks, no token, no request check, no store: what any Fastify service pays',
+    'for this request and this answer. **floor ÷ baseline** is the most dingread could reach on this framework;',
+    '**dingread ÷ floor** is the share of it dingread keeps while doing its own work.',
+    '',
+  );
+  lines.push('| scenario | store | dingread | floor | baseline | dingread ÷ baseline | floor ÷ baseline | dingread ÷ floor | CPU µs/req (dingread / floor / baseline) |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    const floor = row.floor as LoadResult;
+    lines.push(
+      `| ${row.title} | ${row.store} | ${fmt(row.dingread.rps)} req/s | ${fmt(floor.rps)} req/s | ${fmt(row.baseline.rps)} req/s | ` +
+        `${fmt(row.dingread.rps / row.baseline.rps, 2)} | ${fmt(floor.rps / row.baseline.rps, 2)} | ${fmt(row.dingread.rps / floor.rps, 2)} | ` +
+        `${cpuOf(row.dingread)} / ${cpuOf(floor)} / ${cpuOf(row.baseline)} |`,
+    );
+  }
+}
+
 function prismSection(run: BenchRun, lines: string[]): void {
   lines.push('', '## Against a Prism mock', '');
   if ('notMeasured' in run.prism) {
@@ -294,6 +325,7 @@ export function buildReport(run: BenchRun, existing?: string): string {
         `${fmt(row.dingread.p50, 1)} | ${fmt(row.dingread.p99, 1)} | ${fmt(row.rssMiB, 0)} | ${row.dingread.errors + row.dingread.non2xx} |`,
     );
   }
+  floorSection(run, lines);
   lines.push('', '## Flatness', '');
   const stores = [...new Set(run.rows.map((row) => row.store))];
   const flatness: string[] = [];

@@ -12,9 +12,9 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bareNodeStart, coldStart, makeLargeSqliteFile } from './cold-start.js';
-import { measure, type LoadSpec } from './load.js';
+import { measure, type LoadResult, type LoadSpec } from './load.js';
 import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './prism.js';
-import { startBaseline, startDingread, startPrism } from './processes.js';
+import { startBaseline, startDingread, startFrameworkFloor, startPrism } from './processes.js';
 import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 
@@ -111,6 +111,11 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
     const rssMiB = server.rssMiB();
     const baselineServer = await startBaseline(sample.status, sample.bytes);
     const baseline = await measure({ ...spec, url: baselineServer.url, serverPid: baselineServer.pid }).finally(() => baselineServer.stop());
+    let floor: LoadResult | undefined;
+    if (scenario.floor) {
+      const floorServer = await startFrameworkFloor(spec.method, spec.path, sample.status, sample.bytes);
+      floor = await measure({ ...spec, url: floorServer.url, serverPid: floorServer.pid }).finally(() => floorServer.stop());
+    }
     const row: MeasuredRow = {
       id: scenario.id,
       title: scenario.title,
@@ -121,6 +126,7 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
       unit: prepared.perRequest?.unit ?? 'req',
       perRequest: prepared.perRequest?.count ?? 1,
       bytes: sample.bytes.length,
+      ...(floor ? { floor } : {}),
     };
     const setup = scenario.dingtalk ? await prismSetup(server.url, dir) : undefined;
     if (setup) {
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
         process.stderr.write(
           `${fmt(row.dingread.rps * row.perRequest)} ${row.unit}/s, baseline ${fmt(row.baseline.rps * row.perRequest)}, ` +
             `ratio ${fmt(row.dingread.rps / row.baseline.rps, 2)}` +
+            (row.floor ? `; framework floor ratio ${fmt(row.floor.rps / row.baseline.rps, 2)}` : '') +
             (prismResult ? `; Prism ${fmt(prismResult.rps)}, ratio ${fmt(row.dingread.rps / prismResult.rps, 2)}` : '') +
             (row.prism && !prismResult ? `; Prism answered ${row.prism.status}` : '') +
             '\n',

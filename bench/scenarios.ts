@@ -30,6 +30,8 @@ export interface Scenario {
   size?: number;
   /** A request to DingTalk's API rather than dingread's control plane: a Prism mock can stand in for it. */
   dingtalk?: boolean;
+  /** Also measured against the framework's floor (framework-floor-server.ts): the query targets. */
+  floor?: boolean;
   prepare(url: string): Promise<Prepared>;
 }
 
@@ -93,6 +95,7 @@ function groupQuery(historyFactor: number): Scenario {
         : `the same query with ${historyFactor}x the history in the store`,
     size: historyFactor,
     dingtalk: true,
+    floor: historyFactor === 1,
     async prepare(url) {
       const group = 'cidBenchQuery==';
       const { admin, client, token } = await connect(url, directory(5000, [{ id: group, size: 5000 }]));
@@ -121,6 +124,7 @@ const otoQuery: Scenario = {
   id: 'oto-read-status',
   title: 'oToMessages/readStatus, 20 recipients, 10 read',
   dingtalk: true,
+  floor: true,
   async prepare(url) {
     const { admin, client, token } = await connect(url, directory(20, []));
     const { processQueryKey } = await client.batchSendOTO({

@@ -159,6 +159,24 @@ describe('bench report: targets', () => {
     const prismTable = text.slice(text.indexOf('## Against a Prism mock'), text.indexOf('## Against the targets'));
     assert.ok(!prismTable.includes('read ingestion') && !prismTable.includes('opening a chat'));
   });
+
+  it("show the framework's floor for the rows that measured it, and no section when none did", () => {
+    assert.ok(!buildReport(fullRun()).includes("## The framework's floor"));
+    const run = fullRun();
+    const query = run.rows.find((r) => r.id === 'group-query' && r.store === 'sqlite') as MeasuredRow;
+    query.floor = load(8000, { cpuUsPerRequest: 52.6 });
+    query.dingread = load(6000, { cpuUsPerRequest: 81.4 });
+    const text = buildReport(run);
+    const section = text.slice(text.indexOf("## The framework's floor"), text.indexOf('## Flatness'));
+    // dingread ÷ baseline 0.60, floor ÷ baseline 0.80, dingread ÷ floor 0.75; CPU with a dash where unread.
+    assert.match(
+      section,
+      /\| groupMessages\/query, page of 200, 5,000 members, half read \| sqlite \| 6,000 req\/s \| 8,000 req\/s \| 10,000 req\/s \| 0\.60 \| 0\.80 \| 0\.75 \| 81 \/ 53 \/ – \|/,
+    );
+    assert.equal(section.match(/^\| groupMessages/gm)?.length, 1, 'only the row that measured a floor');
+    // Only the query scenarios ask for it.
+    assert.deepEqual(SCENARIOS.filter((s) => s.floor).map((s) => s.id), ['group-query', 'oto-read-status']);
+  });
 });
 
 describe('bench report: notes', () => {

@@ -22,6 +22,7 @@ import {
   postgresSkipReason,
   schemaUrl,
 } from '../helpers/postgres.js';
+import { groupMessageRecord } from '../helpers/store-records.js';
 import { storeConformance, storeDifferential } from './conformance.js';
 
 after(dropTestSchemas);
@@ -224,17 +225,5 @@ async function sendOne(store: Store, key: string): Promise<{ message: MessageRec
   const app = (await store.findApp('app')) as { id: number };
   const robot = (await store.findRobot('bot')) as { id: number };
   const conversation = (await store.findConversation('cid==')) as { id: number };
-  const message = await store.insertMessage({
-    processQueryKey: key,
-    kind: 'group',
-    orgId: org.id,
-    appId: app.id,
-    robotId: robot.id,
-    conversationId: conversation.id,
-    msgKey: 'sampleText',
-    msgParam: '{"content":"x"}',
-    sentAt: 10,
-    deliveredAt: 10,
-  });
-  return { message };
+  return { message: await store.insertMessage(groupMessageRecord({ org, app, robot, conversation }, key)) };
 }

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { StoreConflictError, type Store } from '../../src/core/store.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { compareCodePoints, mergeSortedUnique, SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { groupMessageRecord } from '../helpers/store-records.js';
 import { storeConformance, storeDifferential } from './conformance.js';
 import { byCodePoints } from './program.js';
 
@@ -70,18 +71,7 @@ async function seedGroup(store: SqliteStore) {
   const conversation = await store.findConversation('cid==');
   assert.ok(org && app && robot && conversation);
   /** A new group message of the seeded robot into the seeded group. */
-  const groupMessage = (processQueryKey: string, sentAt = 10) => ({
-    processQueryKey,
-    kind: 'group' as const,
-    orgId: org.id,
-    appId: app.id,
-    robotId: robot.id,
-    conversationId: conversation.id,
-    msgKey: 'sampleText',
-    msgParam: '{"content":"x"}',
-    sentAt,
-    deliveredAt: sentAt,
-  });
+  const groupMessage = (processQueryKey: string, sentAt = 10) => groupMessageRecord({ org, app, robot, conversation }, processQueryKey, sentAt);
   return { org, app, robot, conversation, groupMessage };
 }
 

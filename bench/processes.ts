@@ -81,22 +81,21 @@ export async function startDingread(store: string, extra: string[] = [], nodeFla
   return wrap(child, match[1] as string);
 }
 
-/** The bare node:http server answering `body` with `status`. */
-export async function startBaseline(status: number, body: Buffer): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BASELINE, '0', String(status), body.toString('base64')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const match = await waitFor(child, /READY (\d+)/, 'baseline');
+/** A bench-only server script that takes its settings as arguments and prints `READY <port>`. */
+async function startReadyServer(script: string, args: string[], what: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const match = await waitFor(child, /READY (\d+)/, what);
   return wrap(child, `http://127.0.0.1:${match[1]}`);
 }
 
+/** The bare node:http server answering `body` with `status`. */
+export function startBaseline(status: number, body: Buffer): Promise<ServerProcess> {
+  return startReadyServer(BASELINE, ['0', String(status), body.toString('base64')], 'baseline');
+}
+
 /** A bare Fastify route at `method` `path` answering `body` (JSON) with `status`, serialized per request. */
-export async function startFrameworkFloor(method: string, path: string, status: number, body: Buffer): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [FRAMEWORK_FLOOR, '0', method, path, String(status), body.toString('base64')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const match = await waitFor(child, /READY (\d+)/, 'framework floor');
-  return wrap(child, `http://127.0.0.1:${match[1]}`);
+export function startFrameworkFloor(method: string, path: string, status: number, body: Buffer): Promise<ServerProcess> {
+  return startReadyServer(FRAMEWORK_FLOOR, ['0', method, path, String(status), body.toString('base64')], 'framework floor');
 }
 
 /** A port free on 127.0.0.1 just now, for a server that cannot be asked to pick one and say which. */

@@ -116,9 +116,9 @@ export async function soakTest(options: SoakOptions): Promise<SoakReport> {
    * message with no reads yet and a query one with reads: until there are some, a send (or a
    * read batch) goes in their place.
    */
+  const sendOne = async (): Promise<Outcome | undefined> => counted('sends', await send(client, ledger, random));
   const operation = async (): Promise<Outcome | undefined> => {
     const pick = random();
-    const sendOne = async (): Promise<Outcome | undefined> => counted('sends', await send(client, ledger, random));
     if (pick < 0.3) return sendOne();
     if (pick < 0.6) return counted('readBatches', await readBatch(client, ledger)) ?? sendOne();
     return counted('queries', await query(client, ledger, random)) ?? counted('readBatches', await readBatch(client, ledger)) ?? sendOne();
@@ -155,6 +155,7 @@ export async function soakTest(options: SoakOptions): Promise<SoakReport> {
     const inFlightBound = Math.max(100, Math.ceil(target * options.backlogS));
     let peakInFlight = 0;
     const lag = monitorEventLoopDelay({ resolution: 10 });
+    const lagSoFar = (): { p99: number; max: number } => ({ p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 });
     let operations = 0;
     let inFlight = 0;
     let rssAfterWarmup = 0;
@@ -172,7 +173,7 @@ export async function soakTest(options: SoakOptions): Promise<SoakReport> {
       const window = elapsed < options.warmupS * 1000 ? -1 : Math.floor((elapsed - options.warmupS * 1000) / (options.windowS * 1000));
       if (window >= 0 && driverLag[window] === undefined) {
         // A new window: the delay measured so far belongs to the one before.
-        if (window > 0) driverLag[window - 1] = { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 };
+        if (window > 0) driverLag[window - 1] = lagSoFar();
         driverLag[window] = { p99: 0, max: 0 };
         lag.reset();
         lag.enable();
@@ -200,7 +201,7 @@ export async function soakTest(options: SoakOptions): Promise<SoakReport> {
     }
     await Promise.all(pending);
     lag.disable();
-    if (driverLag.length > 0) driverLag[driverLag.length - 1] = { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 };
+    if (driverLag.length > 0) driverLag[driverLag.length - 1] = lagSoFar();
     const elapsedS = (performance.now() - started) / 1000;
     const rssEnd = server.rssMiB();
     // A window cut short at the end holds too few samples to judge.

@@ -24,6 +24,7 @@ import {
   type RetentionOptions,
 } from './core/retention.js';
 import type { Store } from './core/store.js';
+import type { StreamOptions } from './core/stream.js';
 import { seedDemo, type DemoMessages } from './demo/seed-demo.js';
 import { startDemoSimulator, type SimulatorOptions } from './demo/simulator.js';
 import { openStore } from './store/open-store.js';
@@ -55,6 +56,8 @@ export interface ServerOptions {
   timeouts?: Partial<HttpTimeouts>;
   /** Control-plane calls per second per client address; 0 or absent: no limit. */
   controlQpsLimit?: number;
+  /** Stream mode: redelivery delay and count, ticket and session-webhook lifetimes, limits (core/stream.ts). */
+  stream?: Partial<StreamOptions>;
 }
 
 export interface RunningServer {
@@ -102,6 +105,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       metrics,
       controlQpsLimit: options.controlQpsLimit ?? 0,
+      ...(options.stream ? { stream: options.stream } : {}),
     });
     await app.listen({ host, port: options.port ?? 3939 });
     const simulate = options.demo && options.simulate;

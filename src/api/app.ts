@@ -7,16 +7,21 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import { newRequestId } from '../core/ids.js';
+import { StreamHub } from '../core/stream-hub.js';
+import type { StreamOptions } from '../core/stream.js';
+import { chatRoutes } from './control/chat.routes.js';
 import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
 import { eventRoutes } from './control/events.routes.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
+import { sessionWebhookRoutes } from './dingtalk/session-webhook.routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './envelope.js';
 import { uiRoutes } from './ui/ui.routes.js';
 import { loggerOptions } from './ops/logging.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
+import { streamRoutes } from './stream/stream.routes.js';
 
 /** How long a client may take; docs/RELIABILITY.md says why each is what it is. */
 export interface HttpTimeouts {
@@ -51,6 +56,15 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Control-plane calls per second per client address; 0 (default) turns the limit off. */
   controlQpsLimit?: number;
+  /** Stream mode: redelivery, tickets, session webhooks, limits (core/stream.ts). */
+  stream?: Partial<StreamOptions>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This node's Stream connections and deliveries (core/stream-hub.ts). */
+    streamHub: StreamHub;
+  }
 }
 
 type CompilersFactory = Required<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>>;
@@ -141,9 +155,18 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   await app.register(
     opsRoutes(ctx, { adminToken: options.adminToken, metrics: options.metrics ?? new Metrics(), controlQpsLimit: options.controlQpsLimit ?? 0 }),
   );
+  const hub = new StreamHub(ctx, options.stream, (error, what) => app.log.error({ err: error }, what));
+  app.decorate('streamHub', hub);
+  // Before the server waits for its connections: Stream clients would otherwise hold it open.
+  app.addHook('preClose', () => hub.close());
   await app.register(oauth2Routes(ctx));
   await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
-  await app.register(controlRoutes(ctx, { adminToken: options.adminToken, version: options.version }));
+  await app.register(streamRoutes(ctx, hub));
+  await app.register(sessionWebhookRoutes(ctx));
+  await app.register(
+    controlRoutes(ctx, { adminToken: options.adminToken, version: options.version, onReset: () => hub.reset() }),
+  );
+  await app.register(chatRoutes(ctx, hub, { adminToken: options.adminToken }), { prefix: '/_dingread/v1' });
   await app.register(eventRoutes(ctx, { adminToken: options.adminToken }), { prefix: '/_dingread/v1' });
   await app.register(uiRoutes({ adminToken: options.adminToken }));
   return app;

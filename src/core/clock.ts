@@ -14,8 +14,11 @@ export interface ClockState {
   mode: ClockMode;
 }
 
+export type ClockListener = (state: ClockState) => void;
+
 export class Clock {
   private manualNow: number | null = null;
+  private readonly listeners = new Set<ClockListener>();
 
   constructor(private readonly systemNow: () => number = Date.now) {}
 
@@ -37,7 +40,7 @@ export class Clock {
       fail('invalidParameter.param.invalid', `the clock must stay between 0 and ${MAX_CLOCK_MS} ms`);
     }
     this.manualNow = nowMs;
-    return this.state();
+    return this.changed();
   }
 
   /** Stops the clock (if it was running) and moves it by `ms`. */
@@ -47,6 +50,25 @@ export class Clock {
 
   useSystem(): ClockState {
     this.manualNow = null;
-    return this.state();
+    return this.changed();
+  }
+
+  /**
+   * Calls `listener` after every set, move or return to system time, so that work due at a time
+   * (Stream redeliveries) happens when the clock is moved, not only when a timer fires.
+   * Returns the function that stops it.
+   */
+  onChange(listener: ClockListener): () => void {
+    const entry: ClockListener = (state) => listener(state);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  private changed(): ClockState {
+    const state = this.state();
+    for (const listener of [...this.listeners]) listener(state);
+    return state;
   }
 }

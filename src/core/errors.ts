@@ -44,6 +44,14 @@ export const ERROR_TABLE = {
     chosen: true,
   },
   'system.error': { status: 500, message: 'Unknown system error' },
+  // Stream mode's gateway: DingTalk answers wrong credentials with 401 authFailed ("鉴权失败").
+  authFailed: { status: 401, message: '鉴权失败' },
+  invalidTicket: { status: 401, message: 'Invalid ticket: unknown, used already, or expired', chosen: true },
+  'Forbidden.AccessDenied.TooManyConnections': {
+    status: 403,
+    message: 'The app has too many Stream connections open',
+    chosen: true,
+  },
 
   // Request shape, shared by every endpoint.
   'invalidParameter.param.invalid': { status: 400, message: 'Invalid parameter' },

@@ -15,6 +15,8 @@ export type DingReadEvent =
       openConversationId?: string;
       recipientCount: number;
       sentAt: number;
+      /** How the robot sent it, when not through the API: a reply to a session webhook. */
+      via?: 'sessionWebhook';
     }
   /** Reads that were accepted, grouped by message (a repeated read is included; it changes nothing). */
   | { type: 'read'; processQueryKey: string; userIds: string[]; at: number }
@@ -29,6 +31,40 @@ export type DingReadEvent =
       at: number;
     }
   | { type: 'clock'; nowMs: number; mode: 'system' | 'manual' }
+  /** A user wrote to a robot (`robotCode`) or in a conversation; what became of it for each robot. */
+  | {
+      type: 'userMessage';
+      msgId: string;
+      corpId: string;
+      userId: string;
+      text: string;
+      openConversationId?: string;
+      robotCode?: string;
+      atRobots?: string[];
+      deliveries: Array<{ robotCode: string; status: 'delivered' | 'noConnection' | 'notMentioned' }>;
+      createdAt: number;
+    }
+  /** A Stream callback was pushed to a connection, acknowledged by the client, or given up. */
+  | {
+      type: 'delivery';
+      state: 'pushed' | 'acknowledged' | 'abandoned';
+      messageId: string;
+      msgId: string;
+      robotCode: string;
+      clientId: string;
+      connectionId?: string;
+      attempt: number;
+      at: number;
+    }
+  /** A Stream client connected to this node, or its connection closed. */
+  | {
+      type: 'streamConnection';
+      state: 'open' | 'closed';
+      connectionId: string;
+      clientId: string;
+      reason?: string;
+      at: number;
+    }
   /** Everything was forgotten (`POST /reset`) or a directory was loaded: views should reload. */
   | { type: 'changed'; what: 'reset' | 'directory' };
 

@@ -7,7 +7,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export type RandomPurpose = 'processQueryKey' | 'requestId' | 'secretSalt' | 'cursor' | 'fault' | 'suiteTicket';
+export type RandomPurpose =
+  | 'processQueryKey'
+  | 'requestId'
+  | 'secretSalt'
+  | 'cursor'
+  | 'fault'
+  | 'suiteTicket'
+  /** Stream mode's tickets, connection and message ids, user msgIds, session webhooks. */
+  | 'stream';
 
 export interface RandomSource {
   /** True when seeded: the bytes are reproducible and must not protect anything real. */

@@ -49,10 +49,15 @@ export async function purgeExpired(ctx: CoreContext, options: Pick<RetentionOpti
   for (;;) {
     const deleted = await ctx.store.purgeMessagesBefore(cutoff, options.batchSize);
     total += deleted;
-    if (deleted < options.batchSize) return total;
+    if (deleted < options.batchSize) break;
     // Let requests waiting for the store go first (SQLite runs a batch on the event loop).
     await new Promise((resolve) => setImmediate(resolve));
   }
+  // What users wrote goes with the messages of its time (chat-store.ts).
+  while ((await ctx.store.chats.purgeEntriesBefore(cutoff, options.batchSize)) === options.batchSize) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return total;
 }
 
 export interface RetentionJob {

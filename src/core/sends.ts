@@ -4,7 +4,7 @@ import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { newProcessQueryKey } from './ids.js';
 import { resolveRobot } from './robot-access.js';
-import type { ConversationRecord, MessageKind, NewMessage } from './store.js';
+import type { ConversationRecord, MessageKind, MessageRecord, NewMessage } from './store.js';
 import type { Caller } from './tokens.js';
 
 export const OTO_MAX_USERS = 20;
@@ -131,17 +131,22 @@ async function insert(
   };
   if (recipients) record.recipients = recipients;
   const stored = await ctx.store.insertMessage(record);
-  if (ctx.events.active) {
-    ctx.events.emit({
-      type: 'sent',
-      processQueryKey: stored.processQueryKey,
-      kind: stored.kind,
-      corpId: stored.corpId,
-      robotCode: stored.robotCode,
-      ...(stored.openConversationId === null ? {} : { openConversationId: stored.openConversationId }),
-      recipientCount: stored.recipientCount,
-      sentAt: stored.sentAt,
-    });
-  }
+  emitSent(ctx, stored);
   return stored.processQueryKey;
+}
+
+/** The `sent` event of a robot message: sent through the API, or (`via`) a reply to a session webhook. */
+export function emitSent(ctx: CoreContext, stored: MessageRecord, via?: 'sessionWebhook'): void {
+  if (!ctx.events.active) return;
+  ctx.events.emit({
+    type: 'sent',
+    processQueryKey: stored.processQueryKey,
+    kind: stored.kind,
+    corpId: stored.corpId,
+    robotCode: stored.robotCode,
+    ...(stored.openConversationId === null ? {} : { openConversationId: stored.openConversationId }),
+    recipientCount: stored.recipientCount,
+    sentAt: stored.sentAt,
+    ...(via === undefined ? {} : { via }),
+  });
 }

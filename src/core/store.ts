@@ -7,6 +7,10 @@
  * wire shapes live in the API layer and meet these records in the services.
  */
 
+import type { Bus } from './bus.js';
+import type { ChatStore } from './chat-store.js';
+import type { StreamStore } from './stream-store.js';
+
 export type RobotStatus = 'active' | 'stopped';
 export type TemplateStatus = 'active' | 'stopped' | 'missing';
 export type ConversationType = 'group' | 'private';
@@ -258,6 +262,12 @@ export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 export interface Store {
   readonly kind: StoreKind;
   readonly capabilities: StoreCapabilities;
+  /** Chats as users see them: their messages, session webhooks, timelines (core/chat-store.ts). */
+  readonly chats: ChatStore;
+  /** Stream mode: tickets, connected clients, deliveries awaiting acknowledgement (core/stream-store.ts). */
+  readonly stream: StreamStore;
+  /** The signal between the nodes that share this store (core/bus.ts); closed with the store. */
+  readonly bus: Bus;
 
   /** A random secret made once per store and kept in it (cursor and token keys derive from it). */
   serverSecret(): Promise<Buffer>;

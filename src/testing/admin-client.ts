@@ -8,6 +8,8 @@ import type { FixtureCounts, FixtureDocument } from '../core/fixtures.js';
 import type { MessageDetail, MessageSummary } from '../core/inspection.js';
 import type { LoggedRequest, RequestLogFilter } from '../core/request-log.js';
 import type { ReadsOutcome } from '../core/store.js';
+import type { SayResult, TimelineItem } from '../core/chats.js';
+import type { ConnectionInfo } from '../core/stream-hub.js';
 
 export interface ReadEvent {
   processQueryKey: string;
@@ -23,6 +25,14 @@ export interface MessageListQuery {
   limit?: number;
   cursor?: string;
 }
+
+/** What a simulated user says: to a robot one-on-one, or in a conversation (@-mentioning robots). */
+export type SayInput =
+  | { userId: string; text: string; robotCode: string }
+  | { userId: string; text: string; openConversationId: string; atRobots?: string[] };
+
+/** A chat: a user's one-on-one chat with a robot, or a conversation. */
+export type ChatRefInput = { robotCode: string; userId: string } | { openConversationId: string };
 
 /** Filters of the request log; all optional, combined with and. */
 export type RequestLogQuery = RequestLogFilter;
@@ -92,6 +102,46 @@ export class AdminClient {
   messages(query: MessageListQuery = {}): Promise<{ items: MessageSummary[]; nextCursor?: string }> {
     return this.request('GET', `/messages${queryString(query)}`);
   }
+
+  /**
+   * A user writes: to a robot one-on-one (`robotCode`), or in a conversation, where only the
+   * robots in `atRobots` hear it. Their Stream clients get the message; the user has opened the
+   * chat (everything delivered to them there is read).
+   *
+   * @example
+   * const { deliveries } = await dingread.admin.say({ userId: 'u1', robotCode: 'dingbot', text: 'hello' });
+   * // deliveries: [{ robotCode: 'dingbot', status: 'delivered' | 'noConnection' }]
+   */
+  say(input: SayInput): Promise<SayResult> {
+    if ('robotCode' in input) {
+      return this.request('POST', `/robots/${encodeURIComponent(input.robotCode)}/chats/${encodeURIComponent(input.userId)}/messages`, {
+        text: input.text,
+      });
+    }
+    return this.request('POST', `/conversations/${encodeURIComponent(input.openConversationId)}/messages`, {
+      userId: input.userId,
+      text: input.text,
+      ...(input.atRobots === undefined ? {} : { atRobots: input.atRobots }),
+    });
+  }
+
+  /** The chat as a phone shows it, oldest first (the last 200): users' messages and robots', with read state. */
+  async chat(chat: ChatRefInput): Promise<TimelineItem[]> {
+    const path =
+      'robotCode' in chat
+        ? `/robots/${encodeURIComponent(chat.robotCode)}/chats/${encodeURIComponent(chat.userId)}/messages`
+        : `/conversations/${encodeURIComponent(chat.openConversationId)}/messages`;
+    return (await this.request<{ items: TimelineItem[] }>('GET', path)).items;
+  }
+
+  /** Stream mode's connected clients, on every node, with their unacknowledged deliveries. */
+  readonly stream = {
+    connections: async (): Promise<ConnectionInfo[]> => (await this.request<{ items: ConnectionInfo[] }>('GET', '/stream/connections')).items,
+    /** Sends the client DingTalk's `disconnect` and closes its connection (a client should reconnect). */
+    disconnect: async (connectionId: string): Promise<void> => {
+      await this.request('DELETE', `/stream/connections/${encodeURIComponent(connectionId)}`);
+    },
+  };
 
   readonly clock = {
     get: (): Promise<ClockState> => this.request('GET', '/clock'),

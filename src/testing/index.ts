@@ -11,12 +11,24 @@
  * await dingread.close();
  */
 import type { CoreOptions } from '../core/context.js';
+import type { StreamOptions } from '../core/stream.js';
 import type { FixtureDocument } from '../core/fixtures.js';
 import { DEMO } from '../demo/demo-directory.js';
 import { startServer } from '../server.js';
 import { AdminClient } from './admin-client.js';
 
-export { AdminClient, AdminError, type ReadEvent, type MessageListQuery, type RequestLogQuery } from './admin-client.js';
+export {
+  AdminClient,
+  AdminError,
+  type ChatRefInput,
+  type ReadEvent,
+  type MessageListQuery,
+  type RequestLogQuery,
+  type SayInput,
+} from './admin-client.js';
+export type { SayResult, TimelineItem, DeliveryStatus } from '../core/chats.js';
+export type { ConnectionInfo } from '../core/stream-hub.js';
+export type { StreamOptions } from '../core/stream.js';
 export type { Fault, FaultSpec } from '../core/faults.js';
 export type { LoggedRequest } from '../core/request-log.js';
 export type { FixtureDocument, FixtureCounts } from '../core/fixtures.js';
@@ -47,6 +59,8 @@ export interface StartDingreadOptions {
   requestLogSize?: number;
   /** Same seed, same calls: the same processQueryKeys, access tokens and request ids. */
   seed?: number | string;
+  /** Stream mode: redelivery delay (`redeliveryMs`, server clock) and count, lifetimes, limits. */
+  stream?: Partial<StreamOptions>;
 }
 
 export interface RunningDingread {
@@ -74,6 +88,7 @@ export async function startDingread(options: StartDingreadOptions = {}): Promise
       ...(options.requestLogSize === undefined ? {} : { requestLogSize: options.requestLogSize }),
     },
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.stream === undefined ? {} : { stream: options.stream }),
   });
   const admin = new AdminClient(server.url, options.adminToken);
   try {

@@ -148,15 +148,19 @@ describe('sqlite file store', () => {
     ]);
     await store.close();
 
-    // Back to the schema before the last migration, as such a file was: no flag, no flag rows.
+    // Back to the schema before the flag's migration, as such a file was: no flag, no flag rows,
+    // and none of the tables later migrations made.
+    const flagMigration = MIGRATIONS.findIndex((sql) => sql.includes('ADD COLUMN reads_past_cover'));
+    const laterTables = MIGRATIONS.slice(flagMigration + 1).flatMap((sql) => [...sql.matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1]));
     const raw = new Database(path);
+    for (const table of laterTables) raw.exec(`DROP TABLE ${table}`);
     raw.exec(`DELETE FROM chat_cursors WHERE covers_below = 0;
       DROP INDEX messages_open_scan;
       DROP INDEX messages_recalled;
       DROP INDEX messages_delayed;
       CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
       ALTER TABLE chat_cursors DROP COLUMN reads_past_cover;`);
-    raw.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    raw.pragma(`user_version = ${flagMigration}`);
     raw.close();
 
     const upgraded = new SqliteStore({ path });

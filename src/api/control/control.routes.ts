@@ -26,6 +26,8 @@ export const CONTROL_BODY_LIMIT = 16 * 1024 * 1024;
 export interface ControlPlaneOptions {
   adminToken: string | undefined;
   version: string;
+  /** After `POST /reset` has emptied the store (Stream mode disconnects its clients). */
+  onReset?: () => Promise<void>;
 }
 
 export function controlRoutes(ctx: CoreContext, options: ControlPlaneOptions) {
@@ -44,6 +46,7 @@ export function controlRoutes(ctx: CoreContext, options: ControlPlaneOptions) {
       v1.get('/fixtures', () => exportFixture(ctx));
       v1.post('/reset', async () => {
         await ctx.store.reset();
+        await options.onReset?.();
         ctx.events.emit({ type: 'changed', what: 'reset' });
         return {};
       });

@@ -185,9 +185,9 @@ function field(source: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The token's app (or suite) on the robot API; the claimed appKey or suiteKey on oauth2/*. */
+/** The token's app (or suite) on the robot API; the claimed appKey or suiteKey on oauth2/*, clientId on Stream's gateway. */
 function appKeyOf(request: FastifyRequest): string | undefined {
-  return request.caller?.appKey ?? field(request.body, 'appKey') ?? field(request.body, 'suiteKey');
+  return request.caller?.appKey ?? field(request.body, 'appKey') ?? field(request.body, 'suiteKey') ?? field(request.body, 'clientId');
 }
 
 function robotCodeOf(request: FastifyRequest): string | undefined {

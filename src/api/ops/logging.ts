@@ -18,9 +18,13 @@ export const REDACTED_PATHS = [
   'body.accessToken',
   '*.appSecret',
   '*.accessToken',
+  'req.body.clientSecret',
+  'body.clientSecret',
+  '*.clientSecret',
 ];
 
-const SECRET_QUERY = /([?&](?:access_?token|appSecret|token)=)[^&]*/gi;
+/** Credentials in query strings, Stream tickets and session webhooks included. */
+const SECRET_QUERY = /([?&](?:access_?token|appSecret|token|ticket|session)=)[^&]*/gi;
 
 /** The URL with any credential in its query string masked. */
 export function maskUrl(url: string): string {

@@ -20,6 +20,7 @@ import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
 import type { Params, Step, UnitMode, Work } from '../sql/unit.js';
 import { MIGRATIONS } from './migrations.js';
+import { PostgresBus } from './postgres-bus.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database; `?schema=NAME` and `?pool=N` are read here. */
@@ -84,6 +85,8 @@ export class PostgresStore extends SqlStore {
   readonly kind = 'postgres' as const;
   readonly capabilities: StoreCapabilities = { durable: true, sharedAcrossProcesses: true };
   readonly schema: string;
+  /** LISTEN/NOTIFY between the nodes on this schema (postgres-bus.ts). */
+  readonly bus: PostgresBus;
   /** Made once the driver is loaded. */
   private readonly pool: Promise<pg.Pool>;
   /** Settles once the schema is migrated; every unit waits for it (and fails as it failed). */
@@ -105,6 +108,7 @@ export class PostgresStore extends SqlStore {
     });
     this.ready = this.migrate();
     this.ready.catch(() => undefined);
+    this.bus = new PostgresBus({ driver: loadDriver, connectionString, schema, pool: this.pool });
   }
 
   /** Opens the store and waits for its schema: the way to learn at once that it cannot start. */
@@ -241,8 +245,7 @@ export class PostgresStore extends SqlStore {
   }
 
   close(): Promise<void> {
-    this.closed ??= this.ready
-      .catch(() => undefined)
+    this.closed ??= Promise.all([this.ready.catch(() => undefined), this.bus.close()])
       .then(() => this.pool)
       .then(
         (pool) => pool.end(),

@@ -44,7 +44,8 @@ import {
 } from './rows.js';
 import { all, column, get, lock, run, type Work } from './unit.js';
 
-const MESSAGE_SELECT = `
+/** A message row with its org's, robot's and conversation's public ids (rows.ts MessageRow). */
+export const MESSAGE_SELECT = `
   SELECT m.*, o.corp_id, r.robot_code, c.open_conversation_id
   FROM messages m
   JOIN orgs o ON o.id = m.org_id
@@ -81,7 +82,8 @@ const TABLES_CHILDREN_FIRST = [
   'orgs',
 ] as const;
 
-function* nextSeq(): Work<number> {
+/** The next number of the store-wide event sequence; a writing unit takes the `seq` lock first. */
+export function* nextSeq(): Work<number> {
   const row = yield* get<{ value: number }>(`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`);
   return (row as { value: number }).value;
 }

@@ -28,14 +28,21 @@ import type {
   TokenRecord,
   UserRecord,
 } from '../../core/store.js';
+import type { Bus } from '../../core/bus.js';
+import type { ChatStore } from '../../core/chat-store.js';
+import type { StreamStore } from '../../core/stream-store.js';
+import { clearChats, SqlChatStore } from './chat.js';
 import * as logic from './logic.js';
 import { LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
 import { OPEN_END } from './rows.js';
+import type { UnitRunner } from './runner.js';
+import { clearStream, SqlStreamStore } from './stream.js';
 import type { UnitMode, Work } from './unit.js';
 
 export abstract class SqlStore implements Store {
   abstract readonly kind: StoreKind;
   abstract readonly capabilities: StoreCapabilities;
+  abstract readonly bus: Bus;
 
   /**
    * Runs the unit `make()` builds in one transaction. `make` may be called again when the
@@ -43,6 +50,14 @@ export abstract class SqlStore implements Store {
    */
   protected abstract unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T>;
   abstract close(): Promise<void>;
+
+  /** The aggregates kept in files of their own run their units through this store. */
+  private readonly units: UnitRunner = {
+    read: (make) => this.unit('read', make),
+    write: (changes, make) => this.write(changes, make),
+  };
+  readonly chats: ChatStore = new SqlChatStore(this.units);
+  readonly stream: StreamStore = new SqlStreamStore(this.units);
 
   /** Lookups kept in memory, when no other process writes to the store (lookup-cache.ts). */
   private lookups: LookupCache | null | undefined;
@@ -77,7 +92,12 @@ export abstract class SqlStore implements Store {
     return this.write('all', () => logic.serverSecret(randomBytes(32)));
   }
   reset(): Promise<void> {
-    return this.write('all', () => logic.reset());
+    // Stream mode's and the chats' tables first: they point at the directory's.
+    return this.write('all', function* () {
+      yield* clearStream();
+      yield* clearChats();
+      yield* logic.reset();
+    });
   }
   applyFixture(plans: OrgPlan[], suites: SuitePlan[] = []): Promise<void> {
     return this.write('all', () => logic.applyFixture(plans, suites));

@@ -173,4 +173,74 @@ export const MIGRATIONS: readonly string[] = [
     WHERE true
   ON CONFLICT (chat_key, user_id) DO NOTHING;
   `,
+  // Stream mode and chats (core/stream-store.ts, core/chat-store.ts, docs/stream.md).
+  // chat_entries: what users write (and, later, what custom webhook robots post), plus a note on
+  // each robot message that came through a session webhook (message_id set; its seq is the
+  // message's id). No foreign key to messages: entries are purged by age on their own.
+  // Deliveries exist only until acknowledged or given up; tickets and session webhooks until they
+  // are used or expire (batches of expired ones go with every new one).
+  `
+  CREATE TABLE chat_entries (
+    seq INTEGER PRIMARY KEY,
+    chat_key TEXT NOT NULL,
+    chat_user_id TEXT NOT NULL,
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    via TEXT NOT NULL,
+    msg_id TEXT UNIQUE,
+    sender_user_id TEXT,
+    message_id INTEGER,
+    msgtype TEXT NOT NULL,
+    content TEXT NOT NULL,
+    at TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX chat_entries_by_chat ON chat_entries (chat_key, chat_user_id, seq);
+  CREATE INDEX chat_entries_by_created_at ON chat_entries (created_at);
+  CREATE TABLE session_webhooks (
+    token_hash TEXT PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    robot_id INTEGER NOT NULL REFERENCES robots (id),
+    app_id INTEGER NOT NULL REFERENCES apps (id),
+    conversation_id INTEGER REFERENCES conversations (id),
+    user_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX session_webhooks_by_expiry ON session_webhooks (expires_at);
+  CREATE TABLE stream_tickets (
+    ticket_hash TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    subscriptions TEXT NOT NULL,
+    ua TEXT NOT NULL,
+    local_ip TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX stream_tickets_by_expiry ON stream_tickets (expires_at);
+  CREATE TABLE stream_connections (
+    connection_id TEXT PRIMARY KEY,
+    node_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    subscriptions TEXT NOT NULL,
+    ua TEXT NOT NULL,
+    local_ip TEXT NOT NULL,
+    remote_address TEXT NOT NULL,
+    connected_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX stream_connections_by_client ON stream_connections (client_id);
+  CREATE INDEX stream_connections_by_node ON stream_connections (node_id);
+  CREATE TABLE stream_deliveries (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL UNIQUE,
+    client_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    robot_code TEXT NOT NULL,
+    msg_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    connection_id TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX stream_deliveries_due ON stream_deliveries (due_at, id);
+  CREATE INDEX stream_deliveries_by_connection ON stream_deliveries (connection_id);
+  `,
 ];

@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { LocalBus } from '../../core/bus.js';
 import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
 import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
@@ -47,6 +48,8 @@ interface QueuedWrite {
 export class SqliteStore extends SqlStore {
   readonly kind: 'memory' | 'sqlite';
   readonly capabilities: StoreCapabilities;
+  /** No other process shares the file: every node there is, is this one. */
+  readonly bus = new LocalBus();
   private readonly db: Database.Database;
   /** Prepared statements, by SQL text. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -178,7 +181,7 @@ export class SqliteStore extends SqlStore {
     // Writes already asked for are committed (and answered) before the file closes.
     if (this.db.open) this.commitQueued();
     if (this.db.open) this.db.close();
-    return Promise.resolve();
+    return this.bus.close();
   }
 }
 

@@ -1,0 +1,340 @@
+/**
+ * Simulated users speak (control plane: `POST …/chats/{userId}/messages`,
+ * `POST /conversations/{id}/messages`), and chats as a phone shows them (the `GET`s).
+ *
+ * A user writing to a robot one-on-one, or @-mentioning it in a group it is in, makes one Stream
+ * callback for the robot (topic `/v1.0/im/bot/messages/get`), with a session webhook to answer
+ * through. The message, the chat open it implies (everything delivered to the user there is read)
+ * and the deliveries are stored in one unit; then the deliveries are pushed (stream-hub.ts).
+ */
+import type { ChatThread, NewSessionWebhook, ReplyAt, TimelineRecord } from './chat-store.js';
+import type { CoreContext } from './context.js';
+import { fail } from './errors.js';
+import { hashToken } from './ids.js';
+import { sendStatusOf, type SendStatus } from './messages.js';
+import type { ConversationRecord, MessageRecord, RobotRecord, UserRecord } from './store.js';
+import {
+  dingtalkId,
+  newFrameMessageId,
+  newMsgId,
+  newSessionToken,
+  ROBOT_MESSAGE_TOPIC,
+  robotChatConversationId,
+} from './stream.js';
+import type { DispatchStatus, StreamHub } from './stream-hub.js';
+import type { NewDelivery } from './stream-store.js';
+
+export const MAX_TEXT_LENGTH = 5_000;
+/** A timeline shows the last this many items. */
+export const TIMELINE_LIMIT = 200;
+/** Where a session webhook answers; the hub puts the connection's origin in front (docs/stream.md). */
+export const SESSION_WEBHOOK_PATH = '/robot/sendBySession';
+
+export type DeliveryStatus = DispatchStatus | 'notMentioned';
+
+export interface SayResult {
+  msgId: string;
+  deliveries: Array<{ robotCode: string; status: DeliveryStatus }>;
+}
+
+export interface TimelineItem {
+  /** A user message's msgId; a robot message's processQueryKey. */
+  msgId: string;
+  from: { userId: string } | { robotCode: string };
+  text: string;
+  /** A robot message's msgKey; null for what a user wrote. */
+  msgKey: string | null;
+  createdAt: number;
+  via: 'user' | 'api' | 'sessionWebhook';
+  // Additions to the contract's shape:
+  /** User messages: the robots they @-mentioned. */
+  atRobots?: string[];
+  /** Robot messages: */
+  processQueryKey?: string;
+  msgParam?: string;
+  at?: ReplyAt;
+  sendStatus?: SendStatus;
+  recipientCount?: number;
+  readCount?: number;
+  /** In a one-on-one chat: when the chat's user read the robot's message (null: not yet). */
+  readAt?: number | null;
+}
+
+interface Target {
+  robot: RobotRecord;
+  mentioned: boolean;
+}
+
+interface Said {
+  orgId: number;
+  corpId: string;
+  thread: ChatThread;
+  conversation: ConversationRecord | undefined;
+  user: UserRecord;
+  text: string;
+  atRobots: string[];
+  targets: Target[];
+}
+
+async function userOf(ctx: CoreContext, orgId: number, userId: string): Promise<UserRecord> {
+  const [user] = await ctx.store.findUsers(orgId, [userId]);
+  if (!user) fail('object.notFound', `no user ${userId} in the chat's organization`);
+  return user;
+}
+
+async function corpIdOf(ctx: CoreContext, orgId: number): Promise<string> {
+  const corpId = await ctx.store.chats.findCorpId(orgId);
+  if (corpId === undefined) fail('object.notFound', 'the organization is gone');
+  return corpId;
+}
+
+async function robotOf(ctx: CoreContext, robotCode: string): Promise<RobotRecord> {
+  const robot = await ctx.store.findRobot(robotCode);
+  if (!robot) fail('object.notFound', `no robot ${robotCode}`);
+  return robot;
+}
+
+async function conversationOf(ctx: CoreContext, openConversationId: string): Promise<ConversationRecord> {
+  const conversation = await ctx.store.findConversation(openConversationId);
+  if (!conversation) fail('object.notFound', `no conversation ${openConversationId}`);
+  return conversation;
+}
+
+/** `POST /robots/{robotCode}/chats/{userId}/messages`: the user writes to the robot one-on-one. */
+export async function sayToRobot(ctx: CoreContext, hub: StreamHub, robotCode: string, userId: string, text: string): Promise<SayResult> {
+  const robot = await robotOf(ctx, robotCode);
+  const user = await userOf(ctx, robot.orgId, userId);
+  return say(ctx, hub, {
+    orgId: robot.orgId,
+    corpId: await corpIdOf(ctx, robot.orgId),
+    thread: { kind: 'robot', robotId: robot.id, userId: user.userId },
+    conversation: undefined,
+    user,
+    text,
+    atRobots: [],
+    targets: [{ robot, mentioned: true }],
+  });
+}
+
+/**
+ * `POST /conversations/{id}/messages`: a member writes in a group (or a person-to-person chat);
+ * each robot of the group hears it only if @-mentioned.
+ */
+export async function sayInConversation(
+  ctx: CoreContext,
+  hub: StreamHub,
+  openConversationId: string,
+  input: { userId: string; text: string; atRobots?: string[] },
+): Promise<SayResult> {
+  const conversation = await conversationOf(ctx, openConversationId);
+  const user = await userOf(ctx, conversation.orgId, input.userId);
+  if (!(await ctx.store.chats.isMember(conversation.id, user.userId))) {
+    fail('invalidParameter.param.invalid', `userId: ${user.userId} is not a member of ${openConversationId}`);
+  }
+  const atRobots = [...new Set(input.atRobots ?? [])];
+  for (const robotCode of atRobots) {
+    if (!conversation.robotCodes.includes(robotCode)) {
+      fail('invalidParameter.param.invalid', `atRobots: robot ${robotCode} is not in ${openConversationId}`);
+    }
+  }
+  const targets: Target[] = [];
+  for (const robotCode of conversation.robotCodes) {
+    targets.push({ robot: await robotOf(ctx, robotCode), mentioned: atRobots.includes(robotCode) });
+  }
+  return say(ctx, hub, {
+    orgId: conversation.orgId,
+    corpId: await corpIdOf(ctx, conversation.orgId),
+    thread: { kind: 'conversation', conversationId: conversation.id },
+    conversation,
+    user,
+    text: input.text,
+    atRobots,
+    targets,
+  });
+}
+
+async function say(ctx: CoreContext, hub: StreamHub, said: Said): Promise<SayResult> {
+  const now = ctx.clock.now();
+  const msgId = newMsgId(ctx.random);
+  const statuses = new Map<string, DeliveryStatus>();
+  const sessions: NewSessionWebhook[] = [];
+  const deliveries: NewDelivery[] = [];
+  for (const { robot, mentioned } of said.targets) {
+    if (!mentioned) {
+      statuses.set(robot.robotCode, 'notMentioned');
+      continue;
+    }
+    const route = await hub.routeFor(robot, said.corpId);
+    if (!route) {
+      statuses.set(robot.robotCode, 'noConnection');
+      continue;
+    }
+    const token = newSessionToken(ctx.random);
+    const expiresAt = now + hub.options.sessionWebhookTtlMs;
+    sessions.push({
+      tokenHash: hashToken(token),
+      orgId: robot.orgId,
+      robotId: robot.id,
+      appId: route.appId,
+      conversationId: said.conversation?.id ?? null,
+      userId: said.user.userId,
+      expiresAt,
+    });
+    deliveries.push({
+      messageId: newFrameMessageId(ctx.random, now),
+      clientId: route.clientId,
+      topic: ROBOT_MESSAGE_TOPIC,
+      robotCode: robot.robotCode,
+      msgId,
+      data: JSON.stringify(robotMessage(said, robot, msgId, now, `${SESSION_WEBHOOK_PATH}?session=${token}`, expiresAt)),
+      createdAt: now,
+      dueAt: now + hub.options.redeliveryMs,
+    });
+  }
+  const posted = await ctx.store.chats.postUserMessage({
+    orgId: said.orgId,
+    thread: said.thread,
+    userId: said.user.userId,
+    msgId,
+    text: said.text,
+    atRobots: said.atRobots,
+    createdAt: now,
+    now,
+    sessions,
+    deliveries,
+  });
+  const outcomes = await Promise.all(posted.deliveries.map((delivery) => hub.dispatch(delivery)));
+  posted.deliveries.forEach((delivery, i) => statuses.set(delivery.robotCode, outcomes[i] as DispatchStatus));
+  const result: SayResult = {
+    msgId,
+    deliveries: said.targets.map(({ robot }) => ({ robotCode: robot.robotCode, status: statuses.get(robot.robotCode) as DeliveryStatus })),
+  };
+  if (ctx.events.active) {
+    const where =
+      said.conversation === undefined
+        ? { robotCode: (said.targets[0] as Target).robot.robotCode }
+        : { openConversationId: said.conversation.openConversationId };
+    ctx.events.emit({ type: 'opened', userId: said.user.userId, ...where, marked: posted.marked, at: now });
+    ctx.events.emit({
+      type: 'userMessage',
+      msgId,
+      corpId: said.corpId,
+      userId: said.user.userId,
+      text: said.text,
+      ...where,
+      ...(said.atRobots.length > 0 ? { atRobots: said.atRobots } : {}),
+      deliveries: result.deliveries,
+      createdAt: now,
+    });
+  }
+  return result;
+}
+
+/**
+ * The callback's data as DingTalk sends it (docs/stream.md has the sources): the group fields
+ * (`atUsers`, `conversationTitle`, `isInAtList`) only in groups, where the text keeps the space
+ * that DingTalk leaves after removing the @-mention.
+ */
+function robotMessage(
+  said: Said,
+  robot: RobotRecord,
+  msgId: string,
+  createAt: number,
+  sessionWebhook: string,
+  sessionWebhookExpiredTime: number,
+): Record<string, unknown> {
+  const { corpId, user, conversation } = said;
+  const chatbotUserId = dingtalkId(corpId, `robot\n${robot.robotCode}`);
+  return {
+    conversationId: conversation ? conversation.openConversationId : robotChatConversationId(robot.robotCode, user.userId),
+    ...(conversation ? { atUsers: said.atRobots.map((robotCode) => ({ dingtalkId: dingtalkId(corpId, `robot\n${robotCode}`) })) } : {}),
+    chatbotCorpId: corpId,
+    chatbotUserId,
+    msgId,
+    senderNick: user.name,
+    isAdmin: false,
+    senderStaffId: user.userId,
+    sessionWebhookExpiredTime,
+    createAt,
+    senderCorpId: corpId,
+    conversationType: conversation ? '2' : '1',
+    senderId: dingtalkId(corpId, `user\n${user.userId}`),
+    ...(conversation ? { conversationTitle: conversation.title ?? '', isInAtList: true } : {}),
+    sessionWebhook,
+    text: { content: conversation ? ` ${said.text}` : said.text },
+    robotCode: robot.robotCode,
+    msgtype: 'text',
+  };
+}
+
+// ------------------------------------------------------------------ timelines
+
+/** `GET /robots/{robotCode}/chats/{userId}/messages`. */
+export async function robotChatTimeline(ctx: CoreContext, robotCode: string, userId: string): Promise<{ items: TimelineItem[] }> {
+  const robot = await robotOf(ctx, robotCode);
+  const user = await userOf(ctx, robot.orgId, userId);
+  return timeline(ctx, { kind: 'robot', robotId: robot.id, userId: user.userId });
+}
+
+/** `GET /conversations/{openConversationId}/messages`. */
+export async function conversationTimeline(ctx: CoreContext, openConversationId: string): Promise<{ items: TimelineItem[] }> {
+  const conversation = await conversationOf(ctx, openConversationId);
+  return timeline(ctx, { kind: 'conversation', conversationId: conversation.id });
+}
+
+async function timeline(ctx: CoreContext, thread: ChatThread): Promise<{ items: TimelineItem[] }> {
+  const records = await ctx.store.chats.timeline(thread, TIMELINE_LIMIT);
+  const items: TimelineItem[] = [];
+  for (const record of records) items.push(await timelineItem(ctx, thread, record));
+  return { items };
+}
+
+async function timelineItem(ctx: CoreContext, thread: ChatThread, record: TimelineRecord): Promise<TimelineItem> {
+  if (record.kind === 'user') {
+    return {
+      msgId: record.msgId,
+      from: { userId: record.userId },
+      text: record.content,
+      msgKey: null,
+      createdAt: record.createdAt,
+      via: 'user',
+      ...(record.atRobots.length > 0 ? { atRobots: record.atRobots } : {}),
+    };
+  }
+  const { message } = record;
+  const item: TimelineItem = {
+    msgId: message.processQueryKey,
+    from: { robotCode: message.robotCode },
+    text: messageText(message),
+    msgKey: message.msgKey,
+    createdAt: message.sentAt,
+    via: record.via,
+    processQueryKey: message.processQueryKey,
+    msgParam: message.msgParam,
+    ...(record.at === null ? {} : { at: record.at }),
+    sendStatus: sendStatusOf(ctx, message),
+    recipientCount: message.recipientCount,
+  };
+  if (thread.kind === 'robot') {
+    const reads = await ctx.store.recipientReads(message);
+    item.readAt = reads.find((read) => read.userId === thread.userId)?.readAt ?? null;
+    item.readCount = reads.filter((read) => read.readAt !== null).length;
+  } else {
+    item.readCount = await ctx.store.countReaders(message);
+  }
+  return item;
+}
+
+/** What a phone shows of a robot message: its content, text or title, by its template's keys. */
+export function messageText(message: Pick<MessageRecord, 'msgParam'>): string {
+  try {
+    const params = JSON.parse(message.msgParam) as Record<string, unknown>;
+    for (const key of ['content', 'text', 'title']) {
+      const value = params[key];
+      if (typeof value === 'string') return value;
+    }
+  } catch {
+    // a msgParam is always JSON (catalog.ts checks it); nothing to show otherwise
+  }
+  return '';
+}

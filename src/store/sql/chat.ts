@@ -1,0 +1,246 @@
+/**
+ * Chats as users see them (core/chat-store.ts), once for every SQL backend: users' messages,
+ * session webhooks, and timelines that read robot messages from `messages` beside the entries.
+ *
+ * A user's message opens the chat (logic.ts openChat, the very unit a chat open runs) in the
+ * same transaction that stores it, so it takes the same locks first: the (chat, user) pair and the
+ * event sequence. Its entry then takes the next number of that sequence, the one message ids come
+ * from, which puts users' and robots' messages in one order.
+ */
+import type {
+  ChatStore,
+  ChatThread,
+  NewReply,
+  NewUserMessage,
+  ReplyAt,
+  RobotVia,
+  SessionWebhookRecord,
+  TimelineRecord,
+} from '../../core/chat-store.js';
+import type { ChatRef, MessageRecord } from '../../core/store.js';
+import type { DeliveryRecord } from '../../core/stream-store.js';
+import { insertMessage, MESSAGE_SELECT, nextSeq, openChat } from './logic.js';
+import { OPEN_END, toMessage, type MessageRow } from './rows.js';
+import type { UnitRunner } from './runner.js';
+import { insertDeliveries } from './stream.js';
+import { all, get, run, type Work } from './unit.js';
+
+/** Children first; cleared before the directory's tables on reset. */
+export const CHAT_TABLES = ['session_webhooks', 'chat_entries'] as const;
+
+/** Expired session webhooks dropped per user message: more than one message makes. */
+const SESSION_PURGE_BATCH = 20;
+
+interface EntryRow {
+  seq: number;
+  via: string;
+  msg_id: string | null;
+  sender_user_id: string | null;
+  message_id: number | null;
+  msgtype: string;
+  content: string;
+  at: string | null;
+  created_at: number;
+}
+
+/** Where a thread's entries are filed: chat keys as chat opens spell them (rows.ts chatKeyOfRef). */
+function threadKey(thread: ChatThread): { chatKey: string; chatUserId: string } {
+  return thread.kind === 'conversation'
+    ? { chatKey: `c${thread.conversationId}`, chatUserId: '' }
+    : { chatKey: `r${thread.robotId}`, chatUserId: thread.userId };
+}
+
+function chatRefOf(thread: ChatThread): ChatRef {
+  return thread.kind === 'conversation' ? thread : { kind: 'robot', robotId: thread.robotId };
+}
+
+export function* clearChats(): Work<void> {
+  for (const table of CHAT_TABLES) yield* run(`DELETE FROM ${table}`);
+}
+
+export function* findCorpId(orgId: number): Work<string | undefined> {
+  return (yield* get<{ corp_id: string }>(`SELECT corp_id FROM orgs WHERE id = :orgId`, { orgId }))?.corp_id;
+}
+
+export function* isMember(conversationId: number, userId: string): Work<boolean> {
+  const row = yield* get(
+    `SELECT 1 AS x FROM memberships WHERE conversation_id = :conversationId AND user_id = :userId AND to_version = :open`,
+    { conversationId, userId, open: OPEN_END },
+  );
+  return row !== undefined;
+}
+
+export function* postUserMessage(message: NewUserMessage): Work<{ marked: number; deliveries: DeliveryRecord[] }> {
+  // First: it takes the pair and sequence locks before reading anything, as every open does.
+  const marked = yield* openChat(message.orgId, chatRefOf(message.thread), message.userId, message.createdAt, message.now);
+  const seq = yield* nextSeq();
+  yield* run(
+    `INSERT INTO chat_entries (seq, chat_key, chat_user_id, org_id, via, msg_id, sender_user_id, message_id, msgtype, content, at, created_at)
+     VALUES (:seq, :chatKey, :chatUserId, :orgId, 'user', :msgId, :userId, NULL, 'text', :text, :at, :createdAt)`,
+    {
+      seq,
+      ...threadKey(message.thread),
+      orgId: message.orgId,
+      msgId: message.msgId,
+      userId: message.userId,
+      text: message.text,
+      at: message.atRobots.length > 0 ? JSON.stringify(message.atRobots) : null,
+      createdAt: message.createdAt,
+    },
+  );
+  yield* run(
+    `DELETE FROM session_webhooks WHERE token_hash IN (
+       SELECT token_hash FROM session_webhooks WHERE expires_at <= :now LIMIT :batch)`,
+    { now: message.now, batch: SESSION_PURGE_BATCH },
+  );
+  for (const session of message.sessions) {
+    yield* run(
+      `INSERT INTO session_webhooks (token_hash, org_id, robot_id, app_id, conversation_id, user_id, expires_at)
+       VALUES (:tokenHash, :orgId, :robotId, :appId, :conversationId, :userId, :expiresAt)`,
+      { ...session },
+    );
+  }
+  return { marked, deliveries: yield* insertDeliveries(message.deliveries) };
+}
+
+export function* findSessionWebhook(tokenHash: string): Work<SessionWebhookRecord | undefined> {
+  const row = yield* get<{
+    org_id: number;
+    corp_id: string;
+    robot_id: number;
+    robot_code: string;
+    app_id: number;
+    conversation_id: number | null;
+    open_conversation_id: string | null;
+    user_id: string;
+    expires_at: number;
+  }>(
+    `SELECT s.org_id, o.corp_id, s.robot_id, r.robot_code, s.app_id, s.conversation_id, c.open_conversation_id, s.user_id, s.expires_at
+     FROM session_webhooks s JOIN orgs o ON o.id = s.org_id JOIN robots r ON r.id = s.robot_id
+     LEFT JOIN conversations c ON c.id = s.conversation_id
+     WHERE s.token_hash = :tokenHash`,
+    { tokenHash },
+  );
+  return (
+    row && {
+      orgId: row.org_id,
+      corpId: row.corp_id,
+      robotId: row.robot_id,
+      robotCode: row.robot_code,
+      appId: row.app_id,
+      conversationId: row.conversation_id,
+      openConversationId: row.open_conversation_id,
+      userId: row.user_id,
+      expiresAt: row.expires_at,
+    }
+  );
+}
+
+export function* postReply(reply: NewReply): Work<MessageRecord> {
+  const message = yield* insertMessage(reply.message);
+  const thread: ChatThread =
+    reply.session.conversationId === null
+      ? { kind: 'robot', robotId: reply.session.robotId, userId: reply.session.userId }
+      : { kind: 'conversation', conversationId: reply.session.conversationId };
+  // The entry only says how the message came; it takes the message's number as its place.
+  yield* run(
+    `INSERT INTO chat_entries (seq, chat_key, chat_user_id, org_id, via, msg_id, sender_user_id, message_id, msgtype, content, at, created_at)
+     VALUES (:seq, :chatKey, :chatUserId, :orgId, 'sessionWebhook', NULL, NULL, :seq, :msgtype, '', :at, :createdAt)`,
+    {
+      seq: message.id,
+      ...threadKey(thread),
+      orgId: message.orgId,
+      msgtype: reply.msgtype,
+      at: reply.at === null ? null : JSON.stringify(reply.at),
+      createdAt: message.sentAt,
+    },
+  );
+  return message;
+}
+
+export function* timeline(thread: ChatThread, limit: number): Work<TimelineRecord[]> {
+  const key = threadKey(thread);
+  const users = yield* all<EntryRow>(
+    `SELECT * FROM chat_entries WHERE chat_key = :chatKey AND chat_user_id = :chatUserId AND message_id IS NULL
+     ORDER BY seq DESC LIMIT :limit`,
+    { ...key, limit },
+  );
+  const messages =
+    thread.kind === 'conversation'
+      ? yield* all<MessageRow>(`${MESSAGE_SELECT} WHERE m.conversation_id = :id ORDER BY m.id DESC LIMIT :limit`, {
+          id: thread.conversationId,
+          limit,
+        })
+      : yield* all<MessageRow>(
+          `${MESSAGE_SELECT} JOIN message_recipients mr ON mr.message_id = m.id AND mr.user_id = :userId
+           WHERE m.robot_id = :robotId AND m.conversation_id IS NULL ORDER BY m.id DESC LIMIT :limit`,
+          { userId: thread.userId, robotId: thread.robotId, limit },
+        );
+  const items: TimelineRecord[] = [
+    ...users.map(
+      (row): TimelineRecord => ({
+        kind: 'user',
+        seq: row.seq,
+        msgId: row.msg_id ?? '',
+        userId: row.sender_user_id ?? '',
+        msgtype: row.msgtype,
+        content: row.content,
+        atRobots: row.at === null ? [] : (JSON.parse(row.at) as string[]),
+        createdAt: row.created_at,
+      }),
+    ),
+    ...messages.map((row): TimelineRecord => ({ kind: 'robot', seq: row.id, message: toMessage(row), via: 'api', at: null })),
+  ]
+    .sort((a, b) => b.seq - a.seq)
+    .slice(0, limit)
+    .reverse();
+  const robotItems = items.filter((item) => item.kind === 'robot');
+  const oldest = robotItems[0]?.seq;
+  if (oldest !== undefined) {
+    // Which of these robot messages came through a session webhook: their entries, in one range.
+    const notes = new Map<number, { via: RobotVia; at: ReplyAt | null }>();
+    for (const row of yield* all<{ message_id: number; via: RobotVia; at: string | null }>(
+      `SELECT message_id, via, at FROM chat_entries WHERE chat_key = :chatKey AND chat_user_id = :chatUserId
+       AND message_id IS NOT NULL AND seq >= :oldest`,
+      { ...key, oldest },
+    )) {
+      notes.set(row.message_id, { via: row.via, at: row.at === null ? null : (JSON.parse(row.at) as ReplyAt) });
+    }
+    for (const item of robotItems) Object.assign(item, notes.get(item.seq));
+  }
+  return items;
+}
+
+export function* purgeEntriesBefore(cutoff: number, batchSize: number): Work<number> {
+  return yield* run(
+    `DELETE FROM chat_entries WHERE seq IN (SELECT seq FROM chat_entries WHERE created_at < :cutoff ORDER BY created_at LIMIT :batchSize)`,
+    { cutoff, batchSize },
+  );
+}
+
+export class SqlChatStore implements ChatStore {
+  constructor(private readonly units: UnitRunner) {}
+
+  findCorpId(orgId: number): Promise<string | undefined> {
+    return this.units.read(() => findCorpId(orgId));
+  }
+  isMember(conversationId: number, userId: string): Promise<boolean> {
+    return this.units.read(() => isMember(conversationId, userId));
+  }
+  postUserMessage(message: NewUserMessage): Promise<{ marked: number; deliveries: DeliveryRecord[] }> {
+    // It opens a chat: the read-status answers in the lookup cache may change.
+    return this.units.write('answers', () => postUserMessage(message));
+  }
+  findSessionWebhook(tokenHash: string): Promise<SessionWebhookRecord | undefined> {
+    return this.units.read(() => findSessionWebhook(tokenHash));
+  }
+  postReply(reply: NewReply): Promise<MessageRecord> {
+    return this.units.write('none', () => postReply(reply));
+  }
+  timeline(thread: ChatThread, limit: number): Promise<TimelineRecord[]> {
+    return this.units.read(() => timeline(thread, limit));
+  }
+  purgeEntriesBefore(cutoff: number, batchSize: number): Promise<number> {
+    return this.units.write('none', () => purgeEntriesBefore(cutoff, batchSize));
+  }
+}

@@ -10,6 +10,8 @@ import { LEGACY_ANSWERS, LEGACY_BODY_LIMIT, LegacyError, type LegacyAnswer } fro
 import { replyBySession } from '../../core/session-webhooks.js';
 import { SESSION_WEBHOOK_PATH } from '../../core/chats.js';
 
+const LEGACY_CONTENT_TYPE = 'application/json;charset=utf-8';
+
 /** Framework errors (size, content type, JSON syntax) as the legacy answers DingTalk gives. */
 function legacyAnswer(error: FastifyError): LegacyAnswer | undefined {
   if (error instanceof LegacyError) return error.answer;
@@ -23,11 +25,12 @@ export function sessionWebhookRoutes(ctx: CoreContext) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const answer = legacyAnswer(error);
       if (!answer) request.log.error({ err: error }, 'unexpected error');
-      return reply.code(200).type('application/json;charset=utf-8').send(answer ?? LEGACY_ANSWERS['system.busy']);
+      return reply.code(200).type(LEGACY_CONTENT_TYPE).send(answer ?? LEGACY_ANSWERS['system.busy']);
     });
-    app.post(SESSION_WEBHOOK_PATH, { bodyLimit: LEGACY_BODY_LIMIT }, async (request) => {
+    app.post(SESSION_WEBHOOK_PATH, { bodyLimit: LEGACY_BODY_LIMIT }, async (request, reply) => {
       const session = (request.query as Record<string, unknown>)['session'];
       const { errcode, errmsg } = await replyBySession(ctx, typeof session === 'string' ? session : undefined, request.body);
+      reply.type(LEGACY_CONTENT_TYPE);
       return { errcode, errmsg };
     });
   };

@@ -1,0 +1,116 @@
+/**
+ * Stream mode on several nodes of one PostgreSQL schema: a user's message posted on one node
+ * reaches the app's connection on another (over LISTEN/NOTIFY, no other service), every node
+ * lists every connection and can end it, and a delivery the client never acknowledged outlives
+ * the crash (SIGKILL) of the node that pushed it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startDingread, type ServerProcess } from '../../bench/processes.js';
+import { ACME, testDirectory } from '../helpers/fixtures.js';
+import { dropSchema, newSchema, postgresSkipReason, schemaUrl } from '../helpers/postgres.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { connectStream, nthCallback, type RawStreamClient } from '../helpers/stream-client.js';
+import { until } from '../helpers/until.js';
+
+describe('Stream mode on two nodes of one PostgreSQL schema', { skip: postgresSkipReason }, () => {
+  let schema: string;
+  let url: string;
+  let a: TestServer;
+  let b: TestServer;
+  const clients: RawStreamClient[] = [];
+  const processes: ServerProcess[] = [];
+
+  before(async () => {
+    schema = newSchema();
+    url = schemaUrl(schema);
+    [a, b] = await Promise.all([startTestServer({ storeSpec: url, seed: false }), startTestServer({ storeSpec: url, seed: false })]);
+    await a.admin('POST', '/fixtures', testDirectory());
+  });
+  after(async () => {
+    for (const client of clients) await client.close();
+    for (const node of processes) await node.stop();
+    await a?.close();
+    await b?.close();
+    if (schema) await dropSchema(schema);
+  });
+
+  async function connectTo(node: { url: string }): Promise<RawStreamClient> {
+    const client = await connectStream(node.url, ACME.appKey, ACME.appSecret);
+    clients.push(client);
+    return client;
+  }
+
+  async function listed(node: TestServer): Promise<any[]> {
+    return (await node.admin<{ items: any[] }>('GET', '/stream/connections')).items;
+  }
+
+  it('delivers a message posted on one node to the app’s connection on the other, and takes the reply there', async () => {
+    const client = await connectTo(a);
+    const said = await b.admin<any>('POST', `/robots/${ACME.robot}/chats/u0001/messages`, { text: 'across nodes' });
+    assert.deepEqual(said.deliveries, [{ robotCode: ACME.robot, status: 'delivered' }], 'B heard from A that it pushed it');
+    const frame = await nthCallback(client, 1);
+    const data = JSON.parse(frame.data);
+    assert.equal(data.msgId, said.msgId);
+    assert.ok(data.sessionWebhook.startsWith(`${a.url}/robot/sendBySession?session=`), 'the webhook on the node the client reached');
+
+    // Both nodes list the connection, held by A, with the delivery unacknowledged.
+    const [onB] = await listed(b);
+    assert.equal(onB.unacknowledged[0].messageId, frame.headers['messageId']);
+    assert.deepEqual(await listed(a), await listed(b));
+    client.ack(frame.headers['messageId'] as string);
+    await until(async () => (await listed(b))[0].unacknowledged.length === 0, 'B to see the acknowledgement');
+
+    const reply = await fetch(data.sessionWebhook, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msgtype: 'text', text: { content: 'answered on A' } }),
+    });
+    assert.deepEqual(await reply.json(), { errcode: 0, errmsg: 'ok' });
+    const { items } = await b.admin<{ items: any[] }>('GET', `/robots/${ACME.robot}/chats/u0001/messages`);
+    assert.deepEqual(
+      items.map((item) => [item.via, item.text]),
+      [
+        ['user', 'across nodes'],
+        ['sessionWebhook', 'answered on A'],
+      ],
+    );
+  });
+
+  it('ends a connection held by one node when another is asked to', async () => {
+    const client = await connectTo(a);
+    const held = await listed(b);
+    assert.ok(held.length > 0 && held.every((connection) => connection.node !== b.ctx.store.bus.nodeId), 'all held by A');
+    for (const { connectionId } of held) await b.admin('DELETE', `/stream/connections/${connectionId}`);
+    const closed = await client.closed;
+    assert.equal(closed.code, 1000);
+    await until(async () => (await listed(b)).length === 0, 'the registry to empty');
+    const said = await b.admin<any>('POST', `/robots/${ACME.robot}/chats/u0002/messages`, { text: 'anyone?' });
+    assert.deepEqual(said.deliveries, [{ robotCode: ACME.robot, status: 'noConnection' }]);
+  });
+
+  it('pushes again what a crashed node left unacknowledged, once the client is back on another node', async () => {
+    const doomed = await startDingread(url);
+    processes.push(doomed);
+    const client = await connectTo(doomed);
+    const said = await b.admin<any>('POST', `/robots/${ACME.robot}/chats/u0003/messages`, { text: 'before the crash' });
+    assert.equal(said.deliveries[0].status, 'delivered');
+    const first = await nthCallback(client, 1);
+    // Not acknowledged. The node that pushed it dies without a word.
+    process.kill(doomed.pid, 'SIGKILL');
+    await doomed.exited;
+    await client.closed;
+
+    // The client comes back, to B; B learns the old node is gone and pushes the delivery again
+    // (no clock moved: the connection it went to no longer exists anywhere).
+    const back = await connectTo(b);
+    const again = await nthCallback(back, 1, 'the delivery again');
+    assert.equal(again.headers['messageId'], first.headers['messageId']);
+    assert.equal(JSON.parse(again.data).msgId, said.msgId);
+    const [connection] = await listed(a);
+    assert.equal(connection.connectionId, again.headers['connectionId']);
+    assert.equal(connection.unacknowledged[0].attempts, 2);
+    back.ack(again.headers['messageId'] as string);
+    await until(async () => (await listed(a))[0].unacknowledged.length === 0, 'the acknowledgement');
+  });
+});

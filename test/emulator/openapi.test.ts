@@ -9,6 +9,8 @@ import * as dingtalk from '../../src/api/schemas.js';
 import * as control from '../../src/api/control/schemas.js';
 import * as emulator from '../../src/api/emulator/schemas.js';
 import { EventsQuery } from '../../src/api/control/events.routes.js';
+import { ConnectionParams, SayInConversationBody, SayToRobotBody } from '../../src/api/control/chat.routes.js';
+import { OpenConnectionBody } from '../../src/api/stream/stream.routes.js';
 import { FixtureDocument } from '../../src/core/fixtures.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -49,6 +51,14 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'GET /_dingread/v1/requests': { querystring: emulator.RequestsQuery },
   'DELETE /_dingread/v1/requests': {},
   'GET /_dingread/v1/events': { querystring: EventsQuery },
+  'POST /v1.0/gateway/connections/open': { body: OpenConnectionBody },
+  'POST /robot/sendBySession': {},
+  'POST /_dingread/v1/robots/{robotCode}/chats/{userId}/messages': { params: control.RobotChatParams, body: SayToRobotBody },
+  'GET /_dingread/v1/robots/{robotCode}/chats/{userId}/messages': { params: control.RobotChatParams },
+  'POST /_dingread/v1/conversations/{openConversationId}/messages': { params: control.ConversationParams, body: SayInConversationBody },
+  'GET /_dingread/v1/conversations/{openConversationId}/messages': { params: control.ConversationParams },
+  'GET /_dingread/v1/stream/connections': {},
+  'DELETE /_dingread/v1/stream/connections/{connectionId}': { params: ConnectionParams },
 };
 
 interface Operation {
@@ -139,6 +149,15 @@ describe('OpenAPI document', () => {
         const ok = op.responses['200'] as { content: { 'application/json': { schema: { type: string; properties?: object } } } };
         assert.ok(ok.content['application/json'].schema.properties, `${path} has a response schema`);
       }
+    }
+  });
+
+  it('documents what a simulated user says as 201 Created, with its answer', () => {
+    for (const path of ['/_dingread/v1/robots/{robotCode}/chats/{userId}/messages', '/_dingread/v1/conversations/{openConversationId}/messages']) {
+      const post = doc.paths[path]?.['post'] as Operation;
+      assert.deepEqual(Object.keys(post.responses), ['201', 'default']);
+      const created = post.responses['201'] as { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } };
+      assert.deepEqual(Object.keys(created.content['application/json'].schema.properties), ['msgId', 'deliveries']);
     }
   });
 });

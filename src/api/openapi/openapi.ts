@@ -6,7 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { FixtureDocument } from '../../core/fixtures.js';
 import type { CatalogRoute, RouteSchemas } from './route-catalog.js';
-import { ErrorEnvelopeSchema, RESPONSES } from './responses.js';
+import { CREATED, ErrorEnvelopeSchema, RESPONSES } from './responses.js';
 
 /** Routes whose body the core checks itself (so that errors name the path of the bad field). */
 export const CORE_VALIDATED: Record<string, RouteSchemas> = {
@@ -50,6 +50,8 @@ function parameters(schema: TSchema | undefined, where: 'path' | 'query'): Param
 function tagOf(url: string): string {
   if (url.startsWith('/v1.0/oauth2/')) return 'oauth2';
   if (url.startsWith('/v1.0/robot/')) return 'robot';
+  if (url.startsWith('/v1.0/gateway/')) return 'stream';
+  if (url.startsWith('/robot/')) return 'session webhook';
   return 'control plane';
 }
 
@@ -71,15 +73,16 @@ export function openApiDocument(routes: readonly CatalogRoute[], version: string
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const schemas = requestSchemas(route);
-    const ok = RESPONSES[`${route.method} ${route.url}`];
+    const key = `${route.method} ${route.url}`;
+    const ok = RESPONSES[key];
     const operation: Record<string, unknown> = {
       operationId: operationId(route.method, route.url),
       tags: [tagOf(route.url)],
       security: securityOf(route.url),
       parameters: [...parameters(schemas.params, 'path'), ...parameters(schemas.querystring, 'query')],
       responses: {
-        '200': {
-          description: 'OK',
+        [CREATED.has(key) ? '201' : '200']: {
+          description: CREATED.has(key) ? 'Created' : 'OK',
           content: { 'application/json': { schema: ok ? plain(ok) : { type: 'object' } } },
         },
         default: {

@@ -61,7 +61,54 @@ const LoggedRequest = Type.Object({
   responseBody: Type.Optional(Type.Unknown()),
 });
 
-/** 200 answers by `METHOD url` (Fastify's spelling of the path). */
+const Subscription = Type.Object({ type: Str, topic: Str });
+const SayResult = Type.Object({
+  msgId: Str,
+  deliveries: Type.Array(
+    Type.Object({ robotCode: Str, status: Type.Union([Type.Literal('delivered'), Type.Literal('noConnection'), Type.Literal('notMentioned')]) }),
+  ),
+});
+const Timeline = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      msgId: Str,
+      from: Type.Union([Type.Object({ userId: Str }), Type.Object({ robotCode: Str })]),
+      text: Str,
+      msgKey: Type.Union([Str, Type.Null()]),
+      createdAt: Type.Integer(),
+      via: Type.Union([Type.Literal('user'), Type.Literal('api'), Type.Literal('sessionWebhook')]),
+      atRobots: Type.Optional(Strs),
+      processQueryKey: Type.Optional(Str),
+      msgParam: Type.Optional(Str),
+      at: Type.Optional(Type.Object({ atUserIds: Type.Optional(Strs), atMobiles: Type.Optional(Strs), isAtAll: Type.Optional(Type.Boolean()) })),
+      sendStatus: Type.Optional(SendStatus),
+      recipientCount: Type.Optional(Type.Integer()),
+      readCount: Type.Optional(Type.Integer()),
+      readAt: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    }),
+  ),
+});
+const StreamConnection = Type.Object({
+  connectionId: Str,
+  clientId: Str,
+  node: Str,
+  subscriptions: Type.Array(Subscription),
+  ua: Str,
+  localIp: Str,
+  remoteAddress: Str,
+  connectedAt: Type.Integer(),
+  unacknowledged: Type.Array(
+    Type.Object({ messageId: Str, msgId: Str, robotCode: Str, topic: Str, attempts: Type.Integer(), createdAt: Type.Integer(), dueAt: Type.Integer() }),
+  ),
+});
+
+/** Routes that answer 201 (what a simulated user says is a new message). */
+export const CREATED: ReadonlySet<string> = new Set([
+  'POST /_dingread/v1/robots/:robotCode/chats/:userId/messages',
+  'POST /_dingread/v1/conversations/:openConversationId/messages',
+]);
+
+/** Successful answers (200, or 201 for CREATED) by `METHOD url` (Fastify's spelling of the path). */
 export const RESPONSES: Record<string, TSchema> = {
   'POST /v1.0/oauth2/accessToken': Token,
   'POST /v1.0/oauth2/corpAccessToken': Token,
@@ -89,6 +136,8 @@ export const RESPONSES: Record<string, TSchema> = {
   'POST /v1.0/robot/privateChatMessages/send': SendResult,
   'POST /v1.0/robot/privateChatMessages/query': ChatQuery,
   'POST /v1.0/robot/privateChatMessages/batchRecall': Recall,
+  'POST /v1.0/gateway/connections/open': Type.Object({ endpoint: Str, ticket: Str }),
+  'POST /robot/sendBySession': Type.Object({ errcode: Type.Integer(), errmsg: Str }, { description: 'errors too: always HTTP 200' }),
 
   'GET /_dingread/health': Type.Object({ status: Type.Literal('ok'), version: Str, store: Str }),
   'POST /_dingread/v1/fixtures': Counts,
@@ -110,4 +159,10 @@ export const RESPONSES: Record<string, TSchema> = {
   'DELETE /_dingread/v1/faults/:id': Empty,
   'GET /_dingread/v1/requests': Type.Object({ items: Type.Array(LoggedRequest) }),
   'DELETE /_dingread/v1/requests': Removed,
+  'POST /_dingread/v1/robots/:robotCode/chats/:userId/messages': SayResult,
+  'GET /_dingread/v1/robots/:robotCode/chats/:userId/messages': Timeline,
+  'POST /_dingread/v1/conversations/:openConversationId/messages': SayResult,
+  'GET /_dingread/v1/conversations/:openConversationId/messages': Timeline,
+  'GET /_dingread/v1/stream/connections': Type.Object({ items: Type.Array(StreamConnection) }),
+  'DELETE /_dingread/v1/stream/connections/:connectionId': Empty,
 };

@@ -77,6 +77,17 @@ describe('dingread serve', () => {
       assert.equal(page.readUserIds.length, 10);
       assert.equal(page.hasMore, true);
       assert.equal(typeof page.nextToken, 'string');
+
+      // How to connect a bot, and to speak to it as a demo user.
+      assert.match(banner, /clientId dingdemoapp, clientSecret demo-secret/);
+      assert.match(banner, new RegExp(`HTTPS_PROXY=${url}`));
+      const [sayLine, chatLine] = pasteLines(banner).slice(3);
+      assert.ok(sayLine && chatLine, `two more paste lines in:\n${banner}`);
+      const spoken = spawnSync('bash', ['-c', `set -e\n${sayLine}\necho\n${chatLine}\n`], { encoding: 'utf8' });
+      assert.equal(spoken.status, 0, spoken.stderr);
+      const [said, chat] = spoken.stdout.trim().split('\n');
+      assert.deepEqual(JSON.parse(said ?? '').deliveries, [{ robotCode: 'dingdemobot', status: 'noConnection' }]);
+      assert.equal(JSON.parse(chat ?? '').items.at(-1).text, 'hello bot');
     } finally {
       child.kill('SIGTERM');
     }

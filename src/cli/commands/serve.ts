@@ -6,6 +6,7 @@ import { DEFAULT_STORE, redactStoreSpec, StoreSpecError } from '../../store/open
 import { SchemaTooNewError } from '../../store/errors.js';
 import { UI_PATH } from '../../api/ui/ui.routes.js';
 import { DEMO } from '../../demo/demo-directory.js';
+import { connectABotLines } from '../../demo/connect-a-bot.js';
 import { VERSION } from '../../version.js';
 import { OptionError, SERVER_FLAGS, SERVER_FLAGS_HELP, serverOptionsFrom } from '../serve-options.js';
 
@@ -135,6 +136,8 @@ function banner(server: RunningServer, store: string): string {
       '',
       '3. Who has read the group demo message (first page of 10):',
       `  curl -s -X POST ${url}/v1.0/robot/groupMessages/query -H "x-acs-dingtalk-access-token: $TOKEN" -H 'Content-Type: application/json' -d '${groupBody}'`,
+      '',
+      ...connectABotLines(url),
     );
   }
   lines.push('', 'Stop with Ctrl-C.', '');

@@ -2,6 +2,8 @@
 // No framework, nothing fetched from elsewhere. Everything shown goes through textContent, never
 // innerHTML: message contents come from bots and are untrusted.
 
+import { chatView } from './chat.js';
+
 const TOKEN_KEY = 'dingread.adminToken';
 const APP_KEY = 'dingread.app';
 const ADMIN_COOKIE = 'dingread_admin';
@@ -175,7 +177,11 @@ const routes = [
   [/^#\/orgs\/([^/]+)\/directory$/, (corpId) => directoryView(corpId)],
   [/^#\/orgs\/([^/]+)\/(conversations|robots)\/([^/]+)$/, (corpId, what, id) => streamView(corpId, what, id)],
   [/^#\/messages\/([^/]+)$/, (key) => messageView(key)],
+  [/^#\/orgs\/([^/]+)\/chat\/(conversations|robots)\/([^/]+)$/, (corpId, what, id) => chatView(CHAT_UI, corpId, what, id)],
 ];
+
+/** What the chat view (chat.js) uses of this page. */
+const CHAT_UI = { h, admin, view, card, setCrumbs, formatTime, enc, directory, findOrg, toast, main };
 
 let navigated = false;
 async function route() {
@@ -443,6 +449,7 @@ function streamView(corpId, what, id) {
     const messages = messageList(isRobot ? { robotCode: id } : { openConversationId: id }, 'No messages here yet.');
     main.replaceChildren(
       h('h1', {}, title, ' ', h('span', { class: 'muted mono' }, id)),
+      h('p', {}, h('a', { href: `#/orgs/${enc(corpId)}/chat/${what}/${enc(id)}` }, isRobot ? 'Chat with this robot as a user' : 'Open the chat, as a user')),
       card(isRobot ? 'Messages sent by this robot' : 'Messages in this conversation', messages.element),
     );
     return { refresh: () => messages.refresh() };

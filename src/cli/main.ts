@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Run }>> = {
   status: () => import('./commands/status.js'),
   send: () => import('./commands/send.js'),
   read: () => import('./commands/read.js'),
+  say: () => import('./commands/say.js'),
 };
 
 const USAGE = `dingread ${VERSION}: a wire-compatible DingTalk read-status server
@@ -30,6 +31,7 @@ Commands:
   status    how many have read a message; --watch follows reads live
   send      send a message as a robot, through the DingTalk API
   read      record that users read a message, or opened a chat
+  say       write to a robot, or in a group, as a user (Stream mode)
 
 Options:
   --help, -h      show this help

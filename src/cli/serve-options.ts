@@ -24,6 +24,7 @@ export const SERVER_FLAGS = {
   log: { type: 'boolean', default: false },
   'sqlite-sync': { type: 'string' },
   'control-qps-limit': { type: 'string' },
+  'stream-redelivery-ms': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** Help lines for the flags above, after `--store` (whose default differs by command). */
@@ -50,7 +51,9 @@ export const SERVER_FLAGS_HELP = `  --fixture FILE       load a fixture document
                        (env DINGREAD_SQLITE_SYNC; docs/RELIABILITY.md has the measured cost)
   --control-qps-limit N  control-plane calls per second per client address before 403
                        Forbidden.AccessDenied.QpsLimitForApi (default 0: no limit;
-                       env DINGREAD_CONTROL_QPS_LIMIT)`;
+                       env DINGREAD_CONTROL_QPS_LIMIT)
+  --stream-redelivery-ms N  push an unacknowledged Stream callback again after N ms of the
+                       server clock, 3 pushes in all (default 60000; env DINGREAD_STREAM_REDELIVERY_MS)`;
 
 type ServerFlagValues = {
   [K in keyof typeof SERVER_FLAGS]?: (typeof SERVER_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
@@ -88,6 +91,10 @@ export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessE
   if (!/^\d{1,7}$/.test(controlQpsText)) {
     throw new OptionError(`--control-qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(controlQpsText)}`);
   }
+  const redeliveryText = values['stream-redelivery-ms'] ?? env['DINGREAD_STREAM_REDELIVERY_MS'] ?? '60000';
+  if (!/^\d{1,9}$/.test(redeliveryText) || Number(redeliveryText) < 1) {
+    throw new OptionError(`--stream-redelivery-ms must be a whole number of milliseconds, at least 1, not ${JSON.stringify(redeliveryText)}`);
+  }
   const seed = values.seed ?? env['DINGREAD_SEED'];
   if (seed !== undefined && (seed === '' || seed.length > 256)) throw new OptionError('--seed must be 1 to 256 characters');
   const options: ServerOptions = {
@@ -103,6 +110,7 @@ export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessE
     retention: { retentionMs: Number(retentionText) * DAY_MS },
     sqliteSync: syncText,
     controlQpsLimit: Number(controlQpsText),
+    stream: { redeliveryMs: Number(redeliveryText) },
   };
   if (values.fixture) options.fixtureFile = values.fixture;
   if (seed !== undefined) options.seed = seed;

@@ -137,6 +137,9 @@ describe('dingread serve', () => {
     const badSync = spawnSync(process.execPath, [MAIN, 'serve', '--sqlite-sync', 'off'], { encoding: 'utf8' });
     assert.equal(badSync.status, 2);
     assert.match(badSync.stderr, /--sqlite-sync must be normal or full/);
+    const badRedelivery = spawnSync(process.execPath, [MAIN, 'serve', '--stream-redelivery-ms', '0'], { encoding: 'utf8' });
+    assert.equal(badRedelivery.status, 2);
+    assert.match(badRedelivery.stderr, /--stream-redelivery-ms must be a whole number of milliseconds, at least 1/);
     const badControlQps = spawnSync(process.execPath, [MAIN, 'serve', '--control-qps-limit', 'lots'], { encoding: 'utf8' });
     assert.equal(badControlQps.status, 2);
     assert.match(badControlQps.stderr, /--control-qps-limit must be a whole number/);

@@ -18,6 +18,8 @@ const FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  'chat.js': 'text/javascript; charset=utf-8',
+  'chat.css': 'text/css; charset=utf-8',
 };
 
 const SECURITY_HEADERS = {

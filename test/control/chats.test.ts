@@ -242,3 +242,23 @@ describe('the chat routes’ access', () => {
     }
   });
 });
+
+describe('what users said, under retention', () => {
+  it('goes with the messages of its time', async () => {
+    const { DAY_MS } = await import('../../src/core/retention.js');
+    const server = await startTestServer({ retention: { retentionMs: 2 * DAY_MS, batchSize: 2 } });
+    try {
+      const start = Date.UTC(2025, 0, 6, 9, 0);
+      await server.admin('POST', '/clock', { nowMs: start });
+      for (const text of ['old 1', 'old 2', 'old 3']) await server.admin('POST', group(ACME.smallGroup), { userId: 'u0001', text });
+      await server.admin('POST', '/clock', { nowMs: start + 2 * DAY_MS });
+      await server.admin('POST', group(ACME.smallGroup), { userId: 'u0001', text: 'recent' });
+      await server.admin('POST', '/clock', { nowMs: start + 2 * DAY_MS + 1 });
+      await server.retention?.runNow();
+      const { items } = await server.admin<{ items: any[] }>('GET', group(ACME.smallGroup));
+      assert.deepEqual(items.map((item) => item.text), ['recent']);
+    } finally {
+      await server.close();
+    }
+  });
+});

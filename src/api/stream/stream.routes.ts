@@ -4,7 +4,7 @@
  * own port (the `upgrade` requests of the HTTP server). The connections themselves are the hub's
  * (core/stream-hub.ts); `ws` is the WebSocket library.
  */
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { Type, type Static } from '@sinclair/typebox';
@@ -60,7 +60,7 @@ function refuse(socket: Duplex, error: DingReadError): void {
   const body = JSON.stringify({ code: error.code, message: error.message, requestid } satisfies ErrorEnvelope);
   if (socket.writable) {
     socket.end(
-      `HTTP/1.1 ${error.status} ${error.status === 401 ? 'Unauthorized' : error.status === 404 ? 'Not Found' : 'Refused'}\r\n` +
+      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Refused'}\r\n` +
         `Content-Type: application/json;charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `x-acs-request-id: ${requestid}\r\nConnection: close\r\n\r\n${body}`,
     );

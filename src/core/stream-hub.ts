@@ -65,8 +65,6 @@ export interface LocalConnection {
   /** Whether the client sent anything (a frame, a pong) since the last ping round. */
   heard: boolean;
   closed: boolean;
-  /** Acknowledgements that named no delivery of the client (a repeat after a redelivery, a typo). */
-  unknownAcks: number;
 }
 
 /** What a connection looks like in the control plane's listing. */
@@ -153,11 +151,6 @@ export class StreamHub {
     return this.ctx.store.bus.nodeId;
   }
 
-  /** Connections held here. */
-  get connectionCount(): number {
-    return this.local.size;
-  }
-
   /**
    * Listens on the bus, to clock moves, and starts the sweep and ping timers: on the first
    * connection or the first delivery, so a node that never uses Stream mode never does.
@@ -236,7 +229,7 @@ export class StreamHub {
   /** The registered connection, now open on `socket`; what is due to its client is pushed. */
   bind(registration: Registration, socket: StreamSocket): LocalConnection {
     const { record, origin } = registration;
-    const connection: LocalConnection = { record, socket, origin, pings: new Set(), heard: true, closed: false, unknownAcks: 0 };
+    const connection: LocalConnection = { record, socket, origin, pings: new Set(), heard: true, closed: false };
     this.registering.delete(record.connectionId);
     this.local.set(record.connectionId, connection);
     this.emitConnection(connection, 'open');
@@ -264,12 +257,9 @@ export class StreamHub {
     // Only 200 acknowledges a callback; anything else leaves it to be pushed again.
     if (frame.code !== 200) return;
     try {
+      // An unknown messageId (a repeat after a redelivery, a typo) is ignored.
       const acknowledged = await this.ctx.store.stream.acknowledge(connection.record.clientId, frame.messageId);
-      if (!acknowledged) {
-        connection.unknownAcks++;
-        return;
-      }
-      this.emitDelivery('acknowledged', acknowledged, connection.record.connectionId);
+      if (acknowledged) this.emitDelivery('acknowledged', acknowledged, connection.record.connectionId);
     } catch (error) {
       this.onError(error, 'recording an acknowledgement');
     }

@@ -199,6 +199,10 @@ describe('dingread serve', () => {
       assert.match(result.stderr.split('\n')[0] as string, expected);
       assert.match(result.stderr, /\nUsage: dingread serve \[options\]\n/);
     }
+    const nope = join(dir, 'nope.json');
+    const noFixture = await runCli(['serve', '--fixture', nope, '--store', 'memory', '--port', '0']);
+    assert.equal(noFixture.status, 1);
+    assert.equal(noFixture.stderr, `dingread serve: cannot read the fixture ${nope}: there is no such file\n`);
     const badStore = await runCli(['serve', '--store', 'mysql://x', '--port', '0']);
     assert.equal(badStore.status, 1);
     assert.match(badStore.stderr, /unknown store/);

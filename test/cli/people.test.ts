@@ -6,6 +6,7 @@ import { DEMO } from '../../src/demo/demo-directory.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { AdminClient } from '../../src/testing/admin-client.js';
 import { MAIN } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 interface Result {
   code: number | null;
@@ -20,14 +21,6 @@ function dingread(args: string[], env: Record<string, string> = {}): Promise<Res
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const APP = ['--app-key', DEMO.appKey, '--app-secret', DEMO.appSecret];
@@ -92,11 +85,11 @@ describe('dingread status, send, read', () => {
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
-      await until(() => out.includes('0 / 2 read'), 'the first bar');
+      await until('the first bar', () => out.includes('0 / 2 read'));
       // The stream may attach just after the first bar: keep reading one user until the bar moves.
-      await until(() => server.ctx.events.listenerCount > 0, 'the watcher to subscribe');
+      await until('the watcher to subscribe', () => server.ctx.events.listenerCount > 0);
       await admin.reads([{ processQueryKey: key, userId: 'user010' }]);
-      await until(() => out.includes('1 / 2 read'), 'the bar to move after a read');
+      await until('the bar to move after a read', () => out.includes('1 / 2 read'));
       await admin.reads([{ processQueryKey: key, userId: 'user011' }]);
       assert.equal(await exited, 0, out);
       assert.match(out, /2 \/ 2 read \(100%\)/);

@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       document = JSON.parse(text) as FixtureDocument;
     } catch (error) {
-      throw new Error(`${file === '-' ? 'stdin' : file} is not JSON: ${(error as Error).message}`);
+      throw new Error(`${file === '-' ? 'stdin' : file} is not JSON: ${(error as Error).message}`, { cause: error });
     }
     const counts = await target.admin.applyFixture(document);
     if (target.json) process.stdout.write(`${JSON.stringify(counts)}\n`);

@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DingReadError, ERROR_TABLE, type ErrorCode } from '../core/errors.js';
+import { DingReadError } from '../core/errors.js';
 import { pointerToPath } from '../core/fixtures.js';
 import { newRequestId } from '../core/ids.js';
 
@@ -122,8 +122,4 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new DingReadError('InvalidAction.NotFound', `${request.method} ${request.url.split('?')[0]}`)),
   );
-}
-
-export function errorStatus(code: ErrorCode): number {
-  return ERROR_TABLE[code].status;
 }

@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { DEMO } from '../../src/demo/demo-directory.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { AdminClient } from '../../src/testing/admin-client.js';
-import { runCli, startCli, until } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 const APP = ['--app-key', DEMO.appKey, '--app-secret', DEMO.appSecret];
 
@@ -158,12 +159,12 @@ describe('dingread status, send, read', () => {
   it('watches reads arrive live, listing each reader with --users, until everyone has read it', async () => {
     const key = await send('--to', 'user010,user011', '--text', 'watch me');
     const watching = startCli(['status', key, '--watch', '--users'], { env });
-    await until(() => watching.stdout.includes('0 / 2 read'), 'the first bar');
+    await until('the first bar', () => watching.stdout.includes('0 / 2 read'));
     assert.match(watching.stdout, /unread +user010 +Jing Li/);
     // The stream may attach just after the first bar: wait until the watcher has subscribed.
-    await until(() => server.ctx.events.listenerCount > 0, 'the watcher to subscribe');
+    await until('the watcher to subscribe', () => server.ctx.events.listenerCount > 0);
     await admin.reads([{ processQueryKey: key, userId: 'user010' }]);
-    await until(() => watching.stdout.includes('1 / 2 read'), 'the bar to move after a read');
+    await until('the bar to move after a read', () => watching.stdout.includes('1 / 2 read'));
     await admin.reads([{ processQueryKey: key, userId: 'user011' }]);
     const { status, stdout } = await watching.done;
     assert.equal(status, 0);
@@ -177,9 +178,9 @@ describe('dingread status, send, read', () => {
     const key = await send('--to', 'user020,user021', '--text', 'watch as json');
     const before = server.ctx.events.listenerCount;
     const watching = startCli(['status', key, '--watch', '--users', '--json'], { env, tty: true });
-    await until(() => server.ctx.events.listenerCount > before, 'the watcher to subscribe');
+    await until('the watcher to subscribe', () => server.ctx.events.listenerCount > before);
     await admin.reads([{ processQueryKey: key, userId: 'user020' }]);
-    await until(() => watching.stdout.split('\n').length >= 3, 'a second line');
+    await until('a second line', () => watching.stdout.split('\n').length >= 3);
     watching.signal('SIGINT');
     const { status, stdout, stderr } = await watching.done;
     assert.equal(status, 0);

@@ -12,7 +12,8 @@ import { after, describe, it } from 'node:test';
 import { Clock } from '../../src/core/clock.js';
 import { startServer } from '../../src/server.js';
 import { dropSchema, newSchema, POSTGRES_URL, postgresSkipReason } from '../helpers/postgres.js';
-import { MAIN, runCli, startCli, until } from '../helpers/cli.js';
+import { MAIN, runCli, startCli } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 interface Started {
   child: ChildProcessWithoutNullStreams;
@@ -135,7 +136,7 @@ describe('dingread serve', () => {
 
   it('with --json, prints one JSON object once it listens, and stops on SIGTERM', async () => {
     const running = startCli(['serve', '--port', '0', '--store', 'memory', '--demo', '--no-simulate', '--json']);
-    await until(() => running.stdout.endsWith('\n'), 'the JSON line');
+    await until('the JSON line', () => running.stdout.endsWith('\n'));
     const started = JSON.parse(running.stdout);
     assert.match(started.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(started.dashboard, `${started.url}/_dingread/ui/`);

@@ -73,12 +73,3 @@ export function startCli(argv: string[], options: CliOptions = {}): RunningCli {
     done,
   };
 }
-
-/** Polls until `condition` holds; the deadline only guards against a hang. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import fc from 'fast-check';
+import { fc } from '../helpers/property.js';
 import { createCoreContext } from '../../src/core/context.js';
 import { applyFixture, exportFixture } from '../../src/core/fixtures.js';
 import type {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DingTalkClient } from '../../src/client/client.js';
+import { Clock } from '../../src/core/clock.js';
 import { DEMO } from '../../src/demo/demo-directory.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { AdminClient } from '../../src/testing/admin-client.js';
@@ -323,23 +324,40 @@ describe('dashboard', { skip }, () => {
   });
 
   it('resolves a message dated in the future once the clock, back on system time, reaches it', async () => {
-    const { page, errors } = await open(`#/orgs/${DEMO.corpId}`);
-    await admin.clock.set(Date.now() + 3_000);
-    const key = await sendGroup('Dated a little ahead');
-    await admin.clock.system();
-    const row = page.locator(`.message[data-key="${key}"]`);
-    await row.filter({ hasText: 'PROCESSING' }).waitFor(WAIT);
-    // No event comes when the clock reaches it: the page knows when to look again.
-    await row.filter({ hasText: 'SUCCESS' }).waitFor(WAIT);
+    // The server's system time and the page's both run under the test's hand: they move together.
+    let offset = 0;
+    const clock = new Clock(() => Date.now() + offset);
+    const ahead = await startServer({ port: 0, store: 'memory', demo: true, simulate: false, clock });
+    const aheadAdmin = new AdminClient(ahead.url);
+    const aheadClient = new DingTalkClient({ appKey: DEMO.appKey, appSecret: DEMO.appSecret, endpoint: ahead.url });
+    const send = async (content: string): Promise<string> =>
+      (await aheadClient.orgGroupSend({ robotCode: DEMO.robotCode, openConversationId: DEMO.groupId, msgKey: 'sampleText', msgParam: { content } })).processQueryKey;
+    const page = await browser.newPage(DESKTOP);
+    const errors = watchErrors(page);
+    try {
+      await page.clock.install();
+      await page.goto(`${ahead.url}/_dingread/ui/#/orgs/${DEMO.corpId}`);
+      await page.locator('#live.on').waitFor(WAIT);
+      await aheadAdmin.clock.set(clock.now() + 60_000);
+      const key = await send('Dated a minute ahead');
+      await aheadAdmin.clock.system();
+      const row = page.locator(`.message[data-key="${key}"]`);
+      await row.filter({ hasText: 'PROCESSING' }).waitFor(WAIT);
+      // No event comes when the clock gets there: the page knows when to look again.
+      offset += 61_000;
+      await page.clock.fastForward(61_000);
+      await row.filter({ hasText: 'SUCCESS' }).waitFor(WAIT);
 
-    // An hour ahead: the app's token, valid two hours, still holds there.
-    await admin.clock.set(Date.now() + 3600_000);
-    const later = await sendGroup('Dated an hour ahead');
-    await admin.clock.system();
-    await page.goto(`${ui}#/messages/${encodeURIComponent(later)}`);
-    await page.getByText(/^Dated in the future: .* stays PROCESSING until the clock reaches/).waitFor(WAIT);
-    assert.deepEqual(errors, []);
-    await page.close();
+      await aheadAdmin.clock.set(clock.now() + 3600_000);
+      const later = await send('Dated an hour ahead');
+      await aheadAdmin.clock.system();
+      await page.goto(`${ahead.url}/_dingread/ui/#/messages/${encodeURIComponent(later)}`);
+      await page.getByText(/^Dated in the future: .* stays PROCESSING until the clock reaches/).waitFor(WAIT);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      await ahead.close();
+    }
   });
 
   it('shows directory changes made with dingread seed at once', async () => {

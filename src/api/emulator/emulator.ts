@@ -47,7 +47,7 @@ const RESET_ROUTE = '/_dingread/v1/reset';
 
 export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): FastifyPluginAsync {
   const faults = new FaultRegistry(ctx.random);
-  const limiter = new QpsLimiter(options.qpsLimit ?? 0);
+  const limiter = new QpsLimiter(options.qpsLimit ?? 0, () => ctx.clock.elapsed());
   const requests = new RequestLog(options.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
   const catalog = new RouteCatalog();
   const pending = new WeakMap<FastifyRequest, Pending>();

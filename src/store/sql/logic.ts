@@ -588,7 +588,7 @@ function textPatterns(text: string): string[] {
   for (const folded of [text.replace(/[A-Z]+/g, (s) => s.toLowerCase()), text.toLowerCase()]) {
     const json = JSON.stringify(folded).slice(1, -1);
     patterns.add(json);
-    patterns.add(json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+    patterns.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   }
   return [...patterns].map((s) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
 }

@@ -1,6 +1,6 @@
 /**
  * The shared store: PostgreSQL through node-postgres, for several stateless dingread nodes on one
- * database. The rules are those of every SQL backend (sql/logic.ts); this file runs them.
+ * database. The rules are those of every SQL backend (sql/, one file per aggregate); this file runs them.
  *
  * Each Store method is one transaction on one pooled client (BEGIN … COMMIT, ROLLBACK on error).
  * Unlike SQLite, writers here run side by side, so the locks a unit asks for are real:

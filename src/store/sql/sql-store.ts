@@ -1,7 +1,10 @@
-/**
- * The Store methods, once for every SQL backend: each runs one unit of work from sql/logic.ts
- * through the backend's `unit`, which opens a transaction, feeds the statements to its driver,
- * commits, and translates driver errors into the core's (StoreConflictError, StoreUnavailableError).
+/** The Store methods, once for every SQL backend: each runs one unit of work of the aggregate's rules file. */
+/*
+ * The rules live in one file per aggregate of the contract (directory.ts, tokens.ts, messages.ts,
+ * reads.ts, retention.ts, and store-wide.ts for what belongs to the whole store). Each method runs
+ * its unit through the backend's `unit`, which opens a transaction, feeds the statements to its
+ * driver, commits, and translates driver errors into the core's (StoreConflictError,
+ * StoreUnavailableError).
  */
 import { randomBytes } from 'node:crypto';
 import type {
@@ -28,9 +31,14 @@ import type {
   TokenRecord,
   UserRecord,
 } from '../../core/store.js';
-import * as logic from './logic.js';
+import * as directoryRules from './directory.js';
 import { LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
+import * as messageRules from './messages.js';
+import * as readRules from './reads.js';
+import * as retentionRules from './retention.js';
 import { OPEN_END } from './rows.js';
+import * as storeWideRules from './store-wide.js';
+import * as tokenRules from './tokens.js';
 import type { UnitMode, Work } from './unit.js';
 
 export abstract class SqlStore implements Store {
@@ -73,95 +81,106 @@ export abstract class SqlStore implements Store {
     return done.finally(() => cache.invalidate(changes));
   }
 
+  // The whole store
   serverSecret(): Promise<Buffer> {
-    return this.write('all', () => logic.serverSecret(randomBytes(32)));
+    return this.write('all', () => storeWideRules.serverSecret(randomBytes(32)));
   }
   readNote(key: string): Promise<string | undefined> {
-    return this.unit('read', () => logic.readNote(key));
+    return this.unit('read', () => storeWideRules.readNote(key));
   }
   writeNote(key: string, value: string): Promise<void> {
-    return this.write('none', () => logic.writeNote(key, value));
+    return this.write('none', () => storeWideRules.writeNote(key, value));
   }
   reset(): Promise<void> {
-    return this.write('all', () => logic.reset());
+    return this.write('all', () => storeWideRules.reset());
   }
+
+  // Directory
   applyFixture(plans: OrgPlan[], suites: SuitePlan[] = []): Promise<void> {
-    return this.write('all', () => logic.applyFixture(plans, suites));
+    return this.write('all', () => directoryRules.applyFixture(plans, suites));
   }
   dumpDirectory(): Promise<DirectoryDump> {
-    return this.unit('read', () => logic.dumpDirectory());
+    return this.unit('read', () => directoryRules.dumpDirectory());
   }
   findOrg(corpId: string): Promise<OrgRecord | undefined> {
-    return this.unit('read', () => logic.findOrg(corpId));
+    return this.unit('read', () => directoryRules.findOrg(corpId));
   }
   findApp(appKey: string): Promise<AppRecord | undefined> {
-    return this.unit('read', () => logic.findApp(appKey));
+    return this.unit('read', () => directoryRules.findApp(appKey));
   }
   findRobot(robotCode: string): Promise<RobotRecord | undefined> {
-    return this.cached('directory', `robot\n${robotCode}`, () => logic.findRobot(robotCode));
+    return this.cached('directory', `robot\n${robotCode}`, () => directoryRules.findRobot(robotCode));
   }
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined> {
-    return this.cached('directory', `conversation\n${openConversationId}`, () => logic.findConversation(openConversationId));
+    return this.cached('directory', `conversation\n${openConversationId}`, () => directoryRules.findConversation(openConversationId));
   }
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
-    return this.unit('read', () => logic.findUsers(orgId, userIds));
+    return this.unit('read', () => directoryRules.findUsers(orgId, userIds));
   }
+
+  // Tokens and suites
   findSuite(suiteKey: string): Promise<SuiteRecord | undefined> {
-    return this.unit('read', () => logic.findSuite(suiteKey));
+    return this.unit('read', () => tokenRules.findSuite(suiteKey));
   }
   setSuiteTicket(suiteKey: string, ticketHash: string): Promise<boolean> {
-    return this.write('all', () => logic.setSuiteTicket(suiteKey, ticketHash));
+    return this.write('all', () => tokenRules.setSuiteTicket(suiteKey, ticketHash));
   }
   findAuthorization(suiteKey: string, corpId: string): Promise<AuthorizationRecord | undefined> {
-    return this.unit('read', () => logic.findAuthorization(suiteKey, corpId));
+    return this.unit('read', () => tokenRules.findAuthorization(suiteKey, corpId));
   }
   revokeAuthorization(suiteKey: string, corpId: string): Promise<boolean> {
-    return this.write('all', () => logic.revokeAuthorization(suiteKey, corpId));
+    return this.write('all', () => tokenRules.revokeAuthorization(suiteKey, corpId));
   }
   saveSuiteToken(suiteId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
-    return this.write('all', () => logic.saveSuiteToken(suiteId, generation, tokenHash, expiresAt));
+    return this.write('all', () => tokenRules.saveSuiteToken(suiteId, generation, tokenHash, expiresAt));
   }
   findSuiteToken(tokenHash: string): Promise<SuiteTokenRecord | undefined> {
-    return this.unit('read', () => logic.findSuiteToken(tokenHash));
+    return this.unit('read', () => tokenRules.findSuiteToken(tokenHash));
   }
   saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
-    return this.write('all', () => logic.saveAppToken(appId, generation, tokenHash, expiresAt));
+    return this.write('all', () => tokenRules.saveAppToken(appId, generation, tokenHash, expiresAt));
   }
   findToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    return this.cached('directory', `token\n${tokenHash}`, () => logic.findToken(tokenHash));
+    return this.cached('directory', `token\n${tokenHash}`, () => tokenRules.findToken(tokenHash));
   }
+
+  // Messages
   insertMessage(message: NewMessage): Promise<MessageRecord> {
-    return this.write('none', () => logic.insertMessage(message));
+    return this.write('none', () => messageRules.insertMessage(message));
   }
   findMessage(processQueryKey: string): Promise<MessageRecord | undefined> {
-    return this.cached('messages', processQueryKey, () => logic.findMessage(processQueryKey));
+    return this.cached('messages', processQueryKey, () => messageRules.findMessage(processQueryKey));
   }
   recallMessage(messageId: number, at: number): Promise<void> {
-    return this.write('messages', () => logic.recallMessage(messageId, at));
+    return this.write('messages', () => messageRules.recallMessage(messageId, at));
   }
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
-    return this.unit('read', () => logic.listMessages(filter, limit));
+    return this.unit('read', () => messageRules.listMessages(filter, limit));
   }
   countMessages(filter: MessageFilter): Promise<number> {
-    return this.unit('read', () => logic.countMessages(filter));
+    return this.unit('read', () => messageRules.countMessages(filter));
   }
+
+  // Reads and opens
   recordReads(reads: ReadInput[], now: number = OPEN_END): Promise<ReadsOutcome> {
-    return this.write('answers', () => logic.recordReads(reads, now));
+    return this.write('answers', () => readRules.recordReads(reads, now));
   }
   openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number = OPEN_END): Promise<number> {
-    return this.write('answers', () => logic.openChat(orgId, chat, userId, readAt, now));
+    return this.write('answers', () => readRules.openChat(orgId, chat, userId, readAt, now));
   }
   readerPage(message: MessageRecord, afterUserId: string, limit: number): Promise<string[]> {
     // The message id names the answer: a recall, a purge or a reset drops every answer anyway.
-    return this.cached('answers', `page\n${message.id}\n${afterUserId}\n${limit}`, () => logic.readerPage(message, afterUserId, limit)) as Promise<string[]>;
+    return this.cached('answers', `page\n${message.id}\n${afterUserId}\n${limit}`, () => readRules.readerPage(message, afterUserId, limit)) as Promise<string[]>;
   }
   recipientReads(message: MessageRecord): Promise<RecipientRead[]> {
-    return this.cached('answers', `recipients\n${message.id}`, () => logic.recipientReads(message)) as Promise<RecipientRead[]>;
+    return this.cached('answers', `recipients\n${message.id}`, () => readRules.recipientReads(message)) as Promise<RecipientRead[]>;
   }
   countReaders(message: MessageRecord): Promise<number> {
-    return this.unit('read', () => logic.countReaders(message));
+    return this.unit('read', () => readRules.countReaders(message));
   }
+
+  // Retention
   purgeMessagesBefore(cutoff: number, batchSize: number): Promise<number> {
-    return this.write('messages', () => logic.purgeMessagesBefore(cutoff, batchSize));
+    return this.write('messages', () => retentionRules.purgeMessagesBefore(cutoff, batchSize));
   }
 }

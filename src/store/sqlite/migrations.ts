@@ -153,7 +153,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX apps_by_suite_and_org ON apps (suite_id, org_id);
   ALTER TABLE robots ADD COLUMN owner_suite_key TEXT;
   `,
-  // Opening a chat counts what it marks from index entries alone (logic.ts openCoverage): messages
+  // Opening a chat counts what it marks from index entries alone (sql/reads.ts openCoverage): messages
   // by conversation with their member version (replacing messages_by_conversation, its prefix),
   // the few recalled ones and the few sent with a delivery delay apart, and a flag on the chat
   // cursor set by recordReads when the user has read messages past it one by one, so an open looks

@@ -1,10 +1,10 @@
 /** The three read-status queries (DingTalk's documents are cited in test/data/dingtalk-query-errors.json): oto readStatus, and the paged group and private ones. */
+import { conversationOf } from './chats.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { isExpired, sendStatusOf, type SendStatus } from './messages.js';
 import { resolveRobot } from './robot-access.js';
-import { conversationOf } from './sends.js';
-import type { MessageKind, MessageRecord } from './store.js';
+import type { ChatKind, MessageKind, MessageRecord } from './store.js';
 import type { Caller } from './tokens.js';
 
 export const MAX_PAGE_SIZE = 200;
@@ -74,7 +74,7 @@ export async function queryOto(ctx: CoreContext, caller: Caller, input: OtoQuery
 export async function queryChat(
   ctx: CoreContext,
   caller: Caller,
-  kind: 'group' | 'privateChat',
+  kind: ChatKind,
   input: ChatQueryInput,
 ): Promise<ChatQueryResult> {
   if (!input.processQueryKey) fail('invalidParameter.processQueryKey.missing');
@@ -86,12 +86,7 @@ export async function queryChat(
   }
   if (!input.robotCode) fail('invalidParameter.robotCode.missing');
   const robot = await resolveRobot(ctx, caller, input.robotCode, 'chatQuery');
-  const conversation = await conversationOf(
-    ctx,
-    caller,
-    input.openConversationId,
-    kind === 'group' ? 'group' : 'private',
-  );
+  const conversation = await conversationOf(ctx, caller, input.openConversationId, kind);
   if (kind === 'group' && !conversation.robotCodes.includes(robot.robotCode)) {
     fail('invalidParameter.robotCode.notExsit', `robot ${robot.robotCode} is not in this group`);
   }

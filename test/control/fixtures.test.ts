@@ -225,7 +225,14 @@ forEachStore('control plane: fixtures', (store) => {
       const small = acme(retype).conversations?.[1];
       assert.ok(small);
       small.type = 'private';
-      await refused(retype, 'orgs[0].conversations[1].type');
+      const message = await refused(retype, 'orgs[0].conversations[1].type');
+      assert.match(message, /is a group conversation and cannot become private/, "told in the document's words");
+      // Nor a private chat into a group.
+      const back = testDirectory();
+      const pairBack = acme(back).conversations?.find((c) => c.openConversationId === ACME.pair);
+      assert.ok(pairBack);
+      pairBack.type = 'group';
+      assert.match(await refused(back, 'orgs[0].conversations[2].type'), /is a private conversation and cannot become group/);
     });
 
     it('an unknown member, or a member twice', async () => {

@@ -42,7 +42,7 @@ function basePlan(): OrgPlan[] {
       ],
       conversations: [
         { openConversationId: 'cidGroup==', type: 'group', title: 'Group', coolAppCode: null, members: ['u1', 'u2', 'u3'], robots: ['botA'] },
-        { openConversationId: 'cidPair==', type: 'private', title: null, coolAppCode: 'COOL-A', members: ['u1', 'u2'], robots: [] },
+        { openConversationId: 'cidPair==', type: 'privateChat', title: null, coolAppCode: 'COOL-A', members: ['u1', 'u2'], robots: [] },
         { openConversationId: 'cidEmpty==', type: 'group', title: null, coolAppCode: null, members: [], robots: [] },
       ],
     },
@@ -132,7 +132,7 @@ async function sendChat(
   processQueryKey = newKey(),
 ): Promise<MessageRecord> {
   const inB = conversation.orgId === w.orgB.id;
-  const kind: MessageKind = conversation.type === 'private' ? 'privateChat' : 'group';
+  const kind: MessageKind = conversation.type;
   return w.store.insertMessage({
     processQueryKey,
     kind,
@@ -249,7 +249,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
           a.conversations.map((c) => [c.openConversationId, c.type, c.title, c.coolAppCode, c.members, c.memberCount, c.robotCodes]),
           [
             ['cidGroup==', 'group', 'Group', null, ['u1', 'u2', 'u3'], 3, ['botA']],
-            ['cidPair==', 'private', null, 'COOL-A', ['u1', 'u2'], 2, []],
+            ['cidPair==', 'privateChat', null, 'COOL-A', ['u1', 'u2'], 2, []],
             ['cidEmpty==', 'group', null, null, [], 0, []],
           ],
         );

@@ -17,7 +17,7 @@ const ROBOTS = ['progbot1', 'progbot2'] as const;
 const CONVERSATIONS = [
   { id: 'cidProgA==', type: 'group', initial: [0, 2, 4, 6, 7, 8] },
   { id: 'cidProgB==', type: 'group', initial: [1, 3, 5, 7, 8, 9] },
-  { id: 'cidProgPair==', type: 'private', initial: [0, 7] },
+  { id: 'cidProgPair==', type: 'privateChat', initial: [0, 7] },
 ] as const;
 const CORP = 'dingprogcorp';
 const APP = 'dingprogapp';
@@ -49,7 +49,7 @@ function plan(members?: { conv: number; userIds: string[] }): OrgPlan[] {
         openConversationId: conversation.id,
         type: conversation.type,
         title: null,
-        coolAppCode: conversation.type === 'private' ? 'COOL-PROG' : null,
+        coolAppCode: conversation.type === 'privateChat' ? 'COOL-PROG' : null,
         members:
           members === undefined
             ? conversation.initial.map((u) => PROGRAM_USERS[u] as string)
@@ -152,7 +152,7 @@ export async function runProgram(store: Store, ops: Op[]): Promise<Trace> {
         const chat = op.op === 'sendChat';
         const message: NewMessage = {
           processQueryKey: key,
-          kind: chat ? (CONVERSATIONS[op.conv]?.type === 'private' ? 'privateChat' : 'group') : 'oto',
+          kind: chat ? (CONVERSATIONS[op.conv]?.type ?? 'group') : 'oto',
           orgId: org.id,
           appId: app.id,
           robotId: robotIds[op.robot] as number,
@@ -276,7 +276,7 @@ export function runModel(ops: Op[]): Observed {
       case 'sendChat': {
         const recipients = [...(members[op.conv] as Set<string>)].sort(byCodePoints);
         messages.push({ key: keyOf(messages.length), conv: op.conv, robot: op.robot, recipients, recalled: false, readAt: new Map() });
-        steps.push({ sent: CONVERSATIONS[op.conv]?.type === 'private' ? 'privateChat' : 'group', recipientCount: recipients.length });
+        steps.push({ sent: CONVERSATIONS[op.conv]?.type, recipientCount: recipients.length });
         break;
       }
       case 'sendOto': {

@@ -3,7 +3,12 @@ import type { SuitePlan, SuiteRecord } from './tokens.js';
 
 export type RobotStatus = 'active' | 'stopped';
 export type TemplateStatus = 'active' | 'stopped' | 'missing';
-export type ConversationType = 'group' | 'private';
+/**
+ * What a conversation is: a group, or a person-to-person chat. Inside dingread this is the one
+ * name for either; its messages' kind is the same (MessageKind), and only a fixture document
+ * spells a person-to-person chat `private` (core/fixtures.ts maps it there).
+ */
+export type ChatKind = 'group' | 'privateChat';
 
 export interface OrgRecord {
   id: number;
@@ -40,7 +45,7 @@ export interface ConversationRecord {
   id: number;
   orgId: number;
   openConversationId: string;
-  type: ConversationType;
+  type: ChatKind;
   title: string | null;
   coolAppCode: string | null;
   /** Bumped on every membership change; a message remembers the version it was sent under. */
@@ -72,7 +77,7 @@ export interface RobotPlan {
 }
 export interface ConversationPlan {
   openConversationId: string;
-  type: ConversationType;
+  type: ChatKind;
   title: string | null;
   coolAppCode: string | null;
   /** undefined keeps the current membership. */

@@ -1,6 +1,8 @@
 /** The store contract for messages: sending, finding, recalling and listing them. */
+import type { ChatKind } from './directory.js';
 
-export type MessageKind = 'oto' | 'group' | 'privateChat';
+/** A robot's one-on-one message to users (`oto`), or a message into a conversation of that kind. */
+export type MessageKind = 'oto' | ChatKind;
 
 export interface MessageRecord {
   /** Also the message's place in the store-wide event sequence (see ReadStore.openChat). */

@@ -12,7 +12,9 @@ import type {
 import { authorizationAppKey } from '../../core/store.js';
 import {
   OPEN_END,
+  storedConversationType,
   toApp,
+  toChatKind,
   toRobot,
   toSuite,
   type AppRow,
@@ -93,7 +95,7 @@ export function* applyFixture(plans: OrgPlan[], suites: SuitePlan[]): Work<void>
         {
           orgId: org.id,
           openConversationId: conversation.openConversationId,
-          type: conversation.type,
+          type: storedConversationType(conversation.type),
           title: conversation.title,
           coolAppCode: conversation.coolAppCode,
         },
@@ -170,7 +172,7 @@ function* toConversation(row: ConversationRow): Work<ConversationRecord> {
     id: row.id,
     orgId: row.org_id,
     openConversationId: row.open_conversation_id,
-    type: row.type,
+    type: toChatKind(row.type),
     title: row.title,
     coolAppCode: row.cool_app_code,
     memberVersion: row.member_version,

@@ -3,12 +3,10 @@
  * variables and checks, turned into ServerOptions, and starting the server with a sentence for
  * each way that can fail. Each command picks its own defaults.
  */
+import { OperatorError } from '../core/operator-errors.js';
 import { DAY_MS } from '../core/retention.js';
 import { DINGTALK_QPS_LIMIT } from '../core/throttle.js';
-import { StoreUnavailableError } from '../core/store.js';
-import { startServer, StartupError, type RunningServer, type ServerOptions } from '../server.js';
-import { SchemaTooNewError } from '../store/errors.js';
-import { StoreSpecError } from '../store/open-store.js';
+import { startServer, type RunningServer, type ServerOptions } from '../server.js';
 import { CommandError, UsageError, type OptionSpecs, type Values } from './command.js';
 import type { Io } from './io.js';
 
@@ -125,14 +123,8 @@ export async function startOrFail(options: ServerOptions): Promise<RunningServer
   try {
     return await startServer(options);
   } catch (error) {
-    if (
-      error instanceof StartupError ||
-      error instanceof StoreSpecError ||
-      error instanceof SchemaTooNewError ||
-      error instanceof StoreUnavailableError
-    ) {
-      throw new CommandError('startup', error.message);
-    }
+    // With --json the error object also carries the operator error's own code and hint.
+    if (error instanceof OperatorError) throw new CommandError('startup', error.message, { reason: error.code, hint: error.hint });
     throw (await listenFailure(error, options.host ?? '127.0.0.1', options.port ?? 3939)) ?? error;
   }
 }

@@ -8,6 +8,7 @@
  * issued. The retention is therefore never shorter than the query window.
  */
 import type { CoreContext } from './context.js';
+import { OperatorError } from './operator-errors.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_RETENTION_MS = 7 * DAY_MS;
@@ -23,10 +24,9 @@ export interface RetentionOptions {
   batchSize: number;
 }
 
-export class RetentionError extends Error {
+export class RetentionError extends OperatorError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RetentionError';
+    super('retention.invalid', message);
   }
 }
 

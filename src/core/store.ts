@@ -10,6 +10,7 @@
  * leaves nothing half-applied. Records are storage-facing (ids, epoch milliseconds); the wire
  * shapes live in the API layer and meet these records in the services.
  */
+import { OperatorError } from './operator-errors.js';
 import type { DirectoryStore } from './store/directory.js';
 import type { MessageStore } from './store/messages.js';
 import type { ReadStore } from './store/reads.js';
@@ -58,9 +59,8 @@ export class StoreConflictError extends Error {
 }
 
 /** The database cannot be reached or is busy: the same call may succeed later. */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends OperatorError {
   constructor(message: string, options?: { cause: unknown }) {
-    super(message, options);
-    this.name = 'StoreUnavailableError';
+    super('store.unavailable', message, options);
   }
 }

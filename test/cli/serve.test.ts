@@ -181,6 +181,12 @@ describe('dingread serve', () => {
     const result = await runCli(['serve', '--host', '0.0.0.0', '--store', 'memory']);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^dingread serve: refusing to listen on 0\.0\.0\.0 without an admin token/);
+    // With --json the operator error's own code and hint come along.
+    const json = await runCli(['serve', '--host', '0.0.0.0', '--store', 'memory', '--json']);
+    assert.equal(json.status, 1);
+    const { error } = JSON.parse(json.stdout);
+    assert.deepEqual([error.code, error.reason], ['startup', 'startup.publicWithoutAdminToken']);
+    assert.match(error.hint, /^Pass --admin-token/);
   });
 
   it('explains bad options', async () => {

@@ -8,6 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ERROR_TABLE } from '../../src/core/errors.js';
+import { OPERATOR_ERRORS, OperatorError } from '../../src/core/operator-errors.js';
+import { RetentionError } from '../../src/core/retention.js';
+import { StoreUnavailableError } from '../../src/core/store.js';
+import { StartupError, startServer } from '../../src/server.js';
+import { SchemaTooNewError } from '../../src/store/errors.js';
+import { openStore, StoreSpecError } from '../../src/store/open-store.js';
+import { PostgresUrlError } from '../../src/store/postgres/postgres-store.js';
 
 // Compiled to <build>/test/core/, so the repository root is three levels up.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -78,5 +85,40 @@ describe('error table', () => {
     const sources = testSources(join(root, 'test'));
     const untested = [...produced.keys()].filter((code) => !sources.includes(`'${code}'`));
     assert.deepEqual(untested, [], 'codes no test mentions');
+  });
+});
+
+describe('operator errors', () => {
+  it('documents every code, and nothing else', () => {
+    const documented = tableRows(section('Operator errors'));
+    assert.deepEqual([...documented.keys()].sort(), Object.keys(OPERATOR_ERRORS).sort());
+  });
+
+  it('are all one class with a stable code and a hint, whichever part raises them', async () => {
+    const raised: Array<[OperatorError, string, string]> = [
+      [new StoreSpecError('unknown store'), 'StoreSpecError', 'store.invalidSpec'],
+      [new PostgresUrlError('bad schema'), 'PostgresUrlError', 'store.invalidSpec'],
+      [new SchemaTooNewError(9, 4), 'SchemaTooNewError', 'store.schemaTooNew'],
+      [new StoreUnavailableError('PostgreSQL is unavailable'), 'StoreUnavailableError', 'store.unavailable'],
+      [new RetentionError('too short'), 'RetentionError', 'retention.invalid'],
+    ];
+    assert.throws(() => openStore('mysql://x'), StoreSpecError);
+    await assert.rejects(startServer({ host: '0.0.0.0', port: 0 }), (error: unknown) => {
+      assert.ok(error instanceof StartupError);
+      raised.push([error, 'StartupError', 'startup.publicWithoutAdminToken']);
+      return true;
+    });
+    await assert.rejects(startServer({ port: 0, store: 'memory', retention: { batchSize: 0 } }), (error: unknown) => {
+      assert.ok(error instanceof StartupError);
+      assert.ok(error.cause instanceof RetentionError, 'the cause is kept');
+      raised.push([error, 'StartupError', 'retention.invalid']);
+      return true;
+    });
+    for (const [error, name, code] of raised) {
+      assert.ok(error instanceof OperatorError, name);
+      assert.equal(error.name, name);
+      assert.equal(error.code, code, name);
+      assert.equal(error.hint, OPERATOR_ERRORS[error.code], name);
+    }
   });
 });

@@ -15,6 +15,7 @@
  * reads run on one REPEATABLE READ snapshot, so a reader page's two scans agree with each other.
  */
 import type pg from 'pg';
+import { OperatorError } from '../../core/operator-errors.js';
 import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
 import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
@@ -30,10 +31,9 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
-export class PostgresUrlError extends Error {
+export class PostgresUrlError extends OperatorError {
   constructor(message: string) {
-    super(message);
-    this.name = 'PostgresUrlError';
+    super('store.invalidSpec', message);
   }
 }
 

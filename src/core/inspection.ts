@@ -30,7 +30,7 @@ export interface MessageDetail extends MessageSummary {
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
 
-async function summarize(ctx: CoreContext, message: MessageRecord): Promise<MessageSummary> {
+function summarize(ctx: CoreContext, message: MessageRecord, readCount: number): MessageSummary {
   const summary: MessageSummary = {
     processQueryKey: message.processQueryKey,
     kind: message.kind,
@@ -43,7 +43,7 @@ async function summarize(ctx: CoreContext, message: MessageRecord): Promise<Mess
     queryableUntil: message.sentAt + ctx.options.queryWindowMs,
     sendStatus: sendStatusOf(ctx, message),
     recipientCount: message.recipientCount,
-    readCount: await ctx.store.countReaders(message),
+    readCount,
   };
   if (message.openConversationId !== null) summary.openConversationId = message.openConversationId;
   if (message.recalledAt !== null) summary.recalledAt = message.recalledAt;
@@ -51,10 +51,12 @@ async function summarize(ctx: CoreContext, message: MessageRecord): Promise<Mess
 }
 
 export async function inspectMessage(ctx: CoreContext, processQueryKey: string): Promise<MessageDetail> {
-  const message = await ctx.store.findMessage(processQueryKey);
-  if (!message) fail('object.notFound', `no message ${processQueryKey}`);
-  const recipients = await ctx.store.recipientReads(message);
-  return { ...(await summarize(ctx, message)), recipients };
+  const found = await ctx.store.recipientReads(processQueryKey);
+  if (!found) fail('object.notFound', `no message ${processQueryKey}`);
+  const { message, recipients } = found;
+  // Only recipients ever count as readers, so the count is that of recipients with a read time.
+  const readCount = recipients.filter((recipient) => recipient.readAt !== null).length;
+  return { ...summarize(ctx, message, readCount), recipients };
 }
 
 /** What the listing can keep: send states, and whether the 24-hour query window is still open. */
@@ -116,7 +118,9 @@ export async function listMessages(ctx: CoreContext, query: ListQuery): Promise<
   const total = query.total ? await ctx.store.countMessages(filter) : undefined;
   if (query.cursor !== undefined) filter.beforeId = decodeListCursor(query.cursor);
   const page = await ctx.store.listMessages(filter, limit + 1);
-  const items = await Promise.all(page.slice(0, limit).map((message) => summarize(ctx, message)));
+  const items = await Promise.all(
+    page.slice(0, limit).map(async (message) => summarize(ctx, message, await ctx.store.countReaders(message))),
+  );
   const last = page.length > limit ? page[limit - 1] : undefined;
   const list: MessageList = { items };
   if (last) list.nextCursor = Buffer.from(`m:${last.id}`).toString('base64url');

@@ -22,6 +22,7 @@ import type {
 } from '../../src/core/store.js';
 import { StoreConflictError } from '../../src/core/store.js';
 import { testDirectory } from '../helpers/fixtures.js';
+import { readerIdsOf, recipientsOf } from '../helpers/store-records.js';
 import { byCodePoints, programArbitrary, runModel, runProgram } from './program.js';
 
 export type StoreFactory = () => Promise<Store>;
@@ -186,11 +187,11 @@ async function fresh(store: Store, message: MessageRecord): Promise<MessageRecor
 }
 
 async function readers(store: Store, message: MessageRecord): Promise<string[]> {
-  return store.readerPage(await fresh(store, message), '', 1000);
+  return readerIdsOf(store, message, '', 1000);
 }
 
 async function readTimes(store: Store, message: MessageRecord): Promise<Record<string, number | null>> {
-  const rows = await store.recipientReads(await fresh(store, message));
+  const rows = await recipientsOf(store, message);
   return Object.fromEntries(rows.map((r) => [r.userId, r.readAt]));
 }
 
@@ -408,7 +409,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         await store.applyFixture(orgAWith({ openConversationId: 'cidGroup==', members: [] }));
         const m = await sendChat(w, w.group);
         assert.equal(m.recipientCount, 0);
-        assert.deepEqual(await store.recipientReads(m), []);
+        assert.deepEqual(await recipientsOf(store, m), []);
         assert.deepEqual(await store.recordReads([{ processQueryKey: m.processQueryKey, userId: 'u1', readAt: 1 }]), {
           accepted: 0,
           ignored: [{ index: 0, reason: 'user.notRecipient' }],
@@ -677,6 +678,30 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(await readTimes(store, ob), { u1: 300 });
       });
 
+      it('readerPage and recipientReads give the message as findMessage does, in the same call; nothing for an unknown key', async () => {
+        const m = await sendChat(w, w.group);
+        await store.recordReads([{ processQueryKey: m.processQueryKey, userId: 'u2', readAt: 7 }]);
+        assert.deepEqual(await store.readerPage(m.processQueryKey, '', 10), { message: m, readerIds: ['u2'] });
+        assert.deepEqual(await store.recipientReads(m.processQueryKey), {
+          message: m,
+          recipients: [
+            { userId: 'u1', name: 'Name u1', readAt: null },
+            { userId: 'u2', name: 'Name u2', readAt: 7 },
+            { userId: 'u3', name: 'Name u3', readAt: null },
+          ],
+        });
+        // Each call reads the message as it is now.
+        await store.recallMessage(m.id, 50);
+        const recalled = await fresh(store, m);
+        assert.equal(recalled.recalledAt, 50);
+        assert.deepEqual((await store.readerPage(m.processQueryKey, '', 10))?.message, recalled);
+        assert.deepEqual((await store.recipientReads(m.processQueryKey))?.message, recalled);
+        for (const key of ['nope', 'k\u0000', '']) {
+          assert.equal(await store.readerPage(key, '', 10), undefined);
+          assert.equal(await store.recipientReads(key), undefined);
+        }
+      });
+
       it('readerPage: userId order, after a user, at most limit, reads and opens merged, recipients only', async () => {
         const users = ['u1', 'u2', 'u3', 'u4', 'u5'];
         await store.applyFixture(orgAWith({ openConversationId: 'cidGroup==', members: users }));
@@ -689,12 +714,12 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         await store.openChat(w.orgA.id, conversationChat(w.group), 'u3', 4); // read and opened
         await store.openChat(w.orgA.id, conversationChat(w.group), 'u2', 5); // opened only
         const current = await fresh(store, m);
-        assert.deepEqual(await store.readerPage(current, '', 10), ['u1', 'u2', 'u3', 'u4']);
-        assert.deepEqual(await store.readerPage(current, '', 2), ['u1', 'u2']);
-        assert.deepEqual(await store.readerPage(current, 'u2', 2), ['u3', 'u4']);
-        assert.deepEqual(await store.readerPage(current, 'u4', 2), []);
-        assert.deepEqual(await store.readerPage(current, 'u1', 1), ['u2']);
-        assert.deepEqual(await store.readerPage(current, 'u25', 10), ['u3', 'u4'], 'after needs not be a reader');
+        assert.deepEqual(await readerIdsOf(store, current, '', 10), ['u1', 'u2', 'u3', 'u4']);
+        assert.deepEqual(await readerIdsOf(store, current, '', 2), ['u1', 'u2']);
+        assert.deepEqual(await readerIdsOf(store, current, 'u2', 2), ['u3', 'u4']);
+        assert.deepEqual(await readerIdsOf(store, current, 'u4', 2), []);
+        assert.deepEqual(await readerIdsOf(store, current, 'u1', 1), ['u2']);
+        assert.deepEqual(await readerIdsOf(store, current, 'u25', 10), ['u3', 'u4'], 'after needs not be a reader');
         assert.equal(await store.countReaders(current), 4);
         const later = await sendChat(w, w.group);
         // zz joins, gets a message and opens the chat: that open is newer than m and later, but
@@ -707,9 +732,9 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         );
         const third = await sendChat(w, w.group);
         assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'zz', 6), 1);
-        assert.deepEqual(await store.readerPage(await fresh(store, m), '', 10), ['u1', 'u2', 'u3', 'u4']);
-        assert.deepEqual(await store.readerPage(await fresh(store, later), '', 10), []);
-        assert.deepEqual(await store.readerPage(await fresh(store, third), '', 10), ['zz']);
+        assert.deepEqual(await readerIdsOf(store, await fresh(store, m), '', 10), ['u1', 'u2', 'u3', 'u4']);
+        assert.deepEqual(await readerIdsOf(store, await fresh(store, later), '', 10), []);
+        assert.deepEqual(await readerIdsOf(store, await fresh(store, third), '', 10), ['zz']);
         assert.equal(await store.countReaders(await fresh(store, later)), 0);
       });
 
@@ -717,14 +742,14 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         const oto = await sendOto(w, w.botA, ['u5', 'u1', 'u3']);
         await store.recordReads([{ processQueryKey: oto.processQueryKey, userId: 'u3', readAt: 30 }]);
         await store.openChat(w.orgA.id, robotChat(w.botA), 'u5', 40);
-        assert.deepEqual(await store.recipientReads(await fresh(store, oto)), [
+        assert.deepEqual(await recipientsOf(store, await fresh(store, oto)), [
           { userId: 'u5', name: 'Name u5', readAt: 40 },
           { userId: 'u1', name: 'Name u1', readAt: null },
           { userId: 'u3', name: 'Name u3', readAt: 30 },
         ]);
         assert.equal(await store.countReaders(await fresh(store, oto)), 2);
         const inB = await sendChat(w, w.groupB);
-        assert.deepEqual(await store.recipientReads(inB), [
+        assert.deepEqual(await recipientsOf(store, inB), [
           { userId: 'b1', name: 'Bee', readAt: null },
           { userId: 'u1', name: 'B u1', readAt: null },
         ]);
@@ -977,7 +1002,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
           deliveredAt: 1,
         });
         assert.deepEqual(await readers(store, m2), []);
-        assert.deepEqual(await store.recipientReads(m2), [
+        assert.deepEqual(await recipientsOf(store, m2), [
           { userId: 'u1', name: 'Name u1', readAt: null },
           { userId: 'u2', name: 'Name u2', readAt: null },
           { userId: 'u3', name: 'Name u3', readAt: null },
@@ -1018,17 +1043,17 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
                   }
                 };
                 await apply(initial, 1);
-                const before = new Set(await s.readerPage(m, '', 1000));
+                const before = new Set(await readerIdsOf(s, m, '', 1000));
                 const walked: string[] = [];
                 let after = '';
                 for (let page = 0; ; page++) {
-                  const got = await s.readerPage(m, after, pageSize);
+                  const got = await readerIdsOf(s, m, after, pageSize);
                   walked.push(...got);
                   if (got.length < pageSize) break;
                   after = got[got.length - 1] as string;
                   await apply(during[page] ?? [], 2 + page);
                 }
-                const final = new Set(await s.readerPage(m, '', 1000));
+                const final = new Set(await readerIdsOf(s, m, '', 1000));
                 for (let i = 1; i < walked.length; i++) {
                   assert.ok(byCodePoints(walked[i - 1] as string, walked[i] as string) < 0, `order at ${i}: ${walked.join(',')}`);
                 }

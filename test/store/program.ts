@@ -10,6 +10,7 @@
  */
 import { fc } from '../helpers/property.js';
 import type { ChatRef, MessageRecord, NewMessage, OrgPlan, ReadsOutcome, Store } from '../../src/core/store.js';
+import { readerIdsOf, recipientsOf as storedRecipients } from '../helpers/store-records.js';
 
 export const PROGRAM_USERS = ['a', 'b', 'B', 'u1', 'u10', 'u2', 'é', '\uff5e', '😀', 'z'] as const;
 const ROBOTS = ['progbot1', 'progbot2'] as const;
@@ -119,7 +120,7 @@ export async function walkReaders(store: Store, message: MessageRecord, pageSize
   const pages: string[][] = [];
   let after = '';
   for (;;) {
-    const page = await store.readerPage(message, after, pageSize);
+    const page = await readerIdsOf(store, message, after, pageSize);
     pages.push(page);
     if (page.length < pageSize) return pages;
     after = page[page.length - 1] as string;
@@ -206,7 +207,7 @@ export async function runProgram(store: Store, ops: Op[]): Promise<Trace> {
           recalled: message.recalledAt !== null,
           pages: await walkReaders(store, message, op.pageSize),
           count: await store.countReaders(message),
-          recipients: (await store.recipientReads(message)).map((r) => [r.userId, r.name, r.readAt]),
+          recipients: (await storedRecipients(store, message)).map((r) => [r.userId, r.name, r.readAt]),
         });
         break;
       }
@@ -223,7 +224,7 @@ export async function runProgram(store: Store, ops: Op[]): Promise<Trace> {
       recipientCount: message.recipientCount,
       pages: await walkReaders(store, message, 3),
       count: await store.countReaders(message),
-      recipients: (await store.recipientReads(message)).map((r) => [r.userId, r.name, r.readAt]),
+      recipients: (await storedRecipients(store, message)).map((r) => [r.userId, r.name, r.readAt]),
     });
   }
   const listing = await store.listMessages({}, 1000);

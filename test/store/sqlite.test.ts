@@ -13,7 +13,7 @@ import { fc } from '../helpers/property.js';
 import { StoreConflictError, type Store } from '../../src/core/store.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { compareCodePoints, mergeSortedUnique, SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { groupMessageRecord } from '../helpers/store-records.js';
+import { groupMessageRecord, readerIdsOf, recipientsOf } from '../helpers/store-records.js';
 import { storeConformance, storeDifferential } from './conformance.js';
 import { byCodePoints } from './program.js';
 
@@ -93,7 +93,7 @@ describe('sqlite file store', () => {
       assert.deepEqual(await second.serverSecret(), secret);
       assert.deepEqual(await second.dumpDirectory(), directory);
       assert.deepEqual(await second.findMessage('key+/='), message);
-      assert.deepEqual(await second.recipientReads(message), [
+      assert.deepEqual(await recipientsOf(second, message), [
         { userId: 'u1', name: 'One', readAt: 30 },
         { userId: 'u2', name: 'Two', readAt: 20 },
       ]);
@@ -101,7 +101,7 @@ describe('sqlite file store', () => {
       // The event sequence goes on where it stopped: a new message is not covered by the old open.
       const next = await second.insertMessage(groupMessage('key2', 40));
       assert.ok(next.id > message.id);
-      assert.deepEqual(await second.readerPage(next, '', 10), []);
+      assert.deepEqual(await readerIdsOf(second, next, '', 10), []);
     } finally {
       await second.close();
     }

@@ -25,6 +25,19 @@ export interface ReadsOutcome {
   ignored: Array<{ index: number; reason: ReadIgnoredReason }>;
 }
 
+/** A message as the store has it now, with one page of the users who have read it. */
+export interface ReaderPage {
+  message: MessageRecord;
+  /** In userId order (code-point order, as UTF-8 bytes sort). */
+  readerIds: string[];
+}
+
+/** A message as the store has it now, with its recipients: in send order (oto) or userId order. */
+export interface MessageRecipients {
+  message: MessageRecord;
+  recipients: RecipientRead[];
+}
+
 /** Whose chat is being opened: a conversation, or a user's one-on-one chat with a robot. */
 export type ChatRef = { kind: 'conversation'; conversationId: number } | { kind: 'robot'; robotId: number };
 
@@ -39,9 +52,13 @@ export interface ReadStore {
    * one write, however many messages it covers. Returns how many unread messages it marked.
    */
   openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now?: number): Promise<number>;
-  /** Readers of the message with a userId above `afterUserId`, in userId order, at most `limit`. */
-  readerPage(message: MessageRecord, afterUserId: string, limit: number): Promise<string[]>;
-  /** Every recipient with the time of their first read, in send order (oto) or userId order. */
-  recipientReads(message: MessageRecord): Promise<RecipientRead[]>;
+  /**
+   * What a chat query reads, in one unit: the message the key names (undefined if none does) and
+   * its readers with a userId above `afterUserId`, in userId order, at most `limit`.
+   */
+  readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined>;
+  /** The message the key names (undefined if none does) and every recipient with the time of their first read. */
+  recipientReads(processQueryKey: string): Promise<MessageRecipients | undefined>;
+  /** How many of the message's recipients have read it (a listing's count, message by message). */
   countReaders(message: MessageRecord): Promise<number>;
 }

@@ -1,7 +1,7 @@
 /** The SQL rules of reads and chat opens, and of the read-status answers: reader pages, recipients' read times, counts. */
-import type { ChatRef, MessageRecord, ReadInput, ReadsOutcome, RecipientRead } from '../../core/store.js';
+import type { ChatRef, MessageRecipients, MessageRecord, ReaderPage, ReadInput, ReadsOutcome } from '../../core/store.js';
 import { messageRowById, messageRowByKey } from './messages.js';
-import { chatKeyOf, chatKeyOfRef, mergeSortedUnique, OPEN_END, type MessageRow } from './rows.js';
+import { chatKeyOf, chatKeyOfRef, mergeSortedUnique, OPEN_END, toMessage, type MessageRow } from './rows.js';
 import { nextSeq } from './store-wide.js';
 import { all, column, get, lock, run, type Work } from './unit.js';
 
@@ -200,23 +200,19 @@ export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: 
   return marked;
 }
 
-interface MessageParams {
-  row: MessageRow;
-  params: { id: number; chatKey: string; conversationId: number | null; version: number | null; recallSeq: number };
-}
-
-function* messageParams(message: MessageRecord): Work<MessageParams> {
-  const row = yield* messageRowById(message.id);
-  if (!row) throw new Error(`message ${message.processQueryKey} vanished`);
+/**
+ * What the read-status statements need of a message, from the row the unit read once. They take
+ * nothing else from the unit (their text only picks the recipient test by the message's kind, and
+ * adds the recall test for a recalled message), so the row can become a common table expression in
+ * front of them where one statement should answer the whole call.
+ */
+function messageParams(row: MessageRow) {
   return {
-    row,
-    params: {
-      id: row.id,
-      chatKey: chatKeyOf(row),
-      conversationId: row.conversation_id,
-      version: row.member_version,
-      recallSeq: row.recall_seq ?? OPEN_END,
-    },
+    id: row.id,
+    chatKey: chatKeyOf(row),
+    conversationId: row.conversation_id,
+    version: row.member_version,
+    recallSeq: row.recall_seq ?? OPEN_END,
   };
 }
 
@@ -227,22 +223,30 @@ function openedBy(row: MessageRow): string {
   return `cc.chat_key = :chatKey AND cc.covers_below > :id AND ${recipient} ${recalled}`;
 }
 
-export function* readerPage(message: MessageRecord, afterUserId: string, limit: number): Work<string[]> {
-  const { row, params } = yield* messageParams(message);
+/**
+ * The chat queries' one read: the message by its key, with its member version and recall number,
+ * and one page of its readers past the cursor, two index range scans merged (docs/data-model.md).
+ */
+export function* readerPage(processQueryKey: string, afterUserId: string, limit: number): Work<ReaderPage | undefined> {
+  const row = yield* messageRowByKey(processQueryKey);
+  if (!row) return undefined;
+  const params = { ...messageParams(row), after: afterUserId, limit };
   const explicit = yield* column<string>(
     `SELECT user_id FROM reads WHERE message_id = :id AND user_id > :after ORDER BY user_id LIMIT :limit`,
-    { id: row.id, after: afterUserId, limit },
+    params,
   );
   const opened = yield* column<string>(
     `SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${openedBy(row)}
      ORDER BY cc.user_id LIMIT :limit`,
-    { ...params, after: afterUserId, limit },
+    params,
   );
-  return mergeSortedUnique(explicit, opened, limit);
+  return { message: toMessage(row), readerIds: mergeSortedUnique(explicit, opened, limit) };
 }
 
-export function* recipientReads(message: MessageRecord): Work<RecipientRead[]> {
-  const { row, params } = yield* messageParams(message);
+/** The message by its key, with every recipient and the time of their first read. */
+export function* recipientReads(processQueryKey: string): Work<MessageRecipients | undefined> {
+  const row = yield* messageRowByKey(processQueryKey);
+  if (!row) return undefined;
   const recipients =
     row.conversation_id === null
       ? `SELECT user_id, position AS sort FROM message_recipients WHERE message_id = :id`
@@ -254,18 +258,23 @@ export function* recipientReads(message: MessageRecord): Work<RecipientRead[]> {
      LEFT JOIN users u ON u.org_id = :orgId AND u.user_id = x.user_id
      LEFT JOIN reads r ON r.message_id = :id AND r.user_id = x.user_id
      ORDER BY x.sort`,
-    { ...params, orgId: row.org_id },
+    { ...messageParams(row), orgId: row.org_id },
   );
-  return rows.map((r) => ({ userId: r.user_id, name: r.name ?? r.user_id, readAt: r.read_at }));
+  return {
+    message: toMessage(row),
+    recipients: rows.map((r) => ({ userId: r.user_id, name: r.name ?? r.user_id, readAt: r.read_at })),
+  };
 }
 
 export function* countReaders(message: MessageRecord): Work<number> {
-  const { row, params } = yield* messageParams(message);
+  // A listing's records carry no member version or recall number: the row gives them.
+  const row = yield* messageRowById(message.id);
+  if (!row) throw new Error(`message ${message.processQueryKey} vanished`);
   const counted = yield* get<{ n: number }>(
     `SELECT (SELECT count(*) FROM reads WHERE message_id = :id)
       + (SELECT count(*) FROM chat_cursors cc WHERE ${openedBy(row)}
          AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = :id AND r.user_id = cc.user_id)) AS n`,
-    params,
+    messageParams(row),
   );
   return counted?.n ?? 0;
 }

@@ -23,7 +23,8 @@ import type {
   OrgRecord,
   ReadInput,
   ReadsOutcome,
-  RecipientRead,
+  MessageRecipients,
+  ReaderPage,
   RobotRecord,
   Store,
   StoreCapabilities,
@@ -168,12 +169,14 @@ export abstract class SqlStore implements Store {
   openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number = OPEN_END): Promise<number> {
     return this.write('answers', () => readRules.openChat(orgId, chat, userId, readAt, now));
   }
-  readerPage(message: MessageRecord, afterUserId: string, limit: number): Promise<string[]> {
-    // The message id names the answer: a recall, a purge or a reset drops every answer anyway.
-    return this.cached('answers', `page\n${message.id}\n${afterUserId}\n${limit}`, () => readRules.readerPage(message, afterUserId, limit)) as Promise<string[]>;
+  readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined> {
+    // The key names the answer: a recall, a purge or a reset drops every answer anyway.
+    return this.cached('answers', `page\n${processQueryKey}\n${afterUserId}\n${limit}`, () =>
+      readRules.readerPage(processQueryKey, afterUserId, limit),
+    );
   }
-  recipientReads(message: MessageRecord): Promise<RecipientRead[]> {
-    return this.cached('answers', `recipients\n${message.id}`, () => readRules.recipientReads(message)) as Promise<RecipientRead[]>;
+  recipientReads(processQueryKey: string): Promise<MessageRecipients | undefined> {
+    return this.cached('answers', `recipients\n${processQueryKey}`, () => readRules.recipientReads(processQueryKey));
   }
   countReaders(message: MessageRecord): Promise<number> {
     return this.unit('read', () => readRules.countReaders(message));

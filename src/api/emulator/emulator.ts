@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import type { CoreContext } from '../../core/context.js';
 import { DingReadError, ERROR_TABLE, isErrorCode } from '../../core/errors.js';
 import { FaultRegistry, type FaultError, type FaultSpec } from '../../core/faults.js';
@@ -152,10 +153,8 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
       { prefix: '/_dingread/v1' },
     );
   };
-  // Fastify's skip-override (what fastify-plugin sets): the hooks apply to every route of the app,
-  // not only to the ones this plugin registers.
-  Object.defineProperty(plugin, Symbol.for('skip-override'), { value: true });
-  return plugin;
+  // Not encapsulated: the hooks apply to every route of the app, not only to the ones this plugin registers.
+  return fastifyPlugin(plugin, { name: 'dingread-emulator' });
 }
 
 /** An injected error, in DingTalk's envelope like every other. */

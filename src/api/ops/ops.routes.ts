@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import type { CoreContext } from '../../core/context.js';
 import { DingReadError } from '../../core/errors.js';
 import { QpsLimiter } from '../../core/throttle.js';
@@ -79,9 +80,8 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
       reply.type('text/plain; version=0.0.4; charset=utf-8').send(options.metrics.render()),
     );
   };
-  // Like the emulator: its hooks apply to every route of the app.
-  Object.defineProperty(plugin, Symbol.for('skip-override'), { value: true });
-  return plugin;
+  // Like the emulator, not encapsulated: its hooks apply to every route of the app.
+  return fastifyPlugin(plugin, { name: 'dingread-ops' });
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -6,6 +6,7 @@
  * (src/client/).
  */
 import { AdminClient } from '../testing/admin-client.js';
+import { readEventStream } from '../testing/event-stream.js';
 import { CommandError, UsageError, type OptionSpecs, type Values } from './command.js';
 import { causeOf, unreachable } from './failures.js';
 import type { Io } from './io.js';
@@ -102,19 +103,8 @@ export async function* eventNames(remote: Remote, query: Record<string, string>,
     const text = await response.text();
     throw new CommandError('events.refused', `the event stream answered HTTP ${response.status}: ${text.slice(0, 200)}`, { status: response.status });
   }
-  const decoder = new TextDecoder();
-  let buffer = '';
   try {
-    for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const name = /^event: (.+)$/m.exec(block)?.[1];
-        if (name) yield name;
-      }
-    }
+    for await (const frame of readEventStream(response.body)) if (frame.event) yield frame.event;
   } catch (error) {
     if (signal.aborted) return;
     throw new StreamDropped(String(error));

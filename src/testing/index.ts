@@ -17,6 +17,7 @@ import { startServer } from '../server.js';
 import { AdminClient } from './admin-client.js';
 
 export { AdminClient, AdminError, type ReadEvent, type MessageListQuery, type RequestLogQuery } from './admin-client.js';
+export { readEventStream, type EventFrame } from './event-stream.js';
 export type { Fault, FaultSpec } from '../core/faults.js';
 export type { LoggedRequest } from '../core/request-log.js';
 export type { FixtureDocument, FixtureCounts } from '../core/fixtures.js';

@@ -4,6 +4,7 @@ import { after, describe, it } from 'node:test';
 import { DEMO } from '../../src/demo/demo-directory.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { AdminClient } from '../../src/testing/admin-client.js';
+import { readEventStream } from '../../src/testing/event-stream.js';
 import { randomFrom } from '../../bench/reliability/workload.js';
 import { ManualScheduler } from '../helpers/manual-time.js';
 import { until } from '../helpers/wait.js';
@@ -20,18 +21,8 @@ async function subscribe(url: string, headers: Record<string, string> = {}, quer
   assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
   const events: Stream['events'] = [];
   (async () => {
-    let buffer = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const name = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (name && data) events.push({ name, data: JSON.parse(data) });
-      }
+    for await (const frame of readEventStream(response.body as AsyncIterable<Uint8Array>)) {
+      if (frame.event && frame.data) events.push({ name: frame.event, data: JSON.parse(frame.data) });
     }
   })().catch(() => {});
   const stream = { events, close: () => abort.abort() };

@@ -1,4 +1,5 @@
-/**
+/** The lookup cache: records and query answers kept in memory by a store no other process writes to. */
+/*
  * What DingTalk calls read, kept in memory between calls: the records every call looks up first
  * (its token, the robot, the conversation, the message) and the answers of the read-status
  * queries (who read a message), which bots ask again and again while nothing changes. Only for a

@@ -1,9 +1,8 @@
 /** The three read-status queries (DingTalk's documents are cited in test/data/dingtalk-query-errors.json): oto readStatus, and the paged group and private ones. */
-import { conversationOf } from './chats.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { isExpired, sendStatusOf, type SendStatus } from './messages.js';
-import { resolveRobot } from './robot-access.js';
+import { conversationOf, resolveRobot } from './robot-access.js';
 import type { ChatKind, MessageKind, MessageRecord } from './store.js';
 import type { Caller } from './tokens.js';
 

@@ -1,9 +1,8 @@
 /** The three recalls. Each key succeeds or fails on its own; the call fails only on bad input. */
-import { conversationOf } from './chats.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { isExpired } from './messages.js';
-import { resolveRobot } from './robot-access.js';
+import { conversationOf, resolveRobot } from './robot-access.js';
 import type { MessageKind } from './store.js';
 import type { Caller } from './tokens.js';
 

@@ -1,10 +1,9 @@
 /** The three robot sends: one-on-one (oto), into a group, into a person-to-person chat. */
 import { validateMessage } from './catalog.js';
-import { conversationOf } from './chats.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { newProcessQueryKey } from './ids.js';
-import { resolveRobot } from './robot-access.js';
+import { conversationOf, resolveRobot } from './robot-access.js';
 import type { MessageKind, NewMessage } from './store.js';
 import type { Caller } from './tokens.js';
 

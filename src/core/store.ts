@@ -255,12 +255,29 @@ export interface StoreCapabilities {
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
+/**
+ * The local certificate authority of proxy mode (core/local-ca.ts), as PEM text. Made once per
+ * store and kept in it, key included, so that a CA a developer trusted stays valid across restarts
+ * and every node of a shared store presents certificates from the same one.
+ */
+export interface LocalCaRecord {
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
 export interface Store {
   readonly kind: StoreKind;
   readonly capabilities: StoreCapabilities;
 
   /** A random secret made once per store and kept in it (cursor and token keys derive from it). */
   serverSecret(): Promise<Buffer>;
+  /** The local CA of proxy mode, if one was made. `reset` keeps it, as it keeps the secret. */
+  findLocalCa(): Promise<LocalCaRecord | undefined>;
+  /**
+   * Keeps `candidate` as the local CA unless one is kept already, and answers the CA kept: when two
+   * nodes make one at once, the first write wins and both answer it (as for serverSecret).
+   */
+  keepLocalCa(candidate: LocalCaRecord): Promise<LocalCaRecord>;
   reset(): Promise<void>;
   close(): Promise<void>;
 

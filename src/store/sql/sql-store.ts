@@ -13,6 +13,7 @@ import type {
   ChatRef,
   ConversationRecord,
   DirectoryDump,
+  LocalCaRecord,
   MessageFilter,
   MessageRecord,
   NewMessage,
@@ -75,6 +76,13 @@ export abstract class SqlStore implements Store {
 
   serverSecret(): Promise<Buffer> {
     return this.write('all', () => logic.serverSecret(randomBytes(32)));
+  }
+  findLocalCa(): Promise<LocalCaRecord | undefined> {
+    return this.unit('read', () => logic.findLocalCa());
+  }
+  keepLocalCa(candidate: LocalCaRecord): Promise<LocalCaRecord> {
+    // Nothing cached depends on it.
+    return this.write('none', () => logic.keepLocalCa(candidate));
   }
   reset(): Promise<void> {
     return this.write('all', () => logic.reset());

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp, type HttpTimeouts } from './api/app.js';
 import { instrumentStore, Metrics } from './api/ops/metrics.js';
 import type { EmulatorOptions } from './api/emulator/emulator.js';
-import { isLoopbackHost } from './api/control/access.js';
+import { isLoopbackHost } from './api/proxy/request-target.js';
 import { Clock } from './core/clock.js';
 import { createCoreContext, DEFAULT_CORE_OPTIONS, type CoreContext, type CoreOptions } from './core/context.js';
 import { DingReadError } from './core/errors.js';

@@ -7,6 +7,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import { newRequestId } from '../core/ids.js';
+import { accessGuard } from './access.js';
 import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
 import { eventRoutes } from './control/events.routes.js';
@@ -17,6 +18,7 @@ import { uiRoutes } from './ui/ui.routes.js';
 import { loggerOptions } from './ops/logging.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
+import { normaliseRequestTarget } from './proxy/request-target.js';
 
 /** How long a client may take; docs/RELIABILITY.md says why each is what it is. */
 export interface HttpTimeouts {
@@ -108,6 +110,8 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     forceCloseConnections: 'idle',
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 1024 },
+    // A proxied request's full URL becomes its path and host here, before anything else sees it.
+    rewriteUrl: normaliseRequestTarget,
     // Routing errors (bad percent-encoding, over-long path parameters) in the envelope too.
     frameworkErrors,
     // Requests the HTTP parser refuses (raw non-ASCII in the URL, bad header lines) as well.
@@ -135,16 +139,16 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
 
   installErrorHandling(app);
   // First, so that its hooks and its route catalogue (for the OpenAPI document) cover every route.
-  await app.register(emulator(ctx, { ...options.emulator, adminToken: options.adminToken, version: options.version }));
+  await app.register(emulator(ctx, { ...options.emulator, version: options.version }));
   // Its onRequest hook answers a draining server's and a throttled client's calls before any
   // body is read or any other route hook runs.
-  await app.register(
-    opsRoutes(ctx, { adminToken: options.adminToken, metrics: options.metrics ?? new Metrics(), controlQpsLimit: options.controlQpsLimit ?? 0 }),
-  );
+  await app.register(opsRoutes(ctx, { metrics: options.metrics ?? new Metrics(), controlQpsLimit: options.controlQpsLimit ?? 0 }));
+  // After the control-plane limit (so guessing the admin token is throttled) and before every route's own hooks.
+  app.addHook('onRequest', accessGuard(options.adminToken));
   await app.register(oauth2Routes(ctx));
   await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
-  await app.register(controlRoutes(ctx, { adminToken: options.adminToken, version: options.version }));
-  await app.register(eventRoutes(ctx, { adminToken: options.adminToken }), { prefix: '/_dingread/v1' });
-  await app.register(uiRoutes({ adminToken: options.adminToken }));
+  await app.register(controlRoutes(ctx, { version: options.version }));
+  await app.register(eventRoutes(ctx), { prefix: '/_dingread/v1' });
+  await app.register(uiRoutes());
   return app;
 }

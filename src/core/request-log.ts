@@ -11,6 +11,11 @@ export interface LoggedRequest {
   /** Server-clock time the call arrived, epoch ms. */
   at: number;
   method: string;
+  /** The host the call was addressed to (`api.dingtalk.com`, `127.0.0.1:3939`), as sent. */
+  host?: string;
+  /** How a proxied call came: `absolute` (a full URL as the target) or `tunnel` (inside CONNECT); absent for a direct call. */
+  via?: 'absolute' | 'tunnel';
+  /** The path as sent, without the query string; never a whole URL. */
   path: string;
   query?: Record<string, unknown>;
   /** The calling app: the token's app, or the appKey sent to oauth2/accessToken. */

@@ -50,6 +50,8 @@ const LoggedRequest = Type.Object({
   requestId: Str,
   at: Type.Integer(),
   method: Str,
+  host: Type.Optional(Str),
+  via: Type.Optional(Type.Union([Type.Literal('absolute'), Type.Literal('tunnel')])),
   path: Str,
   query: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   appKey: Type.Optional(Str),

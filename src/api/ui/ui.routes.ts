@@ -2,12 +2,11 @@
  * `/_dingread/ui/`: the dashboard, static files from the package's `ui/` folder, read once at start.
  * It is a page over the control plane and the DingTalk API and holds no data of its own, so with an
  * admin token the page itself is served to anyone (it asks for the token); without one, only
- * loopback callers get it, as for the control plane.
+ * loopback callers get it, as for the control plane (api/access.ts decides both).
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PACKAGE_ROOT } from '../../package-root.js';
-import { controlPlaneGuard } from '../control/access.js';
 
 export const UI_PATH = '/_dingread/ui/';
 
@@ -29,10 +28,9 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-cache',
 };
 
-export function uiRoutes(options: { adminToken: string | undefined }) {
+export function uiRoutes() {
   const assets = new Map(Object.keys(FILES).map((name) => [name, readFileSync(new URL(name, UI_DIR))]));
   return async function register(app: FastifyInstance): Promise<void> {
-    if (options.adminToken === undefined) app.addHook('onRequest', controlPlaneGuard(undefined));
     const serve = (name: string) => async (_request: unknown, reply: FastifyReply) =>
       reply.headers({ ...SECURITY_HEADERS, 'content-type': FILES[name] as string }).send(assets.get(name));
     const page = { config: { openapi: false } };

@@ -55,6 +55,8 @@ export interface ServerOptions {
   timeouts?: Partial<HttpTimeouts>;
   /** Control-plane calls per second per client address; 0 or absent: no limit. */
   controlQpsLimit?: number;
+  /** Refuse unknown and `null` fields on DingTalk's routes, instead of ignoring them as DingTalk does. */
+  strict?: boolean;
 }
 
 export interface RunningServer {
@@ -102,6 +104,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       metrics,
       controlQpsLimit: options.controlQpsLimit ?? 0,
+      strict: options.strict ?? false,
     });
     await app.listen({ host, port: options.port ?? 3939 });
     const simulate = options.demo && options.simulate;

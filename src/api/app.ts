@@ -11,6 +11,7 @@ import { accessGuard } from './access.js';
 import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
 import { eventRoutes } from './control/events.routes.js';
+import { leniency } from './dingtalk/leniency.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './envelope.js';
@@ -53,6 +54,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Control-plane calls per second per client address; 0 (default) turns the limit off. */
   controlQpsLimit?: number;
+  /** Refuse unknown and `null` fields on DingTalk's routes instead of ignoring them (dingtalk/leniency.ts). */
+  strict?: boolean;
 }
 
 type CompilersFactory = Required<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>>;
@@ -145,6 +148,8 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   await app.register(opsRoutes(ctx, { metrics: options.metrics ?? new Metrics(), controlQpsLimit: options.controlQpsLimit ?? 0 }));
   // After the control-plane limit (so guessing the admin token is throttled) and before every route's own hooks.
   app.addHook('onRequest', accessGuard(options.adminToken));
+  // After the emulator has kept the body as sent, for the request log.
+  app.addHook('preValidation', leniency(options.strict ?? false));
   await app.register(oauth2Routes(ctx));
   await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
   await app.register(controlRoutes(ctx, { version: options.version }));

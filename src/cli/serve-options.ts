@@ -24,6 +24,7 @@ export const SERVER_FLAGS = {
   log: { type: 'boolean', default: false },
   'sqlite-sync': { type: 'string' },
   'control-qps-limit': { type: 'string' },
+  strict: { type: 'boolean', default: false },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** Help lines for the flags above, after `--store` (whose default differs by command). */
@@ -50,7 +51,9 @@ export const SERVER_FLAGS_HELP = `  --fixture FILE       load a fixture document
                        (env DINGREAD_SQLITE_SYNC; docs/RELIABILITY.md has the measured cost)
   --control-qps-limit N  control-plane calls per second per client address before 403
                        Forbidden.AccessDenied.QpsLimitForApi (default 0: no limit;
-                       env DINGREAD_CONTROL_QPS_LIMIT)`;
+                       env DINGREAD_CONTROL_QPS_LIMIT)
+  --strict             refuse unknown and null body fields on DingTalk's routes (400) instead
+                       of ignoring them as DingTalk does; the request log names them either way`;
 
 type ServerFlagValues = {
   [K in keyof typeof SERVER_FLAGS]?: (typeof SERVER_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
@@ -103,6 +106,7 @@ export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessE
     retention: { retentionMs: Number(retentionText) * DAY_MS },
     sqliteSync: syncText,
     controlQpsLimit: Number(controlQpsText),
+    strict: values.strict ?? false,
   };
   if (values.fixture) options.fixtureFile = values.fixture;
   if (seed !== undefined) options.seed = seed;

@@ -27,6 +27,11 @@ export interface LoggedRequest {
   durationMs: number;
   /** Ids of injected faults that hit this call. */
   faults?: string[];
+  /**
+   * Fields of the body (or query string) that the API does not know, which DingTalk ignores:
+   * ignored here too, or refused under `--strict`. Either way they are named here.
+   */
+  unknownFields?: string[];
   requestBody?: unknown;
   responseBody?: unknown;
 }

@@ -31,6 +31,8 @@ export interface TestServerOptions {
   /** A store spec to use instead of a fresh one of `store`'s kind (several nodes on one database). */
   storeSpec?: string;
   retention?: ServerOptions['retention'];
+  /** Refuse unknown and null fields on DingTalk's routes (serve --strict). */
+  strict?: boolean;
 }
 
 /** A fresh store spec of that kind, and how to remove what it leaves behind. */
@@ -57,6 +59,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock,
     ...(options.core ? { core: options.core } : {}),
     ...(options.retention !== undefined ? { retention: options.retention } : {}),
+    ...(options.strict !== undefined ? { strict: options.strict } : {}),
   });
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const headers: Record<string, string> = {};

@@ -39,6 +39,8 @@ interface Pending {
   startedAt: number;
   at: number;
   faults?: string[];
+  /** The body as parsed, before leniency dropped anything (dingtalk/leniency.ts). */
+  requestBody?: unknown;
   payload?: unknown;
   logged?: true;
 }
@@ -73,6 +75,7 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
     const appKey = appKeyOf(request);
     const query = request.query as Record<string, unknown> | undefined;
     const target = requestTarget(request.raw);
+    const requestBody = state.requestBody ?? request.body;
     requests.add({
       requestId: String(request.id),
       at: state.at,
@@ -86,7 +89,8 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
       ...(status >= 400 && typeof envelopeCode === 'string' ? { code: envelopeCode } : {}),
       durationMs: Math.round(performance.now() - state.startedAt),
       ...(state.faults ? { faults: state.faults } : {}),
-      ...(request.body === undefined ? {} : { requestBody: request.body }),
+      ...(request.unknownFields ? { unknownFields: request.unknownFields } : {}),
+      ...(requestBody === undefined ? {} : { requestBody }),
       ...(responseBody === undefined ? {} : { responseBody }),
     });
   }
@@ -123,6 +127,8 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
       done();
     });
     app.addHook('preValidation', (request, reply, done) => {
+      const state = pending.get(request);
+      if (state) state.requestBody = request.body;
       // Nothing to inject and no limit: the common case costs no promise.
       if (faults.isEmpty() && limiter.limit <= 0) return done();
       gate(request, reply).then(

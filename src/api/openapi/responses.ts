@@ -59,6 +59,7 @@ const LoggedRequest = Type.Object({
   code: Type.Optional(Str),
   durationMs: Type.Integer(),
   faults: Type.Optional(Strs),
+  unknownFields: Type.Optional(Strs),
   requestBody: Type.Optional(Type.Unknown()),
   responseBody: Type.Optional(Type.Unknown()),
 });

@@ -12,6 +12,7 @@ import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
 import { eventRoutes } from './control/events.routes.js';
 import { leniency } from './dingtalk/leniency.js';
+import { legacyRoutes } from './dingtalk/legacy.routes.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './envelope.js';
@@ -152,6 +153,7 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   app.addHook('preValidation', leniency(options.strict ?? false));
   await app.register(oauth2Routes(ctx));
   await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
+  await app.register(legacyRoutes(ctx));
   await app.register(controlRoutes(ctx, { version: options.version }));
   await app.register(eventRoutes(ctx), { prefix: '/_dingread/v1' });
   await app.register(uiRoutes());

@@ -50,8 +50,8 @@ export const DEFAULT_REQUEST_LOG_SIZE = 1000;
 /** A body logged larger than this is cut to its start, so the buffer's memory stays bounded. */
 export const MAX_LOGGED_BODY_BYTES = 16 * 1024;
 const MASK = '***';
-/** Fields that carry credentials in DingTalk's API: app and suite secrets, suite tickets, access tokens, legacy bot tokens. */
-const SECRET_FIELDS = new Set(['appSecret', 'suiteSecret', 'suiteTicket', 'accessToken', 'access_token', 'token']);
+/** Fields that carry credentials in DingTalk's API: app and suite secrets (the legacy gettoken's `appsecret` too), suite tickets, access tokens, legacy bot tokens. */
+const SECRET_FIELDS = new Set(['appSecret', 'appsecret', 'suiteSecret', 'suiteTicket', 'accessToken', 'access_token', 'token']);
 
 /** A response body is logged as the text that was sent, and read back as JSON where it is JSON. */
 function fromText(body: unknown): unknown {

@@ -14,6 +14,7 @@ import { FaultRegistry, type FaultError, type FaultSpec } from '../../core/fault
 import { DEFAULT_REQUEST_LOG_SIZE, RequestLog, type RequestLogFilter } from '../../core/request-log.js';
 import { QpsLimiter } from '../../core/throttle.js';
 import { surfaceOf } from '../access.js';
+import { LEGACY, sendLegacy } from '../dingtalk/legacy.js';
 import { sendError, type ErrorEnvelope } from '../envelope.js';
 import { pathOf, requestTarget } from '../proxy/request-target.js';
 import { openApiDocument } from '../openapi/openapi.js';
@@ -113,6 +114,8 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
     }
     if (outcome.error) return sendInjected(reply, outcome.error);
     if (appKey !== undefined && !limiter.admit(appKey, route)) {
+      // The legacy routes (gettoken) answer as the legacy host does: HTTP 200 and an errcode.
+      if (!route.startsWith('/v1.0/')) return sendLegacy(reply, LEGACY.throttled);
       return sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', `${route} for app ${appKey}`));
     }
     return undefined;
@@ -200,9 +203,9 @@ function field(source: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The token's app (or suite) on the robot API; the claimed appKey or suiteKey on oauth2/*. */
+/** The token's app (or suite) on the robot API; the claimed appKey or suiteKey on oauth2/* and the legacy gettoken. */
 function appKeyOf(request: FastifyRequest): string | undefined {
-  return request.caller?.appKey ?? field(request.body, 'appKey') ?? field(request.body, 'suiteKey');
+  return request.caller?.appKey ?? field(request.body, 'appKey') ?? field(request.body, 'suiteKey') ?? field(request.query, 'appkey');
 }
 
 function robotCodeOf(request: FastifyRequest): string | undefined {

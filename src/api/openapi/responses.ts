@@ -92,6 +92,8 @@ export const RESPONSES: Record<string, TSchema> = {
   'POST /v1.0/robot/privateChatMessages/send': SendResult,
   'POST /v1.0/robot/privateChatMessages/query': ChatQuery,
   'POST /v1.0/robot/privateChatMessages/batchRecall': Recall,
+  // Errors too are HTTP 200 here, as `{errcode, errmsg}` (docs/errors.md).
+  'GET /gettoken': Type.Object({ errcode: Type.Integer(), errmsg: Str, access_token: Type.Optional(Str), expires_in: Type.Optional(Type.Integer()) }),
 
   'GET /_dingread/health': Type.Object({ status: Type.Literal('ok'), version: Str, store: Str }),
   'POST /_dingread/v1/fixtures': Counts,

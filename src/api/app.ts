@@ -20,6 +20,7 @@ import { uiRoutes } from './ui/ui.routes.js';
 import { loggerOptions } from './ops/logging.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
+import { proxyRoutes } from './proxy/proxy.routes.js';
 import { normaliseRequestTarget } from './proxy/request-target.js';
 
 /** How long a client may take; docs/RELIABILITY.md says why each is what it is. */
@@ -157,5 +158,6 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   await app.register(controlRoutes(ctx, { version: options.version }));
   await app.register(eventRoutes(ctx), { prefix: '/_dingread/v1' });
   await app.register(uiRoutes());
+  await app.register(proxyRoutes(ctx, { handshakeTimeoutMs: timeouts.headersMs }));
   return app;
 }

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Run }>> = {
   status: () => import('./commands/status.js'),
   send: () => import('./commands/send.js'),
   read: () => import('./commands/read.js'),
+  ca: () => import('./commands/ca.js'),
 };
 
 const USAGE = `dingread ${VERSION}: a wire-compatible DingTalk read-status server
@@ -30,6 +31,7 @@ Commands:
   status    how many have read a message; --watch follows reads live
   send      send a message as a robot, through the DingTalk API
   read      record that users read a message, or opened a chat
+  ca        print the local CA's certificate, which bots trust in proxy mode
 
 Options:
   --help, -h      show this help

@@ -134,6 +134,13 @@ export const ERROR_TABLE = {
     chosen: true,
   },
 
+  // Proxy mode (CONNECT).
+  'proxy.tunnelRefused': {
+    status: 403,
+    message: 'dingread opens tunnels only to api.dingtalk.com:443 and oapi.dingtalk.com:443',
+    chosen: true,
+  },
+
   // The server itself.
   'server.shuttingDown': { status: 503, message: 'The server is shutting down: retry on another node or after it restarts', chosen: true },
   'store.unavailable': { status: 503, message: 'The store does not answer: the server is not ready', chosen: true },

@@ -13,7 +13,7 @@
  * (Node can read X.509 but not write it). Validity follows the machine's real time, never the
  * server clock: a client checks certificates against its own clock, and tests move the server's.
  */
-import { generateKeyPair as generateKeyPairCallback, randomBytes, X509Certificate } from 'node:crypto';
+import { generateKeyPair as generateKeyPairCallback, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { LocalCaRecord, Store } from './store.js';
 
@@ -69,6 +69,11 @@ function nameConstraints(forge: Forge, domain: string): string {
   return asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [permitted])).getBytes();
 }
 
+/** forge writes PEM with CRLF; files and everything else here use LF. */
+function pem(forge: Forge, certificate: ReturnType<Forge['pki']['createCertificate']>): string {
+  return forge.pki.certificateToPem(certificate).replace(/\r\n/g, '\n');
+}
+
 export async function makeLocalCa(now: number = Date.now()): Promise<LocalCaRecord> {
   const forge = await loadForge();
   const keys = await rsaKeyPair();
@@ -91,7 +96,7 @@ export async function makeLocalCa(now: number = Date.now()): Promise<LocalCaReco
     { id: '2.5.29.30', critical: true, value: nameConstraints(forge, LOCAL_CA_PERMITTED_DOMAIN) },
   ]);
   certificate.sign(forge.pki.privateKeyFromPem(keys.privateKeyPem), forge.md.sha256.create());
-  return { certificatePem: forge.pki.certificateToPem(certificate), privateKeyPem: keys.privateKeyPem };
+  return { certificatePem: pem(forge, certificate), privateKeyPem: keys.privateKeyPem };
 }
 
 export interface ServerCertificate {
@@ -124,7 +129,7 @@ export async function issueServerCertificate(ca: LocalCaRecord, hostnames: strin
   ]);
   certificate.sign(forge.pki.privateKeyFromPem(ca.privateKeyPem), forge.md.sha256.create());
   return {
-    chainPem: `${forge.pki.certificateToPem(certificate)}${ca.certificatePem}`,
+    chainPem: `${pem(forge, certificate)}${ca.certificatePem}`,
     privateKeyPem: keys.privateKeyPem,
     notAfter: certificate.validity.notAfter.getTime(),
   };
@@ -173,10 +178,4 @@ export class ServerCertificates {
     }
     return this.ca;
   }
-}
-
-/** The certificate's subject common name, for messages (`dingread local CA 1a2b3c4d`). */
-export function certificateName(pem: string): string {
-  const subject = new X509Certificate(pem).subject;
-  return /CN=([^\n]+)/.exec(subject)?.[1] ?? subject;
 }

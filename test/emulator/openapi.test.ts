@@ -51,6 +51,7 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'GET /_dingread/v1/requests': { querystring: emulator.RequestsQuery },
   'DELETE /_dingread/v1/requests': {},
   'GET /_dingread/v1/events': { querystring: EventsQuery },
+  'GET /_dingread/v1/ca.pem': {},
 };
 
 interface Operation {

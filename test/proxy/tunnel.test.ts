@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -145,6 +146,42 @@ describe('CONNECT tunnels', () => {
       assertEnvelope({ status: Number(head.split(' ')[1]), headers: { 'content-type': 'application/json', 'x-acs-request-id': requestid }, text: body }, { status, code });
       if (code === 'proxy.tunnelRefused') assert.ok(JSON.parse(body).message.includes(target.toLowerCase()), body);
     }
+  });
+
+  it('take a TLS hello sent right behind the CONNECT, before the 200', async () => {
+    // Most clients wait for the 200; one that does not puts its hello in the CONNECT's packet.
+    const { hostname, port } = new URL(server.url);
+    const socket = netConnect({ host: hostname, port: Number(port) });
+    await once(socket, 'connect');
+    let first = true;
+    let head = '';
+    const pipe = new Duplex({
+      write(chunk: Buffer, _encoding, callback) {
+        const prefix = first ? Buffer.from('CONNECT api.dingtalk.com:443 HTTP/1.1\r\nHost: api.dingtalk.com:443\r\n\r\n') : Buffer.alloc(0);
+        first = false;
+        socket.write(Buffer.concat([prefix, chunk]), callback);
+      },
+      read() {},
+    });
+    socket.on('data', (chunk: Buffer) => {
+      // The proxy's 200 is for this wrapper, not for TLS.
+      if (!head.includes('\r\n\r\n')) {
+        head += chunk.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const rest = Buffer.from(head.slice(end + 4), 'latin1');
+        if (rest.length > 0) pipe.push(rest);
+        return;
+      }
+      pipe.push(chunk);
+    });
+    const tls = tlsConnect({ socket: pipe, servername: 'api.dingtalk.com', ca: ca.pem });
+    await once(tls, 'secureConnect');
+    tls.write('GET /gettoken HTTP/1.1\r\nHost: api.dingtalk.com\r\nConnection: close\r\n\r\n');
+    const [answer] = (await once(tls, 'data')) as [Buffer];
+    assert.match(head, /^HTTP\/1\.1 200 /);
+    assert.match(answer.toString('utf8'), /"errcode":40035/);
+    socket.destroy();
   });
 
   it('close a tunnel whose client does not trust the CA, and keep serving', async () => {

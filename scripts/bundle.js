@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the compiled `dingread` command (dist/src/cli/main.js and everything it imports, the
+// Bundles the compiled `dingread` command (dist/src/cli/bin.js and everything it imports, the
 // dependencies included) into one ESM file, dist/src/bin.js, which package.json's `bin` names.
 // Loading one file instead of the ~500 modules `dingread serve` would load otherwise saves about
 // half of its start-up time (bench/README.md). Runs after tsc (`npm run build`); the argument is the build folder.
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 const out = process.argv[2] ?? 'dist';
 
 await build({
-  entryPoints: [join(out, 'src/cli/main.js')],
+  entryPoints: [join(out, 'src/cli/bin.js')],
   outfile: join(out, 'src/bin.js'),
   bundle: true,
   platform: 'node',

@@ -155,11 +155,19 @@ function resolveRetention(options: ServerOptions): RetentionOptions | undefined 
 }
 
 async function loadFixtureFile(ctx: CoreContext, path: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder, not a file' : (error as Error).message;
+    throw new StartupError(`cannot read the fixture ${path}: ${why}`);
+  }
   let document: unknown;
   try {
-    document = JSON.parse(await readFile(path, 'utf8'));
+    document = JSON.parse(text);
   } catch (error) {
-    throw new StartupError(`cannot read fixture ${path}: ${(error as Error).message}`);
+    throw new StartupError(`the fixture ${path} is not JSON: ${(error as Error).message}`);
   }
   try {
     await applyFixture(ctx, document);

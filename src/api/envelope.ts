@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DingReadError, ERROR_TABLE, type ErrorCode } from '../core/errors.js';
+import { DingReadError } from '../core/errors.js';
 import { pointerToPath } from '../core/fixtures.js';
 import { newRequestId } from '../core/ids.js';
 import { LEGACY, sendLegacy } from './dingtalk/legacy.js';
@@ -139,8 +139,4 @@ export function sendNotFound(request: FastifyRequest, reply: FastifyReply): Fast
   const proxied = target.via === 'absolute' && target.dingtalk === undefined && !isLoopbackHost(target.hostname);
   const hint = proxied ? ` (dingread stands in for api.dingtalk.com and oapi.dingtalk.com only; it is not a proxy to ${target.hostname ?? 'other hosts'})` : '';
   return sendError(reply, new DingReadError('InvalidAction.NotFound', `${request.method} ${path}${hint}`));
-}
-
-export function errorStatus(code: ErrorCode): number {
-  return ERROR_TABLE[code].status;
 }

@@ -1,7 +1,8 @@
 /**
  * The one table of error codes dingread answers with: code → HTTP status → default message.
  *
- * Codes are DingTalk's own wherever DingTalk documents one (seeds, dingtalk-api.md); the few that
+ * Codes are DingTalk's own wherever DingTalk documents one (the error tables of the three query
+ * documents, copied in test/data/dingtalk-query-errors.json, and the send, recall and token documents); the few that
  * dingread had to choose are marked `chosen` and follow DingTalk's spelling style. Only codes that
  * some situation produces are here; docs/errors.md says why the rest of DingTalk's are not. docs/errors.md
  * lists the situation that produces each code, and test/core/errors.test.ts keeps that document,

@@ -1,4 +1,4 @@
-/** The three read-status queries (spec/seeds): oto readStatus, and the paged group and private ones. */
+/** The three read-status queries (DingTalk's documents are cited in test/data/dingtalk-query-errors.json): oto readStatus, and the paged group and private ones. */
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { isExpired, sendStatusOf, type SendStatus } from './messages.js';

@@ -167,6 +167,21 @@ export interface MessageFilter {
   robotId?: number;
   /** Only messages with an id below this (the listing walks newest first). */
   beforeId?: number;
+  /** Only recalled messages (true), or only those not recalled (false). */
+  recalled?: boolean;
+  /** Only messages still on their way at this time: delivered after it. */
+  pendingAt?: number;
+  /** Only messages delivered by this time. */
+  deliveredBy?: number;
+  /** Only messages sent after this time. */
+  sentAfter?: number;
+  /** Only messages sent at or before this time. */
+  sentBy?: number;
+  /**
+   * Only messages whose msgParam holds this text, ignoring the case of ASCII letters, whether the
+   * sender's JSON wrote its characters as they are or as escapes (`\"`, `\u4f60`).
+   */
+  text?: string;
 }
 
 export interface TokenRecord {
@@ -278,6 +293,9 @@ export interface Store {
    * nodes make one at once, the first write wins and both answer it (as for serverSecret).
    */
   keepLocalCa(candidate: LocalCaRecord): Promise<LocalCaRecord>;
+  /** A small note the server keeps about itself (such as which demo messages it posted); a reset keeps it. */
+  readNote(key: string): Promise<string | undefined>;
+  writeNote(key: string, value: string): Promise<void>;
   reset(): Promise<void>;
   close(): Promise<void>;
 
@@ -317,6 +335,8 @@ export interface Store {
   /** Marks the message recalled at `at`; a message already recalled keeps its first time. */
   recallMessage(messageId: number, at: number): Promise<void>;
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]>;
+  /** How many messages match the filter (its `beforeId` included). */
+  countMessages(filter: MessageFilter): Promise<number>;
 
   // Reads
   /**

@@ -20,6 +20,13 @@ export interface MessageListQuery {
   corpId?: string;
   openConversationId?: string;
   robotCode?: string;
+  sendStatus?: 'PROCESSING' | 'SUCCESS' | 'RECALLED';
+  /** `open`: still within the 24-hour query window; `closed`: past it. */
+  window?: 'open' | 'closed';
+  /** Text the message's msgParam holds (ASCII case ignored). */
+  text?: string;
+  /** Answer `total`, how many messages match, too. */
+  total?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -89,7 +96,7 @@ export class AdminClient {
   }
 
   /** Messages, newest first. */
-  messages(query: MessageListQuery = {}): Promise<{ items: MessageSummary[]; nextCursor?: string }> {
+  messages(query: MessageListQuery = {}): Promise<{ items: MessageSummary[]; nextCursor?: string; total?: number }> {
     return this.request('GET', `/messages${queryString(query)}`);
   }
 

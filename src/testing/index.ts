@@ -91,7 +91,7 @@ export async function startDingread(options: StartDingreadOptions = {}): Promise
   }
   const running: RunningDingread = { url: server.url, port: server.port, admin, close: () => server.close() };
   if (server.demo) {
-    running.demo = { appKey: DEMO.appKey, appSecret: DEMO.appSecret, robotCode: DEMO.robotCode, ...server.demo };
+    running.demo = { appKey: DEMO.appKey, appSecret: DEMO.appSecret, robotCode: DEMO.robotCode, otoKey: server.demo.otoKey, groupKey: server.demo.groupKey };
   }
   return running;
 }

@@ -1,7 +1,7 @@
 /**
  * Every business error code dingread answers on the robot endpoints, one situation per test, through
  * the official SDK (raw HTTP only where the SDK cannot send the request): the codes of the three
- * query seeds, and the send and recall codes of dingtalk-api.md.
+ * query documents (test/data/dingtalk-query-errors.json), and the send and recall codes of docs/errors.md.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

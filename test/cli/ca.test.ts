@@ -1,30 +1,15 @@
 /**
- * `dingread ca` as a process: the local CA of a store, made once and the same every time, the same
- * one a server on that store presents (`GET /_dingread/v1/ca.pem`); and `serve --strict`.
+ * `dingread ca`: the local CA of a store, made once and the same every time, the same one a
+ * server on that store presents (`GET /_dingread/v1/ca.pem`); and `serve --strict`.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { serverOptionsFrom } from '../../src/cli/serve-options.js';
 import { startServer } from '../../src/server.js';
-import { MAIN } from '../helpers/cli.js';
-
-const execFileAsync = promisify(execFile);
-
-/** Runs `dingread ARGS` without blocking this process (an in-process server may have to answer it). */
-async function dingread(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
-    return { status: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { status: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+import { runCli } from '../helpers/cli.js';
 
 describe('dingread ca', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dingread-ca-'));
@@ -32,17 +17,18 @@ describe('dingread ca', () => {
 
   it("prints the store's CA, made once: the same again, from a server on that store, and through --url", async () => {
     const store = `sqlite:${join(dir, 'ca.db')}`;
-    const first = await dingread(['ca', '--store', store]);
+    const first = await runCli(['ca', '--store', store]);
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/);
     assert.doesNotMatch(first.stdout, /PRIVATE KEY/);
-    assert.equal((await dingread(['ca', '--store', store])).stdout, first.stdout);
+    assert.equal((await runCli(['ca'], { env: { DINGREAD_STORE: store } })).stdout, first.stdout, 'DINGREAD_STORE names the store too');
     const server = await startServer({ port: 0, store });
     try {
       assert.equal(await (await fetch(`${server.url}/_dingread/v1/ca.pem`)).text(), first.stdout);
       const out = join(dir, 'ca.pem');
-      const fetched = await dingread(['ca', '--url', server.url, '--out', out]);
+      const fetched = await runCli(['ca', '--url', server.url, '--out', out, '--json']);
       assert.equal(fetched.status, 0, fetched.stderr);
+      assert.deepEqual(JSON.parse(fetched.stdout), { file: out });
       assert.equal(readFileSync(out, 'utf8'), first.stdout);
     } finally {
       await server.close();
@@ -50,14 +36,16 @@ describe('dingread ca', () => {
   });
 
   it('explains what it cannot do', async () => {
-    const memory = await dingread(['ca', '--store', 'memory']);
+    const memory = await runCli(['ca', '--store', 'memory']);
     assert.equal(memory.status, 2);
     assert.match(memory.stderr, /--url/);
-    assert.equal((await dingread(['ca', '--store', 'memory', '--url', 'http://127.0.0.1:1'])).status, 2);
-    const unreachable = await dingread(['ca', '--url', 'http://127.0.0.1:1']);
+    assert.equal((await runCli(['ca', '--store', 'memory', '--url', 'http://127.0.0.1:1'])).status, 2);
+    const unreachable = await runCli(['ca', '--url', 'http://127.0.0.1:1', '--json']);
     assert.equal(unreachable.status, 1);
-    assert.match(unreachable.stderr, /cannot reach dingread/);
-    assert.equal((await dingread(['ca', '--store', 'nosuch:x'])).status, 1);
+    assert.equal(JSON.parse(unreachable.stdout).error.code, 'unreachable');
+    const badStore = await runCli(['ca', '--store', 'nosuch:x']);
+    assert.equal(badStore.status, 1);
+    assert.match(badStore.stderr, /^dingread ca: unknown store "nosuch:x"/);
   });
 });
 

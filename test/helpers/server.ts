@@ -33,7 +33,13 @@ export interface TestServerOptions {
   retention?: ServerOptions['retention'];
   /** Refuse unknown and null fields on DingTalk's routes (serve --strict). */
   strict?: boolean;
+  /** The server's clock (a fresh system-mode one by default): give one to step its elapsed time. */
+  clock?: Clock;
+  /** Faults, DingTalk's QPS limit (off unless given) and the request log. */
+  emulator?: ServerOptions['emulator'];
+  controlQpsLimit?: number;
 }
+
 
 /** A fresh store spec of that kind, and how to remove what it leaves behind. */
 function freshStoreSpec(kind: TestStoreKind): { spec: string; cleanUp(): Promise<void> } {
@@ -51,7 +57,7 @@ function freshStoreSpec(kind: TestStoreKind): { spec: string; cleanUp(): Promise
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const fresh = options.storeSpec === undefined ? freshStoreSpec(options.store ?? 'memory') : undefined;
-  const clock = new Clock();
+  const clock = options.clock ?? new Clock();
   const server = await startServer({
     port: 0,
     store: options.storeSpec ?? (fresh as { spec: string }).spec,
@@ -60,6 +66,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.core ? { core: options.core } : {}),
     ...(options.retention !== undefined ? { retention: options.retention } : {}),
     ...(options.strict !== undefined ? { strict: options.strict } : {}),
+    ...(options.emulator ? { emulator: options.emulator } : {}),
+    ...(options.controlQpsLimit !== undefined ? { controlQpsLimit: options.controlQpsLimit } : {}),
   });
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const headers: Record<string, string> = {};

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import fc from 'fast-check';
+import { fc } from '../helpers/property.js';
 import { createCoreContext } from '../../src/core/context.js';
 import { applyFixture, exportFixture } from '../../src/core/fixtures.js';
 import type {
@@ -14,7 +14,6 @@ import type {
   ConversationRecord,
   MessageKind,
   MessageRecord,
-  NewMessage,
   OrgPlan,
   OrgRecord,
   RobotRecord,
@@ -145,6 +144,22 @@ async function sendChat(
     msgParam: '{"content":"hi"}',
     sentAt,
     deliveredAt: sentAt,
+  });
+}
+
+/** A group message of orgA's robot with this msgParam, as its sender wrote it, sent and delivered at these times. */
+function sendGroupParam(w: World, msgParam: string, sentAt: number, deliveredAt = sentAt, processQueryKey = newKey()): Promise<MessageRecord> {
+  return w.store.insertMessage({
+    processQueryKey,
+    kind: 'group',
+    orgId: w.orgA.id,
+    appId: w.appA.id,
+    robotId: w.botA.id,
+    conversationId: w.group.id,
+    msgKey: 'sampleText',
+    msgParam,
+    sentAt,
+    deliveredAt,
   });
 }
 
@@ -443,19 +458,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
 
       it('a processQueryKey is unique', async () => {
         const m = await sendChat(w, w.group);
-        const again: NewMessage = {
-          processQueryKey: m.processQueryKey,
-          kind: 'group',
-          orgId: w.orgA.id,
-          appId: w.appA.id,
-          robotId: w.botA.id,
-          conversationId: w.group.id,
-          msgKey: 'sampleText',
-          msgParam: '{}',
-          sentAt: 1,
-          deliveredAt: 1,
-        };
-        await assert.rejects(store.insertMessage(again), StoreConflictError);
+        await assert.rejects(sendGroupParam(w, '{}', 1, 1, m.processQueryKey), StoreConflictError);
         assert.deepEqual(await store.findMessage(m.processQueryKey), m, 'the failed insert changed nothing');
       });
 
@@ -489,6 +492,38 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(await keys({ orgId: w.orgA.id, robotId: w.botA.id, beforeId: g2.id }, 2), k(p1, o1));
         assert.deepEqual(await keys({ orgId: w.orgB.id, conversationId: w.group.id }), []);
         assert.deepEqual((await store.listMessages({ conversationId: w.group.id }, 1))[0], g2);
+      });
+
+      it('listMessages and countMessages filter by send state, send time and text', async () => {
+        // As senders write it: JSON.stringify keeps characters as they are, Python escapes them.
+        const note = (content: string, sentAt: number, deliveredAt = sentAt) => sendGroupParam(w, content, sentAt, deliveredAt);
+        const plain = await note('{"content":"Release 2.4 is OUT"}', 1000);
+        const quoted = await note('{"content":"say \\"hi\\" 100%"}', 2000, 2500);
+        const chinese = await note('{"content":"发布 done"}', 3000);
+        const escaped = await note('{"content":"\\u53d1\\u5e03 later"}', 4000, 9000);
+        await store.recallMessage(plain.id, 5000);
+        const both = async (filter: Parameters<Store['listMessages']>[0]) => {
+          const keys = (await store.listMessages(filter, 100)).map((m) => m.processQueryKey);
+          assert.equal(await store.countMessages(filter), keys.length, JSON.stringify(filter));
+          return keys;
+        };
+        const k = (...ms: MessageRecord[]) => ms.map((m) => m.processQueryKey);
+        assert.deepEqual(await both({}), k(escaped, chinese, quoted, plain));
+        assert.deepEqual(await both({ recalled: true }), k(plain));
+        assert.deepEqual(await both({ recalled: false, pendingAt: 2400 }), k(escaped, chinese, quoted));
+        assert.deepEqual(await both({ recalled: false, pendingAt: 3000 }), k(escaped));
+        assert.deepEqual(await both({ recalled: false, deliveredBy: 3000 }), k(chinese, quoted));
+        assert.deepEqual(await both({ sentAfter: 2000 }), k(escaped, chinese));
+        assert.deepEqual(await both({ sentBy: 2000 }), k(quoted, plain));
+        assert.deepEqual(await both({ text: 'release' }), k(plain), 'ASCII case is ignored');
+        assert.deepEqual(await both({ text: 'out' }), k(plain));
+        assert.deepEqual(await both({ text: '"hi"' }), k(quoted), 'quotes as JSON escapes them');
+        assert.deepEqual(await both({ text: '100%' }), k(quoted), '% is a character, not a wildcard');
+        assert.deepEqual(await both({ text: '1_0' }), [], '_ is a character, not a wildcard');
+        assert.deepEqual(await both({ text: '发布' }), k(escaped, chinese), 'raw or escaped as \\uXXXX');
+        assert.deepEqual(await both({ text: '发布', beforeId: chinese.id }), []);
+        assert.deepEqual(await both({ text: 'nothing like it' }), []);
+        assert.equal(await store.countMessages({ orgId: w.orgB.id }), 0);
       });
     });
 
@@ -587,18 +622,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
 
       it('nothing is read before it is delivered: reads are ignored and opens stop at the first message on its way', async () => {
         const delivered = await sendChat(w, w.group, 1000);
-        const onItsWay = await w.store.insertMessage({
-          processQueryKey: newKey(),
-          kind: 'group',
-          orgId: w.orgA.id,
-          appId: w.appA.id,
-          robotId: w.botA.id,
-          conversationId: w.group.id,
-          msgKey: 'sampleText',
-          msgParam: '{"content":"slow"}',
-          sentAt: 1100,
-          deliveredAt: 5000,
-        });
+        const onItsWay = await sendGroupParam(w, '{"content":"slow"}', 1100, 5000);
         const after = await sendChat(w, w.group, 1200);
         const now = 2000;
         assert.deepEqual(await store.recordReads([{ processQueryKey: onItsWay.processQueryKey, userId: 'u1', readAt: now }], now), {
@@ -918,6 +942,15 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(await store.findLocalCa(), first);
         await store.reset();
         assert.deepEqual(await store.findLocalCa(), first);
+      });
+
+      it('keeps notes, which a reset leaves in place', async () => {
+        assert.equal(await store.readNote('demo'), undefined);
+        await store.writeNote('demo', '{"a":"发"}');
+        assert.equal(await store.readNote('demo'), '{"a":"发"}');
+        await store.writeNote('demo', 'second');
+        await store.reset();
+        assert.equal(await store.readNote('demo'), 'second');
       });
 
       it('reset clears directory, messages, reads and tokens, and keeps the secret', async () => {

@@ -8,7 +8,7 @@
  * order ('😀' sorts before '～' in UTF-16, after it in code points), and ids that differ only in
  * case, so that the order of reader pages is really checked.
  */
-import fc from 'fast-check';
+import { fc } from '../helpers/property.js';
 import type { ChatRef, MessageRecord, NewMessage, OrgPlan, ReadsOutcome, Store } from '../../src/core/store.js';
 
 export const PROGRAM_USERS = ['a', 'b', 'B', 'u1', 'u10', 'u2', 'é', '\uff5e', '😀', 'z'] as const;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import fc from 'fast-check';
+import { fc } from '../helpers/property.js';
 import { StoreConflictError, type Store } from '../../src/core/store.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { compareCodePoints, mergeSortedUnique, SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';

@@ -71,8 +71,8 @@ export function controlRoutes(ctx: CoreContext, options: ControlPlaneOptions) {
         inspectMessage(ctx, (request.params as { processQueryKey: string }).processQueryKey),
       );
       v1.get('/messages', { schema: { querystring: ListMessagesQuery } }, (request) => {
-        const { limit, ...rest } = request.query as ListMessagesQuery;
-        const query: ListQuery = { ...rest };
+        const { limit, total, ...rest } = request.query as ListMessagesQuery;
+        const query: ListQuery = { ...rest, total: total === 'true' };
         if (limit !== undefined) query.limit = Number(limit);
         return listMessages(ctx, query);
       });

@@ -60,7 +60,7 @@ function isDingTalkCall(request: FastifyRequest): boolean {
 
 export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): FastifyPluginAsync {
   const faults = new FaultRegistry(ctx.random);
-  const limiter = new QpsLimiter(options.qpsLimit ?? 0);
+  const limiter = new QpsLimiter(options.qpsLimit ?? 0, () => ctx.clock.elapsed());
   const requests = new RequestLog(options.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
   const catalog = new RouteCatalog();
   const pending = new WeakMap<FastifyRequest, Pending>();

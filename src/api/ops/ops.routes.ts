@@ -26,7 +26,7 @@ const startedAt = new WeakMap<FastifyRequest, number>();
 
 export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginAsync {
   // The control plane's limit is DingTalk's limiter, keyed by the caller's address instead of its app.
-  const limiter = new QpsLimiter(options.controlQpsLimit);
+  const limiter = new QpsLimiter(options.controlQpsLimit, () => ctx.clock.elapsed());
   const plugin = async (app: FastifyInstance): Promise<void> => {
     let draining = false;
     // Set as close() begins: Fastify then stops accepting connections and closes idle ones; a

@@ -118,6 +118,19 @@ export function* keepLocalCa(candidate: LocalCaRecord): Work<LocalCaRecord> {
   return (yield* storedLocalCa()) as LocalCaRecord;
 }
 
+/** Notes share the meta table with the server secret, under a prefix of their own. */
+export function* readNote(key: string): Work<string | undefined> {
+  const row = yield* get<{ value: Buffer }>(`SELECT value FROM meta WHERE key = :key`, { key: `note:${key}` });
+  return row && Buffer.from(row.value).toString('utf8');
+}
+
+export function* writeNote(key: string, value: string): Work<void> {
+  yield* run(`INSERT INTO meta (key, value) VALUES (:key, :value) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, {
+    key: `note:${key}`,
+    value: Buffer.from(value, 'utf8'),
+  });
+}
+
 export function* reset(): Work<void> {
   for (const table of TABLES_CHILDREN_FIRST) yield* run(`DELETE FROM ${table}`);
   // The sequence, the server secret and the local CA stay (all in meta or counters): cursors and
@@ -551,13 +564,55 @@ export function* recallMessage(messageId: number, at: number): Work<void> {
 }
 
 export function* listMessages(filter: MessageFilter, limit: number): Work<MessageRecord[]> {
-  const where: string[] = [];
-  if (filter.orgId !== undefined) where.push('m.org_id = :orgId');
-  if (filter.conversationId !== undefined) where.push('m.conversation_id = :conversationId');
-  if (filter.robotId !== undefined) where.push('m.robot_id = :robotId');
-  if (filter.beforeId !== undefined) where.push('m.id < :beforeId');
-  const sql = `${MESSAGE_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT :limit`;
-  return (yield* all<MessageRow>(sql, { ...filter, limit })).map(toMessage);
+  const { where, params } = messageWhere(filter);
+  const sql = `${MESSAGE_SELECT} ${where} ORDER BY m.id DESC LIMIT :limit`;
+  return (yield* all<MessageRow>(sql, { ...params, limit })).map(toMessage);
+}
+
+export function* countMessages(filter: MessageFilter): Work<number> {
+  const { where, params } = messageWhere(filter);
+  return (yield* get<{ n: number }>(`SELECT count(*) AS n FROM messages m ${where}`, params))?.n ?? 0;
+}
+
+function messageWhere(filter: MessageFilter): { where: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  const compare = (name: keyof MessageFilter, sql: string): void => {
+    if (filter[name] === undefined) return;
+    clauses.push(sql);
+    params[name] = filter[name];
+  };
+  compare('orgId', 'm.org_id = :orgId');
+  compare('conversationId', 'm.conversation_id = :conversationId');
+  compare('robotId', 'm.robot_id = :robotId');
+  compare('beforeId', 'm.id < :beforeId');
+  compare('pendingAt', 'm.delivered_at > :pendingAt');
+  compare('deliveredBy', 'm.delivered_at <= :deliveredBy');
+  compare('sentAfter', 'm.sent_at > :sentAfter');
+  compare('sentBy', 'm.sent_at <= :sentBy');
+  if (filter.recalled !== undefined) clauses.push(filter.recalled ? 'm.recalled_at IS NOT NULL' : 'm.recalled_at IS NULL');
+  if (filter.text !== undefined) {
+    const patterns = textPatterns(filter.text);
+    clauses.push(`(${patterns.map((_, i) => `lower(m.msg_param) LIKE :text${i} ESCAPE '\\'`).join(' OR ')})`);
+    patterns.forEach((pattern, i) => (params[`text${i}`] = pattern));
+  }
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/**
+ * LIKE patterns for text inside a msgParam, which is JSON as the sender wrote it: quotes and
+ * backslashes come escaped, and some senders (Python's json.dumps by default) escape every
+ * non-ASCII character as \uXXXX. lower() folds ASCII letters on every backend and other letters
+ * on some, so the text goes both with only its ASCII letters folded and with all of them.
+ */
+function textPatterns(text: string): string[] {
+  const patterns = new Set<string>();
+  for (const folded of [text.replace(/[A-Z]+/g, (s) => s.toLowerCase()), text.toLowerCase()]) {
+    const json = JSON.stringify(folded).slice(1, -1);
+    patterns.add(json);
+    patterns.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  }
+  return [...patterns].map((s) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
 }
 
 // ------------------------------------------------------------------ reads

@@ -84,6 +84,12 @@ export abstract class SqlStore implements Store {
     // Nothing cached depends on it.
     return this.write('none', () => logic.keepLocalCa(candidate));
   }
+  readNote(key: string): Promise<string | undefined> {
+    return this.unit('read', () => logic.readNote(key));
+  }
+  writeNote(key: string, value: string): Promise<void> {
+    return this.write('none', () => logic.writeNote(key, value));
+  }
   reset(): Promise<void> {
     return this.write('all', () => logic.reset());
   }
@@ -143,6 +149,9 @@ export abstract class SqlStore implements Store {
   }
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
     return this.unit('read', () => logic.listMessages(filter, limit));
+  }
+  countMessages(filter: MessageFilter): Promise<number> {
+    return this.unit('read', () => logic.countMessages(filter));
   }
   recordReads(reads: ReadInput[], now: number = OPEN_END): Promise<ReadsOutcome> {
     return this.write('answers', () => logic.recordReads(reads, now));

@@ -34,7 +34,8 @@ export const isBtwRequestText = (): boolean => false;
 export const parseInlineDirectives = (text: string): Anything => ({ text });
 export const resolveNativeCommandSessionTargets = (): unknown[] => [];
 export const maybeResolveTextAlias = (text: string): string => text;
-export const runFfmpeg = async (): Promise<never> => {
+const noMedia = async (): Promise<never> => {
   throw new Error('no ffmpeg in this host');
 };
-export const runFfprobe = runFfmpeg;
+export const runFfmpeg = (): Promise<never> => noMedia();
+export const runFfprobe = (): Promise<never> => noMedia();

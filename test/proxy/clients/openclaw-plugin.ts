@@ -19,9 +19,8 @@ function env(name: string): string {
   return value;
 }
 
-// A specifier in a variable: the plugin's type declarations name the host framework's, which is not installed.
-const pluginName = '@soimy/dingtalk';
-const plugin = (await import(pluginName)) as { dingtalkPlugin: { outbound: Outbound }; setDingTalkRuntime(runtime: unknown): void };
+// The plugin's type declarations name the host framework's types, which are not installed: typed here by hand.
+const plugin = (await import('@soimy/dingtalk')) as unknown as { dingtalkPlugin: { outbound: Outbound }; setDingTalkRuntime(runtime: unknown): void };
 const sessions = join(mkdtempSync(join(tmpdir(), 'openclaw-')), 'sessions.json');
 plugin.setDingTalkRuntime({ channel: { session: { resolveStorePath: () => sessions } } });
 const cfg = { channels: { dingtalk: { clientId: env('BOT_APP_KEY'), clientSecret: env('BOT_APP_SECRET') } }, session: {} };

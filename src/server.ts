@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp, type HttpTimeouts } from './api/app.js';
 import { instrumentStore, Metrics } from './api/ops/metrics.js';
 import type { EmulatorOptions } from './api/emulator/emulator.js';
-import { isLoopbackHost } from './api/control/access.js';
+import { isLoopbackHost } from './api/proxy/request-target.js';
 import { Clock } from './core/clock.js';
 import { createCoreContext, DEFAULT_CORE_OPTIONS, type CoreContext, type CoreOptions } from './core/context.js';
 import { DingReadError } from './core/errors.js';
@@ -56,6 +56,8 @@ export interface ServerOptions {
   timeouts?: Partial<HttpTimeouts>;
   /** Control-plane calls per second per client address; 0 or absent: no limit. */
   controlQpsLimit?: number;
+  /** Refuse unknown and `null` fields on DingTalk's routes, instead of ignoring them as DingTalk does. */
+  strict?: boolean;
 }
 
 export interface RunningServer {
@@ -100,6 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       metrics,
       controlQpsLimit: options.controlQpsLimit ?? 0,
+      strict: options.strict ?? false,
     });
     await app.listen({ host, port: options.port ?? 3939 });
     const simulate = options.demo && options.simulate;

@@ -8,6 +8,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { DingReadError } from '../core/errors.js';
 import { pointerToPath } from '../core/fixtures.js';
 import { newRequestId } from '../core/ids.js';
+import { LEGACY, sendLegacy } from './dingtalk/legacy.js';
+import { isLoopbackHost, pathOf, requestTarget } from './proxy/request-target.js';
 
 export interface ErrorEnvelope {
   code: string;
@@ -119,7 +121,22 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unexpected error');
     return sendError(reply, new DingReadError('system.error'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new DingReadError('InvalidAction.NotFound', `${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler(sendNotFound);
+}
+
+/**
+ * An unknown route, answered as the host it was addressed to answers one: api.dingtalk.com gives
+ * its legacy body outside `/v1.0` (HTTP 200, `errcode` 404) and oapi.dingtalk.com everywhere;
+ * anywhere else it is the envelope's 404, naming the method and path (never a whole URL).
+ */
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const target = requestTarget(request.raw);
+  const path = pathOf(request.url);
+  if (target.dingtalk === 'oapi' || (target.dingtalk === 'api' && !path.startsWith('/v1.0/'))) {
+    return sendLegacy(reply, LEGACY.notFound);
+  }
+  // Through dingread as a proxy, to a host it does not stand in for: say so.
+  const proxied = target.via === 'absolute' && target.dingtalk === undefined && !isLoopbackHost(target.hostname);
+  const hint = proxied ? ` (dingread stands in for api.dingtalk.com and oapi.dingtalk.com only; it is not a proxy to ${target.hostname ?? 'other hosts'})` : '';
+  return sendError(reply, new DingReadError('InvalidAction.NotFound', `${request.method} ${path}${hint}`));
 }

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   status: () => import('./commands/status.js'),
   send: () => import('./commands/send.js'),
   read: () => import('./commands/read.js'),
+  ca: () => import('./commands/ca.js'),
 };
 
 async function usage(): Promise<string> {

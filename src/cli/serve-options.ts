@@ -62,6 +62,10 @@ export const SERVER_OPTIONS = {
     value: 'N',
     help: 'control-plane calls per second per client address before 403 Forbidden.AccessDenied.QpsLimitForApi (default 0: no limit; env DINGREAD_CONTROL_QPS_LIMIT)',
   },
+  strict: {
+    type: 'boolean',
+    help: "refuse unknown and null body fields on DingTalk's routes (400) instead of ignoring them as DingTalk does; the request log names them either way",
+  },
   quiet: { type: 'boolean', help: 'print nothing but errors' },
 } as const satisfies OptionSpecs;
 
@@ -112,6 +116,7 @@ export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defa
     retention: { retentionMs: Number(retentionText) * DAY_MS },
     sqliteSync: syncText,
     controlQpsLimit: Number(controlQpsText),
+    strict: values.strict ?? false,
   };
   if (values.fixture) options.fixtureFile = values.fixture;
   if (seed !== undefined) options.seed = seed;

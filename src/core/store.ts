@@ -33,6 +33,16 @@ export interface StoreCapabilities {
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
+/**
+ * The local certificate authority of proxy mode (core/local-ca.ts), as PEM text. Made once per
+ * store and kept in it, key included, so that a CA a developer trusted stays valid across restarts
+ * and every node of a shared store presents certificates from the same one.
+ */
+export interface LocalCaRecord {
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
 /** One contract, run against every backend by the conformance and differential suites (test/store). */
 export interface Store extends DirectoryStore, TokenStore, MessageStore, ReadStore, RetentionStore {
   readonly kind: StoreKind;
@@ -40,6 +50,13 @@ export interface Store extends DirectoryStore, TokenStore, MessageStore, ReadSto
 
   /** A random secret made once per store and kept in it (cursor and token keys derive from it). */
   serverSecret(): Promise<Buffer>;
+  /** The local CA of proxy mode, if one was made. `reset` keeps it, as it keeps the secret. */
+  findLocalCa(): Promise<LocalCaRecord | undefined>;
+  /**
+   * Keeps `candidate` as the local CA unless one is kept already, and answers the CA kept: when two
+   * nodes make one at once, the first write wins and both answer it (as for serverSecret).
+   */
+  keepLocalCa(candidate: LocalCaRecord): Promise<LocalCaRecord>;
   /** A small note the server keeps about itself (such as which demo messages it posted); a reset keeps it. */
   readNote(key: string): Promise<string | undefined>;
   writeNote(key: string, value: string): Promise<void>;

@@ -48,6 +48,12 @@ export interface StartDingreadOptions {
   requestLogSize?: number;
   /** Same seed, same calls: the same processQueryKeys, access tokens and request ids. */
   seed?: number | string;
+  /**
+   * Refuse unknown and `null` fields in DingTalk API requests (400 `invalidParameter.param.invalid`),
+   * to lint your bot's requests. By default they are ignored, as DingTalk's gateway does; the
+   * request log (`admin.requests()`) names unknown fields either way, as `unknownFields`.
+   */
+  strict?: boolean;
 }
 
 export interface RunningDingread {
@@ -75,6 +81,7 @@ export async function startDingread(options: StartDingreadOptions = {}): Promise
       ...(options.requestLogSize === undefined ? {} : { requestLogSize: options.requestLogSize }),
     },
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.strict === undefined ? {} : { strict: options.strict }),
   });
   const admin = new AdminClient(server.url, options.adminToken);
   try {

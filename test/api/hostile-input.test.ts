@@ -767,7 +767,8 @@ forEachStore('a rejected request writes nothing', (store) => {
     const attempts: Array<[string, unknown]> = [
       ['/v1.0/robot/oToMessages/batchSend', { robotCode: ACME.robot, userIds: ['u0001', 7], ...msg }],
       ['/v1.0/robot/oToMessages/batchSend', { robotCode: ACME.robot, userIds: ['u0001'], msgKey: 'sampleText', msgParam: '{"content":' }],
-      ['/v1.0/robot/oToMessages/batchSend', { robotCode: ACME.robot, userIds: ['u0001'], ...msg, extra: 1 }],
+      // null means absent (leniency.ts): no robotCode. An unknown field is refused only under --strict (leniency.test.ts).
+      ['/v1.0/robot/oToMessages/batchSend', { robotCode: null, userIds: ['u0001'], ...msg, extra: 1 }],
       ['/v1.0/robot/groupMessages/send', { robotCode: ACME.robot, openConversationId: ACME.smallGroup, msgKey: 'sampleText', msgParam: { content: 'hi' } }],
       ['/v1.0/robot/groupMessages/send', { robotCode: ACME.robot, openConversationId: GLOBEX.group, ...msg }],
       ['/v1.0/robot/privateChatMessages/send', { robotCode: ACME.robot, openConversationId: ACME.pair, coolAppCode: 'wrong', ...msg }],

@@ -30,7 +30,7 @@ describe('dingread', () => {
     const section = /Commands:\n((?: {2}\S.*\n)+)/.exec(usage.stdout);
     assert.ok(section, usage.stdout);
     const listed = (section[1] as string).trimEnd().split('\n').map((line) => line.trim().split(/\s+/)[0]);
-    assert.deepEqual(listed, ['serve', 'exec', 'export', 'seed', 'status', 'send', 'read']);
+    assert.deepEqual(listed, ['serve', 'exec', 'export', 'seed', 'status', 'send', 'read', 'ca']);
     for (const command of listed) {
       const help = await runCli([command as string, '--help']);
       assert.equal(help.status, 0, `${command} --help: ${help.stderr}`);

@@ -9,6 +9,7 @@ import * as dingtalk from '../../src/api/schemas.js';
 import * as control from '../../src/api/control/schemas.js';
 import * as emulator from '../../src/api/emulator/schemas.js';
 import { EventsQuery } from '../../src/api/control/events.routes.js';
+import { GetTokenQuery } from '../../src/api/dingtalk/legacy.routes.js';
 import { FixtureDocument } from '../../src/core/fixtures.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -26,6 +27,7 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'POST /v1.0/robot/privateChatMessages/send': { body: dingtalk.PrivateChatSendBody },
   'POST /v1.0/robot/privateChatMessages/query': { body: dingtalk.PrivateChatQueryBody },
   'POST /v1.0/robot/privateChatMessages/batchRecall': { body: dingtalk.ChatRecallBody },
+  'GET /gettoken': { querystring: GetTokenQuery },
   'GET /_dingread/health': {},
   'GET /_dingread/ready': {},
   'GET /_dingread/metrics': {},
@@ -49,6 +51,7 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'GET /_dingread/v1/requests': { querystring: emulator.RequestsQuery },
   'DELETE /_dingread/v1/requests': {},
   'GET /_dingread/v1/events': { querystring: EventsQuery },
+  'GET /_dingread/v1/ca.pem': {},
 };
 
 interface Operation {

@@ -31,6 +31,8 @@ export interface TestServerOptions {
   /** A store spec to use instead of a fresh one of `store`'s kind (several nodes on one database). */
   storeSpec?: string;
   retention?: ServerOptions['retention'];
+  /** Refuse unknown and null fields on DingTalk's routes (serve --strict). */
+  strict?: boolean;
   /** The server's clock (a fresh system-mode one by default): give one to step its elapsed time. */
   clock?: Clock;
   /** Faults, DingTalk's QPS limit (off unless given) and the request log. */
@@ -63,6 +65,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock,
     ...(options.core ? { core: options.core } : {}),
     ...(options.retention !== undefined ? { retention: options.retention } : {}),
+    ...(options.strict !== undefined ? { strict: options.strict } : {}),
     ...(options.emulator ? { emulator: options.emulator } : {}),
     ...(options.controlQpsLimit !== undefined ? { controlQpsLimit: options.controlQpsLimit } : {}),
   });

@@ -958,6 +958,17 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(a, b);
       });
 
+      it('keeps the first local CA it is given, and reset keeps it', async () => {
+        assert.equal(await store.findLocalCa(), undefined);
+        const first = { certificatePem: '-----BEGIN CERTIFICATE-----\nfirst\n', privateKeyPem: '-----BEGIN PRIVATE KEY-----\nfirst\n' };
+        const second = { certificatePem: 'second cert', privateKeyPem: 'second key' };
+        assert.deepEqual(await store.keepLocalCa(first), first);
+        assert.deepEqual(await store.keepLocalCa(second), first, 'a second CA never replaces the first');
+        assert.deepEqual(await store.findLocalCa(), first);
+        await store.reset();
+        assert.deepEqual(await store.findLocalCa(), first);
+      });
+
       it('keeps notes, which a reset leaves in place', async () => {
         assert.equal(await store.readNote('demo'), undefined);
         await store.writeNote('demo', '{"a":"发"}');

@@ -101,6 +101,9 @@ if (postgresSkipReason) {
       try {
         const secrets = await Promise.all(nodes.map((node) => node.serverSecret()));
         for (const secret of secrets) assert.deepEqual(secret, secrets[0]);
+        // Each node makes a CA of its own at once; the first write wins and every node keeps it.
+        const cas = await Promise.all(nodes.map((node, i) => node.keepLocalCa({ certificatePem: `cert ${i}`, privateKeyPem: `key ${i}` })));
+        for (const ca of cas) assert.deepEqual(ca, cas[0]);
         const versions = await inSchema(schema, async (client) => (await client.query(`SELECT version FROM schema_version ORDER BY version`)).rows);
         assert.deepEqual(versions, MIGRATIONS.map((_, i) => ({ version: i + 1 })));
       } finally {

@@ -76,10 +76,11 @@ async function seedGroup(store: SqliteStore) {
 }
 
 describe('sqlite file store', () => {
-  it('keeps everything across a close and a reopen, secret included', async () => {
+  it('keeps everything across a close and a reopen, secret and local CA included', async () => {
     const path = newFile();
     const first = new SqliteStore({ path });
     const secret = await first.serverSecret();
+    const ca = await first.keepLocalCa({ certificatePem: 'cert', privateKeyPem: 'key' });
     const { org, app, conversation, groupMessage } = await seedGroup(first);
     const message = await first.insertMessage(groupMessage('key+/='));
     await first.recordReads([{ processQueryKey: 'key+/=', userId: 'u2', readAt: 20 }]);
@@ -91,6 +92,7 @@ describe('sqlite file store', () => {
     const second = new SqliteStore({ path });
     try {
       assert.deepEqual(await second.serverSecret(), secret);
+      assert.deepEqual(await second.findLocalCa(), ca);
       assert.deepEqual(await second.dumpDirectory(), directory);
       assert.deepEqual(await second.findMessage('key+/='), message);
       assert.deepEqual(await recipientsOf(second, message), [

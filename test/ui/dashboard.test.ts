@@ -94,7 +94,8 @@ describe('dashboard', { skip }, () => {
     await page.getByRole('link', { name: 'Demo Corp' }).waitFor(WAIT);
     assert.equal(await page.getByRole('heading', { name: 'Organizations' }).count(), 1, '"Organizations" once');
     const line = (await page.locator('ul.orgs li').textContent()) ?? '';
-    assert.match(line, /dingdemocorp · 50 users · 1 robot · 2 conversations/);
+    // Two robots: the demo bot and the app's own bot (robotCode = appKey).
+    assert.match(line, /dingdemocorp · 50 users · 2 robots · 2 conversations/);
     assert.equal(await page.title(), 'Organizations · dingread');
 
     await page.getByRole('link', { name: 'Demo Corp' }).click();
@@ -381,7 +382,7 @@ describe('dashboard', { skip }, () => {
     await page.getByRole('link', { name: 'Directory: 51 users, 1 app' }).waitFor(WAIT);
     await page.getByRole('link', { name: 'Second Bot' }).waitFor(WAIT);
     assert.equal(await page.locator('#send-robot').inputValue(), DEMO.robotCode, 'the choice in the form stayed');
-    assert.equal(await page.locator('#send-robot option').count(), 2);
+    assert.equal(await page.locator('#send-robot option').count(), 3, "the demo's two robots and the one seeded");
 
     await page.getByRole('link', { name: 'Directory: 51 users, 1 app' }).click();
     await page.getByRole('cell', { name: 'Nora New' }).waitFor(WAIT);

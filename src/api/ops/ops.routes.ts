@@ -9,12 +9,11 @@ import fastifyPlugin from 'fastify-plugin';
 import type { CoreContext } from '../../core/context.js';
 import { DingReadError } from '../../core/errors.js';
 import { QpsLimiter } from '../../core/throttle.js';
-import { controlPlaneGuard } from '../control/access.js';
+import { surfaceOf } from '../access.js';
 import { sendError } from '../envelope.js';
 import type { Metrics } from './metrics.js';
 
 export interface OpsOptions {
-  adminToken: string | undefined;
   metrics: Metrics;
   /** Control-plane calls per second per client address before 403 QpsLimitForApi; 0 turns it off. */
   controlQpsLimit: number;
@@ -22,7 +21,6 @@ export interface OpsOptions {
 
 /** How long the readiness probe waits for the store. */
 const READY_TIMEOUT_MS = 2_000;
-const CONTROL_PREFIX = '/_dingread/v1/';
 const METRICS_PATH = '/_dingread/metrics';
 
 const startedAt = new WeakMap<FastifyRequest, number>();
@@ -45,8 +43,9 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
         sendError(reply.header('connection', 'close'), new DingReadError('server.shuttingDown'));
         return;
       }
-      const path = request.url;
-      if ((path.startsWith(CONTROL_PREFIX) || path.split('?')[0] === METRICS_PATH) && !limiter.admit(request.ip, 'control')) {
+      // Before the admin token is checked (access.ts), so that guessing it is throttled too.
+      const surface = surfaceOf(request);
+      if ((surface === 'control' || surface === 'events') && !limiter.admit(request.ip, 'control')) {
         sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForApi', `client ${request.ip}`));
         return;
       }
@@ -76,7 +75,7 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
       return { status: 'ready', store: ctx.store.kind };
     });
 
-    app.get(METRICS_PATH, { onRequest: controlPlaneGuard(options.adminToken) }, async (_request, reply) =>
+    app.get(METRICS_PATH, async (_request, reply) =>
       reply.type('text/plain; version=0.0.4; charset=utf-8').send(options.metrics.render()),
     );
   };

@@ -3,14 +3,13 @@
  * (HTML, CSS and JavaScript modules), read once at start.
  * It is a page over the control plane and the DingTalk API and holds no data of its own, so with an
  * admin token the page itself is served to anyone (it asks for the token); without one, only
- * loopback callers get it, as for the control plane.
+ * loopback callers get it, as for the control plane (api/access.ts decides both).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PACKAGE_ROOT } from '../../package-root.js';
-import { controlPlaneGuard } from '../control/access.js';
 
 export const UI_PATH = '/_dingread/ui/';
 
@@ -43,11 +42,10 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-cache',
 };
 
-export function uiRoutes(options: { adminToken: string | undefined }) {
+export function uiRoutes() {
   const files = uiFiles();
   const assets = new Map([...files.keys()].map((name) => [name, readFileSync(new URL(name, UI_DIR))]));
   return async function register(app: FastifyInstance): Promise<void> {
-    if (options.adminToken === undefined) app.addHook('onRequest', controlPlaneGuard(undefined));
     const serve = (name: string) => async (_request: unknown, reply: FastifyReply) =>
       reply.headers({ ...SECURITY_HEADERS, 'content-type': files.get(name) as string }).send(assets.get(name));
     const page = { config: { openapi: false } };

@@ -104,7 +104,8 @@ function banner(server: RunningServer, store: string): string {
     });
     lines.push(
       '',
-      `Demo org ${DEMO.corpId}: appKey ${DEMO.appKey}, appSecret ${DEMO.appSecret}, robotCode ${DEMO.robotCode},`,
+      `Demo org ${DEMO.corpId}: appKey ${DEMO.appKey}, appSecret ${DEMO.appSecret}, robotCode ${DEMO.robotCode}`,
+      `(or ${DEMO.appRobotCode}: the app's own bot, whose robotCode is its appKey as in DingTalk),`,
       `group ${DEMO.groupId} (50 members), person-to-person chat ${DEMO.pairId} (coolAppCode ${DEMO.coolAppCode}).`,
       demo.posted ? 'Posted two demo messages.' : 'The two demo messages an earlier start posted are still here (not posted again).',
       '',

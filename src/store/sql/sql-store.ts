@@ -16,6 +16,7 @@ import type {
   ChatRef,
   ConversationRecord,
   DirectoryDump,
+  LocalCaRecord,
   MessageFilter,
   MessageRecord,
   NewMessage,
@@ -85,6 +86,13 @@ export abstract class SqlStore implements Store {
   // The whole store
   serverSecret(): Promise<Buffer> {
     return this.write('all', () => storeWideRules.serverSecret(randomBytes(32)));
+  }
+  findLocalCa(): Promise<LocalCaRecord | undefined> {
+    return this.unit('read', () => storeWideRules.findLocalCa());
+  }
+  keepLocalCa(candidate: LocalCaRecord): Promise<LocalCaRecord> {
+    // Nothing cached depends on it.
+    return this.write('none', () => storeWideRules.keepLocalCa(candidate));
   }
   readNote(key: string): Promise<string | undefined> {
     return this.unit('read', () => storeWideRules.readNote(key));

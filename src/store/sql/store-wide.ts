@@ -1,4 +1,5 @@
-/** The store-wide SQL rules: the server secret and notes, reset, and the event sequence every writer numbers from. */
+/** The store-wide SQL rules: the server secret, the local CA and notes, reset, and the event sequence every writer numbers from. */
+import type { LocalCaRecord } from '../../core/store.js';
 import { get, run, type Work } from './unit.js';
 
 /** Children first, so foreign keys hold at every step. */
@@ -35,6 +36,26 @@ export function* serverSecret(fresh: Buffer): Work<Buffer> {
   return Buffer.from((row as { value: Buffer }).value);
 }
 
+const LOCAL_CA_KEY = 'local_ca';
+
+/** A stored CA is JSON text in a meta row: no table of its own for one row that never changes. */
+function* storedLocalCa(): Work<LocalCaRecord | undefined> {
+  const row = yield* get<{ value: Buffer | Uint8Array }>(`SELECT value FROM meta WHERE key = :key`, { key: LOCAL_CA_KEY });
+  if (!row) return undefined;
+  const { certificatePem, privateKeyPem } = JSON.parse(Buffer.from(row.value).toString('utf8')) as LocalCaRecord;
+  return { certificatePem, privateKeyPem };
+}
+
+export function* findLocalCa(): Work<LocalCaRecord | undefined> {
+  return yield* storedLocalCa();
+}
+
+export function* keepLocalCa(candidate: LocalCaRecord): Work<LocalCaRecord> {
+  const value = Buffer.from(JSON.stringify({ certificatePem: candidate.certificatePem, privateKeyPem: candidate.privateKeyPem }));
+  yield* run(`INSERT INTO meta (key, value) VALUES (:key, :value) ON CONFLICT (key) DO NOTHING`, { key: LOCAL_CA_KEY, value });
+  return (yield* storedLocalCa()) as LocalCaRecord;
+}
+
 /** Notes share the meta table with the server secret, under a prefix of their own. */
 export function* readNote(key: string): Work<string | undefined> {
   const row = yield* get<{ value: Buffer }>(`SELECT value FROM meta WHERE key = :key`, { key: `note:${key}` });
@@ -50,5 +71,6 @@ export function* writeNote(key: string, value: string): Work<void> {
 
 export function* reset(): Work<void> {
   for (const table of TABLES_CHILDREN_FIRST) yield* run(`DELETE FROM ${table}`);
-  // The sequence and the server secret stay: cursors and keys issued before stay unforgeable.
+  // The sequence, the server secret and the local CA stay (all in meta or counters): cursors and
+  // keys issued before stay unforgeable, and a CA a developer trusted stays trusted.
 }

@@ -201,9 +201,9 @@ function openChat(unread: number): Scenario {
       const group = `cidBenchOpen${unread}==`;
       const { client } = await connect(url, directory(members, [{ id: group, size: members }]));
       await sendGroup(client, group, unread);
-      const path = (n: number): string => `/_dingread/v1/conversations/${encodeURIComponent(group)}/read`;
+      const path = `/_dingread/v1/conversations/${encodeURIComponent(group)}/read`;
       const body = (n: number): string => JSON.stringify({ userId: userId((n % members) + 1) });
-      return { request: { method: 'POST', path: path(0), body: body(0), vary: (n) => ({ body: body(n + 1) }) } };
+      return { request: { method: 'POST', path, body: body(0), vary: (n) => ({ body: body(n + 1) }) } };
     },
   };
 }

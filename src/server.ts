@@ -7,11 +7,12 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp, type HttpTimeouts } from './api/app.js';
 import { instrumentStore, Metrics } from './api/ops/metrics.js';
 import type { EmulatorOptions } from './api/emulator/emulator.js';
-import { isLoopbackHost } from './api/control/access.js';
+import { isLoopbackHost } from './api/proxy/request-target.js';
 import { Clock } from './core/clock.js';
 import { createCoreContext, DEFAULT_CORE_OPTIONS, type CoreContext, type CoreOptions } from './core/context.js';
 import { DingReadError } from './core/errors.js';
 import { applyFixture } from './core/fixtures.js';
+import { OperatorError } from './core/operator-errors.js';
 import type { Seed } from './core/random.js';
 import {
   checkRetention,
@@ -56,6 +57,8 @@ export interface ServerOptions {
   timeouts?: Partial<HttpTimeouts>;
   /** Control-plane calls per second per client address; 0 or absent: no limit. */
   controlQpsLimit?: number;
+  /** Refuse unknown and `null` fields on DingTalk's routes, instead of ignoring them as DingTalk does. */
+  strict?: boolean;
   /** Stream mode: redelivery delay and count, ticket and session-webhook lifetimes, limits (core/stream.ts). */
   stream?: Partial<StreamOptions>;
 }
@@ -71,17 +74,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export class StartupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartupError';
-  }
-}
+/** The server did not start; `code` says why (core/operator-errors.ts), `hint` what to do. */
+export class StartupError extends OperatorError {}
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   if (!options.adminToken && !isLoopbackHost(host)) {
     throw new StartupError(
+      'startup.publicWithoutAdminToken',
       `refusing to listen on ${host} without an admin token: the control plane would be open to the network. ` +
         'Pass --admin-token (or DINGREAD_ADMIN_TOKEN), or listen on 127.0.0.1.',
     );
@@ -105,6 +105,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       metrics,
       controlQpsLimit: options.controlQpsLimit ?? 0,
+      strict: options.strict ?? false,
       ...(options.stream ? { stream: options.stream } : {}),
     });
     await app.listen({ host, port: options.port ?? 3939 });
@@ -149,23 +150,33 @@ function resolveRetention(options: ServerOptions): RetentionOptions | undefined 
   try {
     checkRetention(resolved, options.core?.queryWindowMs ?? DEFAULT_CORE_OPTIONS.queryWindowMs);
   } catch (error) {
-    if (error instanceof RetentionError) throw new StartupError(error.message);
+    if (error instanceof RetentionError) throw new StartupError(error.code, error.message, { cause: error });
     throw error;
   }
   return resolved;
 }
 
 async function loadFixtureFile(ctx: CoreContext, path: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder, not a file' : (error as Error).message;
+    throw new StartupError('startup.fixtureUnreadable', `cannot read the fixture ${path}: ${why}`, { cause: error });
+  }
   let document: unknown;
   try {
-    document = JSON.parse(await readFile(path, 'utf8'));
+    document = JSON.parse(text);
   } catch (error) {
-    throw new StartupError(`cannot read fixture ${path}: ${(error as Error).message}`);
+    throw new StartupError('startup.fixtureUnreadable', `the fixture ${path} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   try {
     await applyFixture(ctx, document);
   } catch (error) {
-    if (error instanceof DingReadError) throw new StartupError(`fixture ${path} was not loaded: ${error.message}`);
+    if (error instanceof DingReadError) {
+      throw new StartupError('startup.fixtureRejected', `fixture ${path} was not loaded: ${error.message}`, { cause: error });
+    }
     throw error;
   }
 }

@@ -8,6 +8,7 @@
  *   node dist/bench/reliability/crash.js --store sqlite --kills 50
  *   node dist/bench/reliability/crash.js --store postgres --kills 50 [--postgres URL]
  *   options: --min-ms 200 --max-ms 2000 (load before each kill), --workers 8, --seed N, --sqlite-sync normal|full
+ * The test suite's short version strikes after a number of acknowledged writes instead of a time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,14 +17,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startDingread, type ServerProcess } from '../processes.js';
-import { Client, directory, Ledger, randomFrom, readBatch, send, verify } from './workload.js';
+import { awaitStrike, Client, directory, Ledger, randomFrom, readBatch, send, verify, type StrikePoint } from './workload.js';
 
 export interface CrashOptions {
   /** A store spec `dingread serve --store` takes. */
   store: string;
   kills: number;
-  minMs: number;
-  maxMs: number;
+  /** When each kill comes (workload.ts StrikePoint). */
+  strike: StrikePoint;
   workers: number;
   seed: number;
   extraArgs?: string[];
@@ -42,8 +43,6 @@ export interface CrashReport {
   problems: string[];
   seconds: number;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function start(store: string, extra: string[]): Promise<ServerProcess> {
   return startDingread(store, ['--retention-days', '30', ...extra]);
@@ -73,7 +72,7 @@ export async function crashTest(options: CrashOptions): Promise<CrashReport> {
         }
       };
       const workers = Array.from({ length: options.workers }, worker);
-      await sleep(options.minMs + random() * (options.maxMs - options.minMs));
+      await awaitStrike(options.strike, ledger, random);
       process.kill(server.pid, 'SIGKILL');
       dead = true;
       await server.exited;
@@ -152,8 +151,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const report = await crashTest({
       store: scratch.spec,
       kills: Number(values.kills),
-      minMs: Number(values['min-ms']),
-      maxMs: Number(values['max-ms']),
+      strike: { afterMs: { min: Number(values['min-ms']), max: Number(values['max-ms']) } },
       workers: Number(values.workers),
       seed: Number(values.seed),
       extraArgs: ['--sqlite-sync', values['sqlite-sync']],

@@ -7,19 +7,20 @@
  *
  *   node dist/bench/reliability/shutdown.js --store sqlite --rounds 20
  *   options: --store postgres [--postgres URL], --workers 16, --min-ms 300 --max-ms 1500, --seed N
+ * The test suite's short version strikes after a number of acknowledged writes instead of a time.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDingread } from '../processes.js';
 import { scratchStore } from './crash.js';
-import { Client, directory, Ledger, query, randomFrom, readBatch, send, verify, type Outcome } from './workload.js';
+import { awaitStrike, Client, directory, Ledger, query, randomFrom, readBatch, send, verify, type Outcome, type StrikePoint } from './workload.js';
 
 export interface ShutdownOptions {
   store: string;
   rounds: number;
   workers: number;
-  minMs: number;
-  maxMs: number;
+  /** When each SIGTERM comes (workload.ts StrikePoint). */
+  strike: StrikePoint;
   seed: number;
   /** The longest SIGTERM-to-exit allowed. */
   exitBoundMs: number;
@@ -68,7 +69,7 @@ export async function shutdownTest(options: ShutdownOptions): Promise<ShutdownRe
         }
       };
       const workers = Array.from({ length: options.workers }, worker);
-      await sleep(options.minMs + random() * (options.maxMs - options.minMs));
+      await awaitStrike(options.strike, ledger, random);
       const signalled = Date.now();
       process.kill(server.pid, 'SIGTERM');
       const { code, signal } = await server.exited;
@@ -115,8 +116,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       store: scratch.spec,
       rounds: Number(values.rounds),
       workers: Number(values.workers),
-      minMs: Number(values['min-ms']),
-      maxMs: Number(values['max-ms']),
+      strike: { afterMs: { min: Number(values['min-ms']), max: Number(values['max-ms']) } },
       seed: Number(values.seed),
       exitBoundMs: 5_000,
       log: (line) => console.log(line),

@@ -48,6 +48,31 @@ export type Outcome =
   | { kind: 'no-answer'; reason: string };
 
 /** What the server acknowledged, and what was in flight without an answer. */
+/**
+ * When a round strikes (SIGKILL, SIGTERM): after a random stretch of time, or once a random number
+ * of further writes has been acknowledged. The second is what the test suite uses: it exercises the
+ * same amount of work on a busy machine as on an idle one, where a stretch of time would not.
+ */
+export type StrikePoint = { afterMs: { min: number; max: number } } | { afterWrites: { min: number; max: number } };
+
+/** How long a round may go without reaching its strike point before the run gives up (a hang). */
+const STRIKE_GUARD_MS = 120_000;
+
+export async function awaitStrike(point: StrikePoint, ledger: Ledger, random: () => number): Promise<void> {
+  if ('afterMs' in point) {
+    const { min, max } = point.afterMs;
+    await new Promise((resolve) => setTimeout(resolve, min + random() * (max - min)));
+    return;
+  }
+  const { min, max } = point.afterWrites;
+  const target = ledger.sends.length + ledger.readBatches.length + min + Math.floor(random() * (max - min + 1));
+  const giveUpAt = Date.now() + STRIKE_GUARD_MS;
+  while (ledger.sends.length + ledger.readBatches.length < target) {
+    if (Date.now() > giveUpAt) throw new Error(`no ${target}th acknowledged write within ${STRIKE_GUARD_MS} ms: the load is stuck`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 export class Ledger {
   readonly sends: SentMessage[] = [];
   readonly readBatches: SentMessage[] = [];

@@ -8,7 +8,7 @@ import '../../test/helpers/stream-sdk.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDingread, type FixtureDocument, type RunningDingread, type TimelineItem } from '../../src/testing/index.js';
-import { until } from '../../test/helpers/until.js';
+import { until } from '../../test/helpers/wait.js';
 
 const { EchoBot } = await import('./bot.js');
 
@@ -36,7 +36,7 @@ describe('example: an echo bot on dingtalk-stream', () => {
     process.env['HTTPS_PROXY'] = dingread.url;
     bot = new EchoBot({ clientId: 'dingofficeapp', clientSecret: 'office-secret' });
     await bot.start();
-    await until(async () => (await dingread.admin.stream.connections()).length === 1, 'the bot to connect');
+    await until('the bot to connect', async () => (await dingread.admin.stream.connections()).length === 1);
   });
   after(async () => {
     bot.stop();
@@ -48,7 +48,7 @@ describe('example: an echo bot on dingtalk-stream', () => {
   /** The chat once it holds `count` items. */
   async function chatOf(chat: Parameters<RunningDingread['admin']['chat']>[0], count: number): Promise<TimelineItem[]> {
     let items: TimelineItem[] = [];
-    await until(async () => (items = await dingread.admin.chat(chat)).length >= count, `${count} items in the chat`);
+    await until(`${count} items in the chat`, async () => (items = await dingread.admin.chat(chat)).length >= count);
     return items;
   }
 
@@ -83,7 +83,7 @@ describe('example: an echo bot on dingtalk-stream', () => {
   });
 
   it('acknowledges everything it answered: nothing is left to push again', async () => {
-    await until(() => bot.answered === 3, 'three answers');
+    await until('three answers', () => bot.answered === 3);
     const [connection] = await dingread.admin.stream.connections();
     assert.deepEqual(connection?.unacknowledged, []);
   });

@@ -9,10 +9,13 @@ import type { CoreContext } from '../core/context.js';
 import { newRequestId } from '../core/ids.js';
 import { StreamHub } from '../core/stream-hub.js';
 import type { StreamOptions } from '../core/stream.js';
+import { accessGuard } from './access.js';
 import { chatRoutes } from './control/chat.routes.js';
 import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
 import { eventRoutes } from './control/events.routes.js';
+import { leniency } from './dingtalk/leniency.js';
+import { legacyRoutes } from './dingtalk/legacy.routes.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
 import { sessionWebhookRoutes } from './dingtalk/session-webhook.routes.js';
@@ -21,6 +24,8 @@ import { uiRoutes } from './ui/ui.routes.js';
 import { loggerOptions } from './ops/logging.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
+import { proxyRoutes } from './proxy/proxy.routes.js';
+import { normaliseRequestTarget } from './proxy/request-target.js';
 import { streamRoutes } from './stream/stream.routes.js';
 
 /** How long a client may take; docs/RELIABILITY.md says why each is what it is. */
@@ -56,6 +61,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Control-plane calls per second per client address; 0 (default) turns the limit off. */
   controlQpsLimit?: number;
+  /** Refuse unknown and `null` fields on DingTalk's routes instead of ignoring them (dingtalk/leniency.ts). */
+  strict?: boolean;
   /** Stream mode: redelivery, tickets, session webhooks, limits (core/stream.ts). */
   stream?: Partial<StreamOptions>;
 }
@@ -122,6 +129,8 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     forceCloseConnections: 'idle',
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 1024 },
+    // A proxied request's full URL becomes its path and host here, before anything else sees it.
+    rewriteUrl: normaliseRequestTarget,
     // Routing errors (bad percent-encoding, over-long path parameters) in the envelope too.
     frameworkErrors,
     // Requests the HTTP parser refuses (raw non-ASCII in the URL, bad header lines) as well.
@@ -149,25 +158,27 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
 
   installErrorHandling(app);
   // First, so that its hooks and its route catalogue (for the OpenAPI document) cover every route.
-  await app.register(emulator(ctx, { ...options.emulator, adminToken: options.adminToken, version: options.version }));
+  await app.register(emulator(ctx, { ...options.emulator, version: options.version }));
   // Its onRequest hook answers a draining server's and a throttled client's calls before any
   // body is read or any other route hook runs.
-  await app.register(
-    opsRoutes(ctx, { adminToken: options.adminToken, metrics: options.metrics ?? new Metrics(), controlQpsLimit: options.controlQpsLimit ?? 0 }),
-  );
+  await app.register(opsRoutes(ctx, { metrics: options.metrics ?? new Metrics(), controlQpsLimit: options.controlQpsLimit ?? 0 }));
+  // After the control-plane limit (so guessing the admin token is throttled) and before every route's own hooks.
+  app.addHook('onRequest', accessGuard(options.adminToken));
+  // After the emulator has kept the body as sent, for the request log.
+  app.addHook('preValidation', leniency(options.strict ?? false));
   const hub = new StreamHub(ctx, options.stream, (error, what) => app.log.error({ err: error }, what));
   app.decorate('streamHub', hub);
   // Before the server waits for its connections: Stream clients would otherwise hold it open.
   app.addHook('preClose', () => hub.close());
   await app.register(oauth2Routes(ctx));
   await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
+  await app.register(legacyRoutes(ctx));
   await app.register(streamRoutes(ctx, hub));
   await app.register(sessionWebhookRoutes(ctx));
-  await app.register(
-    controlRoutes(ctx, { adminToken: options.adminToken, version: options.version, onReset: () => hub.reset() }),
-  );
-  await app.register(chatRoutes(ctx, hub, { adminToken: options.adminToken }), { prefix: '/_dingread/v1' });
-  await app.register(eventRoutes(ctx, { adminToken: options.adminToken }), { prefix: '/_dingread/v1' });
-  await app.register(uiRoutes({ adminToken: options.adminToken }));
+  await app.register(controlRoutes(ctx, { version: options.version, onReset: () => hub.reset() }));
+  await app.register(chatRoutes(ctx, hub), { prefix: '/_dingread/v1' });
+  await app.register(eventRoutes(ctx), { prefix: '/_dingread/v1' });
+  await app.register(uiRoutes());
+  await app.register(proxyRoutes(ctx, { handshakeTimeoutMs: timeouts.headersMs }));
   return app;
 }

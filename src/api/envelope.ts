@@ -3,11 +3,14 @@
  * `accessdenieddetail` for missing scopes), with the request id also in `x-acs-request-id`.
  * This file turns domain errors, request-shape errors and framework errors into that envelope.
  */
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DingReadError, ERROR_TABLE, type ErrorCode } from '../core/errors.js';
+import { DingReadError } from '../core/errors.js';
 import { pointerToPath } from '../core/fixtures.js';
 import { newRequestId } from '../core/ids.js';
+import { LEGACY, sendLegacy } from './dingtalk/legacy.js';
+import { isLoopbackHost, pathOf, requestTarget } from './proxy/request-target.js';
 
 export interface ErrorEnvelope {
   code: string;
@@ -82,6 +85,18 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 }
 
 /**
+ * An error in the envelope as a whole HTTP answer, for a socket that no route answers: a refused
+ * CONNECT (proxy/proxy.routes.ts) or a refused WebSocket upgrade (stream/stream.routes.ts).
+ */
+export function rawErrorAnswer(error: DingReadError, requestid: string): string {
+  const body = JSON.stringify({ code: error.code, message: error.message, requestid } satisfies ErrorEnvelope);
+  return (
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\nx-acs-request-id: ${requestid}\r\n` +
+    `Content-Type: application/json;charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+/**
  * Requests Node's HTTP parser refuses before there is a request (a raw non-ASCII byte in the URL,
  * a malformed header line, a bad Content-Length): answered like Fastify's default handler, but a
  * plain 400 in the envelope, with a request id. Header overflow (431) and timeouts (408) keep
@@ -119,11 +134,22 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unexpected error');
     return sendError(reply, new DingReadError('system.error'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new DingReadError('InvalidAction.NotFound', `${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler(sendNotFound);
 }
 
-export function errorStatus(code: ErrorCode): number {
-  return ERROR_TABLE[code].status;
+/**
+ * An unknown route, answered as the host it was addressed to answers one: api.dingtalk.com gives
+ * its legacy body outside `/v1.0` (HTTP 200, `errcode` 404) and oapi.dingtalk.com everywhere;
+ * anywhere else it is the envelope's 404, naming the method and path (never a whole URL).
+ */
+export function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const target = requestTarget(request.raw);
+  const path = pathOf(request.url);
+  if (target.dingtalk === 'oapi' || (target.dingtalk === 'api' && !path.startsWith('/v1.0/'))) {
+    return sendLegacy(reply, LEGACY.notFound);
+  }
+  // Through dingread as a proxy, to a host it does not stand in for: say so.
+  const proxied = target.via === 'absolute' && target.dingtalk === undefined && !isLoopbackHost(target.hostname);
+  const hint = proxied ? ` (dingread stands in for api.dingtalk.com and oapi.dingtalk.com only; it is not a proxy to ${target.hostname ?? 'other hosts'})` : '';
+  return sendError(reply, new DingReadError('InvalidAction.NotFound', `${request.method} ${path}${hint}`));
 }

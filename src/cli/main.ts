@@ -1,14 +1,15 @@
-#!/usr/bin/env node
 /**
- * The `dingread` command. Each command lives in commands/ and exports `run(argv)`; this file only
- * dispatches. A command's module is imported when that command runs, so that `dingread status`
- * does not load the server and `dingread serve` starts without loading the other commands.
+ * The `dingread` command: `main(argv, io)` finds the command and runs it; bin.ts calls it with the
+ * process's own streams, tests call it with theirs. Each command is one file in commands/ that
+ * exports `command` (command.ts says what it holds), registered by one line below. A command's
+ * module is imported when that command runs, so that `dingread status` does not load the server
+ * and `dingread serve` starts without loading the other commands.
  */
 import { VERSION } from '../version.js';
+import { suggestion, type Command } from './command.js';
+import type { Io } from './io.js';
 
-type Run = (argv: string[]) => Promise<number>;
-
-const COMMANDS: Record<string, () => Promise<{ run: Run }>> = {
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   serve: () => import('./commands/serve.js'),
   exec: () => import('./commands/exec.js'),
   export: () => import('./commands/export.js'),
@@ -17,53 +18,48 @@ const COMMANDS: Record<string, () => Promise<{ run: Run }>> = {
   send: () => import('./commands/send.js'),
   read: () => import('./commands/read.js'),
   say: () => import('./commands/say.js'),
+  ca: () => import('./commands/ca.js'),
 };
 
-const USAGE = `dingread ${VERSION}: a wire-compatible DingTalk read-status server
-
-Usage: dingread <command> [options]
-
-Commands:
-  serve     run the server (dingread serve --help for its options)
-  exec      run a command against a fresh server: dingread exec [options] -- <command...>
-  export    print a running server's directory as a fixture document
-  seed      upsert a fixture document into a running server: dingread seed FILE
-  status    how many have read a message; --watch follows reads live
-  send      send a message as a robot, through the DingTalk API
-  read      record that users read a message, or opened a chat
-  say       write to a robot, or in a group, as a user (Stream mode)
-
-Options:
-  --help, -h      show this help
-  --version, -v   print the version
-`;
-
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command === undefined ? 1 : 0;
-  }
-  if (command === '--version' || command === '-v') {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
-  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!load) {
-    process.stderr.write(`dingread: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-    return 2;
-  }
-  const { run } = await load();
-  return run(rest);
+async function usage(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).command));
+  return [
+    `dingread ${VERSION}: a wire-compatible DingTalk read-status server`,
+    '',
+    'Usage: dingread <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((command) => `  ${command.name.padEnd(9)} ${command.summary}`),
+    '',
+    'Options:',
+    '  -h, --help      show this help; dingread <command> --help shows a command\'s options and examples',
+    '  -v, --version   print the version',
+    '',
+  ].join('\n');
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    // serve keeps the process alive until a signal; every other command exits with its status.
-    if (code !== -1) process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`dingread: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    io.stdout.write(await usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (name === 'help') return main([rest[0] as string, '--help'], io);
+  if (name === undefined) {
+    io.stderr.write(`dingread: name a command\n\n${await usage()}`);
+    return 2;
+  }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    const message = `unknown command ${JSON.stringify(name)}${suggestion(name, Object.keys(COMMANDS), '')}`;
+    if (rest.includes('--json')) io.stdout.write(`${JSON.stringify({ error: { code: 'usage', message } })}\n`);
+    else io.stderr.write(`dingread: ${message}\nRun "dingread --help" for the commands.\n`);
+    return 2;
+  }
+  const { command } = await load();
+  return command.main(rest, io);
+}

@@ -1,102 +1,122 @@
 /**
- * What the commands for people (status, send, read) share: where the server is, the admin token,
- * `--json`, and errors a person can act on. Each command stays a thin layer over the control-plane
- * client (src/testing/admin-client.ts) and the DingTalk client (src/client/).
+ * What the commands that talk to a running server share: where it is (`--url`), its admin token,
+ * a first look at `/_dingread/health` so that a server that is not dingread is named as such
+ * instead of having its HTML printed, and the control plane's event stream. Each command stays a
+ * thin layer over the control-plane client (src/testing/admin-client.ts) and the DingTalk client
+ * (src/client/).
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isDingTalkError } from '../client/errors.js';
-import { AdminClient, AdminError } from '../testing/admin-client.js';
+import { AdminClient } from '../testing/admin-client.js';
+import { readEventStream } from '../testing/event-stream.js';
+import { CommandError, UsageError, type OptionSpecs, type Values } from './command.js';
+import { causeOf, unreachable } from './failures.js';
+import type { Io } from './io.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3939';
+const PROBE_TIMEOUT_MS = 10_000;
 
-export const REMOTE_OPTIONS = {
-  url: { type: 'string' },
-  'admin-token': { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const satisfies ParseArgsConfig['options'];
+export const CONNECTION_OPTIONS = {
+  url: { type: 'string', value: 'URL', section: 'Connection', help: `the dingread server (default ${DEFAULT_URL}; env DINGREAD_URL)` },
+  'admin-token': {
+    type: 'string',
+    value: 'TOKEN',
+    section: 'Connection',
+    help: "the server's admin token, if it was started with one (env DINGREAD_ADMIN_TOKEN)",
+  },
+} as const satisfies OptionSpecs;
 
-export const REMOTE_HELP = `
-Connection:
-  --url URL            the dingread server (default ${DEFAULT_URL}; env DINGREAD_URL)
-  --admin-token T      the server's admin token, if it has one (env DINGREAD_ADMIN_TOKEN)
-  --json               print JSON for scripts instead of text
-  -h, --help           show this help`;
-
-/** A mistake in how the command was called: exit status 2, with the help. */
-export class UsageError extends Error {}
+type ConnectionValues = Values<typeof CONNECTION_OPTIONS>;
 
 export interface Remote {
   url: string;
   adminToken: string | undefined;
   admin: AdminClient;
+  /** The server's version, from its health answer. */
+  version: string;
 }
 
-export function remoteOf(values: { url?: string | undefined; 'admin-token'?: string | undefined }): Remote {
-  const url = (values.url ?? process.env['DINGREAD_URL'] ?? DEFAULT_URL).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+$/.test(url)) throw new UsageError(`--url must look like ${DEFAULT_URL}, not ${JSON.stringify(url)}`);
-  const adminToken = values['admin-token'] ?? process.env['DINGREAD_ADMIN_TOKEN'];
-  return { url, adminToken, admin: new AdminClient(url, adminToken || undefined) };
+/** The server's base URL from --url, DINGREAD_URL or the default, without a trailing slash. */
+export function serverUrl(values: ConnectionValues, env: Io['env']): string {
+  const url = (values.url ?? (env['DINGREAD_URL'] || DEFAULT_URL)).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/\s]+$/.test(url)) throw new UsageError(`--url must look like ${DEFAULT_URL}, not ${JSON.stringify(url)}`);
+  return url;
 }
+
+/** For CommandSpec.target: where the server is, or nothing when --url itself is wrong. */
+export function targetOf(values: ConnectionValues, env: Io['env']): string | undefined {
+  try {
+    return serverUrl(values, env);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server, once it has answered its health check as a dingread server does. */
+export async function connect(values: ConnectionValues, env: Io['env']): Promise<Remote> {
+  const url = serverUrl(values, env);
+  const adminToken = values['admin-token'] ?? (env['DINGREAD_ADMIN_TOKEN'] || undefined);
+  const version = await probe(url);
+  return { url, adminToken, admin: new AdminClient(url, adminToken), version };
+}
+
+async function probe(url: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(`${url}/_dingread/health`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  } catch (error) {
+    throw unreachable(url, causeOf(error) ?? 'no answer');
+  }
+  const text = await response.text().catch(() => '');
+  let body: { status?: unknown; version?: unknown; store?: unknown } | undefined;
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  if (response.ok && body?.status === 'ok' && typeof body.version === 'string' && typeof body.store === 'string') return body.version;
+  const type = response.headers.get('content-type')?.split(';')[0] || 'no content type';
+  throw new CommandError(
+    'notDingread',
+    `${url} answers, but not as a dingread server (GET /_dingread/health gave HTTP ${response.status}, ${type}). Check --url or DINGREAD_URL.`,
+    { status: response.status },
+  );
+}
+
+/** The event stream dropped or ended: worth connecting again. */
+export class StreamDropped extends Error {}
 
 /**
- * Parses argv, prints help or usage errors, and runs `body`; an error from the server or the
- * network becomes one line on stderr and exit status 1.
+ * The names of the control plane's events (`GET /_dingread/v1/events`, docs/control-plane.md),
+ * the `ready` event first, until `signal` aborts. A refusal (auth, no such route) is thrown as
+ * is; a dropped or ended stream as StreamDropped.
  */
-export async function runCommand<T extends ParseArgsConfig['options']>(
-  name: string,
-  help: string,
-  argv: string[],
-  options: T,
-  body: (parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] }) => Promise<number>,
-): Promise<number> {
-  let parsed;
+export async function* eventNames(remote: Remote, query: Record<string, string>, signal: AbortSignal): AsyncGenerator<string> {
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  if (remote.adminToken) headers['authorization'] = `Bearer ${remote.adminToken}`;
+  let response: Response;
   try {
-    parsed = parseArgs({ args: argv, options: { ...REMOTE_OPTIONS, ...options }, strict: true, allowPositionals: true });
+    response = await fetch(`${remote.url}/_dingread/v1/events?${new URLSearchParams(query)}`, { headers, signal });
   } catch (error) {
-    process.stderr.write(`dingread ${name}: ${(error as Error).message}\nRun "dingread ${name} --help" for usage and examples.\n`);
-    return 2;
+    if (signal.aborted) return;
+    throw new StreamDropped(causeOf(error) ?? String(error));
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (values['help']) {
-    process.stdout.write(help);
-    return 0;
+  if (!response.ok || !response.body) {
+    const text = await response.text();
+    throw new CommandError('events.refused', `the event stream answered HTTP ${response.status}: ${text.slice(0, 200)}`, { status: response.status });
   }
   try {
-    return await body({ values, positionals: parsed.positionals });
+    for await (const frame of readEventStream(response.body)) if (frame.event) yield frame.event;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`dingread ${name}: ${error.message}\nRun "dingread ${name} --help" for usage and examples.\n`);
-      return 2;
-    }
-    process.stderr.write(`dingread ${name}: ${explain(error, values)}\n`);
-    return 1;
+    if (signal.aborted) return;
+    throw new StreamDropped(String(error));
   }
-}
-
-function explain(error: unknown, values: Record<string, string | boolean | undefined>): string {
-  const url = String(values['url'] ?? process.env['DINGREAD_URL'] ?? DEFAULT_URL);
-  if (error instanceof AdminError) {
-    if (error.status === 401) return `${error.message}. Pass the server's admin token with --admin-token or DINGREAD_ADMIN_TOKEN.`;
-    if (error.status === 403) return `${error.message}. Without an admin token the server answers loopback callers only.`;
-    return error.message;
-  }
-  if (isDingTalkError(error)) {
-    if (error.kind === 'network' || error.kind === 'timeout') return `cannot reach dingread at ${url} (${error.message}). Is "dingread serve" running?`;
-    return `${error.code}: ${error.message}`;
-  }
-  if (error instanceof TypeError && error.message === 'fetch failed') {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? 'no answer';
-    return `cannot reach dingread at ${url} (${why}). Is "dingread serve" running? Use --url or DINGREAD_URL to point elsewhere.`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  if (!signal.aborted) throw new StreamDropped('the event stream ended');
 }
 
 export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
+
+/** `1 user`, `2 users`. */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -1,65 +1,80 @@
 /**
  * The server options `dingread serve` and `dingread exec` share: their flags, environment
- * variables and checks, turned into ServerOptions. Each command picks its own defaults.
+ * variables and checks, turned into ServerOptions, and starting the server with a sentence for
+ * each way that can fail. Each command picks its own defaults.
  */
-import type { ParseArgsConfig } from 'node:util';
+import { OperatorError } from '../core/operator-errors.js';
 import { DAY_MS } from '../core/retention.js';
 import { DINGTALK_QPS_LIMIT } from '../core/throttle.js';
-import type { ServerOptions } from '../server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../server.js';
+import { CommandError, UsageError, type OptionSpecs, type Values } from './command.js';
+import type { Io } from './io.js';
 
-export const SERVER_FLAGS = {
-  host: { type: 'string' },
-  port: { type: 'string' },
-  store: { type: 'string' },
-  fixture: { type: 'string' },
-  demo: { type: 'boolean', default: false },
-  simulate: { type: 'boolean' },
-  'no-simulate': { type: 'boolean' },
-  'admin-token': { type: 'string' },
-  'no-read-timestamp': { type: 'boolean', default: false },
-  'delivery-delay-ms': { type: 'string' },
-  'qps-limit': { type: 'string' },
-  seed: { type: 'string' },
-  'retention-days': { type: 'string' },
-  log: { type: 'boolean', default: false },
-  'sqlite-sync': { type: 'string' },
-  'control-qps-limit': { type: 'string' },
-  'stream-redelivery-ms': { type: 'string' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
+/** The flags both commands take; each command words --host, --port and --store with its defaults. */
+export const SERVER_OPTIONS = {
+  host: { type: 'string', value: 'HOST', help: 'address to listen on (default 127.0.0.1; env DINGREAD_HOST)' },
+  port: { type: 'string', value: 'PORT', help: 'port to listen on; 0 picks a free one (env DINGREAD_PORT)' },
+  store: { type: 'string', value: 'STORE', help: 'memory | sqlite:PATH | postgres://… (env DINGREAD_STORE)' },
+  fixture: { type: 'string', value: 'FILE', help: 'load a fixture document (docs/control-plane.md) at start' },
+  demo: {
+    type: 'boolean',
+    help: 'load the demo directory and post two demo messages (on a store that already holds them, the two are shown again)',
+  },
+  simulate: {
+    type: 'boolean',
+    help: 'with --demo: the demo robot keeps posting now and then while demo users read over the following minutes',
+  },
+  'no-simulate': { type: 'boolean', help: 'with --demo: no simulated posts and reads' },
+  'admin-token': {
+    type: 'string',
+    value: 'TOKEN',
+    help: 'require "Authorization: Bearer TOKEN" on /_dingread/v1/* (env DINGREAD_ADMIN_TOKEN); without it the control plane answers loopback callers only',
+  },
+  'no-read-timestamp': { type: 'boolean', help: 'leave readTimestamp out of readStatus, exactly as DingTalk does' },
+  'delivery-delay-ms': {
+    type: 'string',
+    value: 'N',
+    help: 'keep new messages PROCESSING for N ms (queries answer processQueryKey.expireTime meanwhile, as DingTalk does)',
+  },
+  'qps-limit': {
+    type: 'string',
+    value: 'N',
+    help: `calls per second per app and API before 403 Forbidden.AccessDenied.QpsLimitForAppkeyAndApi (default ${DINGTALK_QPS_LIMIT}, as DingTalk; 0 turns throttling off; env DINGREAD_QPS_LIMIT)`,
+  },
+  seed: {
+    type: 'string',
+    value: 'S',
+    help: "make processQueryKeys, access tokens and request ids the same run to run (env DINGREAD_SEED; for tests only: a seeded server's tokens are guessable)",
+  },
+  'retention-days': {
+    type: 'string',
+    value: 'N',
+    help: 'delete messages and their reads N days after they were sent (default 7; at least 1, the query window; env DINGREAD_RETENTION_DAYS)',
+  },
+  log: { type: 'boolean', help: 'log every request as JSON lines on stdout (request ids, no secrets)' },
+  'sqlite-sync': {
+    type: 'string',
+    value: 'MODE',
+    help: 'normal (default): every answered write survives a crash of the process; full: also a crash of the machine or power loss, at an fsync per write (env DINGREAD_SQLITE_SYNC; docs/RELIABILITY.md has the measured cost)',
+  },
+  'control-qps-limit': {
+    type: 'string',
+    value: 'N',
+    help: 'control-plane calls per second per client address before 403 Forbidden.AccessDenied.QpsLimitForApi (default 0: no limit; env DINGREAD_CONTROL_QPS_LIMIT)',
+  },
+  strict: {
+    type: 'boolean',
+    help: "refuse unknown and null body fields on DingTalk's routes (400) instead of ignoring them as DingTalk does; the request log names them either way",
+  },
+  'stream-redelivery-ms': {
+    type: 'string',
+    value: 'N',
+    help: 'push an unacknowledged Stream callback again after N ms of the server clock, 3 pushes in all (default 60000; env DINGREAD_STREAM_REDELIVERY_MS)',
+  },
+  quiet: { type: 'boolean', help: 'print nothing but errors' },
+} as const satisfies OptionSpecs;
 
-/** Help lines for the flags above, after `--store` (whose default differs by command). */
-export const SERVER_FLAGS_HELP = `  --fixture FILE       load a fixture document (control-plane.md) at start
-  --demo               load the demo directory and post two demo messages
-  --simulate, --no-simulate
-                       with --demo: whether the demo robot keeps posting now and then while
-                       demo users read over the following minutes (serve: on; exec: off)
-  --admin-token T      require "Authorization: Bearer T" on /_dingread/v1/* (env DINGREAD_ADMIN_TOKEN);
-                       without it the control plane answers loopback callers only
-  --no-read-timestamp  leave readTimestamp out of readStatus, exactly as DingTalk does
-  --delivery-delay-ms N  keep new messages PROCESSING for N ms (queries answer
-                       processQueryKey.expireTime meanwhile, as DingTalk does)
-  --qps-limit N        calls per second per app and API before 403
-                       Forbidden.AccessDenied.QpsLimitForAppkeyAndApi (default ${DINGTALK_QPS_LIMIT},
-                       as DingTalk; 0 turns throttling off; env DINGREAD_QPS_LIMIT)
-  --seed S             make processQueryKeys, access tokens and request ids the same run to run
-                       (env DINGREAD_SEED; for tests only: a seeded server's tokens are guessable)
-  --retention-days N   delete messages and their reads N days after they were sent (default 7;
-                       at least 1, the query window; env DINGREAD_RETENTION_DAYS)
-  --log                log every request as JSON lines on stdout (request ids, no secrets)
-  --sqlite-sync MODE   normal (default): every answered write survives a crash of the process;
-                       full: also a crash of the machine or power loss, at an fsync per write
-                       (env DINGREAD_SQLITE_SYNC; docs/RELIABILITY.md has the measured cost)
-  --control-qps-limit N  control-plane calls per second per client address before 403
-                       Forbidden.AccessDenied.QpsLimitForApi (default 0: no limit;
-                       env DINGREAD_CONTROL_QPS_LIMIT)
-  --stream-redelivery-ms N  push an unacknowledged Stream callback again after N ms of the
-                       server clock, 3 pushes in all (default 60000; env DINGREAD_STREAM_REDELIVERY_MS)`;
-
-type ServerFlagValues = {
-  [K in keyof typeof SERVER_FLAGS]?: (typeof SERVER_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
-};
-
-export class OptionError extends Error {}
+type ServerFlagValues = Values<typeof SERVER_OPTIONS>;
 
 export interface ServerDefaults {
   port: string;
@@ -68,35 +83,35 @@ export interface ServerDefaults {
   simulate: boolean;
 }
 
-/** ServerOptions from parsed flags and the environment; throws OptionError with a message for the user. */
-export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessEnv, defaults: ServerDefaults): ServerOptions {
+/** ServerOptions from parsed flags and the environment; throws UsageError naming the bad flag. */
+export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defaults: ServerDefaults): ServerOptions {
   const portText = values.port ?? env['DINGREAD_PORT'] ?? defaults.port;
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port > 65535) {
-    throw new OptionError(`--port must be a number from 0 to 65535, not ${JSON.stringify(portText)}`);
+    throw new UsageError(`--port must be a number from 0 to 65535, not ${JSON.stringify(portText)}`);
   }
   const delayText = values['delivery-delay-ms'] ?? '0';
-  if (!/^\d{1,9}$/.test(delayText)) throw new OptionError('--delivery-delay-ms must be a whole number of milliseconds');
+  if (!/^\d{1,9}$/.test(delayText)) throw new UsageError('--delivery-delay-ms must be a whole number of milliseconds');
   const qpsText = values['qps-limit'] ?? env['DINGREAD_QPS_LIMIT'] ?? String(DINGTALK_QPS_LIMIT);
-  if (!/^\d{1,7}$/.test(qpsText)) throw new OptionError(`--qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(qpsText)}`);
+  if (!/^\d{1,7}$/.test(qpsText)) throw new UsageError(`--qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(qpsText)}`);
   const retentionText = values['retention-days'] ?? env['DINGREAD_RETENTION_DAYS'] ?? '7';
   if (!/^\d{1,5}(\.\d+)?$/.test(retentionText) || Number(retentionText) < 1) {
-    throw new OptionError(
+    throw new UsageError(
       `--retention-days must be a number of days, at least 1 (the 24-hour query window), not ${JSON.stringify(retentionText)}`,
     );
   }
   const syncText = (values['sqlite-sync'] ?? env['DINGREAD_SQLITE_SYNC'] ?? 'normal').toLowerCase();
-  if (syncText !== 'normal' && syncText !== 'full') throw new OptionError(`--sqlite-sync must be normal or full, not ${JSON.stringify(syncText)}`);
+  if (syncText !== 'normal' && syncText !== 'full') throw new UsageError(`--sqlite-sync must be normal or full, not ${JSON.stringify(syncText)}`);
   const controlQpsText = values['control-qps-limit'] ?? env['DINGREAD_CONTROL_QPS_LIMIT'] ?? '0';
   if (!/^\d{1,7}$/.test(controlQpsText)) {
-    throw new OptionError(`--control-qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(controlQpsText)}`);
+    throw new UsageError(`--control-qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(controlQpsText)}`);
   }
   const redeliveryText = values['stream-redelivery-ms'] ?? env['DINGREAD_STREAM_REDELIVERY_MS'] ?? '60000';
   if (!/^\d{1,9}$/.test(redeliveryText) || Number(redeliveryText) < 1) {
-    throw new OptionError(`--stream-redelivery-ms must be a whole number of milliseconds, at least 1, not ${JSON.stringify(redeliveryText)}`);
+    throw new UsageError(`--stream-redelivery-ms must be a whole number of milliseconds, at least 1, not ${JSON.stringify(redeliveryText)}`);
   }
   const seed = values.seed ?? env['DINGREAD_SEED'];
-  if (seed !== undefined && (seed === '' || seed.length > 256)) throw new OptionError('--seed must be 1 to 256 characters');
+  if (seed !== undefined && (seed === '' || seed.length > 256)) throw new UsageError('--seed must be 1 to 256 characters');
   const options: ServerOptions = {
     host: values.host ?? env['DINGREAD_HOST'] ?? '127.0.0.1',
     port,
@@ -110,9 +125,53 @@ export function serverOptionsFrom(values: ServerFlagValues, env: NodeJS.ProcessE
     retention: { retentionMs: Number(retentionText) * DAY_MS },
     sqliteSync: syncText,
     controlQpsLimit: Number(controlQpsText),
+    strict: values.strict ?? false,
     stream: { redeliveryMs: Number(redeliveryText) },
   };
   if (values.fixture) options.fixtureFile = values.fixture;
   if (seed !== undefined) options.seed = seed;
   return options;
+}
+
+/** Starts the server; a failure a person can mend (a bad store, a fixture, a port in use) becomes a CommandError. */
+export async function startOrFail(options: ServerOptions): Promise<RunningServer> {
+  try {
+    return await startServer(options);
+  } catch (error) {
+    // With --json the error object also carries the operator error's own code and hint.
+    if (error instanceof OperatorError) throw new CommandError('startup', error.message, { reason: error.code, hint: error.hint });
+    throw (await listenFailure(error, options.host ?? '127.0.0.1', options.port ?? 3939)) ?? error;
+  }
+}
+
+/** Why the server could not listen, in words, with what to do about it. */
+async function listenFailure(error: unknown, host: string, port: number): Promise<CommandError | undefined> {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (code === 'EADDRINUSE') {
+    const dingread = await isDingread(`http://${where}`);
+    return new CommandError(
+      'addressInUse',
+      `port ${port} on ${host} is already in use${dingread ? `, by another dingread (its dashboard: http://${where}/_dingread/ui/)` : ''}. ` +
+        'Stop what listens there, or choose another port with --port (--port 0 picks a free one).',
+      { host, port },
+    );
+  }
+  if (code === 'EACCES') {
+    return new CommandError('addressRefused', `not allowed to listen on port ${port} (EACCES): ports below 1024 need privileges; choose another with --port.`, { host, port });
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new CommandError('addressUnknown', `cannot listen on ${host} (${code}): it is not an address of this machine. Use --host 127.0.0.1, or one of its own addresses.`, { host, port });
+  }
+  return undefined;
+}
+
+async function isDingread(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/_dingread/health`, { signal: AbortSignal.timeout(2_000) });
+    const body = (await response.json()) as { status?: unknown };
+    return body.status === 'ok';
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * DingTalk's catalogue of message templates for robot sends (dingtalk-api.md §3): each msgKey and
- * the keys its msgParam must hold. msgParam travels as a JSON *string* holding an object.
+ * DingTalk's catalogue of message templates for robot sends ("Message types",
+ * https://open.dingtalk.com/document/development/robot-message-type): each msgKey and the keys its
+ * msgParam must hold. msgParam travels as a JSON *string* holding an object.
  */
 import { fail } from './errors.js';
 

@@ -7,7 +7,7 @@
  * through. The message, the chat open it implies (everything delivered to the user there is read)
  * and the deliveries are stored in one unit; then the deliveries are pushed (stream-hub.ts).
  */
-import type { ChatThread, NewSessionWebhook, ReplyAt, TimelineRecord } from './chat-store.js';
+import type { ChatThread, NewSessionWebhook, ReplyAt, TimelineRecord } from './store.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { hashToken } from './ids.js';
@@ -22,7 +22,7 @@ import {
   robotChatConversationId,
 } from './stream.js';
 import type { DispatchStatus, StreamHub } from './stream-hub.js';
-import type { NewDelivery } from './stream-store.js';
+import type { NewDelivery } from './store.js';
 
 export const MAX_TEXT_LENGTH = 5_000;
 /** A timeline shows the last this many items. */
@@ -83,7 +83,7 @@ async function userOf(ctx: CoreContext, orgId: number, userId: string): Promise<
 }
 
 async function corpIdOf(ctx: CoreContext, orgId: number): Promise<string> {
-  const corpId = await ctx.store.chats.findCorpId(orgId);
+  const corpId = await ctx.store.findCorpId(orgId);
   if (corpId === undefined) fail('object.notFound', 'the organization is gone');
   return corpId;
 }
@@ -128,7 +128,7 @@ export async function sayInConversation(
 ): Promise<SayResult> {
   const conversation = await conversationOf(ctx, openConversationId);
   const user = await userOf(ctx, conversation.orgId, input.userId);
-  if (!(await ctx.store.chats.isMember(conversation.id, user.userId))) {
+  if (!(await ctx.store.isConversationMember(conversation.id, user.userId))) {
     fail('invalidParameter.param.invalid', `userId: ${user.userId} is not a member of ${openConversationId}`);
   }
   const atRobots = [...new Set(input.atRobots ?? [])];
@@ -191,7 +191,7 @@ async function say(ctx: CoreContext, hub: StreamHub, said: Said): Promise<SayRes
       dueAt: now + hub.options.redeliveryMs,
     });
   }
-  const posted = await ctx.store.chats.postUserMessage({
+  const posted = await ctx.store.postUserMessage({
     orgId: said.orgId,
     thread: said.thread,
     userId: said.user.userId,
@@ -283,7 +283,7 @@ export async function conversationTimeline(ctx: CoreContext, openConversationId:
 }
 
 async function timeline(ctx: CoreContext, thread: ChatThread): Promise<{ items: TimelineItem[] }> {
-  const records = await ctx.store.chats.timeline(thread, TIMELINE_LIMIT);
+  const records = await ctx.store.chatTimeline(thread, TIMELINE_LIMIT);
   const items: TimelineItem[] = [];
   for (const record of records) items.push(await timelineItem(ctx, thread, record));
   return { items };
@@ -316,7 +316,8 @@ async function timelineItem(ctx: CoreContext, thread: ChatThread, record: Timeli
     recipientCount: message.recipientCount,
   };
   if (thread.kind === 'robot') {
-    const reads = await ctx.store.recipientReads(message);
+    // A message purged since the timeline was read has no readers left.
+    const reads = (await ctx.store.recipientReads(message.processQueryKey))?.recipients ?? [];
     item.readAt = reads.find((read) => read.userId === thread.userId)?.readAt ?? null;
     item.readCount = reads.filter((read) => read.readAt !== null).length;
   } else {

@@ -1,7 +1,9 @@
 /**
  * The server's clock. In `system` mode it is the machine's time; in `manual` mode time stands where
  * it was set and moves only when told (tests move it past the 24-hour window or a token's expiry).
+ * Beside it runs elapsed real time, which the control plane never moves: what rate limits count in.
  */
+import { performance } from 'node:perf_hooks';
 import { fail } from './errors.js';
 
 export type ClockMode = 'system' | 'manual';
@@ -20,10 +22,26 @@ export class Clock {
   private manualNow: number | null = null;
   private readonly listeners = new Set<ClockListener>();
 
-  constructor(private readonly systemNow: () => number = Date.now) {}
+  /**
+   * `systemNow` is the machine's wall-clock time; `elapsedNow` a monotonic count of milliseconds
+   * (tests give their own, to step rate-limit windows without sleeping).
+   */
+  constructor(
+    private readonly systemNow: () => number = Date.now,
+    private readonly elapsedNow: () => number = () => performance.now(),
+  ) {}
 
   now(): number {
     return this.manualNow ?? this.systemNow();
+  }
+
+  /**
+   * Milliseconds of real time from an arbitrary start, never moved by `set` or `advance`: a test
+   * that stops the clock must not be throttled forever, nor one that moves it a day ahead reset
+   * anyone's budget.
+   */
+  elapsed(): number {
+    return this.elapsedNow();
   }
 
   get mode(): ClockMode {

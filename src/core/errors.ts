@@ -1,7 +1,8 @@
 /**
  * The one table of error codes dingread answers with: code → HTTP status → default message.
  *
- * Codes are DingTalk's own wherever DingTalk documents one (seeds, dingtalk-api.md); the few that
+ * Codes are DingTalk's own wherever DingTalk documents one (the error tables of the three query
+ * documents, copied in test/data/dingtalk-query-errors.json, and the send, recall and token documents); the few that
  * dingread had to choose are marked `chosen` and follow DingTalk's spelling style. Only codes that
  * some situation produces are here; docs/errors.md says why the rest of DingTalk's are not. docs/errors.md
  * lists the situation that produces each code, and test/core/errors.test.ts keeps that document,
@@ -127,13 +128,25 @@ export const ERROR_TABLE = {
   'adminToken.invalid': { status: 401, message: 'Wrong admin token', chosen: true },
   'controlPlane.loopbackOnly': {
     status: 403,
-    message: 'Without an admin token the control plane answers only loopback callers',
+    message: 'Without an admin token the control plane answers only callers on this machine that address it as localhost, 127.0.0.1 or [::1]',
+    chosen: true,
+  },
+  'controlPlane.crossSiteOrigin': {
+    status: 403,
+    message: 'A page of another site may not use the control plane',
     chosen: true,
   },
   'object.notFound': { status: 404, message: 'No such object', chosen: true },
   'Forbidden.AccessDenied.QpsLimitForApi': {
     status: 403,
     message: 'This client has called the control plane too often: over its per-second limit',
+    chosen: true,
+  },
+
+  // Proxy mode (CONNECT).
+  'proxy.tunnelRefused': {
+    status: 403,
+    message: 'dingread opens tunnels only to api.dingtalk.com:443 and oapi.dingtalk.com:443',
     chosen: true,
   },
 

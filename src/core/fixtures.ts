@@ -14,6 +14,7 @@ import { hashSecret, verifySecret } from './secrets.js';
 import { hashToken } from './ids.js';
 import {
   AUTHORIZATION_APP_PREFIX,
+  type ChatKind,
   type ConversationPlan,
   type DirectoryDump,
   type OrgPlan,
@@ -61,6 +62,14 @@ export const FixtureConversation = Type.Object(
   },
   strict,
 );
+/**
+ * A fixture document's conversation type, the control plane's contract: `private` is what the
+ * rest of dingread calls a `privateChat` (ChatKind). These two maps are the only translation.
+ */
+type DocumentConversationType = Static<typeof FixtureConversation>['type'];
+const CHAT_KIND_OF: Record<DocumentConversationType, ChatKind> = { group: 'group', private: 'privateChat' };
+const DOCUMENT_TYPE_OF: Record<ChatKind, DocumentConversationType> = { group: 'group', privateChat: 'private' };
+
 export const FixtureOrg = Type.Object(
   {
     corpId: Id,
@@ -269,8 +278,9 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument, suiteKey
       seen.convs.add(id);
       const existing = await store.findConversation(id);
       if (belongsElsewhere(existing?.orgId)) bad(`${path}.openConversationId`, `${id} belongs to another org`);
-      if (existing && existing.type !== conversation.type) {
-        bad(`${path}.type`, `conversation ${id} is a ${existing.type} conversation and cannot become ${conversation.type}`);
+      const kind = CHAT_KIND_OF[conversation.type];
+      if (existing && existing.type !== kind) {
+        bad(`${path}.type`, `conversation ${id} is a ${DOCUMENT_TYPE_OF[existing.type]} conversation and cannot become ${conversation.type}`);
       }
       const members = conversation.members;
       if (members) {
@@ -279,7 +289,7 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument, suiteKey
         const missing = await unknownUsers(ctx, existingOrg?.id, members, userIds);
         if (missing !== undefined) bad(`${path}.members[${members.indexOf(missing)}]`, `no user ${missing} in org ${org.corpId}`);
       }
-      if (conversation.type === 'private') {
+      if (kind === 'privateChat') {
         if (!members && !existing) bad(`${path}.members`, 'a private conversation needs its two members');
         if (members && members.length !== 2) bad(`${path}.members`, 'a private conversation has exactly two members');
         if (!conversation.coolAppCode && !existing?.coolAppCode) bad(`${path}.coolAppCode`, 'required for a private conversation');
@@ -294,7 +304,7 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument, suiteKey
       }
       const conversationPlan: ConversationPlan = {
         openConversationId: id,
-        type: conversation.type,
+        type: kind,
         title: conversation.title ?? existing?.title ?? null,
         coolAppCode: conversation.coolAppCode ?? existing?.coolAppCode ?? null,
         members: members ?? (existing ? undefined : []),
@@ -352,7 +362,7 @@ function toDocument(dump: DirectoryDump): FixtureDocument {
       })),
       conversations: conversations.map((conversation) => ({
         openConversationId: conversation.openConversationId,
-        type: conversation.type,
+        type: DOCUMENT_TYPE_OF[conversation.type],
         ...(conversation.title === null ? {} : { title: conversation.title }),
         members: conversation.members,
         ...(conversation.type === 'group' ? { robots: conversation.robotCodes } : {}),

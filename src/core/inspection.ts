@@ -13,6 +13,10 @@ export interface MessageSummary {
   msgKey: string;
   msgParam: string;
   sentAt: number;
+  /** When delivery finished or will finish: PROCESSING until the clock reaches it. */
+  deliveredAt: number;
+  /** The end of the 24-hour window: from then on DingTalk's queries answer processQueryKey.expireTime. */
+  queryableUntil: number;
   sendStatus: SendStatus;
   recalledAt?: number;
   recipientCount: number;
@@ -26,7 +30,7 @@ export interface MessageDetail extends MessageSummary {
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
 
-async function summarize(ctx: CoreContext, message: MessageRecord): Promise<MessageSummary> {
+function summarize(ctx: CoreContext, message: MessageRecord, readCount: number): MessageSummary {
   const summary: MessageSummary = {
     processQueryKey: message.processQueryKey,
     kind: message.kind,
@@ -35,9 +39,11 @@ async function summarize(ctx: CoreContext, message: MessageRecord): Promise<Mess
     msgKey: message.msgKey,
     msgParam: message.msgParam,
     sentAt: message.sentAt,
+    deliveredAt: message.deliveredAt,
+    queryableUntil: message.sentAt + ctx.options.queryWindowMs,
     sendStatus: sendStatusOf(ctx, message),
     recipientCount: message.recipientCount,
-    readCount: await ctx.store.countReaders(message),
+    readCount,
   };
   if (message.openConversationId !== null) summary.openConversationId = message.openConversationId;
   if (message.recalledAt !== null) summary.recalledAt = message.recalledAt;
@@ -45,32 +51,47 @@ async function summarize(ctx: CoreContext, message: MessageRecord): Promise<Mess
 }
 
 export async function inspectMessage(ctx: CoreContext, processQueryKey: string): Promise<MessageDetail> {
-  const message = await ctx.store.findMessage(processQueryKey);
-  if (!message) fail('object.notFound', `no message ${processQueryKey}`);
-  const recipients = await ctx.store.recipientReads(message);
-  return { ...(await summarize(ctx, message)), recipients };
+  const found = await ctx.store.recipientReads(processQueryKey);
+  if (!found) fail('object.notFound', `no message ${processQueryKey}`);
+  const { message, recipients } = found;
+  // Only recipients ever count as readers, so the count is that of recipients with a read time.
+  const readCount = recipients.filter((recipient) => recipient.readAt !== null).length;
+  return { ...summarize(ctx, message, readCount), recipients };
 }
+
+/** What the listing can keep: send states, and whether the 24-hour query window is still open. */
+export const LIST_STATUSES = ['PROCESSING', 'SUCCESS', 'RECALLED'] as const;
+export const LIST_WINDOWS = ['open', 'closed'] as const;
 
 export interface ListQuery {
   corpId?: string;
   openConversationId?: string;
   robotCode?: string;
+  sendStatus?: (typeof LIST_STATUSES)[number];
+  window?: (typeof LIST_WINDOWS)[number];
+  /** Text the message's msgParam holds (ASCII case ignored). */
+  text?: string;
+  /** Answer `total` too: how many messages match, on every page. */
+  total?: boolean;
   limit?: number;
   cursor?: string;
 }
 
+export interface MessageList {
+  items: MessageSummary[];
+  nextCursor?: string;
+  total?: number;
+}
+
 /** Newest first. The cursor is the id to continue below, opaque to callers. */
-export async function listMessages(
-  ctx: CoreContext,
-  query: ListQuery,
-): Promise<{ items: MessageSummary[]; nextCursor?: string }> {
+export async function listMessages(ctx: CoreContext, query: ListQuery): Promise<MessageList> {
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     fail('invalidParameter.param.invalid', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
   }
   const filter: MessageFilter = {};
   // A filter naming something that does not exist matches nothing (an empty list, not an error).
-  const none = { items: [] };
+  const none: MessageList = query.total ? { items: [], total: 0 } : { items: [] };
   if (query.corpId !== undefined) {
     const org = await ctx.store.findOrg(query.corpId);
     if (!org) return none;
@@ -86,11 +107,25 @@ export async function listMessages(
     if (!robot) return none;
     filter.robotId = robot.id;
   }
+  // The same rules as sendStatusOf and isExpired (messages.ts), at one instant for the whole listing.
+  const now = ctx.clock.now();
+  if (query.sendStatus === 'RECALLED') filter.recalled = true;
+  if (query.sendStatus === 'PROCESSING') Object.assign(filter, { recalled: false, pendingAt: now });
+  if (query.sendStatus === 'SUCCESS') Object.assign(filter, { recalled: false, deliveredBy: now });
+  if (query.window === 'open') filter.sentAfter = now - ctx.options.queryWindowMs;
+  if (query.window === 'closed') filter.sentBy = now - ctx.options.queryWindowMs;
+  if (query.text !== undefined && query.text !== '') filter.text = query.text;
+  const total = query.total ? await ctx.store.countMessages(filter) : undefined;
   if (query.cursor !== undefined) filter.beforeId = decodeListCursor(query.cursor);
   const page = await ctx.store.listMessages(filter, limit + 1);
-  const items = await Promise.all(page.slice(0, limit).map((message) => summarize(ctx, message)));
+  const items = await Promise.all(
+    page.slice(0, limit).map(async (message) => summarize(ctx, message, await ctx.store.countReaders(message))),
+  );
   const last = page.length > limit ? page[limit - 1] : undefined;
-  return last ? { items, nextCursor: Buffer.from(`m:${last.id}`).toString('base64url') } : { items };
+  const list: MessageList = { items };
+  if (last) list.nextCursor = Buffer.from(`m:${last.id}`).toString('base64url');
+  if (total !== undefined) list.total = total;
+  return list;
 }
 
 function decodeListCursor(cursor: string): number {

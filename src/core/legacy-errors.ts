@@ -5,9 +5,11 @@
  * disagree, the observed answer is the one here.
  */
 
+/** What a legacy endpoint answers: an errcode (0 for success), its message, and on success its fields (gettoken's `access_token`). */
 export interface LegacyAnswer {
   errcode: number;
   errmsg: string;
+  [field: string]: unknown;
 }
 
 export const LEGACY_ANSWERS = {

@@ -1,10 +1,9 @@
-/** The three read-status queries (spec/seeds): oto readStatus, and the paged group and private ones. */
+/** The three read-status queries (DingTalk's documents are cited in test/data/dingtalk-query-errors.json): oto readStatus, and the paged group and private ones. */
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { isExpired, sendStatusOf, type SendStatus } from './messages.js';
-import { resolveRobot } from './robot-access.js';
-import { conversationOf } from './sends.js';
-import type { MessageKind, MessageRecord } from './store.js';
+import { conversationOf, resolveRobot } from './robot-access.js';
+import type { ChatKind, MessageKind, MessageRecord } from './store.js';
 import type { Caller } from './tokens.js';
 
 export const MAX_PAGE_SIZE = 200;
@@ -50,8 +49,7 @@ export async function queryOto(ctx: CoreContext, caller: Caller, input: OtoQuery
   if (input.robotCode === '') fail('invalidParameter.robotCode.empty');
   if (!input.processQueryKey) fail('invalidParameter.processQueryKey.missing');
   const robot = await resolveRobot(ctx, caller, input.robotCode, 'otoQuery');
-  const message = await messageOf(ctx, caller, input.processQueryKey, 'oto', robot.id, null);
-  const recipients = await ctx.store.recipientReads(message);
+  const { message, recipients } = queryable(ctx, caller, await ctx.store.recipientReads(input.processQueryKey), 'oto', robot.id, null);
   return {
     sendStatus: sendStatusOf(ctx, message),
     messageReadInfoList: recipients.map((recipient) => {
@@ -74,7 +72,7 @@ export async function queryOto(ctx: CoreContext, caller: Caller, input: OtoQuery
 export async function queryChat(
   ctx: CoreContext,
   caller: Caller,
-  kind: 'group' | 'privateChat',
+  kind: ChatKind,
   input: ChatQueryInput,
 ): Promise<ChatQueryResult> {
   if (!input.processQueryKey) fail('invalidParameter.processQueryKey.missing');
@@ -86,23 +84,16 @@ export async function queryChat(
   }
   if (!input.robotCode) fail('invalidParameter.robotCode.missing');
   const robot = await resolveRobot(ctx, caller, input.robotCode, 'chatQuery');
-  const conversation = await conversationOf(
-    ctx,
-    caller,
-    input.openConversationId,
-    kind === 'group' ? 'group' : 'private',
-  );
+  const conversation = await conversationOf(ctx, caller, input.openConversationId, kind);
   if (kind === 'group' && !conversation.robotCodes.includes(robot.robotCode)) {
     fail('invalidParameter.robotCode.notExsit', `robot ${robot.robotCode} is not in this group`);
   }
-  const message = await messageOf(ctx, caller, input.processQueryKey, kind, robot.id, conversation.id);
-  let afterUserId = '';
-  if (input.nextToken) {
-    const position = ctx.cursors.open(input.nextToken, message.id);
-    if (!position) fail('invalidParameter.cursor.invalid');
-    afterUserId = position.afterUserId;
-  }
-  const page = await ctx.store.readerPage(message, afterUserId, pageSize + 1);
+  // The cursor opens before the message is read, so that the message and the page are one store
+  // call; whether it belongs to this message is judged after the message, in DingTalk's order.
+  const position = input.nextToken ? ctx.cursors.open(input.nextToken) : undefined;
+  const found = await ctx.store.readerPage(input.processQueryKey, position?.afterUserId ?? '', pageSize + 1);
+  const { message, readerIds: page } = queryable(ctx, caller, found, kind, robot.id, conversation.id);
+  if (input.nextToken && position?.messageId !== message.id) fail('invalidParameter.cursor.invalid');
   const hasMore = page.length > pageSize;
   const readUserIds = hasMore ? page.slice(0, pageSize) : page;
   const result: ChatQueryResult = { sendStatus: sendStatusOf(ctx, message), readUserIds, hasMore };
@@ -111,27 +102,26 @@ export async function queryChat(
 }
 
 /**
- * The message a query names, if the caller may see it and its read data exists: before delivery
- * finishes and after the 24-hour window, DingTalk answers processQueryKey.expireTime.
+ * What the store read for a query, if the caller may see its message and the read data exists:
+ * before delivery finishes and after the 24-hour window, DingTalk answers processQueryKey.expireTime.
  */
-async function messageOf(
+function queryable<T extends { message: MessageRecord }>(
   ctx: CoreContext,
   caller: Caller,
-  processQueryKey: string,
+  found: T | undefined,
   kind: MessageKind,
   robotId: number,
   conversationId: number | null,
-): Promise<MessageRecord> {
-  const message = await ctx.store.findMessage(processQueryKey);
+): T {
   if (
-    !message ||
-    message.orgId !== caller.orgId ||
-    message.kind !== kind ||
-    message.robotId !== robotId ||
-    message.conversationId !== conversationId
+    !found ||
+    found.message.orgId !== caller.orgId ||
+    found.message.kind !== kind ||
+    found.message.robotId !== robotId ||
+    found.message.conversationId !== conversationId
   ) {
     fail('invalid.processQueryKey');
   }
-  if (isExpired(ctx, message) || sendStatusOf(ctx, message) === 'PROCESSING') fail('processQueryKey.expireTime');
-  return message;
+  if (isExpired(ctx, found.message) || sendStatusOf(ctx, found.message) === 'PROCESSING') fail('processQueryKey.expireTime');
+  return found;
 }

@@ -2,8 +2,7 @@
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { isExpired } from './messages.js';
-import { resolveRobot } from './robot-access.js';
-import { conversationOf } from './sends.js';
+import { conversationOf, resolveRobot } from './robot-access.js';
 import type { MessageKind } from './store.js';
 import type { Caller } from './tokens.js';
 
@@ -35,10 +34,7 @@ export async function recall(
     fail('invalidParameter.processQueryKeys.overMax', `at most ${RECALL_MAX_KEYS[kind]} keys a call`);
   }
   const robot = await resolveRobot(ctx, caller, input.robotCode, 'recall');
-  const conversation =
-    kind === 'oto'
-      ? undefined
-      : await conversationOf(ctx, caller, input.openConversationId as string, kind === 'group' ? 'group' : 'private');
+  const conversation = kind === 'oto' ? undefined : await conversationOf(ctx, caller, input.openConversationId as string, kind);
   const result: RecallResult = { successResult: [], failedResult: {} };
   for (const key of new Set(keys)) {
     const message = await ctx.store.findMessage(key);

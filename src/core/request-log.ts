@@ -11,6 +11,11 @@ export interface LoggedRequest {
   /** Server-clock time the call arrived, epoch ms. */
   at: number;
   method: string;
+  /** The host the call was addressed to (`api.dingtalk.com`, `127.0.0.1:3939`), as sent. */
+  host?: string;
+  /** How a proxied call came: `absolute` (a full URL as the target) or `tunnel` (inside CONNECT); absent for a direct call. */
+  via?: 'absolute' | 'tunnel';
+  /** The path as sent, without the query string; never a whole URL. */
   path: string;
   query?: Record<string, unknown>;
   /** The calling app: the token's app, or the appKey sent to oauth2/accessToken. */
@@ -22,6 +27,11 @@ export interface LoggedRequest {
   durationMs: number;
   /** Ids of injected faults that hit this call. */
   faults?: string[];
+  /**
+   * Fields of the body (or query string) that the API does not know, which DingTalk ignores:
+   * ignored here too, or refused under `--strict`. Either way they are named here.
+   */
+  unknownFields?: string[];
   requestBody?: unknown;
   responseBody?: unknown;
 }
@@ -41,10 +51,22 @@ export const DEFAULT_REQUEST_LOG_SIZE = 1000;
 export const MAX_LOGGED_BODY_BYTES = 16 * 1024;
 const MASK = '***';
 /**
- * Fields that carry credentials in DingTalk's API: app and suite secrets (`clientSecret` in Stream
- * mode), suite tickets, Stream tickets, access tokens, legacy bot tokens.
+ * Fields that carry credentials in DingTalk's API: app and suite secrets (the legacy gettoken's
+ * `appsecret`, Stream mode's `clientSecret`), suite tickets, Stream tickets, session webhooks'
+ * `session`, access tokens, legacy bot tokens.
  */
-const SECRET_FIELDS = new Set(['appSecret', 'suiteSecret', 'clientSecret', 'suiteTicket', 'ticket', 'accessToken', 'access_token', 'token']);
+const SECRET_FIELDS = new Set([
+  'appSecret',
+  'appsecret',
+  'suiteSecret',
+  'clientSecret',
+  'suiteTicket',
+  'ticket',
+  'session',
+  'accessToken',
+  'access_token',
+  'token',
+]);
 
 /** A response body is logged as the text that was sent, and read back as JSON where it is JSON. */
 function fromText(body: unknown): unknown {

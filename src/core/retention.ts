@@ -8,6 +8,7 @@
  * issued. The retention is therefore never shorter than the query window.
  */
 import type { CoreContext } from './context.js';
+import { OperatorError } from './operator-errors.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_RETENTION_MS = 7 * DAY_MS;
@@ -23,10 +24,9 @@ export interface RetentionOptions {
   batchSize: number;
 }
 
-export class RetentionError extends Error {
+export class RetentionError extends OperatorError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RetentionError';
+    super('retention.invalid', message);
   }
 }
 
@@ -53,8 +53,8 @@ export async function purgeExpired(ctx: CoreContext, options: Pick<RetentionOpti
     // Let requests waiting for the store go first (SQLite runs a batch on the event loop).
     await new Promise((resolve) => setImmediate(resolve));
   }
-  // What users wrote goes with the messages of its time (chat-store.ts).
-  while ((await ctx.store.chats.purgeEntriesBefore(cutoff, options.batchSize)) === options.batchSize) {
+  // What users wrote goes with the messages of its time (core/store/chats.ts).
+  while ((await ctx.store.purgeChatEntriesBefore(cutoff, options.batchSize)) === options.batchSize) {
     await new Promise((resolve) => setImmediate(resolve));
   }
   return total;

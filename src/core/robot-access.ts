@@ -1,11 +1,12 @@
 /**
- * Which robot a request may use, and the DingTalk error when it may not. The same situation has
- * different codes on different endpoints (each endpoint's documented table), so the caller says
- * which family of endpoint it serves. docs/errors.md has the whole table.
+ * Which robot, and which conversation, a robot API request may use, and the DingTalk error when it
+ * may not. The same situation has different codes on different endpoints (each endpoint's
+ * documented table), so the caller says which family of endpoint it serves. docs/errors.md has the
+ * whole table.
  */
 import type { CoreContext } from './context.js';
 import { fail, type ErrorCode } from './errors.js';
-import type { RobotRecord } from './store.js';
+import type { ChatKind, ConversationRecord, RobotRecord } from './store.js';
 import type { Caller } from './tokens.js';
 
 export type RobotUse = 'send' | 'recall' | 'otoQuery' | 'chatQuery';
@@ -49,4 +50,21 @@ export async function resolveRobot(
 function mayUse(caller: Caller, robot: RobotRecord): boolean {
   if (caller.suiteKey !== null) return robot.ownerSuiteKey === caller.suiteKey;
   return robot.ownerSuiteKey === null && (robot.ownerAppKey === null || robot.ownerAppKey === caller.appKey);
+}
+
+/**
+ * The caller's conversation of the given kind. One of another org, or of the other kind, answers
+ * like one that does not exist, as a robot of another org does: no org learns of another's.
+ */
+export async function conversationOf(
+  ctx: CoreContext,
+  caller: Caller,
+  openConversationId: string,
+  kind: ChatKind,
+): Promise<ConversationRecord> {
+  const conversation = await ctx.store.findConversation(openConversationId);
+  if (!conversation || conversation.orgId !== caller.orgId || conversation.type !== kind) {
+    fail('invalid.openConversationId', `no ${kind === 'group' ? 'group' : 'private'} conversation ${openConversationId}`);
+  }
+  return conversation;
 }

@@ -3,8 +3,8 @@ import { validateMessage } from './catalog.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { newProcessQueryKey } from './ids.js';
-import { resolveRobot } from './robot-access.js';
-import type { ConversationRecord, MessageKind, MessageRecord, NewMessage } from './store.js';
+import { conversationOf, resolveRobot } from './robot-access.js';
+import type { MessageKind, MessageRecord, NewMessage } from './store.js';
 import type { Caller } from './tokens.js';
 
 export const OTO_MAX_USERS = 20;
@@ -83,28 +83,11 @@ export async function sendPrivateChat(
   if (!input.coolAppCode) fail('invalidParameter.robotCode.coolApp', 'coolAppCode is empty');
   const message = validateMessage(input.msgKey, input.msgParam);
   const robot = await resolveRobot(ctx, caller, input.robotCode, 'send');
-  const conversation = await conversationOf(ctx, caller, input.openConversationId, 'private');
+  const conversation = await conversationOf(ctx, caller, input.openConversationId, 'privateChat');
   if (input.coolAppCode !== conversation.coolAppCode) {
     fail('invalidParameter.robotCode.coolApp', 'coolAppCode does not match this chat');
   }
   return { processQueryKey: await insert(ctx, caller, 'privateChat', robot.id, conversation.id, message) };
-}
-
-/**
- * The caller's conversation of the given type. One of another org, or of the other type, answers
- * like one that does not exist.
- */
-export async function conversationOf(
-  ctx: CoreContext,
-  caller: Caller,
-  openConversationId: string,
-  type: ConversationRecord['type'],
-): Promise<ConversationRecord> {
-  const conversation = await ctx.store.findConversation(openConversationId);
-  if (!conversation || conversation.orgId !== caller.orgId || conversation.type !== type) {
-    fail('invalid.openConversationId', `no ${type} conversation ${openConversationId}`);
-  }
-  return conversation;
 }
 
 async function insert(

@@ -5,7 +5,7 @@
  * wrote in, with recipients and read status like any robot message: into the group, or to the
  * user alone in their one-on-one chat. Answers are DingTalk's legacy `{errcode, errmsg}`.
  */
-import type { ReplyAt } from './chat-store.js';
+import type { ReplyAt } from './store.js';
 import type { CoreContext } from './context.js';
 import { hashToken, newProcessQueryKey } from './ids.js';
 import { LEGACY_ANSWERS, legacyFail, type LegacyAnswer } from './legacy-errors.js';
@@ -119,7 +119,7 @@ export function replyContent(body: unknown): ReplyContent {
 /** `POST /robot/sendBySession?session=…`. */
 export async function replyBySession(ctx: CoreContext, session: string | undefined, body: unknown): Promise<LegacyAnswer & { message: MessageRecord }> {
   if (!session) legacyFail('session.notFound');
-  const found = await ctx.store.chats.findSessionWebhook(hashToken(session));
+  const found = await ctx.store.findSessionWebhook(hashToken(session));
   const now = ctx.clock.now();
   if (!found || found.expiresAt <= now) legacyFail('session.notFound');
   const content = replyContent(body);
@@ -137,7 +137,7 @@ export async function replyBySession(ctx: CoreContext, session: string | undefin
     deliveredAt: now + ctx.options.deliveryDelayMs,
     ...(oneOnOne ? { recipients: [found.userId] } : {}),
   };
-  const stored = await ctx.store.chats.postReply({ session: found, message, msgtype: content.msgtype, at: content.at });
+  const stored = await ctx.store.postReply({ session: found, message, msgtype: content.msgtype, at: content.at });
   emitSent(ctx, stored, 'sessionWebhook');
   return { ...LEGACY_ANSWERS.ok, message: stored };
 }

@@ -30,7 +30,7 @@ import {
   takeTicket,
   type StreamOptions,
 } from './stream.js';
-import type { ConnectionRecord, DeliveryRecord, StreamSubscription, TicketRecord } from './stream-store.js';
+import type { ConnectionRecord, DeliveryRecord, StreamSubscription, TicketRecord } from './store.js';
 
 /** A WebSocket as the hub uses it; the API layer adapts `ws` to it (api/stream/stream-socket.ts). */
 export interface StreamSocket {
@@ -218,7 +218,7 @@ export class StreamHub {
     };
     this.registering.add(record.connectionId);
     try {
-      await this.ctx.store.stream.addConnection(record);
+      await this.ctx.store.addStreamConnection(record);
     } catch (error) {
       this.registering.delete(record.connectionId);
       throw error;
@@ -242,7 +242,7 @@ export class StreamHub {
   /** A registration whose handshake never completed. */
   async unregister(registration: Registration): Promise<void> {
     this.registering.delete(registration.record.connectionId);
-    await this.ctx.store.stream.removeConnection(registration.record.connectionId, this.ctx.clock.now());
+    await this.ctx.store.removeStreamConnection(registration.record.connectionId, this.ctx.clock.now());
   }
 
   /** A frame from the client: an acknowledgement, or the answer to a ping. */
@@ -258,7 +258,7 @@ export class StreamHub {
     if (frame.code !== 200) return;
     try {
       // An unknown messageId (a repeat after a redelivery, a typo) is ignored.
-      const acknowledged = await this.ctx.store.stream.acknowledge(connection.record.clientId, frame.messageId);
+      const acknowledged = await this.ctx.store.acknowledgeDelivery(connection.record.clientId, frame.messageId);
       if (acknowledged) this.emitDelivery('acknowledged', acknowledged, connection.record.connectionId);
     } catch (error) {
       this.onError(error, 'recording an acknowledgement');
@@ -276,7 +276,7 @@ export class StreamHub {
     if (!this.local.delete(connection.record.connectionId)) return;
     this.emitConnection(connection, 'closed', reason);
     try {
-      const released = await this.ctx.store.stream.removeConnection(connection.record.connectionId, this.ctx.clock.now());
+      const released = await this.ctx.store.removeStreamConnection(connection.record.connectionId, this.ctx.clock.now());
       if (released > 0) await this.announceDue();
     } catch (error) {
       this.onError(error, 'removing a closed connection');
@@ -323,7 +323,7 @@ export class StreamHub {
   /** The connections of all nodes, with what each has not acknowledged. */
   async listConnections(): Promise<ConnectionInfo[]> {
     const records = await this.liveConnections();
-    const pending = await this.ctx.store.stream.unacknowledged(records.map((record) => record.connectionId));
+    const pending = await this.ctx.store.unacknowledgedDeliveries(records.map((record) => record.connectionId));
     return records.map((record) => ({
       connectionId: record.connectionId,
       clientId: record.clientId,
@@ -358,7 +358,7 @@ export class StreamHub {
         this.disconnectLocal(connection, 'the server is shutting down', 1001);
         setTimeout(() => connection.socket.terminate(), CLOSE_GRACE_MS).unref();
         this.local.delete(connection.record.connectionId);
-        await this.ctx.store.stream.removeConnection(connection.record.connectionId, now).catch((error: unknown) => {
+        await this.ctx.store.removeStreamConnection(connection.record.connectionId, now).catch((error: unknown) => {
           this.onError(error, 'removing a connection at shutdown');
         });
       }),
@@ -378,7 +378,7 @@ export class StreamHub {
       ? [robot.ownerSuiteKey]
       : robot.ownerAppKey
         ? [robot.ownerAppKey]
-        : await this.ctx.store.stream.orgClientIds(robot.orgId);
+        : await this.ctx.store.orgClientIds(robot.orgId);
     let clientId = clients.find((client) => this.localFor(client, ROBOT_MESSAGE_TOPIC).length > 0);
     if (clientId === undefined) {
       const live = await this.liveConnections(clients, ROBOT_MESSAGE_TOPIC);
@@ -406,7 +406,7 @@ export class StreamHub {
       if (answer.attempts >= 0) attempts = answer.attempts;
     }
     // Nobody took it: it is reported, not kept. (If someone did after all, it was delivered.)
-    return (await this.ctx.store.stream.abandonDelivery(delivery.id, attempts)) ? 'noConnection' : 'delivered';
+    return (await this.ctx.store.abandonDelivery(delivery.id, attempts)) ? 'noConnection' : 'delivered';
   }
 
   /**
@@ -418,7 +418,7 @@ export class StreamHub {
     id: number,
     attempts: number,
   ): Promise<'pushed' | 'taken' | { attempts: number }> {
-    const claimed = await this.ctx.store.stream.claimDelivery(
+    const claimed = await this.ctx.store.claimDelivery(
       id,
       attempts,
       connection.record.connectionId,
@@ -426,7 +426,7 @@ export class StreamHub {
     );
     if (!claimed) return 'taken';
     if (this.push(connection, claimed)) return 'pushed';
-    await this.ctx.store.stream.releaseDelivery(id, connection.record.connectionId, this.ctx.clock.now());
+    await this.ctx.store.releaseDelivery(id, connection.record.connectionId, this.ctx.clock.now());
     return { attempts: claimed.attempts };
   }
 
@@ -463,7 +463,7 @@ export class StreamHub {
    * are alive. Rows of nodes that are gone are removed on the way, and their deliveries fall due.
    */
   private async liveConnections(clientIds?: readonly string[], topic?: string): Promise<ConnectionRecord[]> {
-    const records = await this.ctx.store.stream.connections(clientIds);
+    const records = await this.ctx.store.streamConnections(clientIds);
     const live = await this.reap(records);
     return topic === undefined ? live : live.filter((record) => subscribes(record.subscriptions, topic));
   }
@@ -473,14 +473,14 @@ export class StreamHub {
     const alive = await this.ctx.store.bus.liveNodes(nodes);
     const gone = nodes.filter((node) => !alive.has(node));
     if (gone.length > 0) {
-      await this.ctx.store.stream.removeNodes(gone, this.ctx.clock.now());
+      await this.ctx.store.removeNodeConnections(gone, this.ctx.clock.now());
       await this.announceDue();
     }
     // A row of this node with no socket behind it (its removal failed) is not a connection either.
     const stale = records.filter(
       (record) => record.nodeId === this.nodeId && !this.local.has(record.connectionId) && !this.registering.has(record.connectionId),
     );
-    for (const record of stale) await this.ctx.store.stream.removeConnection(record.connectionId, this.ctx.clock.now());
+    for (const record of stale) await this.ctx.store.removeStreamConnection(record.connectionId, this.ctx.clock.now());
     return records.filter((record) => alive.has(record.nodeId) && !stale.includes(record));
   }
 
@@ -516,7 +516,7 @@ export class StreamHub {
     // Deliveries of the clients connected here: pushed again, or given up after their last push.
     const clientIds = [...new Set([...this.local.values()].filter((c) => !c.closed).map((c) => c.record.clientId))];
     for (;;) {
-      const due = await this.ctx.store.stream.dueDeliveries({ now, limit: SWEEP_BATCH, clientIds });
+      const due = await this.ctx.store.dueDeliveries({ now, limit: SWEEP_BATCH, clientIds });
       let handled = 0;
       for (const delivery of due) if (await this.redeliver(delivery)) handled++;
       // Each handled one is no longer due; a batch with nothing handled would come back the same.
@@ -526,7 +526,7 @@ export class StreamHub {
     // Deliveries nobody took for their whole window (no connection of their client anywhere since,
     // or their pushes used up): given up, wherever they started.
     const window = this.options.redeliveryMs * this.options.maxDeliveries;
-    const stale = await this.ctx.store.stream.dueDeliveries({ now, limit: SWEEP_BATCH, createdBefore: now - window + 1 });
+    const stale = await this.ctx.store.dueDeliveries({ now, limit: SWEEP_BATCH, createdBefore: now - window + 1 });
     const connected = new Map<string, boolean>();
     for (const delivery of stale) {
       const key = `${delivery.clientId}\n${delivery.topic}`;
@@ -553,7 +553,7 @@ export class StreamHub {
   }
 
   private async giveUp(delivery: DeliveryRecord): Promise<void> {
-    if (await this.ctx.store.stream.abandonDelivery(delivery.id, delivery.attempts)) this.emitDelivery('abandoned', delivery);
+    if (await this.ctx.store.abandonDelivery(delivery.id, delivery.attempts)) this.emitDelivery('abandoned', delivery);
   }
 
   /** Deliveries fell due at once (a connection went): every node with a connection of theirs looks. */
@@ -565,7 +565,7 @@ export class StreamHub {
   /** After the bus link came back: others may have taken this node for gone, so register again. */
   private async reregister(): Promise<void> {
     try {
-      for (const connection of this.local.values()) await this.ctx.store.stream.addConnection(connection.record);
+      for (const connection of this.local.values()) await this.ctx.store.addStreamConnection(connection.record);
       this.requestSweep();
     } catch (error) {
       this.onError(error, 'registering connections again');

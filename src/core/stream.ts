@@ -13,7 +13,7 @@ import { fail } from './errors.js';
 import { hashToken } from './ids.js';
 import type { RandomSource } from './random.js';
 import { verifySecret } from './secrets.js';
-import type { StreamSubscription, TicketRecord } from './stream-store.js';
+import type { StreamSubscription, TicketRecord } from './store.js';
 
 /** The callback topic of messages users send to robots (`TOPIC_ROBOT` in the SDK's constants). */
 export const ROBOT_MESSAGE_TOPIC = '/v1.0/im/bot/messages/get';
@@ -188,7 +188,7 @@ export async function issueTicket(ctx: CoreContext, options: StreamOptions, inpu
   if (!(await checkClient(ctx, input.clientId, input.clientSecret))) fail('authFailed');
   const ticket = newUuid(ctx.random);
   const now = ctx.clock.now();
-  await ctx.store.stream.saveTicket(
+  await ctx.store.saveStreamTicket(
     {
       ticketHash: hashToken(ticket),
       clientId: input.clientId,
@@ -212,6 +212,6 @@ async function checkClient(ctx: CoreContext, clientId: string, clientSecret: str
 
 /** The ticket's connection details, if it is known, unused and not expired; it cannot be used again. */
 export async function takeTicket(ctx: CoreContext, ticket: string): Promise<TicketRecord | undefined> {
-  const record = await ctx.store.stream.takeTicket(hashToken(ticket));
+  const record = await ctx.store.takeStreamTicket(hashToken(ticket));
   return record && record.expiresAt > ctx.clock.now() ? record : undefined;
 }

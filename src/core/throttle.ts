@@ -1,10 +1,8 @@
 /**
  * DingTalk's per-app, per-API rate limit: at most `limit` calls in any one-second window, after
  * which the gateway answers 403 `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`. It counts real
- * (monotonic) time, not the server clock: a test that stops the clock must not be throttled
- * forever, and one that moves it a day ahead must not reset anyone's budget.
+ * (monotonic) time, `Clock.elapsed`, not the server's settable time (core/clock.ts says why).
  */
-import { performance } from 'node:perf_hooks';
 
 export const DINGTALK_QPS_LIMIT = 20;
 const WINDOW_MS = 1000;
@@ -14,10 +12,10 @@ export class QpsLimiter {
   /** The times of the last `limit` admitted calls, per `appKey API`, oldest first. */
   private readonly recent = new Map<string, number[]>();
 
-  /** `limit` 0 admits everything. */
+  /** `limit` 0 admits everything; `now` counts monotonic milliseconds (`Clock.elapsed`). */
   constructor(
     readonly limit: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number,
   ) {}
 
   /** Admits the call and counts it, or answers false when the app is over its limit for this API. */

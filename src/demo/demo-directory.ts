@@ -1,6 +1,11 @@
 /**
- * The demo directory `npm start` (`serve --demo`) loads: one org with an app, a robot, a group of
- * fifty people and a person-to-person chat, so that a first curl has something to answer.
+ * The demo directory `npm start` (`serve --demo`) loads: one org with an app, two robots, a group
+ * of fifty people and a person-to-person chat, so that a first curl has something to answer.
+ *
+ * The second robot is the app's own bot: in DingTalk an internal app's bot has the app's appKey
+ * (its clientId) as its robotCode, and bots written for DingTalk (the OpenClaw plugins, the
+ * official connector) send with `robotCode = clientId`. So a bot configured with the demo app's
+ * credentials sends as `dingdemoapp`, in the demo group and one-on-one, and it works here unchanged.
  */
 import type { FixtureDocument } from '../core/fixtures.js';
 
@@ -9,6 +14,8 @@ export const DEMO = {
   appKey: 'dingdemoapp',
   appSecret: 'demo-secret',
   robotCode: 'dingdemobot',
+  /** The internal app's own bot: its robotCode is the appKey (see above). */
+  appRobotCode: 'dingdemoapp',
   groupId: 'cidDemoAllHands==',
   pairId: 'cidDemoPair==',
   coolAppCode: 'COOLAPP-1-DEMO',
@@ -29,14 +36,17 @@ export const DEMO_DIRECTORY: FixtureDocument = {
         userId,
         name: `${FIRST_NAMES[i % FIRST_NAMES.length]} ${LAST_NAMES[Math.floor(i / FIRST_NAMES.length) % LAST_NAMES.length]}`,
       })),
-      robots: [{ robotCode: DEMO.robotCode, name: 'Demo Bot', status: 'active', templateStatus: 'active' }],
+      robots: [
+        { robotCode: DEMO.robotCode, name: 'Demo Bot', status: 'active', templateStatus: 'active' },
+        { robotCode: DEMO.appRobotCode, name: 'Demo App', status: 'active', templateStatus: 'active', appKey: DEMO.appKey },
+      ],
       conversations: [
         {
           openConversationId: DEMO.groupId,
           type: 'group',
           title: 'All hands',
           members: DEMO_USER_IDS,
-          robots: [DEMO.robotCode],
+          robots: [DEMO.robotCode, DEMO.appRobotCode],
         },
         {
           openConversationId: DEMO.pairId,

@@ -10,9 +10,24 @@ import { sendGroup, sendOto } from '../core/sends.js';
 import { authenticate, issueAccessToken } from '../core/tokens.js';
 import { DEMO, DEMO_USER_IDS } from './demo-directory.js';
 
+/** When the simulator's next steps run: real timers, or a test's hand. */
+export interface Scheduler {
+  /** Runs `step` once `ms` have passed; answers how to cancel it. */
+  after(ms: number, step: () => void): () => void;
+}
+
+/** Real timers that never keep the process alive on their own. */
+export const realTimers: Scheduler = {
+  after(ms, step) {
+    const timer = setTimeout(step, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
 export interface SimulatorOptions {
-  /** Time runs this many times faster (tests fast-forward with it). Default 1. */
-  speed?: number;
+  /** Default: real timers. Tests pass one they step through, instead of waiting. */
+  scheduler?: Scheduler;
   /** Default Math.random; tests may pass a seeded one. */
   random?: () => number;
   /** Called when a step fails (the demo directory was reset away, the store closed). */
@@ -40,22 +55,20 @@ const LINES = [
 ];
 
 export function startDemoSimulator(ctx: CoreContext, options: SimulatorOptions = {}): Simulator {
-  const speed = options.speed ?? 1;
+  const scheduler = options.scheduler ?? realTimers;
   const random = options.random ?? Math.random;
-  const timers = new Set<NodeJS.Timeout>();
+  const pending = new Set<() => void>();
   let stopped = false;
   let posts = 0;
 
   const later = (ms: number, step: () => Promise<void>): void => {
     if (stopped) return;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
+    const cancel = scheduler.after(ms, () => {
+      pending.delete(cancel);
       if (stopped) return;
       step().catch((error: unknown) => options.onError?.(error));
-    }, ms / speed);
-    // The simulator never keeps the process alive on its own.
-    timer.unref();
-    timers.add(timer);
+    });
+    pending.add(cancel);
   };
   const between = (min: number, max: number): number => min + random() * (max - min);
 
@@ -99,8 +112,8 @@ export function startDemoSimulator(ctx: CoreContext, options: SimulatorOptions =
   return {
     stop() {
       stopped = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      for (const cancel of pending) cancel();
+      pending.clear();
     },
   };
 }

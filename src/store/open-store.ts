@@ -1,14 +1,14 @@
 /** Turns a `--store` value into a Store: `memory`, `sqlite:PATH`, or a PostgreSQL URL. */
+import { OperatorError } from '../core/operator-errors.js';
 import type { Store } from '../core/store.js';
 import { PostgresStore, PostgresUrlError } from './postgres/postgres-store.js';
 import { SqliteStore, type SqliteSynchronous } from './sqlite/sqlite-store.js';
 
 export const DEFAULT_STORE = 'sqlite:./.dingread/dingread.db';
 
-export class StoreSpecError extends Error {
+export class StoreSpecError extends OperatorError {
   constructor(message: string) {
-    super(message);
-    this.name = 'StoreSpecError';
+    super('store.invalidSpec', message);
   }
 }
 

@@ -22,6 +22,13 @@ export interface MessageListQuery {
   corpId?: string;
   openConversationId?: string;
   robotCode?: string;
+  sendStatus?: 'PROCESSING' | 'SUCCESS' | 'RECALLED';
+  /** `open`: still within the 24-hour query window; `closed`: past it. */
+  window?: 'open' | 'closed';
+  /** Text the message's msgParam holds (ASCII case ignored). */
+  text?: string;
+  /** Answer `total`, how many messages match, too. */
+  total?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -99,7 +106,7 @@ export class AdminClient {
   }
 
   /** Messages, newest first. */
-  messages(query: MessageListQuery = {}): Promise<{ items: MessageSummary[]; nextCursor?: string }> {
+  messages(query: MessageListQuery = {}): Promise<{ items: MessageSummary[]; nextCursor?: string; total?: number }> {
     return this.request('GET', `/messages${queryString(query)}`);
   }
 
@@ -179,7 +186,17 @@ export class AdminClient {
     return (await this.request<{ removed: number }>('DELETE', '/requests')).removed;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /**
+   * The certificate (PEM) of the local CA that signs proxy mode's certificates for DingTalk's
+   * hosts: give it to a client as `NODE_EXTRA_CA_CERTS`, `curl --cacert` or a ProxyAgent's `ca`.
+   */
+  async caCertificate(): Promise<string> {
+    const { response, text } = await this.send('GET', '/ca.pem');
+    if (!response.ok) throw adminError(response, text);
+    return text;
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<{ response: Response; text: string }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.adminToken) headers['authorization'] = `Bearer ${this.adminToken}`;
@@ -188,19 +205,29 @@ export class AdminClient {
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    const text = await response.text();
-    let parsed: unknown;
+    return { response, text: await response.text() };
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const { response, text } = await this.send(method, path, body);
+    if (!response.ok) throw adminError(response, text);
     try {
-      parsed = JSON.parse(text);
+      return JSON.parse(text) as T;
     } catch {
       throw new AdminError(response.status, 'InvalidResponse', text.slice(0, 200), undefined);
     }
-    if (!response.ok) {
-      const envelope = parsed as { code?: string; message?: string; requestid?: string };
-      throw new AdminError(response.status, envelope.code ?? `HTTP${response.status}`, envelope.message ?? '', envelope.requestid);
-    }
-    return parsed as T;
   }
+}
+
+/** An error answer as an AdminError: the envelope's code and message, or the text when it is none. */
+function adminError(response: Response, text: string): AdminError {
+  let envelope: { code?: string; message?: string; requestid?: string };
+  try {
+    envelope = JSON.parse(text) as typeof envelope;
+  } catch {
+    return new AdminError(response.status, 'InvalidResponse', text.slice(0, 200), undefined);
+  }
+  return new AdminError(response.status, envelope.code ?? `HTTP${response.status}`, envelope.message ?? '', envelope.requestid);
 }
 
 /** `?a=1&b=2` from the defined fields, or nothing. */

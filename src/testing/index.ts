@@ -26,6 +26,7 @@ export {
   type RequestLogQuery,
   type SayInput,
 } from './admin-client.js';
+export { readEventStream, type EventFrame } from './event-stream.js';
 export type { SayResult, TimelineItem, DeliveryStatus } from '../core/chats.js';
 export type { ConnectionInfo } from '../core/stream-hub.js';
 export type { StreamOptions } from '../core/stream.js';
@@ -59,6 +60,12 @@ export interface StartDingreadOptions {
   requestLogSize?: number;
   /** Same seed, same calls: the same processQueryKeys, access tokens and request ids. */
   seed?: number | string;
+  /**
+   * Refuse unknown and `null` fields in DingTalk API requests (400 `invalidParameter.param.invalid`),
+   * to lint your bot's requests. By default they are ignored, as DingTalk's gateway does; the
+   * request log (`admin.requests()`) names unknown fields either way, as `unknownFields`.
+   */
+  strict?: boolean;
   /** Stream mode: redelivery delay (`redeliveryMs`, server clock) and count, lifetimes, limits. */
   stream?: Partial<StreamOptions>;
 }
@@ -88,6 +95,7 @@ export async function startDingread(options: StartDingreadOptions = {}): Promise
       ...(options.requestLogSize === undefined ? {} : { requestLogSize: options.requestLogSize }),
     },
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.strict === undefined ? {} : { strict: options.strict }),
     ...(options.stream === undefined ? {} : { stream: options.stream }),
   });
   const admin = new AdminClient(server.url, options.adminToken);
@@ -99,7 +107,7 @@ export async function startDingread(options: StartDingreadOptions = {}): Promise
   }
   const running: RunningDingread = { url: server.url, port: server.port, admin, close: () => server.close() };
   if (server.demo) {
-    running.demo = { appKey: DEMO.appKey, appSecret: DEMO.appSecret, robotCode: DEMO.robotCode, ...server.demo };
+    running.demo = { appKey: DEMO.appKey, appSecret: DEMO.appSecret, robotCode: DEMO.robotCode, otoKey: server.demo.otoKey, groupKey: server.demo.groupKey };
   }
   return running;
 }

@@ -115,12 +115,10 @@ describe('hostile input, case by case', () => {
     await assertAlive();
   });
 
-  it('a 10 MB body with Content-Length is a 413 invalidParameter.body.tooLarge, answered without reading it', async () => {
+  it('a 10 MB body with Content-Length is a 413 invalidParameter.body.tooLarge', async () => {
     const tenMb = Buffer.alloc(10 * MB, 'a');
     for (const route of POST_ROUTES.filter((r) => r.limit < tenMb.length)) {
-      const started = Date.now();
       assertEnvelope(await post(route.path, tenMb), { status: 413, code: 'invalidParameter.body.tooLarge' });
-      assert.ok(Date.now() - started < 5_000, `${route.path} took ${Date.now() - started} ms`);
     }
     // The control plane's own, larger limit holds too.
     const overControl = Buffer.alloc(CONTROL_BODY_LIMIT + 1, ' ');
@@ -239,23 +237,39 @@ describe('hostile input, case by case', () => {
     await assertAlive();
   });
 
-  it('repeated, bracketed and unknown query parameters are a 400', async () => {
-    const get = (path: string) => rawRequest(server.url, { method: 'GET', path, headers: { 'x-acs-dingtalk-access-token': token } });
+  it('repeated query parameters are a 400; bracketed and unknown ones are ignored, or a 400 under --strict', async () => {
+    const get = (base: string, path: string) => rawRequest(base, { method: 'GET', path, headers: { 'x-acs-dingtalk-access-token': token } });
     const readStatus = '/v1.0/robot/oToMessages/readStatus';
     for (const query of [
       `robotCode=a&robotCode=b&processQueryKey=k`,
       `robotCode=${ACME.robot}&robotCode=${ACME.robot}&processQueryKey=k`,
       `robotCode=${ACME.robot}&processQueryKey=a&processQueryKey=b`,
-      `robotCode[]=${ACME.robot}&processQueryKey=k`,
-      `robotCode=${ACME.robot}&processQueryKey=k&extra=1`,
-      `__proto__=x`,
-      `__proto__[polluted]=1&robotCode=x`,
-      `constructor[prototype][polluted]=1`,
     ]) {
-      assertEnvelope(await get(`${readStatus}?${query}`), { status: 400, code: 'invalidParameter.param.invalid' });
+      assertEnvelope(await get(server.url, `${readStatus}?${query}`), { status: 400, code: 'invalidParameter.param.invalid' });
+    }
+    // DingTalk ignores what it does not know; each is then judged on what is left.
+    const unknown: Array<[query: string, code: string]> = [
+      [`robotCode[]=${ACME.robot}&processQueryKey=k`, 'invalidParameter.robotCode.missing'],
+      [`robotCode=${ACME.robot}&processQueryKey=k&extra=1`, 'invalid.processQueryKey'],
+      [`__proto__=x`, 'invalidParameter.robotCode.missing'],
+      [`__proto__[polluted]=1&robotCode=x`, 'invalidParameter.processQueryKey.missing'],
+      [`constructor[prototype][polluted]=1`, 'invalidParameter.robotCode.missing'],
+    ];
+    for (const [query, code] of unknown) assertEnvelope(await get(server.url, `${readStatus}?${query}`), { status: 400, code });
+    const strict = await startTestServer({ strict: true, seed: false });
+    try {
+      await strict.admin('POST', '/fixtures', testDirectory());
+      const strictToken = await tokenFor(strict.url, ACME.appKey, ACME.appSecret);
+      for (const [query] of unknown) {
+        const response = await rawRequest(strict.url, { method: 'GET', path: `${readStatus}?${query}`, headers: { 'x-acs-dingtalk-access-token': strictToken } });
+        assertEnvelope(response, { status: 400, code: 'invalidParameter.param.invalid' });
+        assert.match(JSON.parse(response.text).message, /unknown field/);
+      }
+    } finally {
+      await strict.close();
     }
     for (const query of ['corpId=a&corpId=b', 'limit=1&limit=2', 'cursor=a&cursor=b', 'limit=-1', 'limit=1.5', 'limit=99999', 'limit=0', 'nope=1', '__proto__=1']) {
-      assertEnvelope(await get(`/_dingread/v1/messages?${query}`), { status: 400, code: 'invalidParameter.param.invalid' });
+      assertEnvelope(await get(server.url, `/_dingread/v1/messages?${query}`), { status: 400, code: 'invalidParameter.param.invalid' });
     }
     await assertAlive();
   });

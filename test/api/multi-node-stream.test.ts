@@ -11,7 +11,7 @@ import { ACME, testDirectory } from '../helpers/fixtures.js';
 import { dropSchema, newSchema, postgresSkipReason, schemaUrl } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectStream, nthCallback, type RawStreamClient } from '../helpers/stream-client.js';
-import { until } from '../helpers/until.js';
+import { until } from '../helpers/wait.js';
 
 describe('Stream mode on two nodes of one PostgreSQL schema', { skip: postgresSkipReason }, () => {
   let schema: string;
@@ -59,7 +59,7 @@ describe('Stream mode on two nodes of one PostgreSQL schema', { skip: postgresSk
     assert.equal(onB.unacknowledged[0].messageId, frame.headers['messageId']);
     assert.deepEqual(await listed(a), await listed(b));
     client.ack(frame.headers['messageId'] as string);
-    await until(async () => (await listed(b))[0].unacknowledged.length === 0, 'B to see the acknowledgement');
+    await until('B to see the acknowledgement', async () => (await listed(b))[0].unacknowledged.length === 0);
 
     const reply = await fetch(data.sessionWebhook, {
       method: 'POST',
@@ -84,7 +84,7 @@ describe('Stream mode on two nodes of one PostgreSQL schema', { skip: postgresSk
     for (const { connectionId } of held) await b.admin('DELETE', `/stream/connections/${connectionId}`);
     const closed = await client.closed;
     assert.equal(closed.code, 1000);
-    await until(async () => (await listed(b)).length === 0, 'the registry to empty');
+    await until('the registry to empty', async () => (await listed(b)).length === 0);
     const said = await b.admin<any>('POST', `/robots/${ACME.robot}/chats/u0002/messages`, { text: 'anyone?' });
     assert.deepEqual(said.deliveries, [{ robotCode: ACME.robot, status: 'noConnection' }]);
   });
@@ -111,6 +111,6 @@ describe('Stream mode on two nodes of one PostgreSQL schema', { skip: postgresSk
     assert.equal(connection.connectionId, again.headers['connectionId']);
     assert.equal(connection.unacknowledged[0].attempts, 2);
     back.ack(again.headers['messageId'] as string);
-    await until(async () => (await listed(a))[0].unacknowledged.length === 0, 'the acknowledgement');
+    await until('the acknowledgement', async () => (await listed(a))[0].unacknowledged.length === 0);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Every business error code dingread answers on the robot endpoints, one situation per test, through
  * the official SDK (raw HTTP only where the SDK cannot send the request): the codes of the three
- * query seeds, and the send and recall codes of dingtalk-api.md.
+ * query documents (test/data/dingtalk-query-errors.json), and the send and recall codes of docs/errors.md.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -84,11 +84,6 @@ declareCases('SDK errors: oToMessages/readStatus (seed 000)', [
     (h, k) => raw(h, 'GET', `/v1.0/robot/oToMessages/readStatus?robotCode=${ACME.robot}&processQueryKey=${k.oto}`),
   ],
   [
-    'an unknown query parameter (raw GET)',
-    'invalidParameter.param.invalid',
-    (h, k) => raw(h, 'GET', `/v1.0/robot/oToMessages/readStatus?robotCode=${ACME.robot}&processQueryKey=${encodeURIComponent(k.oto)}&maxResults=5`),
-  ],
-  [
     'robotCode given twice (raw GET)',
     'invalidParameter.param.invalid',
     (h, k) =>
@@ -148,16 +143,6 @@ function chatQueryCases(kind: 'group' | 'private'): Case[] {
     ['a key of another kind', 'invalid.processQueryKey', (h, k) => q(h, { ...chat, processQueryKey: otherKind(k) })],
     ['a one-on-one message\'s key', 'invalid.processQueryKey', (h, k) => q(h, { ...chat, processQueryKey: k.oto })],
     ['a made-up nextToken', 'invalidParameter.cursor.invalid', (h, k) => q(h, { ...chat, processQueryKey: key(k), nextToken: 'bm9wZQ==' })],
-    [
-      'an unknown body field (raw POST)',
-      'invalidParameter.param.invalid',
-      (h, k) =>
-        raw(h, 'POST', `/v1.0/robot/${kind === 'group' ? 'groupMessages' : 'privateChatMessages'}/query`, {
-          ...chat,
-          processQueryKey: key(k),
-          pageSize: 10,
-        }),
-    ],
   ];
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { ACME, GLOBEX } from '../helpers/fixtures.js';
 import { forEachStore } from '../helpers/server.js';
-import { defined, read, sameAsNonexistent, startHarness, text, UPPER_UUID, type Harness } from './sdk-conformance.js';
+import { defined, read, sameAsNonexistent, startHarness, text, type Harness } from './sdk-conformance.js';
 
 const NO_ROBOT = 'dingnosuchbot';
 const NO_GROUP = 'cidNoSuchGroup==';

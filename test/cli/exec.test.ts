@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { MAIN } from '../helpers/cli.js';
+import { MAIN, runCli } from '../helpers/cli.js';
 
 /** A node one-liner to run under exec. */
 const nodeScript = (source: string): string[] => [process.execPath, '--input-type=module', '-e', source];
@@ -93,17 +93,19 @@ describe('dingread exec', () => {
     assert.equal(again.stdout, result.stdout, 'the same seed gives the same request id');
   });
 
-  it('explains a missing command and bad options', () => {
-    const none = spawnSync(process.execPath, [MAIN, 'exec'], { encoding: 'utf8' });
+  it('explains a missing command and bad options', async () => {
+    const none = await runCli(['exec']);
     assert.equal(none.status, 2);
-    assert.match(none.stderr, /name the command to run after --/);
-    const badQps = exec(['--qps-limit', 'lots'], ['true']);
+    assert.match(none.stderr, /^dingread exec: name the command to run after --, as in: dingread exec -- npm test\nUsage: dingread exec /);
+    const badQps = await runCli(['exec', '--qps-limit', 'lots', '--', 'true']);
     assert.equal(badQps.status, 2);
     assert.match(badQps.stderr, /--qps-limit must be a whole number/);
-    const unknown = exec(['--frobnicate'], ['true']);
+    const unknown = await runCli(['exec', '--frobnicate', '--', 'true']);
     assert.equal(unknown.status, 2);
-    assert.match(unknown.stderr, /Unknown option '--frobnicate'/);
-    const help = spawnSync(process.execPath, [MAIN, 'exec', '--help'], { encoding: 'utf8' });
+    assert.match(unknown.stderr, /^dingread exec: unknown option --frobnicate\n/);
+    // After --, everything is the command's, its options too.
+    assert.equal((await runCli(['exec', '--quiet', '--', process.execPath, '-e', 'process.exit(3)', '--', '--frobnicate'], { env: { PATH: process.env['PATH'] ?? '' } })).status, 3);
+    const help = await runCli(['exec', '--help']);
     assert.equal(help.status, 0);
     assert.match(help.stdout, /DINGREAD_ENDPOINT/);
   });

@@ -1,12 +1,18 @@
-/** Health, and who may use the control plane: admin token, loopback-only, refusing to start open. */
+/**
+ * Health, and who may use the control plane: admin token, loopback-only (the socket, the Host and
+ * the Origin together: api/access.ts), refusing to start open.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isLoopbackAddress, isLoopbackHost } from '../../src/api/control/access.js';
+import { isLoopbackAddress, isLoopbackHost } from '../../src/api/proxy/request-target.js';
 import { startServer, StartupError } from '../../src/server.js';
 import { VERSION } from '../../src/version.js';
+import { ACME } from '../helpers/fixtures.js';
+import { absoluteRequest } from '../helpers/proxy.js';
+import { assertEnvelope, rawRequest, rawSocket, type RawResponse } from '../helpers/raw-http.js';
 import { call, forEachStore, startTestServer, type TestServer } from '../helpers/server.js';
 
-function assertEnvelope(answer: { status: number; headers: Headers; body: any }, status: number, code: string): void {
+function assertCallEnvelope(answer: { status: number; headers: Headers; body: any }, status: number, code: string): void {
   assert.equal(answer.status, status, JSON.stringify(answer.body));
   assert.deepEqual(Object.keys(answer.body).sort(), ['code', 'message', 'requestid']);
   assert.equal(answer.body.code, code);
@@ -50,7 +56,7 @@ describe('control plane with an admin token', () => {
   });
 
   it('is 401 without a token, with a wrong one, or with another scheme', async () => {
-    assertEnvelope(await call(server.url, 'GET', '/_dingread/v1/clock'), 401, 'adminToken.missing');
+    assertCallEnvelope(await call(server.url, 'GET', '/_dingread/v1/clock'), 401, 'adminToken.missing');
     for (const authorization of [
       'Bearer wrong',
       `Bearer ${adminToken}x`,
@@ -59,7 +65,7 @@ describe('control plane with an admin token', () => {
       adminToken,
       'Bearer ',
     ]) {
-      assertEnvelope(await call(server.url, 'GET', '/_dingread/v1/clock', { headers: { authorization } }), 401, 'adminToken.invalid');
+      assertCallEnvelope(await call(server.url, 'GET', '/_dingread/v1/clock', { headers: { authorization } }), 401, 'adminToken.invalid');
     }
   });
 
@@ -68,8 +74,8 @@ describe('control plane with an admin token', () => {
       body: { orgs: [{ corpId: 'dingsneaky' }] },
       headers: { authorization: 'Bearer nope' },
     });
-    assertEnvelope(answer, 401, 'adminToken.invalid');
-    assertEnvelope(await call(server.url, 'POST', '/_dingread/v1/reset'), 401, 'adminToken.missing');
+    assertCallEnvelope(answer, 401, 'adminToken.invalid');
+    assertCallEnvelope(await call(server.url, 'POST', '/_dingread/v1/reset'), 401, 'adminToken.missing');
     assert.deepEqual(await server.admin('GET', '/fixtures'), { orgs: [] });
   });
 
@@ -175,5 +181,114 @@ describe('isLoopbackAddress and isLoopbackHost', () => {
     for (const host of ['0.0.0.0', '::', '', 'example.com', 'localhost.example.com', '192.168.0.1']) {
       assert.equal(isLoopbackHost(host), false, host);
     }
+  });
+});
+
+/** GET or POST with exactly these headers (Host included), on a fresh connection. */
+function asked(server: TestServer, method: string, path: string, headers: Record<string, string>): Promise<RawResponse> {
+  return rawRequest(server.url, { method, path, headers: { ...(method === 'POST' ? { 'content-type': 'application/json' } : {}), ...headers }, ...(method === 'POST' ? { body: '{}' } : {}) });
+}
+
+describe('who is asking: the socket, the Host and the Origin together (no admin token)', () => {
+  let server: TestServer;
+  let loopback: string;
+  before(async () => {
+    server = await startTestServer();
+    loopback = `127.0.0.1:${server.port}`;
+  });
+  after(() => server.close());
+
+  // Every surface of dingread's own: the control plane, its event stream, metrics, the dashboard, the OpenAPI document.
+  const OWN: Array<[string, string]> = [
+    ['POST', '/_dingread/v1/reset'],
+    ['GET', '/_dingread/v1/fixtures'],
+    ['GET', '/_dingread/v1/messages'],
+    ['GET', '/_dingread/v1/events'],
+    ['GET', '/_dingread/v1/ca.pem'],
+    ['GET', '/_dingread/metrics'],
+    ['GET', '/_dingread/ui/'],
+    ['GET', '/_dingread/openapi.json'],
+  ];
+
+  it('refuses a page that reached the loopback socket through DNS rebinding: its Host is its own name', async () => {
+    for (const [method, path] of OWN) {
+      const answer = await asked(server, method, path, { host: `evil.example:${server.port}` });
+      const envelope = assertEnvelope(answer, { status: 403, code: 'controlPlane.loopbackOnly' });
+      assert.match(envelope.message, /evil\.example/);
+    }
+    // Nothing was reset: the directory is still there.
+    const directory = await server.admin<{ orgs: unknown[] }>('GET', '/fixtures');
+    assert.equal(directory.orgs.length, 2);
+  });
+
+  it('answers loopback names with any port, and refuses names that only look like them', async () => {
+    for (const host of [loopback, `localhost:${server.port}`, `[::1]:${server.port}`, 'localhost', 'LOCALHOST:80', '127.0.0.1', '127.1.2.3:9', 'localhost.']) {
+      const answer = await asked(server, 'GET', '/_dingread/v1/clock', { host });
+      assert.equal(answer.status, 200, `${host}: ${answer.text}`);
+    }
+    for (const host of ['localhost.evil.example', '127.0.0.1.nip.io', 'evil.example', '0.0.0.0', '[::]', 'x', '[::1']) {
+      const refused = await asked(server, 'GET', '/_dingread/v1/clock', { host });
+      assert.equal(refused.status, 403, `${host}: ${refused.text}`);
+      assertEnvelope(refused, { status: 403, code: 'controlPlane.loopbackOnly' });
+    }
+    // No name at all: an empty Host, and an HTTP/1.0 request without one.
+    for (const request of ['GET /_dingread/v1/clock HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n', 'GET /_dingread/v1/clock HTTP/1.0\r\n\r\n']) {
+      const answer = await rawSocket(server.url, request);
+      assert.match(answer, /^HTTP\/1\.[01] 403 /, answer);
+      assert.match(answer, /controlPlane\.loopbackOnly/);
+    }
+  });
+
+  it('refuses a page of another site by its Origin, and lets this site and local tools in', async () => {
+    for (const origin of ['https://evil.example', `http://evil.example:${server.port}`, 'null', 'file://', 'http://127.0.0.1.nip.io']) {
+      const answer = await asked(server, 'POST', '/_dingread/v1/reset', { host: loopback, origin });
+      assertEnvelope(answer, { status: 403, code: 'controlPlane.crossSiteOrigin' });
+    }
+    for (const origin of [`http://${loopback}`, `http://localhost:${server.port}`, 'http://localhost:5173', 'http://[::1]:8080']) {
+      assert.equal((await asked(server, 'GET', '/_dingread/v1/clock', { host: loopback, origin })).status, 200, origin);
+    }
+  });
+
+  it("keeps DingTalk's API and health open on any Host and Origin", async () => {
+    const headers = { host: 'evil.example', origin: 'https://evil.example' };
+    const token = await rawRequest(server.url, {
+      method: 'POST',
+      path: '/v1.0/oauth2/accessToken',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ appKey: ACME.appKey, appSecret: ACME.appSecret }),
+    });
+    assert.equal(token.status, 200, token.text);
+    assert.equal((await asked(server, 'GET', '/_dingread/health', headers)).status, 200);
+  });
+
+  it('judges a whole-URL target by its authority, as the Host it stands for', async () => {
+    assertEnvelope(await absoluteRequest(server.url, 'POST', 'http://evil.example/_dingread/v1/reset', { body: {} }), { status: 403, code: 'controlPlane.loopbackOnly' });
+    assert.equal((await absoluteRequest(server.url, 'GET', `http://${loopback}/_dingread/v1/clock`)).status, 200);
+  });
+});
+
+describe('who is asking, with an admin token', () => {
+  const adminToken = 'host-free-token';
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ adminToken, seed: false });
+  });
+  after(() => server.close());
+
+  it('asks for the token instead of a loopback Host: a server behind a name must answer', async () => {
+    const answer = await asked(server, 'GET', '/_dingread/v1/clock', { host: 'dingread.internal:443', authorization: `Bearer ${adminToken}` });
+    assert.equal(answer.status, 200, answer.text);
+    assertEnvelope(await asked(server, 'GET', '/_dingread/v1/clock', { host: 'dingread.internal' }), { status: 401, code: 'adminToken.missing' });
+    // The dashboard page and the OpenAPI document hold no data: open to all.
+    assert.equal((await asked(server, 'GET', '/_dingread/openapi.json', { host: 'dingread.internal' })).status, 200);
+    assert.equal((await asked(server, 'GET', '/_dingread/ui/', { host: 'dingread.internal' })).status, 200);
+  });
+
+  it('takes the cookie (which a browser sends by itself) on the event stream only from a page of this site', async () => {
+    const cookie = `dingread_admin=${adminToken}`;
+    assertEnvelope(await asked(server, 'GET', '/_dingread/v1/events', { host: 'dingread.internal', cookie, origin: 'https://evil.example' }), {
+      status: 403,
+      code: 'controlPlane.crossSiteOrigin',
+    });
   });
 });

@@ -4,6 +4,10 @@ import { after, describe, it } from 'node:test';
 import { DEMO } from '../../src/demo/demo-directory.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { AdminClient } from '../../src/testing/admin-client.js';
+import { readEventStream } from '../../src/testing/event-stream.js';
+import { randomFrom } from '../../bench/reliability/workload.js';
+import { ManualScheduler } from '../helpers/manual-time.js';
+import { until } from '../helpers/wait.js';
 
 interface Stream {
   events: Array<{ name: string; data: any }>;
@@ -17,31 +21,13 @@ async function subscribe(url: string, headers: Record<string, string> = {}, quer
   assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
   const events: Stream['events'] = [];
   (async () => {
-    let buffer = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const name = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (name && data) events.push({ name, data: JSON.parse(data) });
-      }
+    for await (const frame of readEventStream(response.body as AsyncIterable<Uint8Array>)) {
+      if (frame.event && frame.data) events.push({ name: frame.event, data: JSON.parse(frame.data) });
     }
   })().catch(() => {});
   const stream = { events, close: () => abort.abort() };
-  await until(() => events.some((e) => e.name === 'ready'), 'ready');
+  await until('ready', () => events.some((e) => e.name === 'ready'));
   return stream;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('event stream', () => {
@@ -77,7 +63,7 @@ describe('event stream', () => {
     await admin.reads([{ processQueryKey, userId: 'user001' }, { processQueryKey, userId: 'ghost' }]);
     await admin.openConversation(DEMO.groupId, 'user002');
     await robot('groupMessages/recall', { robotCode: DEMO.robotCode, openConversationId: DEMO.groupId, processQueryKeys: [processQueryKey] });
-    await until(() => stream.events.some((e) => e.name === 'recalled'), 'the recall');
+    await until('the recall', () => stream.events.some((e) => e.name === 'recalled'));
     const [sent, read, opened, recalled] = ['sent', 'read', 'opened', 'recalled'].map((name) => stream.events.find((e) => e.name === name)?.data);
     assert.deepEqual({ ...sent, sentAt: 0 }, {
       type: 'sent', processQueryKey, kind: 'group', corpId: DEMO.corpId, robotCode: DEMO.robotCode,
@@ -88,7 +74,7 @@ describe('event stream', () => {
     assert.equal(opened.marked, 1, 'user002 had read the seeded group message already');
     assert.equal(recalled.processQueryKey, processQueryKey);
     stream.close();
-    await until(() => !server.ctx.events.active, 'the unsubscribe');
+    await until('the unsubscribe', () => !server.ctx.events.active);
   });
 
   it('filters by processQueryKey', async () => {
@@ -99,7 +85,7 @@ describe('event stream', () => {
     const admin = new AdminClient(server.url);
     await admin.reads([{ processQueryKey: groupKey, userId: 'user040' }]);
     await admin.reads([{ processQueryKey: otoKey, userId: 'user003' }]);
-    await until(() => stream.events.some((e) => e.name === 'read'), 'the read');
+    await until('the read', () => stream.events.some((e) => e.name === 'read'));
     assert.deepEqual(stream.events.filter((e) => e.name === 'read').map((e) => e.data.processQueryKey), [otoKey]);
     stream.close();
   });
@@ -123,20 +109,25 @@ describe('event stream', () => {
     assert.equal(messages.status, 401);
   });
 
-  it('runs the demo simulator fast-forwarded: the robot posts and users read', async () => {
-    const server = await startServer({ port: 0, store: 'memory', demo: true, simulate: { speed: 200 } });
+  it('runs the demo simulator on its own timers: the robot posts and users read', async () => {
+    const scheduler = new ManualScheduler();
+    const server = await startServer({ port: 0, store: 'memory', demo: true, simulate: { scheduler, random: randomFrom(7) } });
     servers.push(server);
     const admin = new AdminClient(server.url);
-    let items: Awaited<ReturnType<AdminClient['messages']>>['items'] = [];
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      items = (await admin.messages()).items;
-      const simulated = items.filter((m) => m.processQueryKey !== server.demo?.groupKey && m.processQueryKey !== server.demo?.otoKey);
-      if (simulated.some((m) => m.readCount > 0)) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const simulated = items.filter((m) => m.processQueryKey !== server.demo?.groupKey && m.processQueryKey !== server.demo?.otoKey);
-    assert.ok(simulated.some((m) => m.readCount > 0), 'a simulated message was read');
+    const simulated = async (): Promise<Awaited<ReturnType<AdminClient['messages']>>['items']> =>
+      (await admin.messages()).items.filter((m) => m.processQueryKey !== server.demo?.groupKey && m.processQueryKey !== server.demo?.otoKey);
+    assert.deepEqual(await simulated(), [], 'nothing is posted before the first step is due');
+    // The first post is due 20 s after start; its reads within the next few minutes.
+    scheduler.advance(20_000);
+    await until('the first simulated post', async () => (await simulated()).length === 1);
+    // Reads are scheduled once a post is stored: step a minute at a time until one has come.
+    await until('a simulated read', async () => {
+      scheduler.advance(60_000);
+      return (await simulated()).some((m) => m.readCount > 0);
+    });
+    // Posts come every 30 to 75 s.
+    scheduler.advance(75_000);
+    await until('the robot to keep posting', async () => (await simulated()).length >= 2);
     // The seeded demo messages keep the reads the banner promises.
     assert.equal((await admin.message(server.demo?.otoKey as string)).readCount, 2);
   });

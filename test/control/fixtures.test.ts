@@ -225,7 +225,14 @@ forEachStore('control plane: fixtures', (store) => {
       const small = acme(retype).conversations?.[1];
       assert.ok(small);
       small.type = 'private';
-      await refused(retype, 'orgs[0].conversations[1].type');
+      const message = await refused(retype, 'orgs[0].conversations[1].type');
+      assert.match(message, /is a group conversation and cannot become private/, "told in the document's words");
+      // Nor a private chat into a group.
+      const back = testDirectory();
+      const pairBack = acme(back).conversations?.find((c) => c.openConversationId === ACME.pair);
+      assert.ok(pairBack);
+      pairBack.type = 'group';
+      assert.match(await refused(back, 'orgs[0].conversations[2].type'), /is a private conversation and cannot become group/);
     });
 
     it('an unknown member, or a member twice', async () => {
@@ -257,6 +264,29 @@ forEachStore('control plane: fixtures', (store) => {
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const fresh = acme(await directory()).conversations?.find((c) => c.openConversationId === 'cidFresh==');
     assert.deepEqual(fresh, { openConversationId: 'cidFresh==', type: 'group', members: ['u0450', 'u8888'], robots: [] });
+  });
+
+  it("takes an internal app's own bot, whose robotCode is the app's appKey, and lets the app send as it", async () => {
+    // appKeys and robotCodes are kept apart: the same string may name an app and its bot, as in DingTalk.
+    const doc = testDirectory();
+    acme(doc).robots?.push({ robotCode: ACME.appKey, name: 'Acme app bot', appKey: ACME.appKey });
+    acme(doc).conversations?.[1]?.robots?.push(ACME.appKey);
+    const answer = await post(doc);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(await post(doc).then((again) => again.status), 200, 'applying it again changes nothing');
+    const exported = acme(await directory()).robots?.find((robot) => robot.robotCode === ACME.appKey);
+    assert.deepEqual(exported, { robotCode: ACME.appKey, name: 'Acme app bot', status: 'active', templateStatus: 'active', appKey: ACME.appKey });
+    const token = await tokenFor(server.url, ACME.appKey, ACME.appSecret);
+    const send = (path: string, body: unknown) => call(server.url, 'POST', path, { token, body });
+    const msg = { msgKey: 'sampleText', msgParam: '{"content":"hi"}' };
+    const group = await send('/v1.0/robot/groupMessages/send', { robotCode: ACME.appKey, openConversationId: ACME.smallGroup, ...msg });
+    assert.equal(group.status, 200, JSON.stringify(group.body));
+    const oto = await send('/v1.0/robot/oToMessages/batchSend', { robotCode: ACME.appKey, userIds: ['u0001'], ...msg });
+    assert.equal(oto.status, 200, JSON.stringify(oto.body));
+    // Another app of the org does not own it.
+    const other = await tokenFor(server.url, ACME.otherAppKey, ACME.otherAppSecret);
+    const refused = await call(server.url, 'POST', '/v1.0/robot/oToMessages/batchSend', { token: other, body: { robotCode: ACME.appKey, userIds: ['u0001'], ...msg } });
+    assert.equal(refused.body.code, 'invalidParameter.robotCode.auth');
   });
 
   it('POST /reset forgets everything: directory, messages, reads and tokens', async () => {

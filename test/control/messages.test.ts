@@ -53,6 +53,8 @@ describe('control plane: messages', () => {
         msgKey: 'sampleText',
         msgParam: JSON.stringify({ content: 'hello team' }),
         sentAt: T0,
+        deliveredAt: T0,
+        queryableUntil: T0 + 86_400_000,
         sendStatus: 'SUCCESS',
         recipientCount: SMALL_GROUP_MEMBERS.length,
         readCount: 1,
@@ -98,11 +100,13 @@ describe('control plane: messages', () => {
       assert.equal(recalled.sentAt, T0 + 60_000);
       assert.deepEqual(Object.keys(recalled).sort(), [
         'corpId',
+        'deliveredAt',
         'kind',
         'msgKey',
         'msgParam',
         'openConversationId',
         'processQueryKey',
+        'queryableUntil',
         'readCount',
         'recalledAt',
         'recipientCount',
@@ -144,7 +148,7 @@ describe('control plane: messages', () => {
     const list = async (query: string) => {
       const answer = await v1('GET', `/messages${query}`);
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      return answer.body as { items: Summary[]; nextCursor?: string };
+      return answer.body as { items: Summary[]; nextCursor?: string; total?: number };
     };
     const keysOf = (page: { items: Summary[] }) => page.items.map((item) => item.processQueryKey);
 
@@ -156,11 +160,13 @@ describe('control plane: messages', () => {
       assert.ok(!('recipients' in first));
       assert.deepEqual(Object.keys(first).sort(), [
         'corpId',
+        'deliveredAt',
         'kind',
         'msgKey',
         'msgParam',
         'openConversationId',
         'processQueryKey',
+        'queryableUntil',
         'readCount',
         'recipientCount',
         'robotCode',
@@ -180,6 +186,33 @@ describe('control plane: messages', () => {
       assert.deepEqual(await list(q({ corpId: 'dingnobody' })), { items: [] });
       assert.deepEqual(await list(q({ robotCode: 'nobot' })), { items: [] });
       assert.deepEqual(await list(q({ openConversationId: 'cidNone==' })), { items: [] });
+    });
+
+    it('filters by send status, query window and text, with a total on every page', async () => {
+      const q = (params: Record<string, string>) => `?${new URLSearchParams(params).toString()}`;
+      await send.recallGroup(ACME.smallGroup, keys.g1);
+      server.clock.advance(86_400_000);
+      const late = await (await sender(server)).group(ACME.smallGroup, 'Late news: the Build is green');
+      assert.deepEqual(keysOf(await list(q({ sendStatus: 'RECALLED' }))), [keys.g1]);
+      assert.deepEqual(keysOf(await list(q({ sendStatus: 'SUCCESS', corpId: ACME.corpId }))), [late, keys.g2, keys.lone, keys.pair, keys.oto]);
+      assert.deepEqual(keysOf(await list(q({ window: 'open' }))), [late]);
+      assert.deepEqual(keysOf(await list(q({ window: 'closed', robotCode: ACME.loneRobot }))), [keys.lone]);
+      assert.deepEqual(keysOf(await list(q({ text: 'build IS' }))), [late]);
+      assert.deepEqual(keysOf(await list(q({ text: 'pair' }))), [keys.pair]);
+      assert.deepEqual(await list(q({ sendStatus: 'PROCESSING', total: 'true' })), { items: [], total: 0 });
+      const first = await list(q({ corpId: ACME.corpId, total: 'true', limit: '2' }));
+      assert.equal(first.total, 6);
+      assert.equal(first.items.length, 2);
+      const rest = await list(q({ corpId: ACME.corpId, total: 'true', limit: '5', cursor: first.nextCursor as string }));
+      assert.equal(rest.total, 6, 'the total counts every page, not what is left');
+      assert.equal(rest.items.length, 4);
+      assert.equal((await list(q({ total: 'true', text: 'green' }))).total, 1);
+      assert.deepEqual(await list(q({ corpId: 'dingnobody', total: 'true' })), { items: [], total: 0 });
+      for (const bad of [{ sendStatus: 'DONE' }, { window: 'ajar' }, { text: 'x'.repeat(201) }, { total: 'yes' }]) {
+        const answer = await v1('GET', `/messages${q(bad)}`);
+        assert.equal(answer.status, 400, JSON.stringify(bad));
+        assert.equal(answer.body.code, 'invalidParameter.param.invalid');
+      }
     });
 
     it('pages with limit and cursor, every message once', async () => {

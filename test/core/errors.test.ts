@@ -1,13 +1,20 @@
 /**
- * Keeps the error table (src/core/errors.ts), its document (docs/errors.md), DingTalk's query
- * documents (spec/seeds) and the test suite in step.
+ * Keeps the error table (src/core/errors.ts), its document (docs/errors.md), the error tables of
+ * DingTalk's three query documents (test/data/dingtalk-query-errors.json) and the test suite in step.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ERROR_TABLE } from '../../src/core/errors.js';
+import { OPERATOR_ERRORS, OperatorError } from '../../src/core/operator-errors.js';
+import { RetentionError } from '../../src/core/retention.js';
+import { StoreUnavailableError } from '../../src/core/store.js';
+import { StartupError, startServer } from '../../src/server.js';
+import { SchemaTooNewError } from '../../src/store/errors.js';
+import { openStore, StoreSpecError } from '../../src/store/open-store.js';
+import { PostgresUrlError } from '../../src/store/postgres/postgres-store.js';
 
 // Compiled to <build>/test/core/, so the repository root is three levels up.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -27,21 +34,19 @@ function tableRows(text: string): Map<string, string> {
   return rows;
 }
 
-/** DingTalk's query documents live in the workspace's shared/ folder, beside the checkout. */
-const seeds = join(root, '../shared/spec/seeds');
-const seedsMissing = existsSync(seeds)
-  ? false
-  : 'the DingTalk query documents (../shared/spec/seeds) are not beside this checkout';
+interface QueryErrorRow {
+  status: number;
+  code: string;
+  text: string;
+}
 
-/** The rows of the error tables in DingTalk's three query documents, as `400invalid.x%sMessage…`. */
-function seedErrorRows(): string[] {
-  const rows: string[] = [];
-  for (const file of ['000_d0d81f27d096d00b.txt', '002_2ba2dc51dd79f00a.txt', '003_4df91767266e6aef.txt']) {
-    const text = readFileSync(join(seeds, file), 'utf8');
-    const table = text.slice(text.indexOf('HttpCodeError code'));
-    rows.push(...table.split('\n').filter((line) => /^[45]00[a-zA-Z]/.test(line)));
-  }
-  return rows;
+/** The rows of the error tables in DingTalk's three query documents, copied with their sources. */
+function queryDocumentRows(): QueryErrorRow[] {
+  const data = JSON.parse(readFileSync(join(root, 'test/data/dingtalk-query-errors.json'), 'utf8')) as {
+    documents: { endpoint: string; source: string; rows: QueryErrorRow[] }[];
+  };
+  assert.equal(data.documents.length, 3, 'the three query documents');
+  return data.documents.flatMap((document) => document.rows);
 }
 
 function testSources(dir: string): string {
@@ -65,17 +70,13 @@ describe('error table', () => {
     for (const code of produced.keys()) assert.ok(Object.hasOwn(ERROR_TABLE, code), `${code} is documented but not in the table`);
   });
 
-  // CI always has the documents; a checkout elsewhere may not, and then says so.
-  it("accounts for every code of DingTalk's three query documents", { skip: process.env['CI'] ? false : seedsMissing }, () => {
-    const rows = seedErrorRows();
-    assert.ok(rows.length >= 50, `read ${rows.length} error rows from the seeds`);
-    const known = [...produced.keys(), ...notProduced.keys()];
+  it("accounts for every code of DingTalk's three query documents", () => {
+    const rows = queryDocumentRows();
+    assert.ok(rows.length >= 50, `read ${rows.length} error rows from the query documents`);
     for (const row of rows) {
-      // The documents run code and message together ("400bot.stoppedThe group bot…"), so a row
-      // is accounted for when it starts with its status and a known code.
-      const status = row.slice(0, 3);
-      const code = known.find((candidate) => row.slice(3).startsWith(candidate) && (produced.get(candidate) ?? status) === status);
-      assert.ok(code, `seed row "${row.slice(0, 60)}" names a code that is neither produced nor explained`);
+      const status = produced.get(row.code);
+      if (status !== undefined) assert.equal(status, String(row.status), `${row.code} is produced with the status DingTalk documents`);
+      else assert.ok(notProduced.has(row.code), `${row.code} (${row.status}) is neither produced nor explained in docs/errors.md`);
     }
     for (const code of notProduced.keys()) assert.ok(!Object.hasOwn(ERROR_TABLE, code), `${code} is listed as not produced`);
   });
@@ -84,5 +85,40 @@ describe('error table', () => {
     const sources = testSources(join(root, 'test'));
     const untested = [...produced.keys()].filter((code) => !sources.includes(`'${code}'`));
     assert.deepEqual(untested, [], 'codes no test mentions');
+  });
+});
+
+describe('operator errors', () => {
+  it('documents every code, and nothing else', () => {
+    const documented = tableRows(section('Operator errors'));
+    assert.deepEqual([...documented.keys()].sort(), Object.keys(OPERATOR_ERRORS).sort());
+  });
+
+  it('are all one class with a stable code and a hint, whichever part raises them', async () => {
+    const raised: Array<[OperatorError, string, string]> = [
+      [new StoreSpecError('unknown store'), 'StoreSpecError', 'store.invalidSpec'],
+      [new PostgresUrlError('bad schema'), 'PostgresUrlError', 'store.invalidSpec'],
+      [new SchemaTooNewError(9, 4), 'SchemaTooNewError', 'store.schemaTooNew'],
+      [new StoreUnavailableError('PostgreSQL is unavailable'), 'StoreUnavailableError', 'store.unavailable'],
+      [new RetentionError('too short'), 'RetentionError', 'retention.invalid'],
+    ];
+    assert.throws(() => openStore('mysql://x'), StoreSpecError);
+    await assert.rejects(startServer({ host: '0.0.0.0', port: 0 }), (error: unknown) => {
+      assert.ok(error instanceof StartupError);
+      raised.push([error, 'StartupError', 'startup.publicWithoutAdminToken']);
+      return true;
+    });
+    await assert.rejects(startServer({ port: 0, store: 'memory', retention: { batchSize: 0 } }), (error: unknown) => {
+      assert.ok(error instanceof StartupError);
+      assert.ok(error.cause instanceof RetentionError, 'the cause is kept');
+      raised.push([error, 'StartupError', 'retention.invalid']);
+      return true;
+    });
+    for (const [error, name, code] of raised) {
+      assert.ok(error instanceof OperatorError, name);
+      assert.equal(error.name, name);
+      assert.equal(error.code, code, name);
+      assert.equal(error.hint, OPERATOR_ERRORS[error.code], name);
+    }
   });
 });

@@ -10,6 +10,7 @@ import * as control from '../../src/api/control/schemas.js';
 import * as emulator from '../../src/api/emulator/schemas.js';
 import { EventsQuery } from '../../src/api/control/events.routes.js';
 import { ConnectionParams, SayInConversationBody, SayToRobotBody } from '../../src/api/control/chat.routes.js';
+import { GetTokenQuery } from '../../src/api/dingtalk/legacy.routes.js';
 import { OpenConnectionBody } from '../../src/api/stream/stream.routes.js';
 import { FixtureDocument } from '../../src/core/fixtures.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -28,6 +29,7 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'POST /v1.0/robot/privateChatMessages/send': { body: dingtalk.PrivateChatSendBody },
   'POST /v1.0/robot/privateChatMessages/query': { body: dingtalk.PrivateChatQueryBody },
   'POST /v1.0/robot/privateChatMessages/batchRecall': { body: dingtalk.ChatRecallBody },
+  'GET /gettoken': { querystring: GetTokenQuery },
   'GET /_dingread/health': {},
   'GET /_dingread/ready': {},
   'GET /_dingread/metrics': {},
@@ -51,6 +53,7 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'GET /_dingread/v1/requests': { querystring: emulator.RequestsQuery },
   'DELETE /_dingread/v1/requests': {},
   'GET /_dingread/v1/events': { querystring: EventsQuery },
+  'GET /_dingread/v1/ca.pem': {},
   'POST /v1.0/gateway/connections/open': { body: OpenConnectionBody },
   'POST /robot/sendBySession': {},
   'POST /_dingread/v1/robots/{robotCode}/chats/{userId}/messages': { params: control.RobotChatParams, body: SayToRobotBody },

@@ -31,6 +31,14 @@ export interface TestServerOptions {
   /** A store spec to use instead of a fresh one of `store`'s kind (several nodes on one database). */
   storeSpec?: string;
   retention?: ServerOptions['retention'];
+  /** Refuse unknown and null fields on DingTalk's routes (serve --strict). */
+  strict?: boolean;
+  /** The server's clock (a fresh system-mode one by default): give one to step its elapsed time. */
+  clock?: Clock;
+  /** Faults, DingTalk's QPS limit (off unless given) and the request log. */
+  emulator?: ServerOptions['emulator'];
+  controlQpsLimit?: number;
+  /** Stream mode: redelivery, lifetimes, limits (core/stream.ts). */
   stream?: ServerOptions['stream'];
 }
 
@@ -50,7 +58,7 @@ function freshStoreSpec(kind: TestStoreKind): { spec: string; cleanUp(): Promise
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const fresh = options.storeSpec === undefined ? freshStoreSpec(options.store ?? 'memory') : undefined;
-  const clock = new Clock();
+  const clock = options.clock ?? new Clock();
   const server = await startServer({
     port: 0,
     store: options.storeSpec ?? (fresh as { spec: string }).spec,
@@ -58,6 +66,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock,
     ...(options.core ? { core: options.core } : {}),
     ...(options.retention !== undefined ? { retention: options.retention } : {}),
+    ...(options.strict !== undefined ? { strict: options.strict } : {}),
+    ...(options.emulator ? { emulator: options.emulator } : {}),
+    ...(options.controlQpsLimit !== undefined ? { controlQpsLimit: options.controlQpsLimit } : {}),
     ...(options.stream !== undefined ? { stream: options.stream } : {}),
   });
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {

@@ -4,7 +4,7 @@
  * own tests are in test/stream/sdk.test.ts (helpers/stream-sdk.ts).
  */
 import WebSocket from 'ws';
-import { until } from './until.js';
+import { until } from './wait.js';
 
 export const ROBOT_TOPIC = '/v1.0/im/bot/messages/get';
 /** What `dingtalk-stream` subscribes to with one robot listener. */
@@ -110,7 +110,7 @@ export async function connectStream(
 
 /** Waits for the client's n-th CALLBACK frame (1-based) and returns it. */
 export async function nthCallback(client: RawStreamClient, n: number, what = `callback ${n}`): Promise<DownstreamFrame> {
-  await until(() => client.callbacks().length >= n, what);
+  await until(what, () => client.callbacks().length >= n);
   return client.callbacks()[n - 1] as DownstreamFrame;
 }
 

@@ -22,5 +22,5 @@ register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`);
 
 const sdk = await import('dingtalk-stream');
 export const { DWClient, TOPIC_ROBOT, EventAck } = sdk;
-export type { DWClientDownStream, RobotTextMessage } from 'dingtalk-stream';
+export type { DWClientDownStream } from 'dingtalk-stream';
 

@@ -8,11 +8,14 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { Clock } from '../../src/core/clock.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { ACME } from '../helpers/fixtures.js';
 import { assertEnvelope, rawRequest } from '../helpers/raw-http.js';
-import { call, startTestServer, tokenFor, type TestServer } from '../helpers/server.js';
 import { testDirectory } from '../helpers/fixtures.js';
+import { ManualStopwatch } from '../helpers/manual-time.js';
+import { call, startTestServer, tokenFor, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 const ADMIN = 'ops-admin-token';
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -82,8 +85,10 @@ describe('readiness and metrics', () => {
 
 describe('the control plane limit per client', () => {
   let server: RunningServer;
+  // The limit counts elapsed real time; the test steps it rather than sleeping through a window.
+  const stopwatch = new ManualStopwatch();
   before(async () => {
-    server = await startServer({ port: 0, store: 'memory', controlQpsLimit: 5, retention: false });
+    server = await startServer({ port: 0, store: 'memory', controlQpsLimit: 5, retention: false, clock: new Clock(Date.now, stopwatch.now) });
   });
   after(() => server.close());
 
@@ -101,8 +106,10 @@ describe('the control plane limit per client', () => {
     // Health, readiness and DingTalk's API are not counted.
     assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/health' })).status, 200);
     assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/ready' })).status, 200);
-    // The window is one second of real time.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // The window is one second of real time: still closed just before its end, open at it.
+    stopwatch.advance(999);
+    assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/v1/clock' })).status, 403);
+    stopwatch.advance(1);
     assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/v1/clock' })).status, 200);
   });
 });
@@ -139,11 +146,13 @@ describe('request logs', () => {
   });
 });
 
-/** A raw socket; resolves with how long until the server closed it, and what it sent. */
-function trickle(url: string, chunks: string[], everyMs: number, giveUpMs: number): Promise<{ closedAfterMs: number; received: string }> {
+/**
+ * A raw socket that sends `chunks` one every `everyMs`; resolves with what the server sent once
+ * it closed the connection. `giveUpMs` only guards against a hang: a server that never closes.
+ */
+function trickle(url: string, chunks: string[], everyMs: number, giveUpMs: number, onOpen?: () => void): Promise<{ received: string; sentAll: boolean }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const started = Date.now();
     const socket = net.connect({ host: hostname, port: Number(port) });
     let received = '';
     let index = 0;
@@ -154,18 +163,21 @@ function trickle(url: string, chunks: string[], everyMs: number, giveUpMs: numbe
       socket.destroy();
       reject(new Error(`the server kept the connection open for ${giveUpMs} ms`));
     }, giveUpMs);
+    socket.on('connect', () => onOpen?.());
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearInterval(timer);
       clearTimeout(giveUp);
-      resolve({ closedAfterMs: Date.now() - started, received });
+      resolve({ received, sentAll: index >= chunks.length });
     });
   });
 }
 
 describe('slow clients', () => {
   let server: RunningServer;
+  // Node's HTTP server enforces these on real time; what is asserted is that it does close such
+  // connections (a hang would trip trickle's guard), never how fast.
   const timeouts = { headersMs: 1_500, requestMs: 3_000, idleMs: 10_000, keepAliveMs: 1_000, checkIntervalMs: 250 };
   before(async () => {
     server = await startServer({ port: 0, store: 'memory', timeouts, retention: false });
@@ -174,43 +186,48 @@ describe('slow clients', () => {
 
   it('closes a connection whose headers come one byte at a time, and keeps serving others meanwhile', async () => {
     const head = `GET /_dingread/health HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(200)}\r\n\r\n`;
-    const slow = trickle(server.url, [...head], 100, 15_000);
-    const others = (async () => {
-      const started = Date.now();
-      let answered = 0;
-      while (Date.now() - started < 1_500) {
-        const response = await rawRequest(server.url, { method: 'GET', path: '/_dingread/health' });
-        assert.equal(response.status, 200);
-        answered++;
-      }
-      return answered;
-    })();
-    const { closedAfterMs, received } = await slow;
-    assert.ok(closedAfterMs < timeouts.headersMs + 2_000, `closed after ${closedAfterMs} ms`);
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const slow = trickle(server.url, [...head], 100, 60_000, open);
+    await opened;
+    // While the slow client holds its connection, others are answered.
+    for (let i = 0; i < 3; i++) assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/health' })).status, 200);
+    const { received, sentAll } = await slow;
+    assert.equal(sentAll, false, 'closed before the slow client finished its headers');
     assert.ok(received === '' || received.startsWith('HTTP/1.1 408'), received);
-    assert.ok((await others) > 5);
   });
 
   it('closes a connection whose body never finishes, within the request timeout', async () => {
-    const head = 'POST /_dingread/v1/reads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n';
-    const { closedAfterMs, received } = await trickle(server.url, [head, ...'{"reads":['.split('')], 200, 15_000);
-    assert.ok(closedAfterMs < timeouts.requestMs + 2_000, `closed after ${closedAfterMs} ms`);
+    const head = 'POST /_dingread/v1/reads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n';
+    const { received } = await trickle(server.url, [head, ...'{"reads":['.split(''), ...' '.repeat(400)], 200, 60_000);
     assert.ok(received === '' || /^HTTP\/1\.1 (408|400)/.test(received), received);
     assert.equal((await rawRequest(server.url, { method: 'GET', path: '/_dingread/health' })).status, 200);
   });
 
   it('closes a kept-alive connection that stays idle past the keep-alive timeout', async () => {
-    const { closedAfterMs, received } = await trickle(server.url, ['GET /_dingread/health HTTP/1.1\r\nHost: x\r\n\r\n'], 10, 15_000);
+    const { received } = await trickle(server.url, ['GET /_dingread/health HTTP/1.1\r\nHost: x\r\n\r\n'], 10, 60_000);
     assert.match(received, /^HTTP\/1\.1 200/);
-    assert.ok(closedAfterMs < timeouts.keepAliveMs + 2_000, `closed after ${closedAfterMs} ms`);
   });
 });
+
+/** Whether a new TCP connection to the port is refused. */
+function refusesConnections(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', () => resolve(true));
+  });
+}
 
 describe('draining', () => {
   it('finishes a request in flight with Connection: close, and answers one that arrives after close() began with 503 server.shuttingDown', async () => {
     const server = await startServer({ port: 0, store: 'memory', retention: false });
     await call(server.url, 'POST', '/_dingread/v1/fixtures', { body: testDirectory() });
-    await call(server.url, 'POST', '/_dingread/v1/faults', { body: { match: { path: '/v1.0/oauth2/accessToken' }, latencyMs: 800, count: 1 } });
+    // Long enough to hold the request while the test sees draining begin; it never bounds a result.
+    await call(server.url, 'POST', '/_dingread/v1/faults', { body: { match: { path: '/v1.0/oauth2/accessToken' }, latencyMs: 3_000, count: 1 } });
     const body = JSON.stringify({ appKey: ACME.appKey, appSecret: ACME.appSecret });
     const request = `POST /v1.0/oauth2/accessToken HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     const { hostname, port } = new URL(server.url);
@@ -222,16 +239,20 @@ describe('draining', () => {
         socket.on('error', () => undefined);
         socket.on('close', () => resolve(text));
       });
-    // In flight: slowed by the fault. Late: only half its head is sent before close() begins.
+    // In flight: held by the fault. Late: only part of its head is sent before close() begins,
+    // the rest once the server has stopped taking connections (so draining has begun).
+    let lateSocket!: net.Socket;
     const inFlight = exchange((socket) => socket.write(request));
     const late = exchange((socket) => {
+      lateSocket = socket;
       socket.write(request.slice(0, 20));
-      setTimeout(() => socket.write(request.slice(20)), 500);
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const started = Date.now();
-    await server.close();
-    assert.ok(Date.now() - started < 5_000, `close took ${Date.now() - started} ms`);
+    // A fault with a count leaves the list as it fires: the request is then held by its delay.
+    await until('the slowed request to be in flight', async () => (await call(server.url, 'GET', '/_dingread/v1/faults')).body.items.length === 0);
+    const closing = server.close();
+    await until('the server stops taking connections', () => refusesConnections(hostname, Number(port)));
+    lateSocket.write(request.slice(20));
+    await closing;
     const first = await inFlight;
     assert.match(first, /^HTTP\/1\.1 200/);
     assert.match(first, /connection: close/i);

@@ -1,13 +1,13 @@
 /**
- * The contracts of the chats and of Stream mode (src/core/chat-store.ts, src/core/stream-store.ts),
+ * The contracts of the chats and of Stream mode (src/core/store/chats.ts, src/core/store/stream.ts),
  * checked through the Store alone so that every backend runs the same suite
  * (`chatStreamConformance('postgres', factory)`, called from test/store/chat-stream.test.ts).
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { ChatThread, NewSessionWebhook, NewUserMessage } from '../../src/core/chat-store.js';
+import type { ChatThread, NewSessionWebhook, NewUserMessage } from '../../src/core/store.js';
 import type { NewMessage, Store } from '../../src/core/store.js';
-import type { ConnectionRecord, NewDelivery } from '../../src/core/stream-store.js';
+import type { ConnectionRecord, NewDelivery } from '../../src/core/store.js';
 import { groupMessageRecord, type GroupMessageIds } from '../helpers/store-records.js';
 
 export type StoreFactory = () => Promise<Store>;
@@ -85,41 +85,41 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
     describe('tickets', () => {
       it('are taken once, and expired ones go as new ones are saved', async () => {
         const ticket = { clientId: 'app', subscriptions: SUBSCRIPTIONS, ua: 'ua', localIp: 'ip', expiresAt: 1_000 };
-        await store.stream.saveTicket({ ...ticket, ticketHash: 't1' }, 0);
-        await store.stream.saveTicket({ ...ticket, ticketHash: 't2', expiresAt: 500 }, 0);
-        const [first, second] = await Promise.all([store.stream.takeTicket('t1'), store.stream.takeTicket('t1')]);
+        await store.saveStreamTicket({ ...ticket, ticketHash: 't1' }, 0);
+        await store.saveStreamTicket({ ...ticket, ticketHash: 't2', expiresAt: 500 }, 0);
+        const [first, second] = await Promise.all([store.takeStreamTicket('t1'), store.takeStreamTicket('t1')]);
         assert.deepEqual([first, second].filter(Boolean), [ticket], 'one of two takers gets it');
-        assert.equal(await store.stream.takeTicket('unknown'), undefined);
+        assert.equal(await store.takeStreamTicket('unknown'), undefined);
         // Saving at time 600 drops t2 (expired at 500).
-        await store.stream.saveTicket({ ...ticket, ticketHash: 't3' }, 600);
-        assert.equal(await store.stream.takeTicket('t2'), undefined);
-        assert.equal((await store.stream.takeTicket('t3'))?.clientId, 'app');
+        await store.saveStreamTicket({ ...ticket, ticketHash: 't3' }, 600);
+        assert.equal(await store.takeStreamTicket('t2'), undefined);
+        assert.equal((await store.takeStreamTicket('t3'))?.clientId, 'app');
       });
     });
 
     describe('connections', () => {
       it('are registered by client and node, listed oldest first, removed one by one or by node', async () => {
-        await store.stream.addConnection({ ...connection('c2'), connectedAt: 9 });
-        await store.stream.addConnection(connection('c1'));
-        await store.stream.addConnection(connection('c3', 'node-b', 'app2'));
-        await store.stream.addConnection(connection('c1')); // a repeat changes nothing
-        assert.deepEqual((await store.stream.connections()).map((c) => c.connectionId), ['c1', 'c3', 'c2'], 'by time, then by id');
-        assert.deepEqual(await store.stream.connections(['app2']), [connection('c3', 'node-b', 'app2')]);
-        assert.deepEqual(await store.stream.connections([]), []);
-        assert.equal(await store.stream.removeNodes(['node-a'], 0), 2);
-        assert.deepEqual((await store.stream.connections()).map((c) => c.connectionId), ['c3']);
-        await store.stream.removeConnection('c3', 0);
-        assert.deepEqual(await store.stream.connections(), []);
+        await store.addStreamConnection({ ...connection('c2'), connectedAt: 9 });
+        await store.addStreamConnection(connection('c1'));
+        await store.addStreamConnection(connection('c3', 'node-b', 'app2'));
+        await store.addStreamConnection(connection('c1')); // a repeat changes nothing
+        assert.deepEqual((await store.streamConnections()).map((c) => c.connectionId), ['c1', 'c3', 'c2'], 'by time, then by id');
+        assert.deepEqual(await store.streamConnections(['app2']), [connection('c3', 'node-b', 'app2')]);
+        assert.deepEqual(await store.streamConnections([]), []);
+        assert.equal(await store.removeNodeConnections(['node-a'], 0), 2);
+        assert.deepEqual((await store.streamConnections()).map((c) => c.connectionId), ['c3']);
+        await store.removeStreamConnection('c3', 0);
+        assert.deepEqual(await store.streamConnections(), []);
       });
 
       it('name the internal apps of an org as the clients of a robot no app owns', async () => {
-        assert.deepEqual(await store.stream.orgClientIds(w.org.id), ['app', 'app2']);
+        assert.deepEqual(await store.orgClientIds(w.org.id), ['app', 'app2']);
       });
     });
 
     describe('deliveries', () => {
       async function stored(...messageIds: string[]) {
-        const { deliveries } = await store.chats.postUserMessage(
+        const { deliveries } = await store.postUserMessage(
           userMessage(w, w.robotChat('u1'), `m-${messageIds.join('-')}`, 100, { deliveries: messageIds.map((id) => delivery(id)) }),
         );
         return deliveries;
@@ -129,28 +129,28 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
         const [d] = await stored('f1');
         assert.ok(d);
         assert.deepEqual({ ...d, id: 0 }, { ...delivery('f1'), id: 0, attempts: 0, connectionId: null });
-        assert.deepEqual(await store.stream.unacknowledged(), [d]);
+        assert.deepEqual(await store.unacknowledgedDeliveries(), [d]);
       });
 
       it('change hands once: a push counted against a stale count fails', async () => {
         const [d] = await stored('f2');
         assert.ok(d);
-        await store.stream.addConnection(connection('c1'));
-        await store.stream.addConnection(connection('c2'));
+        await store.addStreamConnection(connection('c1'));
+        await store.addStreamConnection(connection('c2'));
         const claims = await Promise.all([
-          store.stream.claimDelivery(d.id, 0, 'c1', 200),
-          store.stream.claimDelivery(d.id, 0, 'c2', 200),
+          store.claimDelivery(d.id, 0, 'c1', 200),
+          store.claimDelivery(d.id, 0, 'c2', 200),
         ]);
         const won = claims.filter(Boolean);
         assert.equal(won.length, 1, 'of two pushes of the same count, one is recorded');
         assert.equal(won[0]?.attempts, 1);
         assert.equal(won[0]?.dueAt, 200);
-        assert.equal(await store.stream.claimDelivery(d.id, 0, 'c1', 300), undefined);
+        assert.equal(await store.claimDelivery(d.id, 0, 'c1', 300), undefined);
         const holder = won[0]?.connectionId as string;
-        assert.deepEqual((await store.stream.unacknowledged([holder])).map((x) => x.id), [d.id]);
+        assert.deepEqual((await store.unacknowledgedDeliveries([holder])).map((x) => x.id), [d.id]);
         // A failed push: due at once, on no connection.
-        await store.stream.releaseDelivery(d.id, holder, 150);
-        const [released] = await store.stream.unacknowledged();
+        await store.releaseDelivery(d.id, holder, 150);
+        const [released] = await store.unacknowledgedDeliveries();
         assert.equal(released?.connectionId, null);
         assert.equal(released?.dueAt, 150);
         assert.equal(released?.attempts, 1);
@@ -159,46 +159,46 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
       it('are acknowledged once, by their own client only', async () => {
         const [d] = await stored('f3');
         assert.ok(d);
-        assert.equal(await store.stream.acknowledge('app2', 'f3'), undefined, 'another client cannot acknowledge it');
-        assert.equal((await store.stream.acknowledge('app', 'f3'))?.id, d.id);
-        assert.equal(await store.stream.acknowledge('app', 'f3'), undefined);
-        assert.deepEqual(await store.stream.unacknowledged(), []);
+        assert.equal(await store.acknowledgeDelivery('app2', 'f3'), undefined, 'another client cannot acknowledge it');
+        assert.equal((await store.acknowledgeDelivery('app', 'f3'))?.id, d.id);
+        assert.equal(await store.acknowledgeDelivery('app', 'f3'), undefined);
+        assert.deepEqual(await store.unacknowledgedDeliveries(), []);
       });
 
       it('fall due by time, by client, and by when they were made; a connection that goes releases its own', async () => {
         const [a, b] = await stored('f4', 'f5');
         assert.ok(a && b);
-        await store.stream.addConnection(connection('c1'));
-        await store.stream.claimDelivery(a.id, 0, 'c1', 1_000);
-        await store.stream.claimDelivery(b.id, 0, 'c1', 2_000);
-        assert.deepEqual((await store.stream.dueDeliveries({ now: 999, limit: 10 })).map((x) => x.id), []);
-        assert.deepEqual((await store.stream.dueDeliveries({ now: 1_000, limit: 10 })).map((x) => x.id), [a.id]);
-        assert.deepEqual((await store.stream.dueDeliveries({ now: 5_000, limit: 1 })).map((x) => x.id), [a.id]);
-        assert.deepEqual((await store.stream.dueDeliveries({ now: 5_000, limit: 10, clientIds: ['app2'] })).map((x) => x.id), []);
-        assert.deepEqual((await store.stream.dueDeliveries({ now: 5_000, limit: 10, clientIds: [] })).map((x) => x.id), []);
-        assert.deepEqual((await store.stream.dueDeliveries({ now: 5_000, limit: 10, createdBefore: 100 })).map((x) => x.id), []);
-        assert.deepEqual((await store.stream.dueDeliveries({ now: 5_000, limit: 10, createdBefore: 101 })).map((x) => x.id), [a.id, b.id]);
-        assert.equal(await store.stream.removeConnection('c1', 50), 2);
-        assert.deepEqual((await store.stream.dueDeliveries({ now: 50, limit: 10 })).map((x) => x.id), [a.id, b.id]);
+        await store.addStreamConnection(connection('c1'));
+        await store.claimDelivery(a.id, 0, 'c1', 1_000);
+        await store.claimDelivery(b.id, 0, 'c1', 2_000);
+        assert.deepEqual((await store.dueDeliveries({ now: 999, limit: 10 })).map((x) => x.id), []);
+        assert.deepEqual((await store.dueDeliveries({ now: 1_000, limit: 10 })).map((x) => x.id), [a.id]);
+        assert.deepEqual((await store.dueDeliveries({ now: 5_000, limit: 1 })).map((x) => x.id), [a.id]);
+        assert.deepEqual((await store.dueDeliveries({ now: 5_000, limit: 10, clientIds: ['app2'] })).map((x) => x.id), []);
+        assert.deepEqual((await store.dueDeliveries({ now: 5_000, limit: 10, clientIds: [] })).map((x) => x.id), []);
+        assert.deepEqual((await store.dueDeliveries({ now: 5_000, limit: 10, createdBefore: 100 })).map((x) => x.id), []);
+        assert.deepEqual((await store.dueDeliveries({ now: 5_000, limit: 10, createdBefore: 101 })).map((x) => x.id), [a.id, b.id]);
+        assert.equal(await store.removeStreamConnection('c1', 50), 2);
+        assert.deepEqual((await store.dueDeliveries({ now: 50, limit: 10 })).map((x) => x.id), [a.id, b.id]);
       });
 
       it('are given up once, at the count seen', async () => {
         const [d] = await stored('f6');
         assert.ok(d);
-        assert.equal(await store.stream.abandonDelivery(d.id, 1), false);
-        assert.equal(await store.stream.abandonDelivery(d.id, 0), true);
-        assert.equal(await store.stream.abandonDelivery(d.id, null), false);
+        assert.equal(await store.abandonDelivery(d.id, 1), false);
+        assert.equal(await store.abandonDelivery(d.id, 0), true);
+        assert.equal(await store.abandonDelivery(d.id, null), false);
         const [e] = await stored('f7');
-        assert.equal(await store.stream.abandonDelivery((e as { id: number }).id, null), true);
+        assert.equal(await store.abandonDelivery((e as { id: number }).id, null), true);
       });
 
       it('of a node that is gone fall due at once', async () => {
         const [d] = await stored('f8');
         assert.ok(d);
-        await store.stream.addConnection(connection('cb', 'node-b'));
-        await store.stream.claimDelivery(d.id, 0, 'cb', 90_000);
-        await store.stream.removeNodes(['node-b'], 70);
-        const [due] = await store.stream.dueDeliveries({ now: 70, limit: 10 });
+        await store.addStreamConnection(connection('cb', 'node-b'));
+        await store.claimDelivery(d.id, 0, 'cb', 90_000);
+        await store.removeNodeConnections(['node-b'], 70);
+        const [due] = await store.dueDeliveries({ now: 70, limit: 10 });
         assert.equal(due?.id, d.id);
         assert.equal(due?.connectionId, null);
       });
@@ -207,20 +207,20 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
     describe('user messages', () => {
       it('open the chat in the same unit: the user has read every earlier robot message there', async () => {
         const before = await store.insertMessage(groupMessageRecord(w, 'g1', 10));
-        const { marked } = await store.chats.postUserMessage(userMessage(w, w.group, 'm1', 20));
+        const { marked } = await store.postUserMessage(userMessage(w, w.group, 'm1', 20));
         assert.equal(marked, 1);
-        assert.deepEqual(await store.readerPage(before, '', 10), ['u1']);
+        assert.deepEqual((await store.readerPage(before.processQueryKey, '', 10))?.readerIds, ['u1']);
         const later = await store.insertMessage(groupMessageRecord(w, 'g2', 30));
-        assert.deepEqual(await store.readerPage(later, '', 10), [], 'a message sent after it is not read');
-        const again = await store.chats.postUserMessage(userMessage(w, w.group, 'm2', 40));
+        assert.deepEqual((await store.readerPage(later.processQueryKey, '', 10))?.readerIds, [], 'a message sent after it is not read');
+        const again = await store.postUserMessage(userMessage(w, w.group, 'm2', 40));
         assert.equal(again.marked, 1);
       });
 
       it('open the robot chat of their user only', async () => {
         const oto = await store.insertMessage(otoRecord(w, 'o1', ['u1', 'u2'], 10));
-        await store.chats.postUserMessage(userMessage(w, w.robotChat('u2'), 'm3', 20, { userId: 'u2' }));
+        await store.postUserMessage(userMessage(w, w.robotChat('u2'), 'm3', 20, { userId: 'u2' }));
         assert.deepEqual(
-          (await store.recipientReads(oto)).map((r) => [r.userId, r.readAt]),
+          (await store.recipientReads(oto.processQueryKey))?.recipients.map((r) => [r.userId, r.readAt]),
           [
             ['u1', null],
             ['u2', 20],
@@ -229,19 +229,19 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
       });
 
       it('know who is a member of a conversation now', async () => {
-        assert.equal(await store.chats.isMember(w.conversation.id, 'u1'), true);
-        assert.equal(await store.chats.isMember(w.conversation.id, 'u3'), false);
-        assert.equal(await store.chats.findCorpId(w.org.id), 'corp');
-        assert.equal(await store.chats.findCorpId(w.org.id + 1000), undefined);
+        assert.equal(await store.isConversationMember(w.conversation.id, 'u1'), true);
+        assert.equal(await store.isConversationMember(w.conversation.id, 'u3'), false);
+        assert.equal(await store.findCorpId(w.org.id), 'corp');
+        assert.equal(await store.findCorpId(w.org.id + 1000), undefined);
       });
     });
 
     describe('session webhooks', () => {
       it('are found by their hash with their chat, expired or not; expired ones go with later messages', async () => {
-        await store.chats.postUserMessage(
+        await store.postUserMessage(
           userMessage(w, w.group, 'm4', 100, { sessions: [session(w, 's-group', 1_000, w.conversation.id), session(w, 's-old', 150, null, 'u2')] }),
         );
-        assert.deepEqual(await store.chats.findSessionWebhook('s-group'), {
+        assert.deepEqual(await store.findSessionWebhook('s-group'), {
           orgId: w.org.id,
           corpId: 'corp',
           robotId: w.robot.id,
@@ -252,26 +252,26 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
           userId: 'u1',
           expiresAt: 1_000,
         });
-        assert.equal((await store.chats.findSessionWebhook('s-old'))?.openConversationId, null);
-        assert.equal(await store.chats.findSessionWebhook('nope'), undefined);
-        await store.chats.postUserMessage(userMessage(w, w.group, 'm5', 200));
-        assert.equal(await store.chats.findSessionWebhook('s-old'), undefined, 'expired at 150, dropped at 200');
-        assert.ok(await store.chats.findSessionWebhook('s-group'));
+        assert.equal((await store.findSessionWebhook('s-old'))?.openConversationId, null);
+        assert.equal(await store.findSessionWebhook('nope'), undefined);
+        await store.postUserMessage(userMessage(w, w.group, 'm5', 200));
+        assert.equal(await store.findSessionWebhook('s-old'), undefined, 'expired at 150, dropped at 200');
+        assert.ok(await store.findSessionWebhook('s-group'));
       });
 
       it('take replies: robot messages noted as session-webhook replies in their chat', async () => {
-        await store.chats.postUserMessage(userMessage(w, w.robotChat('u1'), 'm6', 100, { sessions: [session(w, 's1', 10_000, null)] }));
-        const found = await store.chats.findSessionWebhook('s1');
+        await store.postUserMessage(userMessage(w, w.robotChat('u1'), 'm6', 100, { sessions: [session(w, 's1', 10_000, null)] }));
+        const found = await store.findSessionWebhook('s1');
         assert.ok(found);
-        const reply = await store.chats.postReply({
+        const reply = await store.postReply({
           session: found,
           message: otoRecord(w, 'r1', ['u1'], 110),
           msgtype: 'text',
           at: { atUserIds: ['u1'] },
         });
         assert.equal(reply.processQueryKey, 'r1');
-        assert.deepEqual(await store.recipientReads(reply), [{ userId: 'u1', name: 'U1', readAt: null }]);
-        const items = await store.chats.timeline(w.robotChat('u1'), 10);
+        assert.deepEqual((await store.recipientReads(reply.processQueryKey))?.recipients, [{ userId: 'u1', name: 'U1', readAt: null }]);
+        const items = await store.chatTimeline(w.robotChat('u1'), 10);
         assert.deepEqual(
           items.map((item) => (item.kind === 'user' ? ['user', item.msgId] : ['robot', item.message.processQueryKey, item.via, item.at])),
           [
@@ -285,49 +285,49 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
     describe('timelines', () => {
       it('show users’ and robots’ messages of one chat in one order, the last N, oldest first', async () => {
         await store.insertMessage(groupMessageRecord(w, 'g1', 10));
-        await store.chats.postUserMessage(userMessage(w, w.group, 'm1', 20, { atRobots: ['bot'] }));
+        await store.postUserMessage(userMessage(w, w.group, 'm1', 20, { atRobots: ['bot'] }));
         await store.insertMessage(groupMessageRecord(w, 'g2', 30));
-        await store.chats.postUserMessage(userMessage(w, w.group, 'm2', 40, { userId: 'u2' }));
+        await store.postUserMessage(userMessage(w, w.group, 'm2', 40, { userId: 'u2' }));
         // Elsewhere: another chat's messages stay out.
         await store.insertMessage(otoRecord(w, 'o1', ['u1'], 50));
-        await store.chats.postUserMessage(userMessage(w, w.robotChat('u1'), 'm3', 60));
-        const label = (items: Awaited<ReturnType<Store['chats']['timeline']>>) =>
+        await store.postUserMessage(userMessage(w, w.robotChat('u1'), 'm3', 60));
+        const label = (items: Awaited<ReturnType<Store['chatTimeline']>>) =>
           items.map((item) => (item.kind === 'user' ? `${item.userId}:${item.msgId}` : `bot:${item.message.processQueryKey}:${item.via}`));
-        const group = await store.chats.timeline(w.group, 10);
+        const group = await store.chatTimeline(w.group, 10);
         assert.deepEqual(label(group), ['bot:g1:api', 'u1:m1', 'bot:g2:api', 'u2:m2']);
         const first = group[1];
         assert.ok(first?.kind === 'user');
         assert.deepEqual(first.atRobots, ['bot']);
         assert.equal(first.content, 'text m1');
         assert.equal(first.createdAt, 20);
-        assert.deepEqual(label(await store.chats.timeline(w.group, 3)), ['u1:m1', 'bot:g2:api', 'u2:m2']);
-        assert.deepEqual(label(await store.chats.timeline(w.robotChat('u1'), 10)), ['bot:o1:api', 'u1:m3']);
-        assert.deepEqual(label(await store.chats.timeline(w.robotChat('u2'), 10)), []);
+        assert.deepEqual(label(await store.chatTimeline(w.group, 3)), ['u1:m1', 'bot:g2:api', 'u2:m2']);
+        assert.deepEqual(label(await store.chatTimeline(w.robotChat('u1'), 10)), ['bot:o1:api', 'u1:m3']);
+        assert.deepEqual(label(await store.chatTimeline(w.robotChat('u2'), 10)), []);
       });
 
       it('lose entries older than the retention, a batch at a time', async () => {
-        for (const [i, at] of [5, 6, 7, 50].entries()) await store.chats.postUserMessage(userMessage(w, w.group, `p${i}`, at));
-        assert.equal(await store.chats.purgeEntriesBefore(10, 2), 2);
-        assert.equal(await store.chats.purgeEntriesBefore(10, 2), 1);
-        assert.equal(await store.chats.purgeEntriesBefore(10, 2), 0);
+        for (const [i, at] of [5, 6, 7, 50].entries()) await store.postUserMessage(userMessage(w, w.group, `p${i}`, at));
+        assert.equal(await store.purgeChatEntriesBefore(10, 2), 2);
+        assert.equal(await store.purgeChatEntriesBefore(10, 2), 1);
+        assert.equal(await store.purgeChatEntriesBefore(10, 2), 0);
         assert.deepEqual(
-          (await store.chats.timeline(w.group, 10)).map((item) => (item.kind === 'user' ? item.msgId : '')),
+          (await store.chatTimeline(w.group, 10)).map((item) => (item.kind === 'user' ? item.msgId : '')),
           ['p3'],
         );
       });
     });
 
     it('forgets all of it on reset', async () => {
-      await store.stream.saveTicket({ ticketHash: 't', clientId: 'app', subscriptions: [], ua: '', localIp: '', expiresAt: 9e12 }, 0);
-      await store.stream.addConnection(connection('c1'));
-      await store.chats.postUserMessage(userMessage(w, w.group, 'm1', 20, { sessions: [session(w, 's', 9e12, null)], deliveries: [delivery('d')] }));
+      await store.saveStreamTicket({ ticketHash: 't', clientId: 'app', subscriptions: [], ua: '', localIp: '', expiresAt: 9e12 }, 0);
+      await store.addStreamConnection(connection('c1'));
+      await store.postUserMessage(userMessage(w, w.group, 'm1', 20, { sessions: [session(w, 's', 9e12, null)], deliveries: [delivery('d')] }));
       await store.reset();
-      assert.equal(await store.stream.takeTicket('t'), undefined);
-      assert.deepEqual(await store.stream.connections(), []);
-      assert.deepEqual(await store.stream.unacknowledged(), []);
-      assert.equal(await store.chats.findSessionWebhook('s'), undefined);
+      assert.equal(await store.takeStreamTicket('t'), undefined);
+      assert.deepEqual(await store.streamConnections(), []);
+      assert.deepEqual(await store.unacknowledgedDeliveries(), []);
+      assert.equal(await store.findSessionWebhook('s'), undefined);
       w = await seed(store);
-      assert.deepEqual(await store.chats.timeline(w.group, 10), []);
+      assert.deepEqual(await store.chatTimeline(w.group, 10), []);
     });
   });
 }

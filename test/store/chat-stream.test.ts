@@ -12,7 +12,7 @@ import { BusMessageTooLargeError, MAX_BUS_MESSAGE_BYTES, type Bus } from '../../
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { dropSchema, dropTestSchemas, freshPostgresStore, inSchema, newSchema, POSTGRES_URL, postgresSkipReason } from '../helpers/postgres.js';
-import { until } from '../helpers/until.js';
+import { until } from '../helpers/wait.js';
 import { chatStreamConformance } from './chat-stream-conformance.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dingread-chat-stream-'));
@@ -47,10 +47,10 @@ describe('the in-process bus', () => {
     const other = await listen(store.bus, 'y');
     await store.bus.publish('x', 'hello');
     assert.deepEqual(a.heard, [], 'never inline: the publisher finishes first');
-    await until(() => a.heard.length === 1 && b.heard.length === 1, 'both listeners');
+    await until('both listeners', () => a.heard.length === 1 && b.heard.length === 1);
     b.stop();
     await store.bus.publish('x', 'again');
-    await until(() => a.heard.length === 2, 'the listener still subscribed');
+    await until('the listener still subscribed', () => a.heard.length === 2);
     assert.deepEqual([a.heard, b.heard, other.heard], [['hello', 'again'], ['hello'], []]);
     await assert.rejects(store.bus.publish('x', 'é'.repeat(MAX_BUS_MESSAGE_BYTES)), BusMessageTooLargeError);
     assert.deepEqual([...(await store.bus.liveNodes([store.bus.nodeId, 'elsewhere']))], [store.bus.nodeId]);
@@ -71,7 +71,7 @@ describe('the PostgreSQL bus', { skip: postgresSkipReason }, () => {
       const otherTopic = await listen(two.bus, 'events');
       await one.bus.publish('stream', 'from one');
       await two.bus.publish('stream', 'from two: 你好\nwith a line break');
-      await until(() => heardByOne.heard.length === 2 && heardByTwo.heard.length === 2, 'both messages on both nodes');
+      await until('both messages on both nodes', () => heardByOne.heard.length === 2 && heardByTwo.heard.length === 2);
       assert.deepEqual(heardByTwo.heard, ['from one', 'from two: 你好\nwith a line break']);
       assert.deepEqual(heardByOne.heard, heardByTwo.heard);
       assert.deepEqual(otherTopic.heard, []);
@@ -91,7 +91,7 @@ describe('the PostgreSQL bus', { skip: postgresSkipReason }, () => {
       await listen(two.bus, 'stream');
       assert.deepEqual([...(await one.bus.liveNodes([one.bus.nodeId, two.bus.nodeId, 'nobody']))].sort(), [one.bus.nodeId, two.bus.nodeId].sort());
       await two.close();
-      await until(async () => !(await one.bus.liveNodes([two.bus.nodeId])).has(two.bus.nodeId), 'the closed node to be gone');
+      await until('the closed node to be gone', async () => !(await one.bus.liveNodes([two.bus.nodeId])).has(two.bus.nodeId));
     } finally {
       await one.close();
       await two.close();
@@ -107,9 +107,9 @@ describe('the PostgreSQL bus', { skip: postgresSkipReason }, () => {
       store.bus.onReconnect(() => reconnected++);
       const name = `dingread-node/${store.bus.nodeId}`;
       await inSchema('public', (client) => client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]));
-      await until(() => reconnected === 1, 'the bus to reconnect');
+      await until('the bus to reconnect', () => reconnected === 1);
       await store.bus.publish('stream', 'after');
-      await until(() => heard.includes('after'), 'a message after the reconnect');
+      await until('a message after the reconnect', () => heard.includes('after'));
     } finally {
       await store.close();
     }

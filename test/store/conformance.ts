@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import fc from 'fast-check';
+import { fc } from '../helpers/property.js';
 import { createCoreContext } from '../../src/core/context.js';
 import { applyFixture, exportFixture } from '../../src/core/fixtures.js';
 import type {
@@ -14,7 +14,6 @@ import type {
   ConversationRecord,
   MessageKind,
   MessageRecord,
-  NewMessage,
   OrgPlan,
   OrgRecord,
   RobotRecord,
@@ -23,6 +22,7 @@ import type {
 } from '../../src/core/store.js';
 import { StoreConflictError } from '../../src/core/store.js';
 import { testDirectory } from '../helpers/fixtures.js';
+import { readerIdsOf, recipientsOf } from '../helpers/store-records.js';
 import { byCodePoints, programArbitrary, runModel, runProgram } from './program.js';
 
 export type StoreFactory = () => Promise<Store>;
@@ -43,7 +43,7 @@ function basePlan(): OrgPlan[] {
       ],
       conversations: [
         { openConversationId: 'cidGroup==', type: 'group', title: 'Group', coolAppCode: null, members: ['u1', 'u2', 'u3'], robots: ['botA'] },
-        { openConversationId: 'cidPair==', type: 'private', title: null, coolAppCode: 'COOL-A', members: ['u1', 'u2'], robots: [] },
+        { openConversationId: 'cidPair==', type: 'privateChat', title: null, coolAppCode: 'COOL-A', members: ['u1', 'u2'], robots: [] },
         { openConversationId: 'cidEmpty==', type: 'group', title: null, coolAppCode: null, members: [], robots: [] },
       ],
     },
@@ -133,7 +133,7 @@ async function sendChat(
   processQueryKey = newKey(),
 ): Promise<MessageRecord> {
   const inB = conversation.orgId === w.orgB.id;
-  const kind: MessageKind = conversation.type === 'private' ? 'privateChat' : 'group';
+  const kind: MessageKind = conversation.type;
   return w.store.insertMessage({
     processQueryKey,
     kind,
@@ -145,6 +145,22 @@ async function sendChat(
     msgParam: '{"content":"hi"}',
     sentAt,
     deliveredAt: sentAt,
+  });
+}
+
+/** A group message of orgA's robot with this msgParam, as its sender wrote it, sent and delivered at these times. */
+function sendGroupParam(w: World, msgParam: string, sentAt: number, deliveredAt = sentAt, processQueryKey = newKey()): Promise<MessageRecord> {
+  return w.store.insertMessage({
+    processQueryKey,
+    kind: 'group',
+    orgId: w.orgA.id,
+    appId: w.appA.id,
+    robotId: w.botA.id,
+    conversationId: w.group.id,
+    msgKey: 'sampleText',
+    msgParam,
+    sentAt,
+    deliveredAt,
   });
 }
 
@@ -171,11 +187,11 @@ async function fresh(store: Store, message: MessageRecord): Promise<MessageRecor
 }
 
 async function readers(store: Store, message: MessageRecord): Promise<string[]> {
-  return store.readerPage(await fresh(store, message), '', 1000);
+  return readerIdsOf(store, message, '', 1000);
 }
 
 async function readTimes(store: Store, message: MessageRecord): Promise<Record<string, number | null>> {
-  const rows = await store.recipientReads(await fresh(store, message));
+  const rows = await recipientsOf(store, message);
   return Object.fromEntries(rows.map((r) => [r.userId, r.readAt]));
 }
 
@@ -234,7 +250,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
           a.conversations.map((c) => [c.openConversationId, c.type, c.title, c.coolAppCode, c.members, c.memberCount, c.robotCodes]),
           [
             ['cidGroup==', 'group', 'Group', null, ['u1', 'u2', 'u3'], 3, ['botA']],
-            ['cidPair==', 'private', null, 'COOL-A', ['u1', 'u2'], 2, []],
+            ['cidPair==', 'privateChat', null, 'COOL-A', ['u1', 'u2'], 2, []],
             ['cidEmpty==', 'group', null, null, [], 0, []],
           ],
         );
@@ -393,7 +409,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         await store.applyFixture(orgAWith({ openConversationId: 'cidGroup==', members: [] }));
         const m = await sendChat(w, w.group);
         assert.equal(m.recipientCount, 0);
-        assert.deepEqual(await store.recipientReads(m), []);
+        assert.deepEqual(await recipientsOf(store, m), []);
         assert.deepEqual(await store.recordReads([{ processQueryKey: m.processQueryKey, userId: 'u1', readAt: 1 }]), {
           accepted: 0,
           ignored: [{ index: 0, reason: 'user.notRecipient' }],
@@ -443,19 +459,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
 
       it('a processQueryKey is unique', async () => {
         const m = await sendChat(w, w.group);
-        const again: NewMessage = {
-          processQueryKey: m.processQueryKey,
-          kind: 'group',
-          orgId: w.orgA.id,
-          appId: w.appA.id,
-          robotId: w.botA.id,
-          conversationId: w.group.id,
-          msgKey: 'sampleText',
-          msgParam: '{}',
-          sentAt: 1,
-          deliveredAt: 1,
-        };
-        await assert.rejects(store.insertMessage(again), StoreConflictError);
+        await assert.rejects(sendGroupParam(w, '{}', 1, 1, m.processQueryKey), StoreConflictError);
         assert.deepEqual(await store.findMessage(m.processQueryKey), m, 'the failed insert changed nothing');
       });
 
@@ -489,6 +493,38 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(await keys({ orgId: w.orgA.id, robotId: w.botA.id, beforeId: g2.id }, 2), k(p1, o1));
         assert.deepEqual(await keys({ orgId: w.orgB.id, conversationId: w.group.id }), []);
         assert.deepEqual((await store.listMessages({ conversationId: w.group.id }, 1))[0], g2);
+      });
+
+      it('listMessages and countMessages filter by send state, send time and text', async () => {
+        // As senders write it: JSON.stringify keeps characters as they are, Python escapes them.
+        const note = (content: string, sentAt: number, deliveredAt = sentAt) => sendGroupParam(w, content, sentAt, deliveredAt);
+        const plain = await note('{"content":"Release 2.4 is OUT"}', 1000);
+        const quoted = await note('{"content":"say \\"hi\\" 100%"}', 2000, 2500);
+        const chinese = await note('{"content":"发布 done"}', 3000);
+        const escaped = await note('{"content":"\\u53d1\\u5e03 later"}', 4000, 9000);
+        await store.recallMessage(plain.id, 5000);
+        const both = async (filter: Parameters<Store['listMessages']>[0]) => {
+          const keys = (await store.listMessages(filter, 100)).map((m) => m.processQueryKey);
+          assert.equal(await store.countMessages(filter), keys.length, JSON.stringify(filter));
+          return keys;
+        };
+        const k = (...ms: MessageRecord[]) => ms.map((m) => m.processQueryKey);
+        assert.deepEqual(await both({}), k(escaped, chinese, quoted, plain));
+        assert.deepEqual(await both({ recalled: true }), k(plain));
+        assert.deepEqual(await both({ recalled: false, pendingAt: 2400 }), k(escaped, chinese, quoted));
+        assert.deepEqual(await both({ recalled: false, pendingAt: 3000 }), k(escaped));
+        assert.deepEqual(await both({ recalled: false, deliveredBy: 3000 }), k(chinese, quoted));
+        assert.deepEqual(await both({ sentAfter: 2000 }), k(escaped, chinese));
+        assert.deepEqual(await both({ sentBy: 2000 }), k(quoted, plain));
+        assert.deepEqual(await both({ text: 'release' }), k(plain), 'ASCII case is ignored');
+        assert.deepEqual(await both({ text: 'out' }), k(plain));
+        assert.deepEqual(await both({ text: '"hi"' }), k(quoted), 'quotes as JSON escapes them');
+        assert.deepEqual(await both({ text: '100%' }), k(quoted), '% is a character, not a wildcard');
+        assert.deepEqual(await both({ text: '1_0' }), [], '_ is a character, not a wildcard');
+        assert.deepEqual(await both({ text: '发布' }), k(escaped, chinese), 'raw or escaped as \\uXXXX');
+        assert.deepEqual(await both({ text: '发布', beforeId: chinese.id }), []);
+        assert.deepEqual(await both({ text: 'nothing like it' }), []);
+        assert.equal(await store.countMessages({ orgId: w.orgB.id }), 0);
       });
     });
 
@@ -587,18 +623,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
 
       it('nothing is read before it is delivered: reads are ignored and opens stop at the first message on its way', async () => {
         const delivered = await sendChat(w, w.group, 1000);
-        const onItsWay = await w.store.insertMessage({
-          processQueryKey: newKey(),
-          kind: 'group',
-          orgId: w.orgA.id,
-          appId: w.appA.id,
-          robotId: w.botA.id,
-          conversationId: w.group.id,
-          msgKey: 'sampleText',
-          msgParam: '{"content":"slow"}',
-          sentAt: 1100,
-          deliveredAt: 5000,
-        });
+        const onItsWay = await sendGroupParam(w, '{"content":"slow"}', 1100, 5000);
         const after = await sendChat(w, w.group, 1200);
         const now = 2000;
         assert.deepEqual(await store.recordReads([{ processQueryKey: onItsWay.processQueryKey, userId: 'u1', readAt: now }], now), {
@@ -653,6 +678,30 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(await readTimes(store, ob), { u1: 300 });
       });
 
+      it('readerPage and recipientReads give the message as findMessage does, in the same call; nothing for an unknown key', async () => {
+        const m = await sendChat(w, w.group);
+        await store.recordReads([{ processQueryKey: m.processQueryKey, userId: 'u2', readAt: 7 }]);
+        assert.deepEqual(await store.readerPage(m.processQueryKey, '', 10), { message: m, readerIds: ['u2'] });
+        assert.deepEqual(await store.recipientReads(m.processQueryKey), {
+          message: m,
+          recipients: [
+            { userId: 'u1', name: 'Name u1', readAt: null },
+            { userId: 'u2', name: 'Name u2', readAt: 7 },
+            { userId: 'u3', name: 'Name u3', readAt: null },
+          ],
+        });
+        // Each call reads the message as it is now.
+        await store.recallMessage(m.id, 50);
+        const recalled = await fresh(store, m);
+        assert.equal(recalled.recalledAt, 50);
+        assert.deepEqual((await store.readerPage(m.processQueryKey, '', 10))?.message, recalled);
+        assert.deepEqual((await store.recipientReads(m.processQueryKey))?.message, recalled);
+        for (const key of ['nope', 'k\u0000', '']) {
+          assert.equal(await store.readerPage(key, '', 10), undefined);
+          assert.equal(await store.recipientReads(key), undefined);
+        }
+      });
+
       it('readerPage: userId order, after a user, at most limit, reads and opens merged, recipients only', async () => {
         const users = ['u1', 'u2', 'u3', 'u4', 'u5'];
         await store.applyFixture(orgAWith({ openConversationId: 'cidGroup==', members: users }));
@@ -665,12 +714,12 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         await store.openChat(w.orgA.id, conversationChat(w.group), 'u3', 4); // read and opened
         await store.openChat(w.orgA.id, conversationChat(w.group), 'u2', 5); // opened only
         const current = await fresh(store, m);
-        assert.deepEqual(await store.readerPage(current, '', 10), ['u1', 'u2', 'u3', 'u4']);
-        assert.deepEqual(await store.readerPage(current, '', 2), ['u1', 'u2']);
-        assert.deepEqual(await store.readerPage(current, 'u2', 2), ['u3', 'u4']);
-        assert.deepEqual(await store.readerPage(current, 'u4', 2), []);
-        assert.deepEqual(await store.readerPage(current, 'u1', 1), ['u2']);
-        assert.deepEqual(await store.readerPage(current, 'u25', 10), ['u3', 'u4'], 'after needs not be a reader');
+        assert.deepEqual(await readerIdsOf(store, current, '', 10), ['u1', 'u2', 'u3', 'u4']);
+        assert.deepEqual(await readerIdsOf(store, current, '', 2), ['u1', 'u2']);
+        assert.deepEqual(await readerIdsOf(store, current, 'u2', 2), ['u3', 'u4']);
+        assert.deepEqual(await readerIdsOf(store, current, 'u4', 2), []);
+        assert.deepEqual(await readerIdsOf(store, current, 'u1', 1), ['u2']);
+        assert.deepEqual(await readerIdsOf(store, current, 'u25', 10), ['u3', 'u4'], 'after needs not be a reader');
         assert.equal(await store.countReaders(current), 4);
         const later = await sendChat(w, w.group);
         // zz joins, gets a message and opens the chat: that open is newer than m and later, but
@@ -683,9 +732,9 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         );
         const third = await sendChat(w, w.group);
         assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'zz', 6), 1);
-        assert.deepEqual(await store.readerPage(await fresh(store, m), '', 10), ['u1', 'u2', 'u3', 'u4']);
-        assert.deepEqual(await store.readerPage(await fresh(store, later), '', 10), []);
-        assert.deepEqual(await store.readerPage(await fresh(store, third), '', 10), ['zz']);
+        assert.deepEqual(await readerIdsOf(store, await fresh(store, m), '', 10), ['u1', 'u2', 'u3', 'u4']);
+        assert.deepEqual(await readerIdsOf(store, await fresh(store, later), '', 10), []);
+        assert.deepEqual(await readerIdsOf(store, await fresh(store, third), '', 10), ['zz']);
         assert.equal(await store.countReaders(await fresh(store, later)), 0);
       });
 
@@ -693,14 +742,14 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         const oto = await sendOto(w, w.botA, ['u5', 'u1', 'u3']);
         await store.recordReads([{ processQueryKey: oto.processQueryKey, userId: 'u3', readAt: 30 }]);
         await store.openChat(w.orgA.id, robotChat(w.botA), 'u5', 40);
-        assert.deepEqual(await store.recipientReads(await fresh(store, oto)), [
+        assert.deepEqual(await recipientsOf(store, await fresh(store, oto)), [
           { userId: 'u5', name: 'Name u5', readAt: 40 },
           { userId: 'u1', name: 'Name u1', readAt: null },
           { userId: 'u3', name: 'Name u3', readAt: 30 },
         ]);
         assert.equal(await store.countReaders(await fresh(store, oto)), 2);
         const inB = await sendChat(w, w.groupB);
-        assert.deepEqual(await store.recipientReads(inB), [
+        assert.deepEqual(await recipientsOf(store, inB), [
           { userId: 'b1', name: 'Bee', readAt: null },
           { userId: 'u1', name: 'B u1', readAt: null },
         ]);
@@ -909,6 +958,26 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(a, b);
       });
 
+      it('keeps the first local CA it is given, and reset keeps it', async () => {
+        assert.equal(await store.findLocalCa(), undefined);
+        const first = { certificatePem: '-----BEGIN CERTIFICATE-----\nfirst\n', privateKeyPem: '-----BEGIN PRIVATE KEY-----\nfirst\n' };
+        const second = { certificatePem: 'second cert', privateKeyPem: 'second key' };
+        assert.deepEqual(await store.keepLocalCa(first), first);
+        assert.deepEqual(await store.keepLocalCa(second), first, 'a second CA never replaces the first');
+        assert.deepEqual(await store.findLocalCa(), first);
+        await store.reset();
+        assert.deepEqual(await store.findLocalCa(), first);
+      });
+
+      it('keeps notes, which a reset leaves in place', async () => {
+        assert.equal(await store.readNote('demo'), undefined);
+        await store.writeNote('demo', '{"a":"发"}');
+        assert.equal(await store.readNote('demo'), '{"a":"发"}');
+        await store.writeNote('demo', 'second');
+        await store.reset();
+        assert.equal(await store.readNote('demo'), 'second');
+      });
+
       it('reset clears directory, messages, reads and tokens, and keeps the secret', async () => {
         const secret = await store.serverSecret();
         const m = await sendChat(w, w.group);
@@ -944,7 +1013,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
           deliveredAt: 1,
         });
         assert.deepEqual(await readers(store, m2), []);
-        assert.deepEqual(await store.recipientReads(m2), [
+        assert.deepEqual(await recipientsOf(store, m2), [
           { userId: 'u1', name: 'Name u1', readAt: null },
           { userId: 'u2', name: 'Name u2', readAt: null },
           { userId: 'u3', name: 'Name u3', readAt: null },
@@ -985,17 +1054,17 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
                   }
                 };
                 await apply(initial, 1);
-                const before = new Set(await s.readerPage(m, '', 1000));
+                const before = new Set(await readerIdsOf(s, m, '', 1000));
                 const walked: string[] = [];
                 let after = '';
                 for (let page = 0; ; page++) {
-                  const got = await s.readerPage(m, after, pageSize);
+                  const got = await readerIdsOf(s, m, after, pageSize);
                   walked.push(...got);
                   if (got.length < pageSize) break;
                   after = got[got.length - 1] as string;
                   await apply(during[page] ?? [], 2 + page);
                 }
-                const final = new Set(await s.readerPage(m, '', 1000));
+                const final = new Set(await readerIdsOf(s, m, '', 1000));
                 for (let i = 1; i < walked.length; i++) {
                   assert.ok(byCodePoints(walked[i - 1] as string, walked[i] as string) < 0, `order at ${i}: ${walked.join(',')}`);
                 }

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import type { OrgPlan, RobotPlan, Store } from '../../src/core/store.js';
 import { LookupCache } from '../../src/store/sql/lookup-cache.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { readerIdsOf, recipientsOf } from '../helpers/store-records.js';
 
 describe('LookupCache', () => {
   const loader = <T extends object>(value: T | undefined) => {
@@ -158,16 +159,16 @@ describe('a SQLite store with the lookup cache sees every write', () => {
     await send('m1');
     const message = await store.findMessage('m1');
     assert.ok(message);
-    assert.deepEqual(await store.readerPage(message, '', 10), []);
-    assert.deepEqual((await store.recipientReads(message)).map((r) => r.readAt), [null, null]);
+    assert.deepEqual(await readerIdsOf(store, message, '', 10), []);
+    assert.deepEqual((await recipientsOf(store, message)).map((r) => r.readAt), [null, null]);
     await store.recordReads([{ processQueryKey: 'm1', userId: 'u2', readAt: 2000 }]);
-    assert.deepEqual(await store.readerPage(message, '', 10), ['u2']);
-    assert.deepEqual((await store.recipientReads(message)).map((r) => r.readAt), [null, 2000]);
+    assert.deepEqual(await readerIdsOf(store, message, '', 10), ['u2']);
+    assert.deepEqual((await recipientsOf(store, message)).map((r) => r.readAt), [null, 2000]);
     const org = await store.findOrg('corpC');
     assert.ok(org);
     assert.equal(await store.openChat(org.id, { kind: 'conversation', conversationId: message.conversationId as number }, 'u1', 3000), 1);
-    assert.deepEqual(await store.readerPage(message, '', 10), ['u1', 'u2']);
-    assert.deepEqual((await store.recipientReads(message)).map((r) => r.readAt), [3000, 2000]);
+    assert.deepEqual(await readerIdsOf(store, message, '', 10), ['u1', 'u2']);
+    assert.deepEqual((await recipientsOf(store, message)).map((r) => r.readAt), [3000, 2000]);
     await store.close();
   });
 

@@ -22,7 +22,7 @@ import {
   postgresSkipReason,
   schemaUrl,
 } from '../helpers/postgres.js';
-import { groupMessageRecord } from '../helpers/store-records.js';
+import { groupMessageRecord, readerIdsOf, recipientsOf } from '../helpers/store-records.js';
 import { storeConformance, storeDifferential } from './conformance.js';
 
 after(dropTestSchemas);
@@ -101,6 +101,9 @@ if (postgresSkipReason) {
       try {
         const secrets = await Promise.all(nodes.map((node) => node.serverSecret()));
         for (const secret of secrets) assert.deepEqual(secret, secrets[0]);
+        // Each node makes a CA of its own at once; the first write wins and every node keeps it.
+        const cas = await Promise.all(nodes.map((node, i) => node.keepLocalCa({ certificatePem: `cert ${i}`, privateKeyPem: `key ${i}` })));
+        for (const ca of cas) assert.deepEqual(ca, cas[0]);
         const versions = await inSchema(schema, async (client) => (await client.query(`SELECT version FROM schema_version ORDER BY version`)).rows);
         assert.deepEqual(versions, MIGRATIONS.map((_, i) => ({ version: i + 1 })));
       } finally {
@@ -142,8 +145,8 @@ if (postgresSkipReason) {
         assert.deepEqual(await second.findMessage('k1'), message);
         const next = (await sendOne(second, 'k2')).message;
         assert.ok(next.id > message.id);
-        assert.deepEqual(await second.readerPage(next, '', 10), []);
-        assert.deepEqual(await second.readerPage(message, '', 10), ['u1']);
+        assert.deepEqual(await readerIdsOf(second, next, '', 10), []);
+        assert.deepEqual(await readerIdsOf(second, message, '', 10), ['u1']);
       } finally {
         await second.close();
         await dropSchema(schema);
@@ -192,8 +195,8 @@ if (postgresSkipReason) {
         // would need the interleaving, so check the invariants instead.
         for (const message of sent) {
           const current = (await a.findMessage(message.processQueryKey)) as MessageRecord;
-          const page = await b.readerPage(current, '', 100);
-          const times = await a.recipientReads(current);
+          const page = await readerIdsOf(b, current, '', 100);
+          const times = await recipientsOf(a, current);
           assert.deepEqual(page, times.filter((t) => t.readAt !== null).map((t) => t.userId), 'pages and read times agree');
           assert.equal(await b.countReaders(current), page.length);
         }
@@ -204,7 +207,7 @@ if (postgresSkipReason) {
         const totalMarked = Object.values(marked).reduce((x, y) => x + y, 0) + again.reduce((x, y) => x + y, 0);
         let readByOpen = 0;
         for (const message of sent) {
-          const times = await a.recipientReads((await a.findMessage(message.processQueryKey)) as MessageRecord);
+          const times = await recipientsOf(a, (await a.findMessage(message.processQueryKey)) as MessageRecord);
           assert.equal(times.length, 8);
           for (const t of times) assert.notEqual(t.readAt, null, 'after everyone opened, everyone has read');
           readByOpen += times.filter((t) => t.readAt !== null).length;

@@ -8,8 +8,9 @@
  * order ('😀' sorts before '～' in UTF-16, after it in code points), and ids that differ only in
  * case, so that the order of reader pages is really checked.
  */
-import fc from 'fast-check';
+import { fc } from '../helpers/property.js';
 import type { ChatRef, MessageRecord, NewMessage, OrgPlan, ReadsOutcome, Store } from '../../src/core/store.js';
+import { readerIdsOf, recipientsOf as storedRecipients } from '../helpers/store-records.js';
 
 export const PROGRAM_USERS = ['a', 'b', 'B', 'u1', 'u10', 'u2', 'é', '\uff5e', '😀', 'z'] as const;
 const ROBOTS = ['progbot1', 'progbot2'] as const;
@@ -17,7 +18,7 @@ const ROBOTS = ['progbot1', 'progbot2'] as const;
 const CONVERSATIONS = [
   { id: 'cidProgA==', type: 'group', initial: [0, 2, 4, 6, 7, 8] },
   { id: 'cidProgB==', type: 'group', initial: [1, 3, 5, 7, 8, 9] },
-  { id: 'cidProgPair==', type: 'private', initial: [0, 7] },
+  { id: 'cidProgPair==', type: 'privateChat', initial: [0, 7] },
 ] as const;
 const CORP = 'dingprogcorp';
 const APP = 'dingprogapp';
@@ -49,7 +50,7 @@ function plan(members?: { conv: number; userIds: string[] }): OrgPlan[] {
         openConversationId: conversation.id,
         type: conversation.type,
         title: null,
-        coolAppCode: conversation.type === 'private' ? 'COOL-PROG' : null,
+        coolAppCode: conversation.type === 'privateChat' ? 'COOL-PROG' : null,
         members:
           members === undefined
             ? conversation.initial.map((u) => PROGRAM_USERS[u] as string)
@@ -119,7 +120,7 @@ export async function walkReaders(store: Store, message: MessageRecord, pageSize
   const pages: string[][] = [];
   let after = '';
   for (;;) {
-    const page = await store.readerPage(message, after, pageSize);
+    const page = await readerIdsOf(store, message, after, pageSize);
     pages.push(page);
     if (page.length < pageSize) return pages;
     after = page[page.length - 1] as string;
@@ -152,7 +153,7 @@ export async function runProgram(store: Store, ops: Op[]): Promise<Trace> {
         const chat = op.op === 'sendChat';
         const message: NewMessage = {
           processQueryKey: key,
-          kind: chat ? (CONVERSATIONS[op.conv]?.type === 'private' ? 'privateChat' : 'group') : 'oto',
+          kind: chat ? (CONVERSATIONS[op.conv]?.type ?? 'group') : 'oto',
           orgId: org.id,
           appId: app.id,
           robotId: robotIds[op.robot] as number,
@@ -206,7 +207,7 @@ export async function runProgram(store: Store, ops: Op[]): Promise<Trace> {
           recalled: message.recalledAt !== null,
           pages: await walkReaders(store, message, op.pageSize),
           count: await store.countReaders(message),
-          recipients: (await store.recipientReads(message)).map((r) => [r.userId, r.name, r.readAt]),
+          recipients: (await storedRecipients(store, message)).map((r) => [r.userId, r.name, r.readAt]),
         });
         break;
       }
@@ -223,7 +224,7 @@ export async function runProgram(store: Store, ops: Op[]): Promise<Trace> {
       recipientCount: message.recipientCount,
       pages: await walkReaders(store, message, 3),
       count: await store.countReaders(message),
-      recipients: (await store.recipientReads(message)).map((r) => [r.userId, r.name, r.readAt]),
+      recipients: (await storedRecipients(store, message)).map((r) => [r.userId, r.name, r.readAt]),
     });
   }
   const listing = await store.listMessages({}, 1000);
@@ -276,7 +277,7 @@ export function runModel(ops: Op[]): Observed {
       case 'sendChat': {
         const recipients = [...(members[op.conv] as Set<string>)].sort(byCodePoints);
         messages.push({ key: keyOf(messages.length), conv: op.conv, robot: op.robot, recipients, recalled: false, readAt: new Map() });
-        steps.push({ sent: CONVERSATIONS[op.conv]?.type === 'private' ? 'privateChat' : 'group', recipientCount: recipients.length });
+        steps.push({ sent: CONVERSATIONS[op.conv]?.type, recipientCount: recipients.length });
         break;
       }
       case 'sendOto': {

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import fc from 'fast-check';
+import { fc } from '../helpers/property.js';
 import { StoreConflictError, type Store } from '../../src/core/store.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { compareCodePoints, mergeSortedUnique, SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { groupMessageRecord } from '../helpers/store-records.js';
+import { groupMessageRecord, readerIdsOf, recipientsOf } from '../helpers/store-records.js';
 import { storeConformance, storeDifferential } from './conformance.js';
 import { byCodePoints } from './program.js';
 
@@ -76,10 +76,11 @@ async function seedGroup(store: SqliteStore) {
 }
 
 describe('sqlite file store', () => {
-  it('keeps everything across a close and a reopen, secret included', async () => {
+  it('keeps everything across a close and a reopen, secret and local CA included', async () => {
     const path = newFile();
     const first = new SqliteStore({ path });
     const secret = await first.serverSecret();
+    const ca = await first.keepLocalCa({ certificatePem: 'cert', privateKeyPem: 'key' });
     const { org, app, conversation, groupMessage } = await seedGroup(first);
     const message = await first.insertMessage(groupMessage('key+/='));
     await first.recordReads([{ processQueryKey: 'key+/=', userId: 'u2', readAt: 20 }]);
@@ -91,9 +92,10 @@ describe('sqlite file store', () => {
     const second = new SqliteStore({ path });
     try {
       assert.deepEqual(await second.serverSecret(), secret);
+      assert.deepEqual(await second.findLocalCa(), ca);
       assert.deepEqual(await second.dumpDirectory(), directory);
       assert.deepEqual(await second.findMessage('key+/='), message);
-      assert.deepEqual(await second.recipientReads(message), [
+      assert.deepEqual(await recipientsOf(second, message), [
         { userId: 'u1', name: 'One', readAt: 30 },
         { userId: 'u2', name: 'Two', readAt: 20 },
       ]);
@@ -101,7 +103,7 @@ describe('sqlite file store', () => {
       // The event sequence goes on where it stopped: a new message is not covered by the old open.
       const next = await second.insertMessage(groupMessage('key2', 40));
       assert.ok(next.id > message.id);
-      assert.deepEqual(await second.readerPage(next, '', 10), []);
+      assert.deepEqual(await readerIdsOf(second, next, '', 10), []);
     } finally {
       await second.close();
     }

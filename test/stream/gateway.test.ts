@@ -106,9 +106,21 @@ describe('Stream gateway', () => {
       body: '{"clientId":',
     });
     assert.equal(malformed.status, 400);
-    // The Go SDK sends `extras`; DingTalk's gateway takes it.
+    // The Go SDK sends `extras`; DingTalk's gateway takes it, and ignores fields it does not know.
     const withExtras = await openConnection(server.url, { ...credentials, extras: { k: 'v' } });
     assert.equal(withExtras.status, 200);
+    const newer = await openConnection(server.url, { ...credentials, fromANewerSdk: true, localIp: null });
+    assert.equal(newer.status, 200);
+    // Under --strict, as on every DingTalk route, they are refused.
+    const strict = await startTestServer({ strict: true });
+    try {
+      const refused = await openConnection(strict.url, { ...credentials, fromANewerSdk: true });
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.message, /unknown field fromANewerSdk/);
+      assert.equal((await openConnection(strict.url, { ...credentials, extras: { k: 'v' } })).status, 200);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('takes a third-party suite’s key and secret', async () => {

@@ -17,7 +17,7 @@ import {
   ticketFor,
   type RawStreamClient,
 } from '../helpers/stream-client.js';
-import { until } from '../helpers/until.js';
+import { until } from '../helpers/wait.js';
 
 const START = Date.UTC(2025, 0, 6, 9, 0);
 
@@ -65,13 +65,13 @@ forEachStore('Stream deliveries', (store) => {
     client.ack('no-such-message-id');
     client.ack(first.headers['messageId'] as string, 500);
     // Both frames were read before this answer: the connection is open and the callback pending.
-    await until(async () => (await unacknowledged(server)).length === 1, 'the pending callback');
+    await until('the pending callback', async () => (await unacknowledged(server)).length === 1);
     assert.equal(client.isClosed(), false);
     await server.admin('POST', '/clock', { advanceMs: 60_000 });
     const again = await nthCallback(client, 2, 'the redelivery');
     assert.equal(again.headers['messageId'], first.headers['messageId']);
     client.ack(again.headers['messageId'] as string);
-    await until(async () => (await unacknowledged(server)).length === 0, 'the acknowledgement');
+    await until('the acknowledgement', async () => (await unacknowledged(server)).length === 0);
   });
 
   it('pushes an unacknowledged callback three times in all, a redelivery delay apart, then gives it up', async () => {
@@ -86,7 +86,7 @@ forEachStore('Stream deliveries', (store) => {
     assert.deepEqual(client.callbacks().map(msgIdOf), [said.msgId, said.msgId, said.msgId]);
     assert.equal((await unacknowledged(server))[0].attempts, 3);
     await server.admin('POST', '/clock', { advanceMs: 60_000 });
-    await until(async () => (await unacknowledged(server)).length === 0, 'the callback to be given up');
+    await until('the callback to be given up', async () => (await unacknowledged(server)).length === 0);
     const next = await say(server, 'u0002', 'next');
     assert.equal(msgIdOf(await nthCallback(client, 4)), next.msgId, 'no fourth push of the first message');
   });
@@ -96,7 +96,7 @@ forEachStore('Stream deliveries', (store) => {
       await reset();
       const [a, b] = [await connect(), await connect()] as [RawStreamClient, RawStreamClient];
       const said = await say(server, 'u0003', `handover by ${leave}`);
-      await until(() => a.callbacks().length + b.callbacks().length === 1, 'the push');
+      await until('the push', () => a.callbacks().length + b.callbacks().length === 1);
       const [holder, other] = a.callbacks().length === 1 ? [a, b] : [b, a];
       if (leave === 'close') await holder.close();
       else holder.ws.terminate();
@@ -116,9 +116,9 @@ forEachStore('Stream deliveries', (store) => {
     assert.equal(msgIdOf(await nthCallback(back, 1)), said.msgId, 'the returning client gets it');
     await back.close();
     // Nobody comes back this time: after the pushes' whole window it is given up, not kept.
-    await until(async () => (await server.ctx.store.stream.unacknowledged()).length === 1, 'the delivery left without a connection');
+    await until('the delivery left without a connection', async () => (await server.ctx.store.unacknowledgedDeliveries()).length === 1);
     await server.admin('POST', '/clock', { advanceMs: 3 * 60_000 });
-    await until(async () => (await server.ctx.store.stream.unacknowledged()).length === 0, 'the delivery to be given up');
+    await until('the delivery to be given up', async () => (await server.ctx.store.unacknowledgedDeliveries()).length === 0);
   });
 });
 
@@ -149,7 +149,7 @@ describe('Stream connections under bad clients', () => {
       assert.equal(closed.code, code, String(reason));
       if (code !== 1009) assert.match(closed.reason, reason);
     }
-    await until(async () => (await registry()).length === 0, 'the closed connections to leave the registry');
+    await until('the closed connections to leave the registry', async () => (await registry()).length === 0);
     assert.equal((await fetch(`${server.url}/_dingread/health`)).status, 200);
   });
 
@@ -164,7 +164,7 @@ describe('Stream connections under bad clients', () => {
       status = (await server.admin<any>('POST', `/robots/${ACME.robot}/chats/u0001/messages`, { text: big })).deliveries[0].status;
     }
     assert.equal(status, 'noConnection');
-    await until(async () => (await registry()).length === 0, 'the slow consumer to leave the registry');
+    await until('the slow consumer to leave the registry', async () => (await registry()).length === 0);
     slow.ws.terminate();
     const healthy = await connectStream(server.url, ACME.appKey, ACME.appSecret);
     // What the slow one left unacknowledged comes to the next connection.
@@ -183,7 +183,7 @@ describe('Stream connections under bad clients', () => {
       assert.equal(refused.status, 403);
       assert.equal(refused.body.code, 'Forbidden.AccessDenied.TooManyConnections');
       for (const client of storm) client.ws.terminate();
-      await until(async () => (await registry()).length === 0, `round ${round}: the registry to empty`);
+      await until(`round ${round}: the registry to empty`, async () => (await registry()).length === 0);
     }
     // Tickets asked for and never used, and handshakes abandoned halfway, leave nothing behind either.
     await Promise.all(Array.from({ length: 20 }, () => ticketFor(server.url, ACME.appKey, ACME.appSecret)));
@@ -222,7 +222,7 @@ describe('Stream pings', () => {
     assert.equal(ping.headers['contentType'], 'application/json');
     assert.equal(typeof ping.headers['messageId'], 'string');
     assert.equal(typeof JSON.parse(ping.data).opaque, 'string');
-    await until(() => answering.frames.filter((frame) => frame.type === 'SYSTEM').length >= 5, 'five pings answered');
+    await until('five pings answered', () => answering.frames.filter((frame) => frame.type === 'SYSTEM').length >= 5);
     assert.equal(answering.isClosed(), false);
     await answering.close();
   });

@@ -124,7 +124,7 @@ describe('session webhooks', () => {
     await server.admin('POST', '/clock', { nowMs: start });
     try {
       const url = await sessionFrom('u0003');
-      const expiresAt = (await server.ctx.store.chats.findSessionWebhook(
+      const expiresAt = (await server.ctx.store.findSessionWebhook(
         (await import('../../src/core/ids.js')).hashToken(new URL(url).searchParams.get('session') as string),
       ))?.expiresAt;
       assert.equal(expiresAt, start + 90 * 60 * 1000);

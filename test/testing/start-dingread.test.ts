@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DingTalkClient, isDingTalkApiError } from '../../src/client/index.js';
 import { AdminError, startDingread } from '../../src/testing/index.js';
+import { DEMO } from '../../src/demo/demo-directory.js';
 import { ACME, testDirectory } from '../helpers/fixtures.js';
 
 describe('startDingread', () => {
@@ -98,6 +99,41 @@ describe('startDingread', () => {
       assert.equal(counts.orgs[0]?.corpId, 'dingdemocorp', 'the admin client sends the admin token');
     } finally {
       await dingread.close();
+    }
+  });
+
+  it("has the demo app's own bot, robotCode = appKey as DingTalk names it, in the demo group and one-on-one", async () => {
+    const dingread = await startDingread({ demo: true });
+    try {
+      assert.ok(dingread.demo);
+      const { appKey, appSecret } = dingread.demo;
+      assert.equal(DEMO.appRobotCode, appKey);
+      const client = new DingTalkClient({ appKey, appSecret, endpoint: dingread.url });
+      const group = await client.orgGroupSend({ robotCode: appKey, openConversationId: DEMO.groupId, msgKey: 'sampleText', msgParam: { content: 'as the app' } });
+      const oto = await client.batchSendOTO({ robotCode: appKey, userIds: ['user001'], msgKey: 'sampleText', msgParam: { content: 'as the app' } });
+      assert.equal((await dingread.admin.message(group.processQueryKey)).recipientCount, 50);
+      assert.equal((await dingread.admin.message(oto.processQueryKey)).robotCode, appKey);
+    } finally {
+      await dingread.close();
+    }
+  });
+
+  it('refuses unknown fields with strict, and names them in the log either way', async () => {
+    for (const strict of [true, false]) {
+      const dingread = await startDingread({ fixture: testDirectory(), strict });
+      try {
+        const answer = await fetch(`${dingread.url}/v1.0/oauth2/accessToken`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ appKey: ACME.appKey, appSecret: ACME.appSecret, scope: 'all' }),
+        });
+        assert.equal(answer.status, strict ? 400 : 200);
+        const [logged] = await dingread.admin.requests({ path: '/v1.0/oauth2/accessToken' });
+        assert.deepEqual(logged?.unknownFields, ['scope']);
+        assert.match(await dingread.admin.caCertificate(), /^-----BEGIN CERTIFICATE-----/);
+      } finally {
+        await dingread.close();
+      }
     }
   });
 });

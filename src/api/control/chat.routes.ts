@@ -14,7 +14,6 @@ import {
 import type { CoreContext } from '../../core/context.js';
 import { fail } from '../../core/errors.js';
 import type { StreamHub } from '../../core/stream-hub.js';
-import { controlPlaneGuard } from './access.js';
 import { ConversationParams, RobotChatParams } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -30,10 +29,9 @@ export const ConnectionParams = Type.Object({ connectionId: Id });
 type SayToRobotBody = Static<typeof SayToRobotBody>;
 type SayInConversationBody = Static<typeof SayInConversationBody>;
 
-export function chatRoutes(ctx: CoreContext, hub: StreamHub, options: { adminToken: string | undefined }) {
+/** Guarded like every route under /_dingread/v1 (api/access.ts decides by the route reached). */
+export function chatRoutes(ctx: CoreContext, hub: StreamHub) {
   return async function register(v1: FastifyInstance): Promise<void> {
-    v1.addHook('onRequest', controlPlaneGuard(options.adminToken));
-
     v1.post(
       '/robots/:robotCode/chats/:userId/messages',
       { schema: { params: RobotChatParams, body: SayToRobotBody } },

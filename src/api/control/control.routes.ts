@@ -5,7 +5,6 @@ import { applyFixture, exportFixture } from '../../core/fixtures.js';
 import { inspectMessage, listMessages, type ListQuery } from '../../core/inspection.js';
 import { openConversation, openRobotChat, recordReads } from '../../core/reads.js';
 import { revokeAuthorization, setSuiteTicket } from '../../core/suites.js';
-import { controlPlaneGuard } from './access.js';
 import {
   AuthorizationParams,
   ClockBody,
@@ -23,8 +22,8 @@ import {
 /** A fixture of 100,000 users or a batch of 10,000 reads fits; anything much larger is refused unread. */
 export const CONTROL_BODY_LIMIT = 16 * 1024 * 1024;
 
+/** Who may call these routes is decided for every request in api/access.ts. */
 export interface ControlPlaneOptions {
-  adminToken: string | undefined;
   version: string;
   /** After `POST /reset` has emptied the store (Stream mode disconnects its clients). */
   onReset?: () => Promise<void>;
@@ -35,7 +34,6 @@ export function controlRoutes(ctx: CoreContext, options: ControlPlaneOptions) {
     app.get('/_dingread/health', async () => ({ status: 'ok', version: options.version, store: ctx.store.kind }));
 
     await app.register(async (v1) => {
-      v1.addHook('onRequest', controlPlaneGuard(options.adminToken));
       const big = { bodyLimit: CONTROL_BODY_LIMIT };
 
       v1.post('/fixtures', big, async (request) => {
@@ -76,8 +74,8 @@ export function controlRoutes(ctx: CoreContext, options: ControlPlaneOptions) {
         inspectMessage(ctx, (request.params as { processQueryKey: string }).processQueryKey),
       );
       v1.get('/messages', { schema: { querystring: ListMessagesQuery } }, (request) => {
-        const { limit, ...rest } = request.query as ListMessagesQuery;
-        const query: ListQuery = { ...rest };
+        const { limit, total, ...rest } = request.query as ListMessagesQuery;
+        const query: ListQuery = { ...rest, total: total === 'true' };
         if (limit !== undefined) query.limit = Number(limit);
         return listMessages(ctx, query);
       });

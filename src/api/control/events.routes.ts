@@ -7,7 +7,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
 import type { DingReadEvent } from '../../core/events.js';
-import { eventStreamGuard } from './access.js';
 
 /** A client that lets this much pile up unread is cut off; its EventSource reconnects and reloads. */
 export const MAX_PENDING_BYTES = 256 * 1024;
@@ -26,7 +25,7 @@ function concerns(event: DingReadEvent, processQueryKey: string | undefined): bo
   return event.processQueryKey === processQueryKey;
 }
 
-export function eventRoutes(ctx: CoreContext, options: { adminToken: string | undefined }) {
+export function eventRoutes(ctx: CoreContext) {
   return async function register(app: FastifyInstance): Promise<void> {
     const open = new Set<ServerResponse>();
     // Streams never end on their own: close them before the server waits for connections to finish.
@@ -34,7 +33,6 @@ export function eventRoutes(ctx: CoreContext, options: { adminToken: string | un
       for (const res of open) res.end();
     });
 
-    app.addHook('onRequest', eventStreamGuard(options.adminToken));
     app.get('/events', { schema: { querystring: EventsQuery } }, (request, reply) => {
       const { processQueryKey } = request.query as EventsQuery;
       const res = reply.raw;

@@ -1,5 +1,6 @@
 /** Request shapes of the control plane (control-plane.md). */
 import { Type, type Static } from '@sinclair/typebox';
+import { LIST_STATUSES, LIST_WINDOWS } from '../../core/inspection.js';
 import { MAX_READS_PER_CALL } from '../../core/reads.js';
 
 const strict = { additionalProperties: false } as const;
@@ -31,6 +32,10 @@ export const ListMessagesQuery = Type.Object(
     corpId: Type.Optional(Id),
     openConversationId: Type.Optional(Id),
     robotCode: Type.Optional(Id),
+    sendStatus: Type.Optional(Type.Union(LIST_STATUSES.map((status) => Type.Literal(status)))),
+    window: Type.Optional(Type.Union(LIST_WINDOWS.map((window) => Type.Literal(window)))),
+    text: Type.Optional(Type.String({ maxLength: 200 })),
+    total: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
     cursor: Type.Optional(Type.String({ maxLength: 64 })),
   },

@@ -9,8 +9,7 @@ import type { CoreContext } from '../../core/context.js';
 import { LEGACY_ANSWERS, LEGACY_BODY_LIMIT, LegacyError, type LegacyAnswer } from '../../core/legacy-errors.js';
 import { replyBySession } from '../../core/session-webhooks.js';
 import { SESSION_WEBHOOK_PATH } from '../../core/chats.js';
-
-const LEGACY_CONTENT_TYPE = 'application/json;charset=utf-8';
+import { sendLegacy } from './legacy.js';
 
 /** Framework errors (size, content type, JSON syntax) as the legacy answers DingTalk gives. */
 function legacyAnswer(error: FastifyError): LegacyAnswer | undefined {
@@ -25,13 +24,12 @@ export function sessionWebhookRoutes(ctx: CoreContext) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const answer = legacyAnswer(error);
       if (!answer) request.log.error({ err: error }, 'unexpected error');
-      return reply.code(200).type(LEGACY_CONTENT_TYPE).send(answer ?? LEGACY_ANSWERS['system.busy']);
+      return sendLegacy(reply, answer ?? LEGACY_ANSWERS['system.busy']);
     });
     app.post(SESSION_WEBHOOK_PATH, { bodyLimit: LEGACY_BODY_LIMIT }, async (request, reply) => {
       const session = (request.query as Record<string, unknown>)['session'];
       const { errcode, errmsg } = await replyBySession(ctx, typeof session === 'string' ? session : undefined, request.body);
-      reply.type(LEGACY_CONTENT_TYPE);
-      return { errcode, errmsg };
+      return sendLegacy(reply, { errcode, errmsg });
     });
   };
 }

@@ -1,19 +1,23 @@
 /**
  * The emulator toolkit on the HTTP side: injected faults, DingTalk's per-app QPS limit and the
- * request log for every `/v1.0/*` call, their control routes under `/_dingread/v1/`, and the
+ * request log for every call of DingTalk's API (`/v1.0/*`, the legacy routes, and anything
+ * addressed to a DingTalk host), their control routes under `/_dingread/v1/`, and the
  * OpenAPI document at `/_dingread/openapi.json`. Registered once by app.ts, before any route, so
  * that its hooks and its route catalogue see all of them.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import type { CoreContext } from '../../core/context.js';
 import { DingReadError, ERROR_TABLE, isErrorCode } from '../../core/errors.js';
 import { FaultRegistry, type FaultError, type FaultSpec } from '../../core/faults.js';
 import { DEFAULT_REQUEST_LOG_SIZE, RequestLog, type RequestLogFilter } from '../../core/request-log.js';
 import { QpsLimiter } from '../../core/throttle.js';
-import { controlPlaneGuard } from '../control/access.js';
+import { surfaceOf } from '../access.js';
+import { LEGACY, sendLegacy } from '../dingtalk/legacy.js';
 import { sendError, type ErrorEnvelope } from '../envelope.js';
+import { pathOf, requestTarget } from '../proxy/request-target.js';
 import { openApiDocument } from '../openapi/openapi.js';
 import { RouteCatalog } from '../openapi/route-catalog.js';
 import { FaultBody, FaultParams, RequestsQuery } from './schemas.js';
@@ -29,7 +33,6 @@ export interface EmulatorOptions {
 }
 
 export interface EmulatorPluginOptions extends EmulatorOptions {
-  adminToken: string | undefined;
   version: string;
 }
 
@@ -38,16 +41,27 @@ interface Pending {
   startedAt: number;
   at: number;
   faults?: string[];
+  /** The body as parsed, before leniency dropped anything (dingtalk/leniency.ts). */
+  requestBody?: unknown;
   payload?: unknown;
   logged?: true;
 }
 
-const isApiPath = (url: string | undefined): url is string => url !== undefined && url.startsWith('/v1.0/');
 const RESET_ROUTE = '/_dingread/v1/reset';
+
+/**
+ * A call of DingTalk's API: a DingTalk route, an unknown path under `/v1.0/` or anything
+ * addressed to a DingTalk host (a bot's wrong path is worth seeing in the log); not a stray
+ * request for `/favicon.ico`.
+ */
+function isDingTalkCall(request: FastifyRequest): boolean {
+  if (surfaceOf(request) !== 'dingtalk') return false;
+  return !request.is404 || request.url.startsWith('/v1.0/') || requestTarget(request.raw).dingtalk !== undefined;
+}
 
 export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): FastifyPluginAsync {
   const faults = new FaultRegistry(ctx.random);
-  const limiter = new QpsLimiter(options.qpsLimit ?? 0);
+  const limiter = new QpsLimiter(options.qpsLimit ?? 0, () => ctx.clock.elapsed());
   const requests = new RequestLog(options.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
   const catalog = new RouteCatalog();
   const pending = new WeakMap<FastifyRequest, Pending>();
@@ -62,18 +76,23 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
       status >= 400 && responseBody !== undefined ? (parseJson(responseBody) as { code?: unknown } | undefined)?.code : undefined;
     const appKey = appKeyOf(request);
     const query = request.query as Record<string, unknown> | undefined;
+    const target = requestTarget(request.raw);
+    const requestBody = state.requestBody ?? request.body;
     requests.add({
       requestId: String(request.id),
       at: state.at,
       method: request.method,
-      path: pathOf(request),
+      ...(target.authority === '' ? {} : { host: target.authority }),
+      ...(target.via === 'direct' ? {} : { via: target.via }),
+      path: pathOf(request.url),
       ...(query && Object.keys(query).length > 0 ? { query } : {}),
       ...(appKey === undefined ? {} : { appKey }),
       status,
       ...(status >= 400 && typeof envelopeCode === 'string' ? { code: envelopeCode } : {}),
       durationMs: Math.round(performance.now() - state.startedAt),
       ...(state.faults ? { faults: state.faults } : {}),
-      ...(request.body === undefined ? {} : { requestBody: request.body }),
+      ...(request.unknownFields ? { unknownFields: request.unknownFields } : {}),
+      ...(requestBody === undefined ? {} : { requestBody }),
       ...(responseBody === undefined ? {} : { responseBody }),
     });
   }
@@ -81,9 +100,10 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
   /** Injected faults, then the QPS limit; answers (or drops) the request when either applies. */
   async function gate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const route = request.routeOptions.url;
-    if (!isApiPath(route)) return undefined;
+    if (route === undefined || !pending.has(request)) return undefined;
     const appKey = appKeyOf(request);
-    const outcome = faults.hit({ path: pathOf(request), appKey, robotCode: robotCodeOf(request) });
+    // The route's own path: the router decodes escapes, so `/v1.0/robot/groupMessages/%71uery` is still that route.
+    const outcome = faults.hit({ path: route, appKey, robotCode: robotCodeOf(request) });
     const state = pending.get(request);
     if (state && outcome.fired.length > 0) state.faults = outcome.fired;
     if (outcome.latencyMs > 0) await delay(outcome.latencyMs);
@@ -95,6 +115,8 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
     }
     if (outcome.error) return sendInjected(reply, outcome.error);
     if (appKey !== undefined && !limiter.admit(appKey, route)) {
+      // The legacy routes (gettoken) answer as the legacy host does: HTTP 200 and an errcode.
+      if (!route.startsWith('/v1.0/')) return sendLegacy(reply, LEGACY.throttled);
       return sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', `${route} for app ${appKey}`));
     }
     return undefined;
@@ -105,10 +127,12 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
 
     // Callback-form hooks (no promise per hook): they run on every request.
     app.addHook('onRequest', (request, _reply, done) => {
-      if (isApiPath(request.url)) pending.set(request, { startedAt: performance.now(), at: ctx.clock.now() });
+      if (isDingTalkCall(request)) pending.set(request, { startedAt: performance.now(), at: ctx.clock.now() });
       done();
     });
     app.addHook('preValidation', (request, reply, done) => {
+      const state = pending.get(request);
+      if (state) state.requestBody = request.body;
       // Nothing to inject and no limit: the common case costs no promise.
       if (faults.isEmpty() && limiter.limit <= 0) return done();
       gate(request, reply).then(
@@ -136,7 +160,6 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
 
     await app.register(
       async (v1) => {
-        v1.addHook('onRequest', controlPlaneGuard(options.adminToken));
         v1.post('/faults', { schema: { body: FaultBody } }, async (request) => faults.add(request.body as FaultSpec));
         v1.get('/faults', async () => ({ items: faults.list() }));
         v1.delete('/faults', async () => ({ removed: faults.clear() }));
@@ -152,10 +175,8 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
       { prefix: '/_dingread/v1' },
     );
   };
-  // Fastify's skip-override (what fastify-plugin sets): the hooks apply to every route of the app,
-  // not only to the ones this plugin registers.
-  Object.defineProperty(plugin, Symbol.for('skip-override'), { value: true });
-  return plugin;
+  // Not encapsulated: the hooks apply to every route of the app, not only to the ones this plugin registers.
+  return fastifyPlugin(plugin, { name: 'dingread-emulator' });
 }
 
 /** An injected error, in DingTalk's envelope like every other. */
@@ -175,19 +196,21 @@ function filterOf(query: RequestsQuery): RequestLogFilter {
   return filter;
 }
 
-function pathOf(request: FastifyRequest): string {
-  return request.url.split('?')[0] ?? request.url;
-}
-
 function field(source: unknown, name: string): string | undefined {
   if (source === null || typeof source !== 'object') return undefined;
   const value = (source as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The token's app (or suite) on the robot API; the claimed appKey or suiteKey on oauth2/*, clientId on Stream's gateway. */
+/** The token's app (or suite) on the robot API; the claimed appKey or suiteKey on oauth2/* and the legacy gettoken, clientId on Stream's gateway. */
 function appKeyOf(request: FastifyRequest): string | undefined {
-  return request.caller?.appKey ?? field(request.body, 'appKey') ?? field(request.body, 'suiteKey') ?? field(request.body, 'clientId');
+  return (
+    request.caller?.appKey ??
+    field(request.body, 'appKey') ??
+    field(request.body, 'suiteKey') ??
+    field(request.body, 'clientId') ??
+    field(request.query, 'appkey')
+  );
 }
 
 function robotCodeOf(request: FastifyRequest): string | undefined {

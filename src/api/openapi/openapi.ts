@@ -51,7 +51,7 @@ function tagOf(url: string): string {
   if (url.startsWith('/v1.0/oauth2/')) return 'oauth2';
   if (url.startsWith('/v1.0/robot/')) return 'robot';
   if (url.startsWith('/v1.0/gateway/')) return 'stream';
-  if (url.startsWith('/robot/')) return 'session webhook';
+  if (!url.startsWith('/_dingread')) return 'legacy (oapi.dingtalk.com)';
   return 'control plane';
 }
 
@@ -103,7 +103,7 @@ export function openApiDocument(routes: readonly CatalogRoute[], version: string
       title: 'dingread',
       version,
       description:
-        "DingTalk's robot-message read-status API (/v1.0/*), as dingread serves it, and dingread's control plane (/_dingread/*).",
+        "DingTalk's robot-message read-status API (/v1.0/*) and the legacy host's token (/gettoken), as dingread serves them, and dingread's control plane (/_dingread/*).",
     },
     paths,
     components: {

@@ -50,6 +50,8 @@ const LoggedRequest = Type.Object({
   requestId: Str,
   at: Type.Integer(),
   method: Str,
+  host: Type.Optional(Str),
+  via: Type.Optional(Type.Union([Type.Literal('absolute'), Type.Literal('tunnel')])),
   path: Str,
   query: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   appKey: Type.Optional(Str),
@@ -57,6 +59,7 @@ const LoggedRequest = Type.Object({
   code: Type.Optional(Str),
   durationMs: Type.Integer(),
   faults: Type.Optional(Strs),
+  unknownFields: Type.Optional(Strs),
   requestBody: Type.Optional(Type.Unknown()),
   responseBody: Type.Optional(Type.Unknown()),
 });
@@ -137,6 +140,8 @@ export const RESPONSES: Record<string, TSchema> = {
   'POST /v1.0/robot/privateChatMessages/query': ChatQuery,
   'POST /v1.0/robot/privateChatMessages/batchRecall': Recall,
   'POST /v1.0/gateway/connections/open': Type.Object({ endpoint: Str, ticket: Str }),
+  // Errors too are HTTP 200 here, as `{errcode, errmsg}` (docs/errors.md).
+  'GET /gettoken': Type.Object({ errcode: Type.Integer(), errmsg: Str, access_token: Type.Optional(Str), expires_in: Type.Optional(Type.Integer()) }),
   'POST /robot/sendBySession': Type.Object({ errcode: Type.Integer(), errmsg: Str }, { description: 'errors too: always HTTP 200' }),
 
   'GET /_dingread/health': Type.Object({ status: Type.Literal('ok'), version: Str, store: Str }),

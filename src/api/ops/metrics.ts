@@ -120,23 +120,15 @@ export class Metrics {
  * method's wrapper is made on its first use and kept: a query makes several store calls, and a
  * fresh closure for each would be garbage on every request.
  */
-/** The Store's aggregates kept as objects of their own (`store.chats.…`), timed like its methods. */
-const AGGREGATES = new Set<string>(['chats', 'stream']);
-
 export function instrumentStore(store: Store, metrics: Metrics): Store {
-  return instrument(store, metrics, '');
-}
-
-function instrument<T extends object>(target: T, metrics: Metrics, prefix: string): T {
   const wrappers = new Map<string, { of: unknown; wrapper: unknown }>();
   const wrap = (property: string, method: (...a: unknown[]) => unknown): ((...args: unknown[]) => unknown) => {
-    const operation = prefix + property;
     return (...args: unknown[]): unknown => {
       const started = performance.now();
-      const done = (failed: boolean): void => metrics.storeCall(operation, (performance.now() - started) / 1000, failed);
+      const done = (failed: boolean): void => metrics.storeCall(property, (performance.now() - started) / 1000, failed);
       let result: unknown;
       try {
-        result = method.apply(target, args);
+        result = method.apply(store, args);
       } catch (error) {
         done(true);
         throw error;
@@ -157,23 +149,16 @@ function instrument<T extends object>(target: T, metrics: Metrics, prefix: strin
       return result;
     };
   };
-  return new Proxy(target, {
-    get(inner, property, receiver) {
-      const value: unknown = Reflect.get(inner, property, receiver);
-      if (prefix === '' && typeof property === 'string' && AGGREGATES.has(property) && typeof value === 'object' && value !== null) {
-        const kept = wrappers.get(property);
-        if (kept?.of === value) return kept.wrapper;
-        const wrapper = instrument(value, metrics, `${property}.`);
-        wrappers.set(property, { of: value, wrapper });
-        return wrapper;
-      }
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      if (typeof property !== 'string') return value.bind(inner);
+      if (typeof property !== 'string') return value.bind(target);
       // Kept per property and checked against the method it wraps, should a method be replaced.
       const kept = wrappers.get(property);
       if (kept?.of === value) return kept.wrapper;
       const untimed = property === 'close' || property === 'constructor';
-      const wrapper = untimed ? value.bind(inner) : wrap(property, value as (...a: unknown[]) => unknown);
+      const wrapper = untimed ? value.bind(target) : wrap(property, value as (...a: unknown[]) => unknown);
       wrappers.set(property, { of: value, wrapper });
       return wrapper;
     },

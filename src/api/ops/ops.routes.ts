@@ -5,15 +5,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import type { CoreContext } from '../../core/context.js';
 import { DingReadError } from '../../core/errors.js';
 import { QpsLimiter } from '../../core/throttle.js';
-import { controlPlaneGuard } from '../control/access.js';
+import { surfaceOf } from '../access.js';
 import { sendError } from '../envelope.js';
 import type { Metrics } from './metrics.js';
 
 export interface OpsOptions {
-  adminToken: string | undefined;
   metrics: Metrics;
   /** Control-plane calls per second per client address before 403 QpsLimitForApi; 0 turns it off. */
   controlQpsLimit: number;
@@ -21,14 +21,13 @@ export interface OpsOptions {
 
 /** How long the readiness probe waits for the store. */
 const READY_TIMEOUT_MS = 2_000;
-const CONTROL_PREFIX = '/_dingread/v1/';
 const METRICS_PATH = '/_dingread/metrics';
 
 const startedAt = new WeakMap<FastifyRequest, number>();
 
 export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginAsync {
   // The control plane's limit is DingTalk's limiter, keyed by the caller's address instead of its app.
-  const limiter = new QpsLimiter(options.controlQpsLimit);
+  const limiter = new QpsLimiter(options.controlQpsLimit, () => ctx.clock.elapsed());
   const plugin = async (app: FastifyInstance): Promise<void> => {
     let draining = false;
     // Set as close() begins: Fastify then stops accepting connections and closes idle ones; a
@@ -44,8 +43,9 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
         sendError(reply.header('connection', 'close'), new DingReadError('server.shuttingDown'));
         return;
       }
-      const path = request.url;
-      if ((path.startsWith(CONTROL_PREFIX) || path.split('?')[0] === METRICS_PATH) && !limiter.admit(request.ip, 'control')) {
+      // Before the admin token is checked (access.ts), so that guessing it is throttled too.
+      const surface = surfaceOf(request);
+      if ((surface === 'control' || surface === 'events') && !limiter.admit(request.ip, 'control')) {
         sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForApi', `client ${request.ip}`));
         return;
       }
@@ -75,13 +75,12 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
       return { status: 'ready', store: ctx.store.kind };
     });
 
-    app.get(METRICS_PATH, { onRequest: controlPlaneGuard(options.adminToken) }, async (_request, reply) =>
+    app.get(METRICS_PATH, async (_request, reply) =>
       reply.type('text/plain; version=0.0.4; charset=utf-8').send(options.metrics.render()),
     );
   };
-  // Like the emulator: its hooks apply to every route of the app.
-  Object.defineProperty(plugin, Symbol.for('skip-override'), { value: true });
-  return plugin;
+  // Like the emulator, not encapsulated: its hooks apply to every route of the app.
+  return fastifyPlugin(plugin, { name: 'dingread-ops' });
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

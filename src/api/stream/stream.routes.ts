@@ -4,7 +4,7 @@
  * own port (the `upgrade` requests of the HTTP server). The connections themselves are the hub's
  * (core/stream-hub.ts); `ws` is the WebSocket library.
  */
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { Type, type Static } from '@sinclair/typebox';
@@ -15,57 +15,50 @@ import { DingReadError, type ErrorCode } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
 import { issueTicket } from '../../core/stream.js';
 import type { StreamHub, StreamSocket } from '../../core/stream-hub.js';
-import type { ErrorEnvelope } from '../envelope.js';
+import { rawErrorAnswer } from '../envelope.js';
+import { requestTarget } from '../proxy/request-target.js';
 
 export const CONNECT_PATH = '/connect';
 
 const Text = (maxLength: number) => Type.String({ maxLength });
-/** DingTalk's gateway takes what SDKs send beyond these (the Go SDK's `extras`): unknown fields pass. */
-export const OpenConnectionBody = Type.Object({
-  clientId: Type.Optional(Text(256)),
-  clientSecret: Type.Optional(Text(256)),
-  subscriptions: Type.Optional(
-    Type.Array(Type.Object({ type: Type.String({ minLength: 1, maxLength: 64 }), topic: Type.String({ minLength: 1, maxLength: 256 }) }), {
-      maxItems: 64,
-    }),
-  ),
-  ua: Type.Optional(Text(512)),
-  localIp: Type.Optional(Text(1024)),
-});
+/**
+ * What the SDKs send: the Node SDK the first four, the Python and Java ones `localIp` too, the Go
+ * one `extras` as well. Other fields are left out as on every DingTalk route (dingtalk/leniency.ts),
+ * and refused under `--strict`.
+ */
+export const OpenConnectionBody = Type.Object(
+  {
+    clientId: Type.Optional(Text(256)),
+    clientSecret: Type.Optional(Text(256)),
+    subscriptions: Type.Optional(
+      Type.Array(Type.Object({ type: Type.String({ minLength: 1, maxLength: 64 }), topic: Type.String({ minLength: 1, maxLength: 256 }) }), {
+        maxItems: 64,
+      }),
+    ),
+    ua: Type.Optional(Text(512)),
+    localIp: Type.Optional(Text(1024)),
+    extras: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 1024 }), { maxProperties: 64 })),
+  },
+  { additionalProperties: false },
+);
 type OpenConnectionBody = Static<typeof OpenConnectionBody>;
 
-/** A DingTalk host, as the Host of a request that came through proxy mode names it. */
-function isDingTalkHost(host: string): boolean {
-  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return /(^|\.)dingtalk\.(com|io)$/i.test(name);
-}
-
 /**
- * `host:port` at which the client reached this server: its Host header, unless that names a
- * DingTalk host (the request came through proxy mode), and then the address its connection
- * arrived at. A WebSocket client dials that address itself (proxies do not carry WebSockets for
- * SDKs), so it must be this server's, not DingTalk's.
+ * `host:port` at which the client can reach this server itself: the host the request was
+ * addressed to (proxy/request-target.ts), unless that is one of DingTalk's (the request came
+ * through proxy mode, or with DingTalk's Host), and then the address its connection arrived at.
+ * The endpoint and the session webhooks handed out must be this server's own: an SDK's WebSocket
+ * dials the endpoint itself, through no proxy (`dingtalk-stream` gives `ws` no agent), and a
+ * reply to a session webhook must find the server whatever proxy settings the bot has.
  */
-export function reachedAt(host: string | undefined, socket: { localAddress?: string | undefined; localPort?: number | undefined }, fallbackPort: number): string {
-  if (host && !isDingTalkHost(host)) return host;
-  let address = socket.localAddress ?? '127.0.0.1';
+export function reachedAt(request: IncomingMessage, fallbackPort: number): string {
+  const target = requestTarget(request);
+  if (target.dingtalk === undefined && target.hostname !== undefined) return target.authority;
+  // A tunnel's TLS socket reports the addresses of the TCP connection it runs on.
+  let address = request.socket.localAddress ?? '127.0.0.1';
   if (address.startsWith('::ffff:')) address = address.slice(7);
-  const port = socket.localPort ?? fallbackPort;
+  const port = request.socket.localPort ?? fallbackPort;
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-/** Refuses an upgrade with an HTTP answer in DingTalk's envelope. */
-function refuse(socket: Duplex, error: DingReadError): void {
-  const requestid = newRequestId();
-  const body = JSON.stringify({ code: error.code, message: error.message, requestid } satisfies ErrorEnvelope);
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Refused'}\r\n` +
-        `Content-Type: application/json;charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `x-acs-request-id: ${requestid}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy();
 }
 
 function refusal(code: ErrorCode, detail?: string): DingReadError {
@@ -107,8 +100,14 @@ export function streamRoutes(ctx: CoreContext, hub: StreamHub) {
     app.post('/v1.0/gateway/connections/open', { schema: { body: OpenConnectionBody } }, async (request) => {
       const body = request.body as OpenConnectionBody;
       const { ticket } = await issueTicket(ctx, hub.options, body);
-      return { endpoint: `${secure ? 'wss' : 'ws'}://${reachedAt(request.headers.host, request.socket, port())}${CONNECT_PATH}`, ticket };
+      return { endpoint: `${secure ? 'wss' : 'ws'}://${reachedAt(request.raw, port())}${CONNECT_PATH}`, ticket };
     });
+
+    /** Refuses an upgrade with an HTTP answer in DingTalk's envelope. */
+    const refuse = (socket: Duplex, error: DingReadError): void => {
+      if (socket.writable) socket.end(rawErrorAnswer(error, newRequestId(ctx.random)));
+      socket.destroy();
+    };
 
     const sockets = new WebSocketServer({ noServer: true, maxPayload: hub.options.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
 
@@ -122,6 +121,15 @@ export function streamRoutes(ctx: CoreContext, hub: StreamHub) {
     };
 
     async function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+      // The router never sees an upgrade, so access (api/access.ts) is decided here: the endpoint
+      // is DingTalk's surface, open to anyone on any host like the gateway, its ticket the
+      // credential; nothing else takes a WebSocket. requestTarget makes an absolute-form target
+      // origin-form first, as it does for every routed request.
+      const target = requestTarget(request);
+      if (target.malformed) {
+        refuse(socket, refusal('invalidParameter.param.invalid', 'the request target is not an http or https URL with a host'));
+        return;
+      }
       let url: URL;
       try {
         url = new URL(request.url ?? '/', 'http://dingread');
@@ -146,7 +154,7 @@ export function streamRoutes(ctx: CoreContext, hub: StreamHub) {
         refuse(socket, error);
         return;
       }
-      const origin = `${secure ? 'https' : 'http'}://${reachedAt(request.headers.host, request.socket, port())}`;
+      const origin = `${secure ? 'https' : 'http'}://${reachedAt(request, port())}`;
       const registration = await hub.register(admitted, request.socket.remoteAddress ?? '', origin);
       let bound = false;
       // With no extension to negotiate, `ws` answers the handshake and calls back synchronously;

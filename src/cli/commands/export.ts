@@ -1,53 +1,35 @@
 /** `dingread export`: the directory of a running server as a fixture document (without secrets). */
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { FixtureDocument } from '../../core/fixtures.js';
-import { CONTROL_FLAGS, CONTROL_FLAGS_HELP, controlTarget, reportFailure } from '../control-options.js';
+import { defineCommand } from '../command.js';
+import { fileFailure } from '../failures.js';
+import { CONNECTION_OPTIONS, connect, count, targetOf } from '../remote.js';
 
-export const EXPORT_HELP = `Usage: dingread export [options]
-
-Prints the server's directory (orgs, apps, users, robots, conversations) as a fixture document,
-which \`dingread seed\` or \`serve --fixture\` take back. Apps carry no appSecret: seeding the
-document into the same server changes nothing, but a fresh server needs the secrets added.
-
-Options:
-  --out FILE           write the document to FILE and print a summary instead
-${CONTROL_FLAGS_HELP}
-
-Examples:
-  dingread export > directory.json
-  DINGREAD_URL=http://127.0.0.1:3939 dingread export --out directory.json --json
-`;
-
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { ...CONTROL_FLAGS, out: { type: 'string' } }, strict: true, allowPositionals: false }));
-  } catch (error) {
-    process.stderr.write(`dingread export: ${(error as Error).message}\n\n${EXPORT_HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(EXPORT_HELP);
-    return 0;
-  }
-  const target = controlTarget(values);
-  try {
-    const document = await target.admin.exportFixture();
-    const text = `${JSON.stringify(document, null, 2)}\n`;
-    if (values.out === undefined) {
-      process.stdout.write(text);
-      return 0;
+export const command = defineCommand({
+  name: 'export',
+  summary: "print a running server's directory as a fixture document",
+  usage: ['[options]'],
+  description:
+    "Prints the server's directory (orgs, apps, users, robots, conversations) as a fixture document, which `dingread seed` or `serve --fixture` take back. Apps carry no appSecret: seeding the document into the same server changes nothing, but a fresh server needs the secrets added.",
+  options: {
+    out: { type: 'string', value: 'FILE', help: 'write the document to FILE and print a summary instead' },
+    ...CONNECTION_OPTIONS,
+  },
+  examples: ['dingread export > directory.json', 'DINGREAD_URL=http://127.0.0.1:3939 dingread export --out directory.json --json'],
+  target: targetOf,
+  async run({ values, io }) {
+    const remote = await connect(values, io.env);
+    const document = await remote.admin.exportFixture();
+    if (values.out === undefined) return { data: document, text: JSON.stringify(document, null, 2) };
+    try {
+      await writeFile(values.out, `${JSON.stringify(document, null, 2)}\n`);
+    } catch (error) {
+      throw fileFailure(error, values.out, 'write');
     }
-    await writeFile(values.out, text);
     const counts = countsOf(document);
-    if (target.json) process.stdout.write(`${JSON.stringify({ file: values.out, ...counts })}\n`);
-    else process.stdout.write(`Exported ${describeCounts(counts)} from ${target.url} to ${values.out}\n`);
-    return 0;
-  } catch (error) {
-    return reportFailure('dingread export', target, error);
-  }
-}
+    return { data: { file: values.out, ...counts }, text: `Exported ${describeCounts(counts)} from ${remote.url} to ${values.out}` };
+  },
+});
 
 export interface DirectoryCounts {
   orgs: number;
@@ -69,9 +51,11 @@ function countsOf(document: FixtureDocument): DirectoryCounts {
   };
 }
 
-/** `2 orgs, 3 apps, 450 users, 6 robots, 5 conversations`. */
-export function describeCounts(counts: DirectoryCounts): string {
+/** `2 orgs, 3 apps, 450 users, 6 robots, 5 conversations` (and suites, authorizations when counted). */
+export function describeCounts(counts: DirectoryCounts & { suites?: number; authorizations?: number }): string {
+  const one: Record<string, string> = { orgs: 'org', apps: 'app', users: 'user', robots: 'robot', conversations: 'conversation', suites: 'suite', authorizations: 'authorization' };
   return Object.entries(counts)
-    .map(([name, n]) => `${n} ${n === 1 ? name.slice(0, -1) : name}`)
+    .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+    .map(([name, n]) => count(n, one[name] ?? name, name))
     .join(', ');
 }

@@ -1,66 +1,85 @@
 /** `dingread read`: users read a message, or open a chat, through the control plane. */
-import { printJson, remoteOf, REMOTE_HELP, runCommand, UsageError } from '../remote.js';
+import { CommandError, defineCommand, UsageError } from '../command.js';
+import { CONNECTION_OPTIONS, connect, count, formatTime, targetOf } from '../remote.js';
 
-export const READ_HELP = `Usage: dingread read <processQueryKey> <userId>... [options]
-       dingread read --chat <openConversationId> --user <userId> [options]
-       dingread read --robot <robotCode> --user <userId> [options]
+/** Why a read was ignored, in words (the reasons of POST /_dingread/v1/reads). */
+const REASONS: Record<string, string> = {
+  'user.notRecipient': 'not a recipient of this message',
+  'message.recalled': 'the message was recalled',
+  'message.notDelivered': 'the message is still on its way (PROCESSING)',
+  'message.notFound': 'there is no such message',
+};
 
-Records that users have read a message (POST /_dingread/v1/reads), or that a user opened a group
-or person-to-person chat, or their one-on-one chat with a robot: everything delivered to them
-there is then read.
+export const command = defineCommand({
+  name: 'read',
+  summary: 'record that users read a message, or opened a chat',
+  usage: [
+    '<processQueryKey> <userId>... [options]',
+    '--chat <openConversationId> --user <userId> [options]',
+    '--robot <robotCode> --user <userId> [options]',
+  ],
+  description:
+    'Records that users have read a message (POST /_dingread/v1/reads), or that a user opened a group or person-to-person chat, or their one-on-one chat with a robot: everything delivered to them there is then read.',
+  options: {
+    at: { type: 'string', value: 'MS', help: "when it was read, in epoch milliseconds (default: the server's now)" },
+    chat: { type: 'string', value: 'CID', help: 'open this conversation as --user' },
+    robot: { type: 'string', value: 'CODE', help: 'open the one-on-one chat with this robot as --user' },
+    user: { type: 'string', value: 'ID', help: 'who opens the chat' },
+    ...CONNECTION_OPTIONS,
+  },
+  positionals: true,
+  examples: [
+    'dingread read "$KEY" user001 user002',
+    "dingread read --chat 'cidDemoAllHands==' --user user007",
+    'dingread read --robot dingdemobot --user user003 --json',
+  ],
+  exitStatus:
+    'Exit status: 0 when the reads were recorded (a user who had already read it changes nothing and counts too), 1 when none was (each ignored user is named with the reason) or the message does not exist, 2 for a mistake in the command line.',
+  target: targetOf,
+  async run({ values, positionals, io }) {
+    const atText = values.at;
+    if (atText !== undefined && !/^\d{1,16}$/.test(atText)) throw new UsageError(`--at must be epoch milliseconds, not ${JSON.stringify(atText)}`);
+    const at = atText === undefined ? undefined : Number(atText);
+    const { chat, robot, user } = values;
 
-Options:
-  --at MS              when it was read, in epoch milliseconds (default: the server's now)
-  --chat CID           open this conversation as --user
-  --robot CODE         open the one-on-one chat with this robot as --user
-  --user ID            who opens the chat
-${REMOTE_HELP}
+    if (chat !== undefined || robot !== undefined) {
+      if (chat !== undefined && robot !== undefined) throw new UsageError('give --chat or --robot, not both');
+      if (!user) throw new UsageError(`--${chat !== undefined ? 'chat' : 'robot'} needs --user: who opens the chat`);
+      if (positionals.length > 0) throw new UsageError(`opening a chat takes no processQueryKey (unexpected ${JSON.stringify(positionals[0])})`);
+      const { admin } = await connect(values, io.env);
+      const { marked } = chat !== undefined ? await admin.openConversation(chat, user, at) : await admin.openRobotChat(robot as string, user, at);
+      return { data: { marked }, text: `${user} opened the chat: ${count(marked, 'message')} newly read.` };
+    }
+    if (user !== undefined) throw new UsageError('--user goes with --chat or --robot; to read a message, give its processQueryKey and the userIds');
 
-Examples:
-  dingread read "$KEY" user001 user002
-  dingread read --chat 'cidDemoAllHands==' --user user007
-  dingread read --robot dingdemobot --user user003 --json
-
-Exit status 1 when no read was recorded (every user was ignored, with its reason).
-`;
-
-export function run(argv: string[]): Promise<number> {
-  return runCommand(
-    'read',
-    READ_HELP,
-    argv,
-    { at: { type: 'string' }, chat: { type: 'string' }, robot: { type: 'string' }, user: { type: 'string' } },
-    async ({ values, positionals }) => {
-      const { admin } = remoteOf(values);
-      const atText = values['at'] as string | undefined;
-      if (atText !== undefined && !/^\d{1,16}$/.test(atText)) throw new UsageError('--at must be epoch milliseconds');
-      const at = atText === undefined ? undefined : Number(atText);
-      const chat = values['chat'] as string | undefined;
-      const robot = values['robot'] as string | undefined;
-      const user = values['user'] as string | undefined;
-
-      if (chat !== undefined || robot !== undefined) {
-        if (chat !== undefined && robot !== undefined) throw new UsageError('give --chat or --robot, not both');
-        if (!user) throw new UsageError('opening a chat needs --user');
-        if (positionals.length > 0) throw new UsageError('opening a chat takes no processQueryKey');
-        const { marked } = chat !== undefined ? await admin.openConversation(chat, user, at) : await admin.openRobotChat(robot as string, user, at);
-        if (values['json']) printJson({ marked });
-        else process.stdout.write(`${user} opened the chat: ${marked} message${marked === 1 ? '' : 's'} newly read.\n`);
-        return 0;
+    const [key, ...given] = positionals;
+    if (!key) throw new UsageError('give a processQueryKey and at least one userId');
+    const users = [...new Set(given)];
+    if (users.length === 0) throw new UsageError(`give at least one userId after the processQueryKey`);
+    const { admin } = await connect(values, io.env);
+    // The message first: a wrong key is the key's fault, not each user's; and it says who had read it already.
+    const before = await admin.message(key).catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'object.notFound') {
+        throw new CommandError('object.notFound', `no message has the processQueryKey ${JSON.stringify(key)}`, { status: 404 });
       }
+      throw error;
+    });
+    const readBefore = new Map(before.recipients.filter((r) => r.readAt !== null).map((r) => [r.userId, r.readAt as number]));
+    const names = new Map(before.recipients.map((r) => [r.userId, r.name]));
+    const outcome = await admin.reads(users.map((userId) => ({ processQueryKey: key, userId, ...(at === undefined ? {} : { readAt: at }) })));
 
-      const [key, ...users] = positionals;
-      if (!key || users.length === 0) throw new UsageError('give a processQueryKey and at least one userId');
-      const reads = users.map((userId) => ({ processQueryKey: key, userId, ...(at === undefined ? {} : { readAt: at }) }));
-      const outcome = await admin.reads(reads);
-      if (values['json']) {
-        printJson(outcome);
-      } else {
-        const lines = [`${outcome.accepted} read${outcome.accepted === 1 ? '' : 's'} recorded.`];
-        for (const { index, reason } of outcome.ignored) lines.push(`Ignored ${users[index]}: ${reason}`);
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }
-      return outcome.accepted > 0 ? 0 : 1;
-    },
-  );
-}
+    const ignored = new Map(outcome.ignored.map(({ index, reason }) => [users[index] as string, reason]));
+    const recorded = users.filter((u) => !ignored.has(u) && !readBefore.has(u));
+    const already = users.filter((u) => !ignored.has(u) && readBefore.has(u));
+    const who = (u: string): string => (names.get(u) && names.get(u) !== u ? `${names.get(u)} (${u})` : u);
+    const lines: string[] = [];
+    if (recorded.length > 0) lines.push(`Recorded ${count(recorded.length, 'read')}: ${recorded.map(who).join(', ')}.`);
+    for (const u of already) lines.push(`${who(u)} had already read it, at ${formatTime(readBefore.get(u) as number)}: nothing changed.`);
+    for (const [u, reason] of ignored) lines.push(`Ignored ${u}: ${REASONS[reason] ?? reason}.`);
+    const data = { ...outcome, recorded, alreadyRead: already };
+    if (outcome.accepted === 0) {
+      throw new CommandError('reads.noneRecorded', `no read was recorded.\n${lines.join('\n')}`, { ignored: outcome.ignored });
+    }
+    return { data, text: lines.join('\n') };
+  },
+});

@@ -1,62 +1,48 @@
 /** `dingread seed FILE`: upsert a fixture document into a running server. */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { FixtureDocument } from '../../core/fixtures.js';
-import { CONTROL_FLAGS, CONTROL_FLAGS_HELP, controlTarget, reportFailure } from '../control-options.js';
+import { CommandError, defineCommand, UsageError } from '../command.js';
+import { fileFailure } from '../failures.js';
+import type { Io } from '../io.js';
+import { CONNECTION_OPTIONS, connect, targetOf } from '../remote.js';
 import { describeCounts } from './export.js';
 
-export const SEED_HELP = `Usage: dingread seed [options] FILE
-
-Upserts the fixture document in FILE (- for stdin) into the server's directory: applying the
-same document twice changes nothing, and a document with any error changes nothing and names the
-path of the first bad field. See control-plane.md for the document.
-
-Options:
-${CONTROL_FLAGS_HELP}
-
-Examples:
-  dingread seed ./fixtures/acme.json
-  dingread export | dingread seed --url http://127.0.0.1:3940 --json -
-`;
-
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({ args: argv, options: CONTROL_FLAGS, strict: true, allowPositionals: true }));
-  } catch (error) {
-    process.stderr.write(`dingread seed: ${(error as Error).message}\n\n${SEED_HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(SEED_HELP);
-    return 0;
-  }
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) {
-    process.stderr.write(`dingread seed: give exactly one FILE (or - for stdin)\n\n${SEED_HELP}`);
-    return 2;
-  }
-  const target = controlTarget(values);
-  try {
+export const command = defineCommand({
+  name: 'seed',
+  summary: 'upsert a fixture document into a running server: dingread seed FILE',
+  usage: ['[options] FILE'],
+  description:
+    "Upserts the fixture document in FILE (- for stdin) into the server's directory: applying the same document twice changes nothing, and a document with any error changes nothing and names the path of the first bad field. Open dashboards show the change at once. docs/control-plane.md describes the document.",
+  options: CONNECTION_OPTIONS,
+  positionals: true,
+  examples: ['dingread seed ./fixtures/acme.json', 'dingread export | dingread seed --url http://127.0.0.1:3940 --json -'],
+  target: targetOf,
+  async run({ values, positionals, io }) {
+    const [file, ...extra] = positionals;
+    if (file === undefined) throw new UsageError('give the FILE to seed (or - for stdin)');
+    if (extra.length > 0) throw new UsageError(`give one FILE, not ${positionals.length} (unexpected ${JSON.stringify(extra[0])})`);
+    // The file first: a mistake in it is worth knowing even when the server is down.
+    const name = file === '-' ? 'stdin' : file;
+    let text: string;
+    try {
+      text = file === '-' ? await readStdin(io) : await readFile(file, 'utf8');
+    } catch (error) {
+      throw fileFailure(error, name, 'read');
+    }
     let document: FixtureDocument;
-    const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
     try {
       document = JSON.parse(text) as FixtureDocument;
     } catch (error) {
-      throw new Error(`${file === '-' ? 'stdin' : file} is not JSON: ${(error as Error).message}`);
+      throw new CommandError('file.notJson', `${name} is not JSON: ${(error as Error).message}`, { file: name });
     }
-    const counts = await target.admin.applyFixture(document);
-    if (target.json) process.stdout.write(`${JSON.stringify(counts)}\n`);
-    else process.stdout.write(`Seeded ${target.url} with ${describeCounts(counts)}\n`);
-    return 0;
-  } catch (error) {
-    return reportFailure('dingread seed', target, error);
-  }
-}
+    const remote = await connect(values, io.env);
+    const counts = await remote.admin.applyFixture(document);
+    return { data: counts, text: `Seeded ${remote.url} with ${describeCounts(counts)}` };
+  },
+});
 
-async function readStdin(): Promise<string> {
+async function readStdin(io: Io): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');
 }

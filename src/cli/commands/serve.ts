@@ -1,117 +1,97 @@
 /** `dingread serve`: run the server until SIGTERM or SIGINT, then shut down cleanly. */
-import { parseArgs } from 'node:util';
-import { startServer, StartupError, type RunningServer, type ServerOptions } from '../../server.js';
-import { StoreUnavailableError } from '../../core/store.js';
-import { DEFAULT_STORE, redactStoreSpec, StoreSpecError } from '../../store/open-store.js';
-import { SchemaTooNewError } from '../../store/errors.js';
 import { UI_PATH } from '../../api/ui/ui.routes.js';
 import { DEMO } from '../../demo/demo-directory.js';
 import { connectABotLines } from '../../demo/connect-a-bot.js';
+import type { RunningServer } from '../../server.js';
+import { DEFAULT_STORE, redactStoreSpec } from '../../store/open-store.js';
 import { VERSION } from '../../version.js';
-import { OptionError, SERVER_FLAGS, SERVER_FLAGS_HELP, serverOptionsFrom } from '../serve-options.js';
-
-export const SERVE_HELP = `Usage: dingread serve [options]
-
-Options:
-  --host HOST          address to listen on (default 127.0.0.1; env DINGREAD_HOST)
-  --port PORT          port to listen on; 0 picks a free one (default 3939; env DINGREAD_PORT)
-  --store STORE        memory | sqlite:PATH | postgres://USER[:PASSWORD]@HOST:PORT/DB[?schema=NAME&pool=N]
-                       (default ${DEFAULT_STORE}; env DINGREAD_STORE). Several nodes may
-                       share one PostgreSQL database.
-${SERVER_FLAGS_HELP}
-  --quiet              print nothing but errors
-  -h, --help           show this help
-
-Examples:
-  dingread serve --demo
-  dingread serve --store memory --port 0 --fixture ./fixtures/acme.json
-  DINGREAD_ADMIN_TOKEN=s3cret dingread serve --host 0.0.0.0 --store sqlite:/var/lib/dingread/db
-  dingread serve --store postgres://dingread@db.internal:5432/dingread --retention-days 30
-`;
+import { defineCommand } from '../command.js';
+import type { Io, Signal } from '../io.js';
+import { SERVER_OPTIONS, serverOptionsFrom, startOrFail } from '../serve-options.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        ...SERVER_FLAGS,
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    process.stderr.write(`dingread serve: ${(error as Error).message}\n\n${SERVE_HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(SERVE_HELP);
-    return 0;
-  }
-  let options: ServerOptions;
-  try {
-    options = serverOptionsFrom(values, process.env, { port: '3939', store: DEFAULT_STORE, simulate: true });
-  } catch (error) {
-    if (!(error instanceof OptionError)) throw error;
-    process.stderr.write(`dingread serve: ${error.message}\n`);
-    return 2;
-  }
-  const server = await startOrExplain('dingread serve', options);
-  if (!server) return 1;
-  if (!values.quiet) process.stdout.write(banner(server, String(options.store)));
-  installShutdown(server);
-  return -1;
-}
-
-/** Starts the server, or prints why it could not start (a bad store, a fixture, a public host) and answers undefined. */
-export async function startOrExplain(command: string, options: ServerOptions): Promise<RunningServer | undefined> {
-  try {
-    return await startServer(options);
-  } catch (error) {
-    if (
-      error instanceof StartupError ||
-      error instanceof StoreSpecError ||
-      error instanceof SchemaTooNewError ||
-      error instanceof StoreUnavailableError
-    ) {
-      process.stderr.write(`${command}: ${error.message}\n`);
-      return undefined;
+export const command = defineCommand({
+  name: 'serve',
+  summary: 'run the server',
+  usage: ['[options]'],
+  description:
+    'Runs the DingTalk-compatible API, the control plane and the dashboard until SIGTERM or SIGINT, which finish the requests in flight first.',
+  options: {
+    ...SERVER_OPTIONS,
+    port: { ...SERVER_OPTIONS.port, help: 'port to listen on; 0 picks a free one (default 3939; env DINGREAD_PORT)' },
+    store: {
+      ...SERVER_OPTIONS.store,
+      help: `memory | sqlite:PATH | postgres://USER[:PASSWORD]@HOST:PORT/DB[?schema=NAME&pool=N] (default ${DEFAULT_STORE}; env DINGREAD_STORE). Several nodes may share one PostgreSQL database.`,
+    },
+    simulate: { ...SERVER_OPTIONS.simulate, help: `${SERVER_OPTIONS.simulate.help} (on unless --no-simulate)` },
+  },
+  examples: [
+    'dingread serve --demo',
+    'dingread serve --store memory --port 0 --fixture ./fixtures/acme.json',
+    'DINGREAD_ADMIN_TOKEN=s3cret dingread serve --host 0.0.0.0 --store sqlite:/var/lib/dingread/db',
+    'dingread serve --store postgres://dingread@db.internal:5432/dingread --retention-days 30',
+    "dingread serve --port 0 --store memory --json | jq -r .url",
+  ],
+  exitStatus:
+    'Exit status: 0 after a clean shutdown, 1 when the server could not start (or requests were still open after the 10-second grace period), 2 for a mistake in the command line.',
+  async run({ values, json, io }) {
+    const options = serverOptionsFrom(values, io.env, { port: '3939', store: DEFAULT_STORE, simulate: true });
+    // Listening from before the start: a signal during it must not end the process half-started.
+    const signals = signalsOf(io, ['SIGINT', 'SIGTERM']);
+    let server: RunningServer;
+    try {
+      server = await startOrFail(options);
+    } catch (error) {
+      signals.stop();
+      throw error;
     }
-    throw error;
-  }
+    const store = server.ctx.store.kind === 'memory' ? 'memory' : redactStoreSpec(String(options.store));
+    if (json) io.stdout.write(`${JSON.stringify(startedAs(server, store))}\n`);
+    else if (!values.quiet) io.stdout.write(banner(server, store));
+    const signal = await signals.next;
+    if (!json && !values.quiet) io.stderr.write(`dingread: ${signal}, finishing requests in flight and shutting down\n`);
+    // Further signals are ignored while closing; the grace period bounds how long a stuck client may keep us.
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), SHUTDOWN_GRACE_MS);
+      timer.unref();
+    });
+    try {
+      const closed = await Promise.race([server.close().then(() => 'closed' as const), grace]);
+      if (closed === 'late') {
+        io.stderr.write('dingread: requests still open after the grace period, exiting\n');
+        return 1;
+      }
+      return 0;
+    } catch (error) {
+      io.stderr.write(`dingread: shutdown failed: ${String(error)}\n`);
+      return 1;
+    } finally {
+      clearTimeout(timer);
+      signals.stop();
+    }
+  },
+});
+
+/** The first of `names` to arrive; later ones are swallowed until stop(). */
+function signalsOf(io: Io, names: readonly Signal[]): { next: Promise<Signal>; stop(): void } {
+  let arrived: (signal: Signal) => void = () => {};
+  const next = new Promise<Signal>((resolve) => (arrived = resolve));
+  const stop = io.onSignal(names, (signal) => arrived(signal));
+  return { next, stop };
 }
 
-function installShutdown(server: RunningServer): void {
-  let closing = false;
-  const shutdown = (signal: string): void => {
-    if (closing) return;
-    closing = true;
-    process.stderr.write(`dingread: ${signal}, finishing requests in flight and shutting down\n`);
-    // A stuck client must not keep the process alive forever.
-    const timer = setTimeout(() => {
-      process.stderr.write('dingread: requests still open after the grace period, exiting\n');
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    timer.unref();
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`dingread: shutdown failed: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+/** What `--json` prints once the server listens. */
+function startedAs(server: RunningServer, store: string): Record<string, unknown> {
+  const started: Record<string, unknown> = { url: server.url, version: VERSION, store, dashboard: `${server.url}${UI_PATH}` };
+  if (server.demo) started['demo'] = { ...DEMO, otoKey: server.demo.otoKey, groupKey: server.demo.groupKey, posted: server.demo.posted };
+  return started;
 }
 
 function banner(server: RunningServer, store: string): string {
   const { url, demo } = server;
-  const lines = [`dingread ${VERSION} listening on ${url} (store: ${server.ctx.store.kind === 'memory' ? 'memory' : redactStoreSpec(store)})`];
+  const lines = [`dingread ${VERSION} listening on ${url} (store: ${store})`];
   lines.push(`health:        curl -s ${url}/_dingread/health`);
   lines.push(`dashboard:     ${url}${UI_PATH}`);
   if (demo) {
@@ -125,8 +105,10 @@ function banner(server: RunningServer, store: string): string {
     });
     lines.push(
       '',
-      `Demo org ${DEMO.corpId}: appKey ${DEMO.appKey}, appSecret ${DEMO.appSecret}, robotCode ${DEMO.robotCode},`,
+      `Demo org ${DEMO.corpId}: appKey ${DEMO.appKey}, appSecret ${DEMO.appSecret}, robotCode ${DEMO.robotCode}`,
+      `(or ${DEMO.appRobotCode}: the app's own bot, whose robotCode is its appKey as in DingTalk),`,
       `group ${DEMO.groupId} (50 members), person-to-person chat ${DEMO.pairId} (coolAppCode ${DEMO.coolAppCode}).`,
+      demo.posted ? 'Posted two demo messages.' : 'The two demo messages an earlier start posted are still here (not posted again).',
       '',
       '1. Get an access token (valid 7200 s):',
       `  TOKEN=$(curl -s -X POST ${url}/v1.0/oauth2/accessToken -H 'Content-Type: application/json' -d '${tokenBody}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).accessToken'); echo $TOKEN`,

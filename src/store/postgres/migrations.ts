@@ -1,6 +1,6 @@
 /**
  * Versioned schema for the PostgreSQL store: the tables of the SQLite store (sqlite/migrations.ts,
- * docs/data-model.md) in PostgreSQL's types. The version lives in `schema_version`; each entry
+ * docs/data-model.md) in PostgreSQL's types; test/store/schemas.test.ts checks that the two end alike. The version lives in `schema_version`; each entry
  * moves it from i to i+1. Never edit a shipped migration: append a new one.
  *
  * - Every number is BIGINT (epoch milliseconds and the event sequence outgrow INTEGER).

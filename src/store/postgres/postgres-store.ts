@@ -1,6 +1,6 @@
 /**
  * The shared store: PostgreSQL through node-postgres, for several stateless dingread nodes on one
- * database. The rules are those of every SQL backend (sql/logic.ts); this file runs them.
+ * database. The rules are those of every SQL backend (sql/, one file per aggregate); this file runs them.
  *
  * Each Store method is one transaction on one pooled client (BEGIN … COMMIT, ROLLBACK on error).
  * Unlike SQLite, writers here run side by side, so the locks a unit asks for are real:
@@ -15,6 +15,7 @@
  * reads run on one REPEATABLE READ snapshot, so a reader page's two scans agree with each other.
  */
 import type pg from 'pg';
+import { OperatorError } from '../../core/operator-errors.js';
 import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
 import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
@@ -31,10 +32,9 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
-export class PostgresUrlError extends Error {
+export class PostgresUrlError extends OperatorError {
   constructor(message: string) {
-    super(message);
-    this.name = 'PostgresUrlError';
+    super('store.invalidSpec', message);
   }
 }
 

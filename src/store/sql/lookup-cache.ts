@@ -1,4 +1,5 @@
-/**
+/** The lookup cache: records and query answers kept in memory by a store no other process writes to. */
+/*
  * What DingTalk calls read, kept in memory between calls: the records every call looks up first
  * (its token, the robot, the conversation, the message) and the answers of the read-status
  * queries (who read a message), which bots ask again and again while nothing changes. Only for a
@@ -11,7 +12,8 @@
  * the query answers; recalls and purges the messages too; anything else (the directory, tokens,
  * a reset) drops everything. Only records that exist are cached, so a record created later is
  * never hidden behind a remembered "not found". Callers share what is cached and must not change
- * it: records are frozen to make sure of it (see freeze).
+ * it: records are frozen to make sure of it (see freeze); answers, which the queries only read or
+ * copy, are left as they are.
  */
 
 /** Which cached entries a write may change, each level including the ones before it. */
@@ -50,10 +52,9 @@ class BoundedMap<V> {
 /**
  * Records are frozen, with the small arrays they hold (scopes, robotCodes). Answers are not: V8
  * copies and serialises a frozen array through a slow path (slicing a page of 200 userIds took 40
- * times as long), and the queries only ever read them or copy them.
+ * times as long), and an answer holds such a page beside its message.
  */
 function freeze<T extends object>(value: T): T {
-  if (Array.isArray(value)) return value;
   for (const inner of Object.values(value)) if (Array.isArray(inner)) Object.freeze(inner);
   return Object.freeze(value);
 }
@@ -78,7 +79,7 @@ export class LookupCache {
     const generation = this.generation;
     const record = await load();
     if (record === undefined || generation !== this.generation) return record;
-    map.set(key, freeze(record));
+    map.set(key, area === 'answers' ? record : freeze(record));
     return record;
   }
 

@@ -1,8 +1,8 @@
 /** Rows as the SQL backends return them (snake_case), and their mapping to the core's records. */
 import type {
   AppRecord,
+  ChatKind,
   ChatRef,
-  ConversationType,
   MessageKind,
   MessageRecord,
   RobotRecord,
@@ -67,11 +67,25 @@ export interface SuiteRow {
   token_expires_at: number;
 }
 
+/**
+ * How `conversations.type` spells a chat kind: the fixture document's words, which the table has
+ * kept since its first version. The rows below are the only place that reads or writes them.
+ */
+export type StoredConversationType = 'group' | 'private';
+
+export function toChatKind(type: StoredConversationType): ChatKind {
+  return type === 'private' ? 'privateChat' : 'group';
+}
+
+export function storedConversationType(kind: ChatKind): StoredConversationType {
+  return kind === 'privateChat' ? 'private' : 'group';
+}
+
 export interface ConversationRow {
   id: number;
   org_id: number;
   open_conversation_id: string;
-  type: ConversationType;
+  type: StoredConversationType;
   title: string | null;
   cool_app_code: string | null;
   member_version: number;

@@ -1,9 +1,14 @@
-/**
- * The Store methods, once for every SQL backend: each runs one unit of work from sql/logic.ts
- * through the backend's `unit`, which opens a transaction, feeds the statements to its driver,
- * commits, and translates driver errors into the core's (StoreConflictError, StoreUnavailableError).
+/** The Store methods, once for every SQL backend: each runs one unit of work of the aggregate's rules file. */
+/*
+ * The rules live in one file per aggregate of the contract (directory.ts, tokens.ts, messages.ts,
+ * reads.ts, retention.ts, chats.ts, stream.ts, and store-wide.ts for what belongs to the whole
+ * store). Each method runs
+ * its unit through the backend's `unit`, which opens a transaction, feeds the statements to its
+ * driver, commits, and translates driver errors into the core's (StoreConflictError,
+ * StoreUnavailableError).
  */
 import { randomBytes } from 'node:crypto';
+import type { Bus } from '../../core/bus.js';
 import type {
   AppRecord,
   AuthorizationRecord,
@@ -11,32 +16,45 @@ import type {
   SuiteRecord,
   SuiteTokenRecord,
   ChatRef,
+  ChatThread,
+  ConnectionRecord,
   ConversationRecord,
+  DeliveryRecord,
   DirectoryDump,
+  DueQuery,
+  LocalCaRecord,
   MessageFilter,
   MessageRecord,
   NewMessage,
+  NewReply,
+  NewTicket,
+  NewUserMessage,
   OrgPlan,
   OrgRecord,
   ReadInput,
   ReadsOutcome,
-  RecipientRead,
+  MessageRecipients,
+  ReaderPage,
   RobotRecord,
+  SessionWebhookRecord,
   Store,
   StoreCapabilities,
   StoreKind,
+  TicketRecord,
+  TimelineRecord,
   TokenRecord,
   UserRecord,
 } from '../../core/store.js';
-import type { Bus } from '../../core/bus.js';
-import type { ChatStore } from '../../core/chat-store.js';
-import type { StreamStore } from '../../core/stream-store.js';
-import { clearChats, SqlChatStore } from './chat.js';
-import * as logic from './logic.js';
+import * as chatRules from './chats.js';
+import * as directoryRules from './directory.js';
 import { LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
+import * as messageRules from './messages.js';
+import * as readRules from './reads.js';
+import * as retentionRules from './retention.js';
 import { OPEN_END } from './rows.js';
-import type { UnitRunner } from './runner.js';
-import { clearStream, SqlStreamStore } from './stream.js';
+import * as storeWideRules from './store-wide.js';
+import * as streamRules from './stream.js';
+import * as tokenRules from './tokens.js';
 import type { UnitMode, Work } from './unit.js';
 
 export abstract class SqlStore implements Store {
@@ -50,14 +68,6 @@ export abstract class SqlStore implements Store {
    */
   protected abstract unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T>;
   abstract close(): Promise<void>;
-
-  /** The aggregates kept in files of their own run their units through this store. */
-  private readonly units: UnitRunner = {
-    read: (make) => this.unit('read', make),
-    write: (changes, make) => this.write(changes, make),
-  };
-  readonly chats: ChatStore = new SqlChatStore(this.units);
-  readonly stream: StreamStore = new SqlStreamStore(this.units);
 
   /** Lookups kept in memory, when no other process writes to the store (lookup-cache.ts). */
   private lookups: LookupCache | null | undefined;
@@ -88,91 +98,180 @@ export abstract class SqlStore implements Store {
     return done.finally(() => cache.invalidate(changes));
   }
 
+  // The whole store
   serverSecret(): Promise<Buffer> {
-    return this.write('all', () => logic.serverSecret(randomBytes(32)));
+    return this.write('all', () => storeWideRules.serverSecret(randomBytes(32)));
+  }
+  findLocalCa(): Promise<LocalCaRecord | undefined> {
+    return this.unit('read', () => storeWideRules.findLocalCa());
+  }
+  keepLocalCa(candidate: LocalCaRecord): Promise<LocalCaRecord> {
+    // Nothing cached depends on it.
+    return this.write('none', () => storeWideRules.keepLocalCa(candidate));
+  }
+  readNote(key: string): Promise<string | undefined> {
+    return this.unit('read', () => storeWideRules.readNote(key));
+  }
+  writeNote(key: string, value: string): Promise<void> {
+    return this.write('none', () => storeWideRules.writeNote(key, value));
   }
   reset(): Promise<void> {
-    // Stream mode's and the chats' tables first: they point at the directory's.
-    return this.write('all', function* () {
-      yield* clearStream();
-      yield* clearChats();
-      yield* logic.reset();
-    });
+    return this.write('all', () => storeWideRules.reset());
   }
+
+  // Directory
   applyFixture(plans: OrgPlan[], suites: SuitePlan[] = []): Promise<void> {
-    return this.write('all', () => logic.applyFixture(plans, suites));
+    return this.write('all', () => directoryRules.applyFixture(plans, suites));
   }
   dumpDirectory(): Promise<DirectoryDump> {
-    return this.unit('read', () => logic.dumpDirectory());
+    return this.unit('read', () => directoryRules.dumpDirectory());
   }
   findOrg(corpId: string): Promise<OrgRecord | undefined> {
-    return this.unit('read', () => logic.findOrg(corpId));
+    return this.unit('read', () => directoryRules.findOrg(corpId));
   }
   findApp(appKey: string): Promise<AppRecord | undefined> {
-    return this.unit('read', () => logic.findApp(appKey));
+    return this.unit('read', () => directoryRules.findApp(appKey));
   }
   findRobot(robotCode: string): Promise<RobotRecord | undefined> {
-    return this.cached('directory', `robot\n${robotCode}`, () => logic.findRobot(robotCode));
+    return this.cached('directory', `robot\n${robotCode}`, () => directoryRules.findRobot(robotCode));
   }
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined> {
-    return this.cached('directory', `conversation\n${openConversationId}`, () => logic.findConversation(openConversationId));
+    return this.cached('directory', `conversation\n${openConversationId}`, () => directoryRules.findConversation(openConversationId));
   }
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
-    return this.unit('read', () => logic.findUsers(orgId, userIds));
+    return this.unit('read', () => directoryRules.findUsers(orgId, userIds));
   }
+
+  // Tokens and suites
   findSuite(suiteKey: string): Promise<SuiteRecord | undefined> {
-    return this.unit('read', () => logic.findSuite(suiteKey));
+    return this.unit('read', () => tokenRules.findSuite(suiteKey));
   }
   setSuiteTicket(suiteKey: string, ticketHash: string): Promise<boolean> {
-    return this.write('all', () => logic.setSuiteTicket(suiteKey, ticketHash));
+    return this.write('all', () => tokenRules.setSuiteTicket(suiteKey, ticketHash));
   }
   findAuthorization(suiteKey: string, corpId: string): Promise<AuthorizationRecord | undefined> {
-    return this.unit('read', () => logic.findAuthorization(suiteKey, corpId));
+    return this.unit('read', () => tokenRules.findAuthorization(suiteKey, corpId));
   }
   revokeAuthorization(suiteKey: string, corpId: string): Promise<boolean> {
-    return this.write('all', () => logic.revokeAuthorization(suiteKey, corpId));
+    return this.write('all', () => tokenRules.revokeAuthorization(suiteKey, corpId));
   }
   saveSuiteToken(suiteId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
-    return this.write('all', () => logic.saveSuiteToken(suiteId, generation, tokenHash, expiresAt));
+    return this.write('all', () => tokenRules.saveSuiteToken(suiteId, generation, tokenHash, expiresAt));
   }
   findSuiteToken(tokenHash: string): Promise<SuiteTokenRecord | undefined> {
-    return this.unit('read', () => logic.findSuiteToken(tokenHash));
+    return this.unit('read', () => tokenRules.findSuiteToken(tokenHash));
   }
   saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
-    return this.write('all', () => logic.saveAppToken(appId, generation, tokenHash, expiresAt));
+    return this.write('all', () => tokenRules.saveAppToken(appId, generation, tokenHash, expiresAt));
   }
   findToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    return this.cached('directory', `token\n${tokenHash}`, () => logic.findToken(tokenHash));
+    return this.cached('directory', `token\n${tokenHash}`, () => tokenRules.findToken(tokenHash));
   }
+
+  // Messages
   insertMessage(message: NewMessage): Promise<MessageRecord> {
-    return this.write('none', () => logic.insertMessage(message));
+    return this.write('none', () => messageRules.insertMessage(message));
   }
   findMessage(processQueryKey: string): Promise<MessageRecord | undefined> {
-    return this.cached('messages', processQueryKey, () => logic.findMessage(processQueryKey));
+    return this.cached('messages', processQueryKey, () => messageRules.findMessage(processQueryKey));
   }
   recallMessage(messageId: number, at: number): Promise<void> {
-    return this.write('messages', () => logic.recallMessage(messageId, at));
+    return this.write('messages', () => messageRules.recallMessage(messageId, at));
   }
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
-    return this.unit('read', () => logic.listMessages(filter, limit));
+    return this.unit('read', () => messageRules.listMessages(filter, limit));
   }
+  countMessages(filter: MessageFilter): Promise<number> {
+    return this.unit('read', () => messageRules.countMessages(filter));
+  }
+
+  // Reads and opens
   recordReads(reads: ReadInput[], now: number = OPEN_END): Promise<ReadsOutcome> {
-    return this.write('answers', () => logic.recordReads(reads, now));
+    return this.write('answers', () => readRules.recordReads(reads, now));
   }
   openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number = OPEN_END): Promise<number> {
-    return this.write('answers', () => logic.openChat(orgId, chat, userId, readAt, now));
+    return this.write('answers', () => readRules.openChat(orgId, chat, userId, readAt, now));
   }
-  readerPage(message: MessageRecord, afterUserId: string, limit: number): Promise<string[]> {
-    // The message id names the answer: a recall, a purge or a reset drops every answer anyway.
-    return this.cached('answers', `page\n${message.id}\n${afterUserId}\n${limit}`, () => logic.readerPage(message, afterUserId, limit)) as Promise<string[]>;
+  readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined> {
+    // The key names the answer: a recall, a purge or a reset drops every answer anyway.
+    return this.cached('answers', `page\n${processQueryKey}\n${afterUserId}\n${limit}`, () =>
+      readRules.readerPage(processQueryKey, afterUserId, limit),
+    );
   }
-  recipientReads(message: MessageRecord): Promise<RecipientRead[]> {
-    return this.cached('answers', `recipients\n${message.id}`, () => logic.recipientReads(message)) as Promise<RecipientRead[]>;
+  recipientReads(processQueryKey: string): Promise<MessageRecipients | undefined> {
+    return this.cached('answers', `recipients\n${processQueryKey}`, () => readRules.recipientReads(processQueryKey));
   }
   countReaders(message: MessageRecord): Promise<number> {
-    return this.unit('read', () => logic.countReaders(message));
+    return this.unit('read', () => readRules.countReaders(message));
   }
+
+  // Retention
   purgeMessagesBefore(cutoff: number, batchSize: number): Promise<number> {
-    return this.write('messages', () => logic.purgeMessagesBefore(cutoff, batchSize));
+    return this.write('messages', () => retentionRules.purgeMessagesBefore(cutoff, batchSize));
+  }
+
+  // Chats as users see them
+  findCorpId(orgId: number): Promise<string | undefined> {
+    return this.unit('read', () => chatRules.findCorpId(orgId));
+  }
+  isConversationMember(conversationId: number, userId: string): Promise<boolean> {
+    return this.unit('read', () => chatRules.isConversationMember(conversationId, userId));
+  }
+  postUserMessage(message: NewUserMessage): Promise<{ marked: number; deliveries: DeliveryRecord[] }> {
+    // It opens a chat: the read-status answers may change, as with openChat.
+    return this.write('answers', () => chatRules.postUserMessage(message));
+  }
+  findSessionWebhook(tokenHash: string): Promise<SessionWebhookRecord | undefined> {
+    return this.unit('read', () => chatRules.findSessionWebhook(tokenHash));
+  }
+  postReply(reply: NewReply): Promise<MessageRecord> {
+    return this.write('none', () => chatRules.postReply(reply));
+  }
+  chatTimeline(thread: ChatThread, limit: number): Promise<TimelineRecord[]> {
+    return this.unit('read', () => chatRules.chatTimeline(thread, limit));
+  }
+  purgeChatEntriesBefore(cutoff: number, batchSize: number): Promise<number> {
+    return this.write('none', () => chatRules.purgeChatEntriesBefore(cutoff, batchSize));
+  }
+
+  // Stream mode: nothing here is in the lookup cache, so its writes drop nothing from it
+  saveStreamTicket(ticket: NewTicket, now: number): Promise<void> {
+    return this.write('none', () => streamRules.saveStreamTicket(ticket, now));
+  }
+  takeStreamTicket(ticketHash: string): Promise<TicketRecord | undefined> {
+    return this.write('none', () => streamRules.takeStreamTicket(ticketHash));
+  }
+  addStreamConnection(connection: ConnectionRecord): Promise<void> {
+    return this.write('none', () => streamRules.addStreamConnection(connection));
+  }
+  removeStreamConnection(connectionId: string, now: number): Promise<number> {
+    return this.write('none', () => streamRules.removeStreamConnection(connectionId, now));
+  }
+  streamConnections(clientIds?: readonly string[]): Promise<ConnectionRecord[]> {
+    return this.unit('read', () => streamRules.streamConnections(clientIds));
+  }
+  removeNodeConnections(nodeIds: readonly string[], now: number): Promise<number> {
+    return this.write('none', () => streamRules.removeNodeConnections(nodeIds, now));
+  }
+  orgClientIds(orgId: number): Promise<string[]> {
+    return this.unit('read', () => streamRules.orgClientIds(orgId));
+  }
+  claimDelivery(id: number, attempts: number, connectionId: string, dueAt: number): Promise<DeliveryRecord | undefined> {
+    return this.write('none', () => streamRules.claimDelivery(id, attempts, connectionId, dueAt));
+  }
+  releaseDelivery(id: number, connectionId: string, now: number): Promise<void> {
+    return this.write('none', () => streamRules.releaseDelivery(id, connectionId, now));
+  }
+  dueDeliveries(query: DueQuery): Promise<DeliveryRecord[]> {
+    return this.unit('read', () => streamRules.dueDeliveries(query));
+  }
+  acknowledgeDelivery(clientId: string, messageId: string): Promise<DeliveryRecord | undefined> {
+    return this.write('none', () => streamRules.acknowledgeDelivery(clientId, messageId));
+  }
+  abandonDelivery(id: number, attempts: number | null): Promise<boolean> {
+    return this.write('none', () => streamRules.abandonDelivery(id, attempts));
+  }
+  unacknowledgedDeliveries(connectionIds?: readonly string[]): Promise<DeliveryRecord[]> {
+    return this.unit('read', () => streamRules.unacknowledgedDeliveries(connectionIds));
   }
 }

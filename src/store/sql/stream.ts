@@ -1,8 +1,7 @@
-/**
- * Stream mode's store (core/stream-store.ts), once for every SQL backend: tickets, the registry of
- * connected clients, and deliveries awaiting acknowledgement. A delivery changes hands only by a
- * conditional UPDATE or DELETE (its push count must still be what the caller saw), so two nodes
- * that reach for the same delivery never both push it.
+/** The SQL rules of Stream mode: tickets, the registry of connected clients, deliveries awaiting acknowledgement. */
+/*
+ * A delivery changes hands only by a conditional UPDATE or DELETE (its push count must still be
+ * what the caller saw), so two nodes that reach for the same delivery never both push it.
  */
 import type {
   ConnectionRecord,
@@ -10,15 +9,10 @@ import type {
   DueQuery,
   NewDelivery,
   NewTicket,
-  StreamStore,
   StreamSubscription,
   TicketRecord,
-} from '../../core/stream-store.js';
-import { inList, type UnitRunner } from './runner.js';
-import { all, column, get, run, type Work } from './unit.js';
-
-/** Children first; cleared before the directory's tables on reset (they point at none of them). */
-export const STREAM_TABLES = ['stream_deliveries', 'stream_connections', 'stream_tickets'] as const;
+} from '../../core/store.js';
+import { all, column, get, inList, run, type Work } from './unit.js';
 
 /** Expired tickets dropped per ticket saved: enough to outpace any rate of asking for them. */
 const TICKET_PURGE_BATCH = 20;
@@ -77,11 +71,7 @@ function toDelivery(row: DeliveryRow): DeliveryRecord {
   };
 }
 
-export function* clearStream(): Work<void> {
-  for (const table of STREAM_TABLES) yield* run(`DELETE FROM ${table}`);
-}
-
-export function* saveTicket(ticket: NewTicket, now: number): Work<void> {
+export function* saveStreamTicket(ticket: NewTicket, now: number): Work<void> {
   yield* run(
     `DELETE FROM stream_tickets WHERE ticket_hash IN (
        SELECT ticket_hash FROM stream_tickets WHERE expires_at <= :now LIMIT :batch)`,
@@ -94,7 +84,7 @@ export function* saveTicket(ticket: NewTicket, now: number): Work<void> {
   );
 }
 
-export function* takeTicket(ticketHash: string): Work<TicketRecord | undefined> {
+export function* takeStreamTicket(ticketHash: string): Work<TicketRecord | undefined> {
   const row = yield* get<{ client_id: string; subscriptions: string; ua: string; local_ip: string; expires_at: number }>(
     `SELECT client_id, subscriptions, ua, local_ip, expires_at FROM stream_tickets WHERE ticket_hash = :ticketHash`,
     { ticketHash },
@@ -111,7 +101,7 @@ export function* takeTicket(ticketHash: string): Work<TicketRecord | undefined> 
   };
 }
 
-export function* addConnection(connection: ConnectionRecord): Work<void> {
+export function* addStreamConnection(connection: ConnectionRecord): Work<void> {
   yield* run(
     `INSERT INTO stream_connections (connection_id, node_id, client_id, subscriptions, ua, local_ip, remote_address, connected_at)
      VALUES (:connectionId, :nodeId, :clientId, :subscriptions, :ua, :localIp, :remoteAddress, :connectedAt)
@@ -120,7 +110,7 @@ export function* addConnection(connection: ConnectionRecord): Work<void> {
   );
 }
 
-export function* removeConnection(connectionId: string, now: number): Work<number> {
+export function* removeStreamConnection(connectionId: string, now: number): Work<number> {
   const released = yield* run(
     `UPDATE stream_deliveries SET due_at = :now, connection_id = NULL WHERE connection_id = :connectionId`,
     { connectionId, now },
@@ -129,7 +119,7 @@ export function* removeConnection(connectionId: string, now: number): Work<numbe
   return released;
 }
 
-export function* connections(clientIds?: readonly string[]): Work<ConnectionRecord[]> {
+export function* streamConnections(clientIds?: readonly string[]): Work<ConnectionRecord[]> {
   if (clientIds === undefined) {
     return (yield* all<ConnectionRow>(`SELECT * FROM stream_connections ORDER BY connected_at, connection_id`)).map(toConnection);
   }
@@ -141,7 +131,7 @@ export function* connections(clientIds?: readonly string[]): Work<ConnectionReco
   )).map(toConnection);
 }
 
-export function* removeNodes(nodeIds: readonly string[], now: number): Work<number> {
+export function* removeNodeConnections(nodeIds: readonly string[], now: number): Work<number> {
   let removed = 0;
   for (const nodeId of nodeIds) {
     yield* run(
@@ -208,7 +198,7 @@ export function* dueDeliveries(query: DueQuery): Work<DeliveryRecord[]> {
   );
 }
 
-export function* acknowledge(clientId: string, messageId: string): Work<DeliveryRecord | undefined> {
+export function* acknowledgeDelivery(clientId: string, messageId: string): Work<DeliveryRecord | undefined> {
   const row = yield* get<DeliveryRow>(`SELECT * FROM stream_deliveries WHERE message_id = :messageId AND client_id = :clientId`, {
     messageId,
     clientId,
@@ -226,7 +216,7 @@ export function* abandonDelivery(id: number, attempts: number | null): Work<bool
   return deleted > 0;
 }
 
-export function* unacknowledged(connectionIds?: readonly string[]): Work<DeliveryRecord[]> {
+export function* unacknowledgedDeliveries(connectionIds?: readonly string[]): Work<DeliveryRecord[]> {
   if (connectionIds === undefined) {
     return (yield* all<DeliveryRow>(`SELECT * FROM stream_deliveries ORDER BY id`)).map(toDelivery);
   }
@@ -235,49 +225,4 @@ export function* unacknowledged(connectionIds?: readonly string[]): Work<Deliver
   return (yield* all<DeliveryRow>(`SELECT * FROM stream_deliveries WHERE connection_id IN (${list.sql}) ORDER BY id`, list.params)).map(
     toDelivery,
   );
-}
-
-/** Nothing here is in the lookup cache: writes drop nothing from it. */
-export class SqlStreamStore implements StreamStore {
-  constructor(private readonly units: UnitRunner) {}
-
-  saveTicket(ticket: NewTicket, now: number): Promise<void> {
-    return this.units.write('none', () => saveTicket(ticket, now));
-  }
-  takeTicket(ticketHash: string): Promise<TicketRecord | undefined> {
-    return this.units.write('none', () => takeTicket(ticketHash));
-  }
-  addConnection(connection: ConnectionRecord): Promise<void> {
-    return this.units.write('none', () => addConnection(connection));
-  }
-  removeConnection(connectionId: string, now: number): Promise<number> {
-    return this.units.write('none', () => removeConnection(connectionId, now));
-  }
-  connections(clientIds?: readonly string[]): Promise<ConnectionRecord[]> {
-    return this.units.read(() => connections(clientIds));
-  }
-  removeNodes(nodeIds: readonly string[], now: number): Promise<number> {
-    return this.units.write('none', () => removeNodes(nodeIds, now));
-  }
-  orgClientIds(orgId: number): Promise<string[]> {
-    return this.units.read(() => orgClientIds(orgId));
-  }
-  claimDelivery(id: number, attempts: number, connectionId: string, dueAt: number): Promise<DeliveryRecord | undefined> {
-    return this.units.write('none', () => claimDelivery(id, attempts, connectionId, dueAt));
-  }
-  releaseDelivery(id: number, connectionId: string, now: number): Promise<void> {
-    return this.units.write('none', () => releaseDelivery(id, connectionId, now));
-  }
-  dueDeliveries(query: DueQuery): Promise<DeliveryRecord[]> {
-    return this.units.read(() => dueDeliveries(query));
-  }
-  acknowledge(clientId: string, messageId: string): Promise<DeliveryRecord | undefined> {
-    return this.units.write('none', () => acknowledge(clientId, messageId));
-  }
-  abandonDelivery(id: number, attempts: number | null): Promise<boolean> {
-    return this.units.write('none', () => abandonDelivery(id, attempts));
-  }
-  unacknowledged(connectionIds?: readonly string[]): Promise<DeliveryRecord[]> {
-    return this.units.read(() => unacknowledged(connectionIds));
-  }
 }

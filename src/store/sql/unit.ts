@@ -1,8 +1,11 @@
-/**
- * Units of work written once for every SQL backend. A Store method's logic is a generator that
- * yields the statements it needs one by one and gets each one's result back; the backend drives it
- * inside one transaction, synchronously (SQLite) or awaiting each statement (PostgreSQL). So the
- * rules live in one place (sql/logic.ts) and the backends differ only in how they run statements.
+/** Units of work: how a Store method's rules, written once, yield their statements to any SQL backend. */
+/*
+ * A Store method's rules are a generator that yields the statements it needs one by one and gets
+ * each one's result back; the backend drives it inside one transaction, synchronously (SQLite) or
+ * awaiting each statement (PostgreSQL). So the rules live in one place, a file per aggregate of the
+ * contract (directory.ts, tokens.ts, messages.ts, reads.ts, retention.ts, store-wide.ts; each
+ * exported generator there is one Store method), and the backends differ only in how they run
+ * statements.
  *
  * SQL is written with `:name` parameters in the dialect both backends accept; a backend that
  * wants positional parameters rewrites it (postgres/postgres-store.ts).
@@ -55,3 +58,13 @@ export function* lock(what: Lock): Work<void> {
 
 /** Whether a unit only reads (a backend may run it on a read-only snapshot) or also writes. */
 export type UnitMode = 'read' | 'write';
+
+/** `:prefix0, :prefix1, …` and their parameters, for an `IN (…)` list (callers keep lists short). */
+export function inList(prefix: string, values: readonly unknown[]): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {};
+  const names = values.map((value, i) => {
+    params[`${prefix}${i}`] = value;
+    return `:${prefix}${i}`;
+  });
+  return { sql: names.join(', '), params };
+}

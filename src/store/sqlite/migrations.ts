@@ -153,7 +153,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX apps_by_suite_and_org ON apps (suite_id, org_id);
   ALTER TABLE robots ADD COLUMN owner_suite_key TEXT;
   `,
-  // Opening a chat counts what it marks from index entries alone (logic.ts openCoverage): messages
+  // Opening a chat counts what it marks from index entries alone (sql/reads.ts openCoverage): messages
   // by conversation with their member version (replacing messages_by_conversation, its prefix),
   // the few recalled ones and the few sent with a delivery delay apart, and a flag on the chat
   // cursor set by recordReads when the user has read messages past it one by one, so an open looks
@@ -173,7 +173,7 @@ export const MIGRATIONS: readonly string[] = [
     WHERE true
   ON CONFLICT (chat_key, user_id) DO NOTHING;
   `,
-  // Stream mode and chats (core/stream-store.ts, core/chat-store.ts, docs/stream.md).
+  // Stream mode and chats (core/store/stream.ts, core/store/chats.ts, docs/stream.md).
   // chat_entries: what users write (and, later, what custom webhook robots post), plus a note on
   // each robot message that came through a session webhook (message_id set; its seq is the
   // message's id). No foreign key to messages: entries are purged by age on their own.

@@ -1,7 +1,7 @@
 /**
  * The embedded store: SQLite through better-sqlite3, in a file (WAL) or in memory.
  *
- * better-sqlite3 is synchronous, so a unit of work (sql/logic.ts) runs start to end without
+ * better-sqlite3 is synchronous, so a unit of work (sql/unit.ts) runs start to end without
  * another request interleaving with it, which is why this backend needs none of the locks a unit
  * asks for. A read runs at once. Writes are committed in groups (group commit): those that
  * arrive in one turn of the event loop run one after another in one transaction, each in its own

@@ -1,7 +1,7 @@
-/**
- * The storage contract of Stream mode (core/stream-hub.ts): tickets, the registry of connected
- * clients, and deliveries waiting for their acknowledgement. It is part of the Store
- * (`store.stream`); the SQL backends implement it once in store/sql/stream.ts.
+/** The store contract for Stream mode: tickets, connected clients, deliveries awaiting acknowledgement. */
+/*
+ * Used by core/stream-hub.ts: tickets, the registry of connected clients, and deliveries waiting
+ * for their acknowledgement. The SQL backends implement it once in store/sql/stream.ts.
  *
  * Deliveries are stored, not held in memory, so that one outlives the node that pushed it: any
  * node with a connection of the client pushes it again when it falls due. Every method is one
@@ -72,17 +72,17 @@ export interface DueQuery {
 
 export interface StreamStore {
   /** Keeps a ticket until it is taken; drops a batch of those expired by `now` on the way. */
-  saveTicket(ticket: NewTicket, now: number): Promise<void>;
+  saveStreamTicket(ticket: NewTicket, now: number): Promise<void>;
   /** The ticket, deleted in the same unit so it works once; undefined when unknown. Expiry is the caller's to judge. */
-  takeTicket(ticketHash: string): Promise<TicketRecord | undefined>;
+  takeStreamTicket(ticketHash: string): Promise<TicketRecord | undefined>;
 
-  addConnection(connection: ConnectionRecord): Promise<void>;
+  addStreamConnection(connection: ConnectionRecord): Promise<void>;
   /** Removes a connection; its unacknowledged deliveries fall due at `now`. Answers how many. */
-  removeConnection(connectionId: string, now: number): Promise<number>;
+  removeStreamConnection(connectionId: string, now: number): Promise<number>;
   /** Connections of these clients (of all when left out), oldest first. */
-  connections(clientIds?: readonly string[]): Promise<ConnectionRecord[]>;
+  streamConnections(clientIds?: readonly string[]): Promise<ConnectionRecord[]>;
   /** Removes the connections of nodes that are gone; their deliveries fall due at `now`. Answers how many connections. */
-  removeNodes(nodeIds: readonly string[], now: number): Promise<number>;
+  removeNodeConnections(nodeIds: readonly string[], now: number): Promise<number>;
   /** The appKeys of an org's internal apps, oldest first: the clients of a robot that no app owns. */
   orgClientIds(orgId: number): Promise<string[]>;
 
@@ -97,9 +97,9 @@ export interface StreamStore {
   /** Deliveries due by `now`, earliest first, at most `limit`: of these clients, or made before a time, when given. */
   dueDeliveries(query: DueQuery): Promise<DeliveryRecord[]>;
   /** The client's delivery under `messageId`, deleted; undefined when it has none (already acknowledged, unknown). */
-  acknowledge(clientId: string, messageId: string): Promise<DeliveryRecord | undefined>;
+  acknowledgeDelivery(clientId: string, messageId: string): Promise<DeliveryRecord | undefined>;
   /** Gives a delivery up if it was pushed `attempts` times (any number when null); false when it was not there. */
   abandonDelivery(id: number, attempts: number | null): Promise<boolean>;
   /** Unacknowledged deliveries, oldest first: of these connections when given, else all. */
-  unacknowledged(connectionIds?: readonly string[]): Promise<DeliveryRecord[]>;
+  unacknowledgedDeliveries(connectionIds?: readonly string[]): Promise<DeliveryRecord[]>;
 }

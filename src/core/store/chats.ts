@@ -1,16 +1,16 @@
-/**
- * The storage contract of chats as users see them (core/chats.ts, core/session-webhooks.ts): what
- * users write, the session webhooks through which robots answer, and the timeline that shows both
- * beside the robots' messages. It is part of the Store (`store.chats`); the SQL backends implement
- * it once in store/sql/chat.ts.
+/** The store contract for chats as users see them: what users write, session webhooks, timelines. */
+/*
+ * Used by core/chats.ts and core/session-webhooks.ts: what users write, the session webhooks
+ * through which robots answer, and the timeline that shows both beside the robots' messages. The
+ * SQL backends implement it once in store/sql/chats.ts.
  *
  * The timeline does not copy robot messages: those live in `messages` (with their recipients and
  * reads) and are read from there; a chat entry holds what has no other home (a user's message) or
  * what a message lacks (that it came through a session webhook, and whom it @-mentioned). A
  * message a custom (webhook) robot posts is one more kind of entry.
  */
-import type { MessageRecord, NewMessage } from './store.js';
-import type { DeliveryRecord, NewDelivery } from './stream-store.js';
+import type { MessageRecord, NewMessage } from './messages.js';
+import type { DeliveryRecord, NewDelivery } from './stream.js';
 
 /** A chat: a conversation (group or person-to-person), or one user's one-on-one chat with a robot. */
 export type ChatThread = { kind: 'conversation'; conversationId: number } | { kind: 'robot'; robotId: number; userId: string };
@@ -85,7 +85,7 @@ export interface ChatStore {
   /** The corpId of an org by its store id (robots and conversations carry the id only). */
   findCorpId(orgId: number): Promise<string | undefined>;
   /** Whether the user is a member of the conversation now. */
-  isMember(conversationId: number, userId: string): Promise<boolean>;
+  isConversationMember(conversationId: number, userId: string): Promise<boolean>;
   /**
    * In one unit: the user's message; the chat opened by the user (everything delivered to them
    * there is read, as Store.openChat); the session webhooks and the deliveries it makes; and a
@@ -98,7 +98,7 @@ export interface ChatStore {
   /** A robot's reply through a session webhook: the message and its chat entry, in one unit. */
   postReply(reply: NewReply): Promise<MessageRecord>;
   /** The last `limit` items of the chat, oldest first. */
-  timeline(thread: ChatThread, limit: number): Promise<TimelineRecord[]>;
+  chatTimeline(thread: ChatThread, limit: number): Promise<TimelineRecord[]>;
   /** Retention: deletes at most `batchSize` chat entries written before `cutoff`; answers how many. */
-  purgeEntriesBefore(cutoff: number, batchSize: number): Promise<number>;
+  purgeChatEntriesBefore(cutoff: number, batchSize: number): Promise<number>;
 }

@@ -1,14 +1,12 @@
-/**
- * Chats as users see them (core/chat-store.ts), once for every SQL backend: users' messages,
- * session webhooks, and timelines that read robot messages from `messages` beside the entries.
- *
- * A user's message opens the chat (logic.ts openChat, the very unit a chat open runs) in the
+/** The SQL rules of chats as users see them: users' messages, session webhooks, timelines. */
+/*
+ * Timelines read robot messages from `messages` beside the entries (core/store/chats.ts).
+ * A user's message opens the chat (reads.ts openChat, the very unit a chat open runs) in the
  * same transaction that stores it, so it takes the same locks first: the (chat, user) pair and the
  * event sequence. Its entry then takes the next number of that sequence, the one message ids come
  * from, which puts users' and robots' messages in one order.
  */
 import type {
-  ChatStore,
   ChatThread,
   NewReply,
   NewUserMessage,
@@ -16,17 +14,14 @@ import type {
   RobotVia,
   SessionWebhookRecord,
   TimelineRecord,
-} from '../../core/chat-store.js';
-import type { ChatRef, MessageRecord } from '../../core/store.js';
-import type { DeliveryRecord } from '../../core/stream-store.js';
-import { insertMessage, MESSAGE_SELECT, nextSeq, openChat } from './logic.js';
-import { OPEN_END, toMessage, type MessageRow } from './rows.js';
-import type { UnitRunner } from './runner.js';
+} from '../../core/store.js';
+import type { ChatRef, DeliveryRecord, MessageRecord } from '../../core/store.js';
+import { insertMessage, MESSAGE_SELECT } from './messages.js';
+import { openChat } from './reads.js';
+import { chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
+import { nextSeq } from './store-wide.js';
 import { insertDeliveries } from './stream.js';
 import { all, get, run, type Work } from './unit.js';
-
-/** Children first; cleared before the directory's tables on reset. */
-export const CHAT_TABLES = ['session_webhooks', 'chat_entries'] as const;
 
 /** Expired session webhooks dropped per user message: more than one message makes. */
 const SESSION_PURGE_BATCH = 20;
@@ -43,26 +38,20 @@ interface EntryRow {
   created_at: number;
 }
 
-/** Where a thread's entries are filed: chat keys as chat opens spell them (rows.ts chatKeyOfRef). */
-function threadKey(thread: ChatThread): { chatKey: string; chatUserId: string } {
-  return thread.kind === 'conversation'
-    ? { chatKey: `c${thread.conversationId}`, chatUserId: '' }
-    : { chatKey: `r${thread.robotId}`, chatUserId: thread.userId };
-}
-
 function chatRefOf(thread: ChatThread): ChatRef {
   return thread.kind === 'conversation' ? thread : { kind: 'robot', robotId: thread.robotId };
 }
 
-export function* clearChats(): Work<void> {
-  for (const table of CHAT_TABLES) yield* run(`DELETE FROM ${table}`);
+/** Where a thread's entries are filed: under the chat's key as chat opens spell it, and the user's one-on-one chat under the user too. */
+function threadKey(thread: ChatThread): { chatKey: string; chatUserId: string } {
+  return { chatKey: chatKeyOfRef(chatRefOf(thread)), chatUserId: thread.kind === 'conversation' ? '' : thread.userId };
 }
 
 export function* findCorpId(orgId: number): Work<string | undefined> {
   return (yield* get<{ corp_id: string }>(`SELECT corp_id FROM orgs WHERE id = :orgId`, { orgId }))?.corp_id;
 }
 
-export function* isMember(conversationId: number, userId: string): Work<boolean> {
+export function* isConversationMember(conversationId: number, userId: string): Work<boolean> {
   const row = yield* get(
     `SELECT 1 AS x FROM memberships WHERE conversation_id = :conversationId AND user_id = :userId AND to_version = :open`,
     { conversationId, userId, open: OPEN_END },
@@ -158,7 +147,7 @@ export function* postReply(reply: NewReply): Work<MessageRecord> {
   return message;
 }
 
-export function* timeline(thread: ChatThread, limit: number): Work<TimelineRecord[]> {
+export function* chatTimeline(thread: ChatThread, limit: number): Work<TimelineRecord[]> {
   const key = threadKey(thread);
   const users = yield* all<EntryRow>(
     `SELECT * FROM chat_entries WHERE chat_key = :chatKey AND chat_user_id = :chatUserId AND message_id IS NULL
@@ -211,36 +200,9 @@ export function* timeline(thread: ChatThread, limit: number): Work<TimelineRecor
   return items;
 }
 
-export function* purgeEntriesBefore(cutoff: number, batchSize: number): Work<number> {
+export function* purgeChatEntriesBefore(cutoff: number, batchSize: number): Work<number> {
   return yield* run(
     `DELETE FROM chat_entries WHERE seq IN (SELECT seq FROM chat_entries WHERE created_at < :cutoff ORDER BY created_at LIMIT :batchSize)`,
     { cutoff, batchSize },
   );
-}
-
-export class SqlChatStore implements ChatStore {
-  constructor(private readonly units: UnitRunner) {}
-
-  findCorpId(orgId: number): Promise<string | undefined> {
-    return this.units.read(() => findCorpId(orgId));
-  }
-  isMember(conversationId: number, userId: string): Promise<boolean> {
-    return this.units.read(() => isMember(conversationId, userId));
-  }
-  postUserMessage(message: NewUserMessage): Promise<{ marked: number; deliveries: DeliveryRecord[] }> {
-    // It opens a chat: the read-status answers in the lookup cache may change.
-    return this.units.write('answers', () => postUserMessage(message));
-  }
-  findSessionWebhook(tokenHash: string): Promise<SessionWebhookRecord | undefined> {
-    return this.units.read(() => findSessionWebhook(tokenHash));
-  }
-  postReply(reply: NewReply): Promise<MessageRecord> {
-    return this.units.write('none', () => postReply(reply));
-  }
-  timeline(thread: ChatThread, limit: number): Promise<TimelineRecord[]> {
-    return this.units.read(() => timeline(thread, limit));
-  }
-  purgeEntriesBefore(cutoff: number, batchSize: number): Promise<number> {
-    return this.units.write('none', () => purgeEntriesBefore(cutoff, batchSize));
-  }
 }

@@ -1,0 +1,133 @@
+/** The SQL rules of messages: sending (one row however big the group), finding, recalling and listing. */
+import type { MessageFilter, MessageRecord, NewMessage } from '../../core/store.js';
+import { toMessage, type MessageRow } from './rows.js';
+import { nextSeq } from './store-wide.js';
+import { all, get, lock, run, type Work } from './unit.js';
+
+/** A message row with its org's, robot's and conversation's public ids (rows.ts MessageRow). */
+export const MESSAGE_SELECT = `
+  SELECT m.*, o.corp_id, r.robot_code, c.open_conversation_id
+  FROM messages m
+  JOIN orgs o ON o.id = m.org_id
+  JOIN robots r ON r.id = m.robot_id
+  LEFT JOIN conversations c ON c.id = m.conversation_id`;
+
+export function* insertMessage(message: NewMessage): Work<MessageRecord> {
+  yield* lock({ kind: 'seq' });
+  const id = yield* nextSeq();
+  let memberVersion: number | null = null;
+  let recipientCount = message.recipients?.length ?? 0;
+  if (message.conversationId !== null) {
+    const conversation = yield* get<{ member_version: number; member_count: number }>(
+      `SELECT member_version, member_count FROM conversations WHERE id = :id`,
+      { id: message.conversationId },
+    );
+    if (!conversation) throw new Error(`conversation ${message.conversationId} vanished during the send`);
+    memberVersion = conversation.member_version;
+    recipientCount = conversation.member_count;
+  }
+  yield* run(
+    `INSERT INTO messages (id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key,
+       msg_param, sent_at, delivered_at, member_version, recipient_count)
+     VALUES (:id, :processQueryKey, :kind, :orgId, :appId, :robotId, :conversationId, :msgKey, :msgParam,
+       :sentAt, :deliveredAt, :memberVersion, :recipientCount)`,
+    {
+      id,
+      processQueryKey: message.processQueryKey,
+      kind: message.kind,
+      orgId: message.orgId,
+      appId: message.appId,
+      robotId: message.robotId,
+      conversationId: message.conversationId,
+      msgKey: message.msgKey,
+      msgParam: message.msgParam,
+      sentAt: message.sentAt,
+      deliveredAt: message.deliveredAt,
+      memberVersion,
+      recipientCount,
+    },
+  );
+  for (const [position, userId] of (message.recipients ?? []).entries()) {
+    yield* run(`INSERT INTO message_recipients (message_id, user_id, position) VALUES (:id, :userId, :position)`, {
+      id,
+      userId,
+      position,
+    });
+  }
+  return toMessage((yield* messageRowById(id)) as MessageRow);
+}
+
+export function* messageRowById(id: number): Work<MessageRow | undefined> {
+  return yield* get<MessageRow>(`${MESSAGE_SELECT} WHERE m.id = :id`, { id });
+}
+
+export function* messageRowByKey(processQueryKey: string): Work<MessageRow | undefined> {
+  return yield* get<MessageRow>(`${MESSAGE_SELECT} WHERE m.process_query_key = :processQueryKey`, { processQueryKey });
+}
+
+export function* findMessage(processQueryKey: string): Work<MessageRecord | undefined> {
+  const row = yield* messageRowByKey(processQueryKey);
+  return row && toMessage(row);
+}
+
+export function* recallMessage(messageId: number, at: number): Work<void> {
+  yield* lock({ kind: 'seq' });
+  const row = yield* get<{ recalled_at: number | null }>(`SELECT recalled_at FROM messages WHERE id = :messageId`, {
+    messageId,
+  });
+  if (!row || row.recalled_at !== null) return;
+  const seq = yield* nextSeq();
+  yield* run(`UPDATE messages SET recalled_at = :at, recall_seq = :seq WHERE id = :messageId`, { at, seq, messageId });
+}
+
+export function* listMessages(filter: MessageFilter, limit: number): Work<MessageRecord[]> {
+  const { where, params } = messageWhere(filter);
+  const sql = `${MESSAGE_SELECT} ${where} ORDER BY m.id DESC LIMIT :limit`;
+  return (yield* all<MessageRow>(sql, { ...params, limit })).map(toMessage);
+}
+
+export function* countMessages(filter: MessageFilter): Work<number> {
+  const { where, params } = messageWhere(filter);
+  return (yield* get<{ n: number }>(`SELECT count(*) AS n FROM messages m ${where}`, params))?.n ?? 0;
+}
+
+function messageWhere(filter: MessageFilter): { where: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  const compare = (name: keyof MessageFilter, sql: string): void => {
+    if (filter[name] === undefined) return;
+    clauses.push(sql);
+    params[name] = filter[name];
+  };
+  compare('orgId', 'm.org_id = :orgId');
+  compare('conversationId', 'm.conversation_id = :conversationId');
+  compare('robotId', 'm.robot_id = :robotId');
+  compare('beforeId', 'm.id < :beforeId');
+  compare('pendingAt', 'm.delivered_at > :pendingAt');
+  compare('deliveredBy', 'm.delivered_at <= :deliveredBy');
+  compare('sentAfter', 'm.sent_at > :sentAfter');
+  compare('sentBy', 'm.sent_at <= :sentBy');
+  if (filter.recalled !== undefined) clauses.push(filter.recalled ? 'm.recalled_at IS NOT NULL' : 'm.recalled_at IS NULL');
+  if (filter.text !== undefined) {
+    const patterns = textPatterns(filter.text);
+    clauses.push(`(${patterns.map((_, i) => `lower(m.msg_param) LIKE :text${i} ESCAPE '\\'`).join(' OR ')})`);
+    patterns.forEach((pattern, i) => (params[`text${i}`] = pattern));
+  }
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/**
+ * LIKE patterns for text inside a msgParam, which is JSON as the sender wrote it: quotes and
+ * backslashes come escaped, and some senders (Python's json.dumps by default) escape every
+ * non-ASCII character as \uXXXX. lower() folds ASCII letters on every backend and other letters
+ * on some, so the text goes both with only its ASCII letters folded and with all of them.
+ */
+function textPatterns(text: string): string[] {
+  const patterns = new Set<string>();
+  for (const folded of [text.replace(/[A-Z]+/g, (s) => s.toLowerCase()), text.toLowerCase()]) {
+    const json = JSON.stringify(folded).slice(1, -1);
+    patterns.add(json);
+    patterns.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  }
+  return [...patterns].map((s) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+}

@@ -1,0 +1,280 @@
+/** The SQL rules of reads and chat opens, and of the read-status answers: reader pages, recipients' read times, counts. */
+import type { ChatRef, MessageRecipients, MessageRecord, ReaderPage, ReadInput, ReadsOutcome } from '../../core/store.js';
+import { messageRowById, messageRowByKey } from './messages.js';
+import { chatKeyOf, chatKeyOfRef, mergeSortedUnique, OPEN_END, toMessage, type MessageRow } from './rows.js';
+import { nextSeq } from './store-wide.js';
+import { all, column, get, lock, run, type Work } from './unit.js';
+
+/** Recipients of a conversation message: members whose interval holds the message's version. */
+const IS_MEMBER = `EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = :conversationId
+  AND ms.user_id = cc.user_id AND ms.from_version <= :version AND ms.to_version > :version)`;
+const IS_OTO_RECIPIENT = `EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.message_id = :id
+  AND mr.user_id = cc.user_id)`;
+/** An open counts for a recalled message only if it happened before the recall. */
+const OPENED_BEFORE_RECALL = `EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = cc.chat_key
+  AND o.user_id = cc.user_id AND o.covers_below > :id AND o.seq < :recallSeq)`;
+const FIRST_OPEN_READ_AT = `(SELECT o.read_at FROM chat_opens o WHERE o.chat_key = :chatKey
+  AND o.user_id = x.user_id AND o.covers_below > :id AND o.seq < :recallSeq ORDER BY o.seq LIMIT 1)`;
+
+function* isRecipient(message: MessageRow, userId: string): Work<boolean> {
+  if (message.conversation_id === null) {
+    const row = yield* get(`SELECT 1 AS x FROM message_recipients WHERE message_id = :id AND user_id = :userId`, {
+      id: message.id,
+      userId,
+    });
+    return row !== undefined;
+  }
+  const row = yield* get(
+    `SELECT 1 AS x FROM memberships WHERE conversation_id = :conversationId AND user_id = :userId
+     AND from_version <= :version AND to_version > :version`,
+    { conversationId: message.conversation_id, userId, version: message.member_version },
+  );
+  return row !== undefined;
+}
+
+export function* recordReads(reads: ReadInput[], now: number): Work<ReadsOutcome> {
+  const messages = new Map<string, MessageRow | undefined>();
+  for (const key of new Set(reads.map((read) => read.processQueryKey))) messages.set(key, yield* messageRowByKey(key));
+  const pairs = reads.flatMap((read) => {
+    const message = messages.get(read.processQueryKey);
+    return message ? [`${chatKeyOf(message)}\n${read.userId}`] : [];
+  });
+  if (pairs.length > 0) yield* lock({ kind: 'chatUsers', keys: pairs });
+  const outcome: ReadsOutcome = { accepted: 0, ignored: [] };
+  for (const [index, read] of reads.entries()) {
+    const message = messages.get(read.processQueryKey);
+    if (!message) {
+      outcome.ignored.push({ index, reason: 'message.notFound' });
+      continue;
+    }
+    if (message.recalled_at !== null) {
+      outcome.ignored.push({ index, reason: 'message.recalled' });
+      continue;
+    }
+    if (!(yield* isRecipient(message, read.userId))) {
+      outcome.ignored.push({ index, reason: 'user.notRecipient' });
+      continue;
+    }
+    // Nobody reads a message that has not reached them yet (a delivery delay keeps it PROCESSING).
+    if (now < message.delivered_at) {
+      outcome.ignored.push({ index, reason: 'message.notDelivered' });
+      continue;
+    }
+    outcome.accepted++;
+    // First read wins: an earlier open of the chat already counts as the read.
+    const pair = { chatKey: chatKeyOf(message), userId: read.userId };
+    const cursor = yield* get<{ covers_below: number; reads_past_cover: number }>(
+      `SELECT covers_below, reads_past_cover FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
+      pair,
+    );
+    if (cursor && cursor.covers_below > message.id) continue;
+    const inserted = yield* run(
+      `INSERT INTO reads (message_id, user_id, read_at) VALUES (:id, :userId, :readAt) ON CONFLICT DO NOTHING`,
+      { id: message.id, userId: read.userId, readAt: read.readAt },
+    );
+    // Tell the next open of this chat that it must look for reads to leave out of its count
+    // (openChat). Written once per chat and user between opens, not once per read.
+    if (inserted > 0 && !cursor?.reads_past_cover) {
+      yield* run(
+        `INSERT INTO chat_cursors (chat_key, user_id, covers_below, reads_past_cover) VALUES (:chatKey, :userId, 0, 1)
+         ON CONFLICT (chat_key, user_id) DO UPDATE SET reads_past_cover = 1`,
+        pair,
+      );
+    }
+  }
+  return outcome;
+}
+
+/**
+ * What an open of the chat by the user would cover past the cursor `after`: `pending`, the first
+ * of their messages still on its way (an open stops below it; null when none is), `covered`, how
+ * many unrecalled messages lie below that, and `alreadyRead`, how many of those the user read one
+ * by one (looked for only when recordReads flagged the pair, `lookForReads`).
+ *
+ * A conversation's count reads index entries only, so an open with 1,000 unread messages costs
+ * close to one with 10 (BENCHMARKS.md, scenario 5): per membership interval, a count over
+ * messages_open_scan minus the recalled ones (messages_recalled), and the pending message from
+ * messages_delayed, which holds only messages sent with a delivery delay. A message sent after
+ * `now` is on its way too; that happens only when the clock was set back, and then the slower scan
+ * below finds it. A robot chat joins the user's recipient rows to their messages, one row each.
+ */
+function* openCoverage(
+  orgId: number,
+  chat: ChatRef,
+  userId: string,
+  after: number,
+  now: number,
+  lookForReads: boolean,
+): Work<{ pending: number | null; covered: number; alreadyRead: number }> {
+  const readOneByOne = `AND EXISTS (SELECT 1 FROM reads r WHERE r.message_id = m.id AND r.user_id = :userId)`;
+  const clockSetBack = (yield* get(`SELECT 1 AS x FROM messages WHERE sent_at > :now LIMIT 1`, { now })) !== undefined;
+  if (chat.kind === 'robot') {
+    const scope = `FROM message_recipients mr CROSS JOIN messages m
+      WHERE mr.user_id = :userId AND mr.message_id >= :after AND mr.message_id < :below
+        AND m.id = mr.message_id AND m.robot_id = :robotId AND m.org_id = :orgId AND m.recalled_at IS NULL`;
+    const params = { userId, after, orgId, robotId: chat.robotId, now, below: OPEN_END };
+    const pending = (yield* get<{ id: number | null }>(`SELECT min(m.id) AS id ${scope} AND m.delivered_at > :now`, params))?.id ?? null;
+    const bounded = { ...params, below: pending ?? OPEN_END };
+    const covered = (yield* get<{ n: number }>(`SELECT count(*) AS n ${scope}`, bounded))?.n ?? 0;
+    const alreadyRead =
+      lookForReads && covered > 0 ? ((yield* get<{ n: number }>(`SELECT count(*) AS n ${scope} ${readOneByOne}`, bounded))?.n ?? 0) : 0;
+    return { pending, covered, alreadyRead };
+  }
+  // A member received the messages sent while from_version <= member_version < to_version.
+  const intervals = yield* all<{ from_version: number; to_version: number }>(
+    `SELECT from_version, to_version FROM memberships WHERE conversation_id = :conversationId AND user_id = :userId`,
+    { conversationId: chat.conversationId, userId },
+  );
+  const ranges = intervals.map((interval) => ({
+    conversationId: chat.conversationId,
+    userId,
+    after,
+    now,
+    below: OPEN_END,
+    from: interval.from_version,
+    last: interval.to_version - 1,
+  }));
+  const inRange = `m.conversation_id = :conversationId AND m.id >= :after AND m.id < :below
+    AND m.member_version BETWEEN :from AND :last`;
+  let pending: number | null = null;
+  for (const range of ranges) {
+    const first = (yield* get<{ id: number | null }>(
+      clockSetBack
+        ? `SELECT min(m.id) AS id FROM messages m WHERE ${inRange} AND m.recalled_at IS NULL AND m.delivered_at > :now`
+        : `SELECT min(m.id) AS id FROM messages m WHERE ${inRange} AND m.recalled_at IS NULL
+             AND m.delivered_at > m.sent_at AND m.delivered_at > :now`,
+      range,
+    ))?.id;
+    if (first != null && (pending === null || first < pending)) pending = first;
+  }
+  let covered = 0;
+  let alreadyRead = 0;
+  for (const range of ranges) {
+    const bounded = { ...range, below: pending ?? OPEN_END };
+    covered +=
+      (yield* get<{ n: number }>(
+        `SELECT (SELECT count(*) FROM messages m WHERE ${inRange})
+           - (SELECT count(*) FROM messages m WHERE ${inRange} AND m.recalled_at IS NOT NULL) AS n`,
+        bounded,
+      ))?.n ?? 0;
+    if (lookForReads) {
+      alreadyRead +=
+        (yield* get<{ n: number }>(`SELECT count(*) AS n FROM messages m WHERE ${inRange} AND m.recalled_at IS NULL ${readOneByOne}`, bounded))
+          ?.n ?? 0;
+    }
+  }
+  return { pending, covered, alreadyRead };
+}
+
+export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number): Work<number> {
+  const chatKey = chatKeyOfRef(chat);
+  // Both before anything is read: the pair so a concurrent read of this user waits, the sequence
+  // so every message numbered below the number this open may take has committed and is seen.
+  yield* lock({ kind: 'chatUsers', keys: [`${chatKey}\n${userId}`] });
+  yield* lock({ kind: 'seq' });
+  const cursor = yield* get<{ covers_below: number; reads_past_cover: number }>(
+    `SELECT covers_below, reads_past_cover FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
+    { chatKey, userId },
+  );
+  const after = cursor?.covers_below ?? 0;
+  const { pending, covered, alreadyRead } = yield* openCoverage(orgId, chat, userId, after, now, !!cursor?.reads_past_cover);
+  const marked = covered - alreadyRead;
+  // Nothing new to cover: writing an open would change no answer, so write nothing.
+  if (marked === 0) return 0;
+  const seq = yield* nextSeq();
+  const coversBelow = pending ?? seq;
+  yield* run(
+    `INSERT INTO chat_opens (chat_key, user_id, seq, covers_below, read_at)
+     VALUES (:chatKey, :userId, :seq, :coversBelow, :readAt)`,
+    { chatKey, userId, seq, coversBelow, readAt },
+  );
+  yield* run(
+    `INSERT INTO chat_cursors (chat_key, user_id, covers_below, reads_past_cover)
+     VALUES (:chatKey, :userId, :coversBelow, :readsPastCover)
+     ON CONFLICT (chat_key, user_id) DO UPDATE SET covers_below = excluded.covers_below,
+       reads_past_cover = excluded.reads_past_cover`,
+    // Reads of messages still on their way cannot exist yet, but stay careful: only an open that
+    // covers everything delivered so far, with nothing pending, clears the flag.
+    { chatKey, userId, coversBelow, readsPastCover: pending !== null && cursor?.reads_past_cover ? 1 : 0 },
+  );
+  return marked;
+}
+
+/**
+ * What the read-status statements need of a message, from the row the unit read once. They take
+ * nothing else from the unit (their text only picks the recipient test by the message's kind, and
+ * adds the recall test for a recalled message), so the row can become a common table expression in
+ * front of them where one statement should answer the whole call.
+ */
+function messageParams(row: MessageRow) {
+  return {
+    id: row.id,
+    chatKey: chatKeyOf(row),
+    conversationId: row.conversation_id,
+    version: row.member_version,
+    recallSeq: row.recall_seq ?? OPEN_END,
+  };
+}
+
+/** Users whose chat cursor covers the message and who were its recipients (before any recall). */
+function openedBy(row: MessageRow): string {
+  const recipient = row.conversation_id === null ? IS_OTO_RECIPIENT : IS_MEMBER;
+  const recalled = row.recall_seq === null ? '' : `AND ${OPENED_BEFORE_RECALL}`;
+  return `cc.chat_key = :chatKey AND cc.covers_below > :id AND ${recipient} ${recalled}`;
+}
+
+/**
+ * The chat queries' one read: the message by its key, with its member version and recall number,
+ * and one page of its readers past the cursor, two index range scans merged (docs/data-model.md).
+ */
+export function* readerPage(processQueryKey: string, afterUserId: string, limit: number): Work<ReaderPage | undefined> {
+  const row = yield* messageRowByKey(processQueryKey);
+  if (!row) return undefined;
+  const params = { ...messageParams(row), after: afterUserId, limit };
+  const explicit = yield* column<string>(
+    `SELECT user_id FROM reads WHERE message_id = :id AND user_id > :after ORDER BY user_id LIMIT :limit`,
+    params,
+  );
+  const opened = yield* column<string>(
+    `SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${openedBy(row)}
+     ORDER BY cc.user_id LIMIT :limit`,
+    params,
+  );
+  return { message: toMessage(row), readerIds: mergeSortedUnique(explicit, opened, limit) };
+}
+
+/** The message by its key, with every recipient and the time of their first read. */
+export function* recipientReads(processQueryKey: string): Work<MessageRecipients | undefined> {
+  const row = yield* messageRowByKey(processQueryKey);
+  if (!row) return undefined;
+  const recipients =
+    row.conversation_id === null
+      ? `SELECT user_id, position AS sort FROM message_recipients WHERE message_id = :id`
+      : `SELECT user_id, user_id AS sort FROM memberships WHERE conversation_id = :conversationId
+           AND from_version <= :version AND to_version > :version`;
+  const rows = yield* all<{ user_id: string; name: string | null; read_at: number | null }>(
+    `SELECT x.user_id, u.name, COALESCE(r.read_at, ${FIRST_OPEN_READ_AT}) AS read_at
+     FROM (${recipients}) x
+     LEFT JOIN users u ON u.org_id = :orgId AND u.user_id = x.user_id
+     LEFT JOIN reads r ON r.message_id = :id AND r.user_id = x.user_id
+     ORDER BY x.sort`,
+    { ...messageParams(row), orgId: row.org_id },
+  );
+  return {
+    message: toMessage(row),
+    recipients: rows.map((r) => ({ userId: r.user_id, name: r.name ?? r.user_id, readAt: r.read_at })),
+  };
+}
+
+export function* countReaders(message: MessageRecord): Work<number> {
+  // A listing's records carry no member version or recall number: the row gives them.
+  const row = yield* messageRowById(message.id);
+  if (!row) throw new Error(`message ${message.processQueryKey} vanished`);
+  const counted = yield* get<{ n: number }>(
+    `SELECT (SELECT count(*) FROM reads WHERE message_id = :id)
+      + (SELECT count(*) FROM chat_cursors cc WHERE ${openedBy(row)}
+         AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = :id AND r.user_id = cc.user_id)) AS n`,
+    messageParams(row),
+  );
+  return counted?.n ?? 0;
+}

@@ -1,0 +1,116 @@
+/**
+ * Bots written for DingTalk, run unchanged against dingread as their proxy, each in a child
+ * process started as its user would start it (HTTPS_PROXY, and NODE_EXTRA_CA_CERTS where TLS is
+ * ended by dingread): the official SDK, axios 1.21 (which tunnels with CONNECT) and the
+ * @soimy/dingtalk OpenClaw plugin (whose axios 1.13 sends whole URLs). Their code is in clients/.
+ *
+ * The server runs the demo directory, whose app has its own bot (robotCode = appKey): the plugin
+ * sends as `robotCode: clientId`, as DingTalk's internal-app bots are addressed.
+ */
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { DEMO } from '../../src/demo/demo-directory.js';
+import type { LoggedRequest } from '../../src/core/request-log.js';
+import { AdminClient } from '../../src/testing/admin-client.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { caFile, childJson, runChild } from '../helpers/proxy.js';
+
+const CLIENTS = fileURLToPath(new URL('./clients/', import.meta.url));
+/** The repository root (this file runs from <build>/test/proxy/): where `-r global-agent/bootstrap` resolves. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('real clients through the proxy', () => {
+  let server: RunningServer;
+  let admin: AdminClient;
+  let ca: string;
+  let bot: Record<string, string>;
+  before(async () => {
+    server = await startServer({ port: 0, store: 'memory', demo: true });
+    admin = new AdminClient(server.url);
+    ca = (await caFile(server.url)).path;
+    bot = { BOT_APP_KEY: DEMO.appKey, BOT_APP_SECRET: DEMO.appSecret, BOT_GROUP: DEMO.groupId, BOT_USER: 'user001' };
+  });
+  after(() => server.close());
+
+  /** The log entries of the calls since `seq`, oldest first. */
+  const callsSince = async (seq: number): Promise<LoggedRequest[]> => (await admin.requests({ limit: 1000 })).filter((entry) => entry.seq > seq).reverse();
+  const lastSeq = async (): Promise<number> => (await admin.requests({ limit: 1 }))[0]?.seq ?? 0;
+
+  it('the official SDK, as DingTalk samples write it, over https (CONNECT) and http (whole URLs)', async () => {
+    const since = await lastSeq();
+    const run = await runChild(
+      process.execPath,
+      ['-r', 'global-agent/bootstrap', `${CLIENTS}official-sdk.js`],
+      {
+        ...bot,
+        BOT_ROBOT_CODE: DEMO.robotCode,
+        HTTPS_PROXY: server.url,
+        HTTP_PROXY: server.url,
+        // global-agent reads HTTPS_PROXY itself with an empty namespace (its default is GLOBAL_AGENT_HTTPS_PROXY).
+        GLOBAL_AGENT_ENVIRONMENT_VARIABLE_NAMESPACE: '',
+        NODE_EXTRA_CA_CERTS: ca,
+      },
+      { cwd: ROOT },
+    );
+    const result = childJson<{ https: { processQueryKey: string; sendStatus: string }; http: { processQueryKey: string; sendStatus: string } }>(run);
+    for (const protocol of ['https', 'http'] as const) {
+      assert.equal(result[protocol].sendStatus, 'SUCCESS');
+      const message = await admin.message(result[protocol].processQueryKey);
+      assert.equal(message.openConversationId, DEMO.groupId);
+      assert.equal(JSON.parse(message.msgParam).content, `hello over ${protocol}`);
+    }
+    const calls = await callsSince(since);
+    assert.deepEqual(
+      calls.map((call) => `${call.via} ${call.host} ${call.method} ${call.path} ${call.status}`),
+      [
+        ...['tunnel', 'absolute'].flatMap((via) => [
+          `${via} api.dingtalk.com POST /v1.0/oauth2/accessToken 200`,
+          `${via} api.dingtalk.com POST /v1.0/robot/groupMessages/send 200`,
+          `${via} api.dingtalk.com POST /v1.0/robot/groupMessages/query 200`,
+        ]),
+      ],
+    );
+  });
+
+  it('axios 1.21 or later, tunnelling to both hosts with CONNECT', async () => {
+    const since = await lastSeq();
+    const run = await runChild(process.execPath, [`${CLIENTS}axios-tunnel.js`], {
+      ...bot,
+      BOT_ROBOT_CODE: DEMO.robotCode,
+      HTTPS_PROXY: server.url,
+      NODE_EXTRA_CA_CERTS: ca,
+    });
+    const result = childJson<{ accessToken: string; legacy: { errcode: number; access_token: string }; processQueryKey: string; axios: string }>(run);
+    const [major, minor] = result.axios.split('.').map(Number) as [number, number];
+    assert.ok(major > 1 || minor >= 21, `axios ${result.axios} tunnels only from 1.21`);
+    assert.equal(result.legacy.errcode, 0);
+    assert.equal(result.legacy.access_token, result.accessToken, 'the legacy host gives the v1.0 token');
+    assert.deepEqual((await admin.message(result.processQueryKey)).recipients.map((r) => r.userId), ['user001']);
+    const calls = await callsSince(since);
+    assert.deepEqual(
+      calls.map((call) => `${call.via} ${call.host} ${call.path}`),
+      ['tunnel api.dingtalk.com /v1.0/oauth2/accessToken', 'tunnel oapi.dingtalk.com /gettoken', 'tunnel api.dingtalk.com /v1.0/robot/oToMessages/batchSend'],
+    );
+  });
+
+  it('the @soimy/dingtalk OpenClaw plugin, sending as its app\'s own bot to a group and to a user', async () => {
+    const since = await lastSeq();
+    // No CA: this plugin's axios sends https:// URLs whole to the proxy, in plain HTTP.
+    const run = await runChild(process.execPath, ['--import', `${CLIENTS}openclaw-register.js`, `${CLIENTS}openclaw-plugin.js`], {
+      ...bot,
+      HTTPS_PROXY: server.url,
+    });
+    const result = childJson<{ group: string; user: string }>(run);
+    const group = await admin.message(result.group);
+    assert.deepEqual([group.kind, group.robotCode, group.openConversationId], ['group', DEMO.appKey, DEMO.groupId]);
+    const user = await admin.message(result.user);
+    assert.deepEqual([user.kind, user.robotCode, user.recipients.map((r) => r.userId)], ['oto', DEMO.appKey, ['user001']]);
+    const calls = await callsSince(since);
+    assert.ok(calls.length >= 3);
+    for (const call of calls) {
+      assert.deepEqual([call.via, call.host, call.status], ['absolute', 'api.dingtalk.com', 200], `${call.method} ${call.path}`);
+      assert.equal(call.unknownFields, undefined, `${call.path}: the plugin sends only fields DingTalk's API knows`);
+    }
+  });
+});

@@ -55,14 +55,29 @@ export interface ChildRun {
  * proxy setting of the machine is removed, so that only the test's own apply.
  */
 export function runChild(command: string, args: string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<ChildRun> {
+  return startChild(command, args, env, options).done;
+}
+
+export interface RunningChild {
+  /** What it has printed on stdout so far. */
+  readonly stdout: string;
+  /** The JSON objects among the lines it has printed so far. */
+  lines<T = Record<string, unknown>>(): T[];
+  /** Ends it (SIGTERM); `done` settles once it has exited. */
+  stop(): void;
+  readonly done: Promise<ChildRun>;
+}
+
+/** runChild for a client that runs until it is stopped: its output can be read while it runs. */
+export function startChild(command: string, args: string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): RunningChild {
   const base = { ...process.env };
   for (const name of Object.keys(base)) if (/^(https?_proxy|no_proxy|all_proxy|global_agent_.*)$/i.test(name)) delete base[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...base, ...env }, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const child = spawn(command, args, { env: { ...base, ...env }, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const done = new Promise<ChildRun>((resolve, reject) => {
     // Only a guard against a hang: the child normally exits in well under a second.
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', (error) => {
@@ -74,6 +89,21 @@ export function runChild(command: string, args: string[], env: Record<string, st
       resolve({ code, stdout, stderr });
     });
   });
+  return {
+    get stdout() {
+      return stdout;
+    },
+    lines<T>() {
+      // Whole lines only: the last one may still be on its way.
+      return stdout
+        .split('\n')
+        .slice(0, -1)
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as T);
+    },
+    stop: () => child.kill('SIGTERM'),
+    done,
+  };
 }
 
 /** The child's one JSON line, or a failure that shows what it printed. */

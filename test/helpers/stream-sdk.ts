@@ -1,13 +1,15 @@
 /**
- * The official Stream SDK, npm `dingtalk-stream`, unchanged, for tests that point it at dingread.
+ * The official Stream SDK, npm `dingtalk-stream`, unchanged, for tests that run it in this process.
  *
  * The SDK hard-codes `https://api.dingtalk.com/v1.0/gateway/connections/open` and calls it with
- * axios, which honours HTTPS_PROXY. axios 1.13 sends an HTTPS call to a plain-HTTP proxy in
- * absolute form (`POST https://api.dingtalk.com/… HTTP/1.1`), which dingread routes as it is;
- * axios 1.21 (what `^1.4.0` resolves to today) tunnels it with CONNECT instead, which needs
- * dingread's proxy mode. So this helper resolves the SDK's own `import 'axios'` to axios 1.13,
- * installed beside it as `axios-1.13`: a version inside the SDK's range, the SDK's code untouched.
- * Import it before anything else imports the SDK.
+ * axios, which honours HTTPS_PROXY. axios 1.21 (what its `^1.4.0` resolves to today) tunnels the
+ * call with CONNECT, and the client must then trust dingread's CA, which Node reads from
+ * NODE_EXTRA_CA_CERTS only when a process starts: test/proxy/stream-sdk.test.ts runs that path in a
+ * child process. axios 1.13 sends an HTTPS call to a plain-HTTP proxy in absolute form
+ * (`POST https://api.dingtalk.com/… HTTP/1.1`), which needs no CA. So, in this process, this helper
+ * resolves the SDK's own `import 'axios'` to axios 1.13, installed beside it as `axios-1.13`: a
+ * version inside the SDK's range, the SDK's code untouched. Import it before anything else
+ * imports the SDK.
  */
 import { register } from 'node:module';
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ACME } from '../helpers/fixtures.js';
+import { assertEnvelope, rawRequest } from '../helpers/raw-http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectTo, openConnection, refusedHandshake, SDK_SUBSCRIPTIONS, ticketFor } from '../helpers/stream-client.js';
 
@@ -62,6 +63,9 @@ describe('Stream gateway', () => {
     // Behind a reverse proxy, the Host the client used is the address to give back.
     const named = await postRaw(server.port, '/v1.0/gateway/connections/open', 'dingread.internal:8443', credentials);
     assert.equal(named.body.endpoint, 'ws://dingread.internal:8443/connect');
+    // A whole URL naming this server (an HTTP_PROXY that points here too) gives its authority back.
+    const own = await postRaw(server.port, `http://localhost:${server.port}/v1.0/gateway/connections/open`, 'ignored.example', credentials);
+    assert.equal(own.body.endpoint, `ws://localhost:${server.port}/connect`);
     const client = await connectTo(proxied.body.endpoint, proxied.body.ticket);
     await client.close();
   });
@@ -165,6 +169,23 @@ describe('Stream gateway', () => {
     assert.equal(elsewhere.body.code, 'InvalidAction.NotFound');
     const health = await fetch(`${server.url}/_dingread/health`);
     assert.equal(health.status, 200);
+  });
+
+  it('judges a WebSocket upgrade’s target as it judges any request’s: no route hook sees it', async () => {
+    const upgrade = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+    const malformed = await rawRequest(server.url, { method: 'GET', path: 'ftp://example/connect?ticket=x', headers: upgrade });
+    assertEnvelope(malformed, { status: 400, code: 'invalidParameter.param.invalid' });
+    // A whole URL is its path, as for any request: here the ticket is judged (unknown: 401).
+    const whole = await rawRequest(server.url, {
+      method: 'GET',
+      path: `http://127.0.0.1:${server.port}/connect?ticket=00000000-0000-4000-8000-000000000000`,
+      headers: upgrade,
+    });
+    assertEnvelope(whole, { status: 401, code: 'invalidTicket' });
+    // The endpoint answers anyone, on any host: the ticket is its credential, as the gateway's credentials are.
+    const { ticket } = await ticketFor(server.url, ACME.appKey, ACME.appSecret);
+    const client = await connectTo(`ws://127.0.0.1:${server.port}/connect`, ticket, { headers: { host: 'wss-open-connection.dingtalk.com' } });
+    await client.close();
   });
 
   it('keeps the client secret and the ticket out of the request log', async () => {

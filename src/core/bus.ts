@@ -1,13 +1,28 @@
-/**
- * The signal between the nodes that share a store: a small publish/subscribe channel plus "which
- * nodes are alive". A store that only one process uses hands out the in-process `LocalBus`; the
- * PostgreSQL store hands out one over LISTEN/NOTIFY (store/postgres/postgres-bus.ts), so several
- * nodes need no service besides their database.
+/** The bus: signals between the nodes that share a store, and which of those nodes are alive. */
+/*
+ * A store hands out its bus (`Store.bus`): the in-process `LocalBus` when only one process uses
+ * the store (memory, SQLite), one over LISTEN/NOTIFY for PostgreSQL (store/postgres/postgres-bus.ts),
+ * so several nodes need no service besides their database. Whoever needs to tell the other nodes
+ * something uses it, under a topic of their own:
  *
- * The bus carries signals, not data: messages are small (at most MAX_BUS_MESSAGE_BYTES), arrive
- * at most once, and a node whose link drops misses what was sent meanwhile. So the truth lives in
- * the store, and a listener that hears a signal reads the store; `onReconnect` tells it when to
- * read again because signals may have been missed.
+ * - `stream` (core/stream-hub.ts): "push this delivery" to the node that holds a connection, and
+ *   "deliveries fell due";
+ * - a topic per feature that joins later (an event stream across nodes, cache invalidation),
+ *   named for the feature. Topics share one channel: every node hears every topic and keeps what
+ *   it subscribed to.
+ *
+ * What it guarantees, and what it does not:
+ * - Signals, not data. A message is at most MAX_BUS_MESSAGE_BYTES (NOTIFY's limit): send ids and
+ *   let listeners read the store, which is the truth. Publish after the write the signal is about
+ *   has committed, so that a listener reading the store sees it.
+ * - Every subscriber hears a message once, on every node, this one included (so a node need not
+ *   handle its own writes apart), on a later turn of the event loop, never inside `publish`.
+ * - Messages arrive in the order they were published (on PostgreSQL, the order their NOTIFYs
+ *   committed), but a node whose link drops misses what is sent meanwhile. `onLinkChange` says
+ *   when: on `lost`, stop trusting what was learnt from signals (a cache); on `restored`, read the
+ *   store again.
+ * - A node is alive while its link is up, which it is from its first `subscribe` on; `liveNodes`
+ *   answers from the database, not from what the nodes say, so a crashed node is gone at once.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -31,10 +46,16 @@ export interface Bus {
   subscribe(topic: string, listener: BusListener): Promise<() => void>;
   /** Which of these nodes are alive (this one always is, while it listens to anything). */
   liveNodes(nodeIds: readonly string[]): Promise<Set<string>>;
-  /** Called after a lost link came back: messages may have been missed, so read the store again. */
-  onReconnect(listener: () => void): () => void;
+  /**
+   * Called when the link to the other nodes is lost, and when it is back: messages sent in
+   * between were missed. An in-process bus never loses its link. Answers the function that stops it.
+   */
+  onLinkChange(listener: (link: LinkState) => void): () => void;
   close(): Promise<void>;
 }
+
+/** `lost`: signals are being missed from now on; `restored`: listening again, read the store. */
+export type LinkState = 'lost' | 'restored';
 
 export class BusMessageTooLargeError extends Error {
   constructor(bytes: number) {
@@ -109,7 +130,7 @@ export class LocalBus implements Bus {
     return new Set(nodeIds.filter((id) => id === this.nodeId && !this.closed));
   }
 
-  onReconnect(): () => void {
+  onLinkChange(): () => void {
     // An in-process bus never loses its link.
     return () => undefined;
   }

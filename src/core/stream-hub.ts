@@ -160,7 +160,12 @@ export class StreamHub {
       const starting = (async () => {
         const bus = this.ctx.store.bus;
         this.stops.push(await bus.subscribe(BUS_TOPIC, (message) => this.onBusMessage(message)));
-        this.stops.push(bus.onReconnect(() => void this.reregister()));
+        // Signals were missed while the link was down, and other nodes may have taken this one for gone.
+        this.stops.push(
+          bus.onLinkChange((link) => {
+            if (link === 'restored') void this.reregister();
+          }),
+        );
         this.stops.push(this.ctx.clock.onChange(() => this.requestSweep()));
         const sweep = setInterval(() => this.requestSweep(), this.options.sweepIntervalMs);
         const ping = setInterval(() => this.pingAll(), this.options.pingIntervalMs);

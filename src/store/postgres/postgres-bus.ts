@@ -1,5 +1,6 @@
-/**
- * The bus between the nodes on one PostgreSQL schema (core/bus.ts), on LISTEN/NOTIFY: no service
+/** The bus between the nodes on one PostgreSQL schema (core/bus.ts), on LISTEN/NOTIFY. */
+/*
+ * No service
  * besides the database. Each node listens on one connection of its own, outside the pool, opened
  * when something first subscribes. That connection is also how a node shows it is alive: it
  * carries the node's id as its `application_name`, and `liveNodes` looks for it in
@@ -7,11 +8,11 @@
  * at once that it is gone (it needs no heartbeat, and the nodes' clocks need not agree).
  *
  * A lost connection is opened again with a growing pause (1 s to 30 s); the messages sent
- * meanwhile are lost, so reconnect listeners are told to read the store again.
+ * meanwhile are lost, so link listeners hear `lost` at once and `restored` once it listens again.
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { checkMessageSize, newNodeId, TopicListeners, type Bus, type BusListener } from '../../core/bus.js';
+import { checkMessageSize, newNodeId, TopicListeners, type Bus, type BusListener, type LinkState } from '../../core/bus.js';
 
 export interface PostgresBusOptions {
   driver: () => Promise<typeof pg>;
@@ -30,7 +31,7 @@ export class PostgresBus implements Bus {
   /** One channel per schema, so nodes of different deployments on one database never hear each other. */
   private readonly channel: string;
   private readonly listeners = new TopicListeners();
-  private readonly reconnectListeners = new Set<() => void>();
+  private readonly linkListeners = new Set<(link: LinkState) => void>();
   /** The listening connection, once asked for; undefined again after it is lost. */
   private link: Promise<pg.Client> | undefined;
   private retryMs = RETRY_FIRST_MS;
@@ -71,11 +72,11 @@ export class PostgresBus implements Bus {
     return live;
   }
 
-  onReconnect(listener: () => void): () => void {
-    const entry = (): void => listener();
-    this.reconnectListeners.add(entry);
+  onLinkChange(listener: (link: LinkState) => void): () => void {
+    const entry = (link: LinkState): void => listener(link);
+    this.linkListeners.add(entry);
     return () => {
-      this.reconnectListeners.delete(entry);
+      this.linkListeners.delete(entry);
     };
   }
 
@@ -137,7 +138,19 @@ export class PostgresBus implements Bus {
     client.end().catch(() => undefined);
     if (this.closed) return;
     this.link = undefined;
+    this.tell('lost');
     this.scheduleReconnect();
+  }
+
+  private tell(link: LinkState): void {
+    for (const listener of [...this.linkListeners]) {
+      // One listener's failure must not keep the news from the others.
+      try {
+        listener(link);
+      } catch {
+        // ignored: listeners handle their own errors
+      }
+    }
   }
 
   private scheduleReconnect(): void {
@@ -145,9 +158,7 @@ export class PostgresBus implements Bus {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.listen().then(
-        () => {
-          for (const listener of [...this.reconnectListeners]) listener();
-        },
+        () => this.tell('restored'),
         () => {
           this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
           this.scheduleReconnect();

@@ -1,7 +1,8 @@
 /**
- * Runs the echo bot against a server: `HTTPS_PROXY=http://127.0.0.1:3939 node dist/examples/echo-bot/main.js`
- * while `npm start` (the demo) runs. The SDK finds the server through HTTPS_PROXY; examples/README.md
- * says which axios versions need dingread's proxy mode for that. Stop it with Ctrl-C.
+ * Runs the echo bot against a server, while `npm start` (the demo) runs:
+ * `HTTPS_PROXY=http://127.0.0.1:3939 NODE_EXTRA_CA_CERTS=dingread-ca.pem node dist/examples/echo-bot/main.js`,
+ * with the server's CA in dingread-ca.pem (examples/README.md). The SDK finds the server through
+ * HTTPS_PROXY, as it would find DingTalk. Stop it with Ctrl-C.
  */
 import { DEMO } from '../../src/demo/demo-directory.js';
 import { EchoBot } from './bot.js';

@@ -67,25 +67,11 @@ export interface LocalConnection {
   closed: boolean;
 }
 
-/** What a connection looks like in the control plane's listing. */
-export interface ConnectionInfo {
-  connectionId: string;
-  clientId: string;
+/** What a connection looks like in the control plane's listing: its record, `node` for its node's id. */
+export interface ConnectionInfo extends Omit<ConnectionRecord, 'nodeId'> {
   node: string;
-  subscriptions: StreamSubscription[];
-  ua: string;
-  localIp: string;
-  remoteAddress: string;
-  connectedAt: number;
-  unacknowledged: Array<{
-    messageId: string;
-    msgId: string;
-    robotCode: string;
-    topic: string;
-    attempts: number;
-    createdAt: number;
-    dueAt: number;
-  }>;
+  /** What was pushed to it and not acknowledged yet (`dueAt`: when it is pushed again, server clock). */
+  unacknowledged: Array<Pick<DeliveryRecord, 'messageId' | 'msgId' | 'robotCode' | 'topic' | 'attempts' | 'createdAt' | 'dueAt'>>;
 }
 
 const BUS_TOPIC = 'stream';

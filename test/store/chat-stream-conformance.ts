@@ -1,16 +1,13 @@
 /**
  * The contracts of the chats and of Stream mode (src/core/store/chats.ts, src/core/store/stream.ts),
- * checked through the Store alone so that every backend runs the same suite
- * (`chatStreamConformance('postgres', factory)`, called from test/store/chat-stream.test.ts).
+ * checked through the Store alone so that every backend runs the same suite: part of the store
+ * conformance suite (conformance.ts calls it for each backend it is given).
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { ChatThread, NewSessionWebhook, NewUserMessage } from '../../src/core/store.js';
-import type { NewMessage, Store } from '../../src/core/store.js';
-import type { ConnectionRecord, NewDelivery } from '../../src/core/store.js';
+import type { ChatThread, ConnectionRecord, NewDelivery, NewMessage, NewSessionWebhook, NewUserMessage, Store } from '../../src/core/store.js';
 import { groupMessageRecord, type GroupMessageIds } from '../helpers/store-records.js';
-
-export type StoreFactory = () => Promise<Store>;
+import type { StoreFactory } from './conformance.js';
 
 const TOPIC = '/v1.0/im/bot/messages/get';
 const SUBSCRIPTIONS = [{ type: 'CALLBACK', topic: TOPIC }];

@@ -9,6 +9,7 @@
  */
 import type { ChatThread, NewSessionWebhook, ReplyAt, TimelineRecord } from './store.js';
 import type { CoreContext } from './context.js';
+import { chatUserOrNotFound, conversationOrNotFound, robotOrNotFound } from './lookups.js';
 import { fail } from './errors.js';
 import { hashToken } from './ids.js';
 import { sendStatusOf, type SendStatus } from './messages.js';
@@ -76,34 +77,16 @@ interface Said {
   targets: Target[];
 }
 
-async function userOf(ctx: CoreContext, orgId: number, userId: string): Promise<UserRecord> {
-  const [user] = await ctx.store.findUsers(orgId, [userId]);
-  if (!user) fail('object.notFound', `no user ${userId} in the chat's organization`);
-  return user;
-}
-
 async function corpIdOf(ctx: CoreContext, orgId: number): Promise<string> {
   const corpId = await ctx.store.findCorpId(orgId);
   if (corpId === undefined) fail('object.notFound', 'the organization is gone');
   return corpId;
 }
 
-async function robotOf(ctx: CoreContext, robotCode: string): Promise<RobotRecord> {
-  const robot = await ctx.store.findRobot(robotCode);
-  if (!robot) fail('object.notFound', `no robot ${robotCode}`);
-  return robot;
-}
-
-async function conversationOf(ctx: CoreContext, openConversationId: string): Promise<ConversationRecord> {
-  const conversation = await ctx.store.findConversation(openConversationId);
-  if (!conversation) fail('object.notFound', `no conversation ${openConversationId}`);
-  return conversation;
-}
-
 /** `POST /robots/{robotCode}/chats/{userId}/messages`: the user writes to the robot one-on-one. */
 export async function sayToRobot(ctx: CoreContext, hub: StreamHub, robotCode: string, userId: string, text: string): Promise<SayResult> {
-  const robot = await robotOf(ctx, robotCode);
-  const user = await userOf(ctx, robot.orgId, userId);
+  const robot = await robotOrNotFound(ctx, robotCode);
+  const user = await chatUserOrNotFound(ctx, robot.orgId, userId);
   return say(ctx, hub, {
     orgId: robot.orgId,
     corpId: await corpIdOf(ctx, robot.orgId),
@@ -126,8 +109,8 @@ export async function sayInConversation(
   openConversationId: string,
   input: { userId: string; text: string; atRobots?: string[] },
 ): Promise<SayResult> {
-  const conversation = await conversationOf(ctx, openConversationId);
-  const user = await userOf(ctx, conversation.orgId, input.userId);
+  const conversation = await conversationOrNotFound(ctx, openConversationId);
+  const user = await chatUserOrNotFound(ctx, conversation.orgId, input.userId);
   if (!(await ctx.store.isConversationMember(conversation.id, user.userId))) {
     fail('invalidParameter.param.invalid', `userId: ${user.userId} is not a member of ${openConversationId}`);
   }
@@ -139,7 +122,7 @@ export async function sayInConversation(
   }
   const targets: Target[] = [];
   for (const robotCode of conversation.robotCodes) {
-    targets.push({ robot: await robotOf(ctx, robotCode), mentioned: atRobots.includes(robotCode) });
+    targets.push({ robot: await robotOrNotFound(ctx, robotCode), mentioned: atRobots.includes(robotCode) });
   }
   return say(ctx, hub, {
     orgId: conversation.orgId,
@@ -271,14 +254,14 @@ function robotMessage(
 
 /** `GET /robots/{robotCode}/chats/{userId}/messages`. */
 export async function robotChatTimeline(ctx: CoreContext, robotCode: string, userId: string): Promise<{ items: TimelineItem[] }> {
-  const robot = await robotOf(ctx, robotCode);
-  const user = await userOf(ctx, robot.orgId, userId);
+  const robot = await robotOrNotFound(ctx, robotCode);
+  const user = await chatUserOrNotFound(ctx, robot.orgId, userId);
   return timeline(ctx, { kind: 'robot', robotId: robot.id, userId: user.userId });
 }
 
 /** `GET /conversations/{openConversationId}/messages`. */
 export async function conversationTimeline(ctx: CoreContext, openConversationId: string): Promise<{ items: TimelineItem[] }> {
-  const conversation = await conversationOf(ctx, openConversationId);
+  const conversation = await conversationOrNotFound(ctx, openConversationId);
   return timeline(ctx, { kind: 'conversation', conversationId: conversation.id });
 }
 

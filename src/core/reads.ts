@@ -1,6 +1,6 @@
 /** Read events from the control plane: single reads, and opening a chat (reading all of it). */
 import type { CoreContext } from './context.js';
-import { fail } from './errors.js';
+import { chatUserOrNotFound, conversationOrNotFound, robotOrNotFound } from './lookups.js';
 import type { ChatRef, ReadsOutcome } from './store.js';
 
 export const MAX_READS_PER_CALL = 10_000;
@@ -47,8 +47,7 @@ export async function openConversation(
   userId: string,
   readAt?: number,
 ): Promise<{ marked: number }> {
-  const conversation = await ctx.store.findConversation(openConversationId);
-  if (!conversation) fail('object.notFound', `no conversation ${openConversationId}`);
+  const conversation = await conversationOrNotFound(ctx, openConversationId);
   const result = await open(ctx, conversation.orgId, { kind: 'conversation', conversationId: conversation.id }, userId, readAt);
   if (ctx.events.active) {
     ctx.events.emit({ type: 'opened', userId, openConversationId, ...result, at: ctx.clock.now() });
@@ -63,8 +62,7 @@ export async function openRobotChat(
   userId: string,
   readAt?: number,
 ): Promise<{ marked: number }> {
-  const robot = await ctx.store.findRobot(robotCode);
-  if (!robot) fail('object.notFound', `no robot ${robotCode}`);
+  const robot = await robotOrNotFound(ctx, robotCode);
   const result = await open(ctx, robot.orgId, { kind: 'robot', robotId: robot.id }, userId, readAt);
   if (ctx.events.active) {
     ctx.events.emit({ type: 'opened', userId, robotCode, ...result, at: ctx.clock.now() });
@@ -79,8 +77,7 @@ async function open(
   userId: string,
   readAt: number | undefined,
 ): Promise<{ marked: number }> {
-  const [user] = await ctx.store.findUsers(orgId, [userId]);
-  if (!user) fail('object.notFound', `no user ${userId} in the chat's organization`);
+  await chatUserOrNotFound(ctx, orgId, userId);
   const now = ctx.clock.now();
   const marked = await ctx.store.openChat(orgId, chat, userId, readAt ?? now, now);
   return { marked };

@@ -59,7 +59,8 @@ describe('dashboard: the chat view', { skip }, () => {
   });
 
   async function open(path: string, width = 1000): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    // No highlight caught mid-animation in the screenshot.
+    const page = await browser.newPage({ viewport: { width, height: 900 }, reducedMotion: 'reduce' });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${ui}${path}`);

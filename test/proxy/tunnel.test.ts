@@ -14,6 +14,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { fetch, ProxyAgent } from 'undici';
+import { WebSocket } from 'ws';
 import { requestTarget } from '../../src/api/proxy/request-target.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { ACME, testDirectory } from '../helpers/fixtures.js';
@@ -194,24 +195,37 @@ describe('CONNECT tunnels', () => {
     assert.equal(health.status, 200);
   });
 
-  it('hand a WebSocket upgrade inside a tunnel to the server, known as the tunnel host', async () => {
+  it('hand a WebSocket upgrade inside a tunnel to the server: Stream mode’s endpoint takes it, known as the tunnel host', async () => {
+    // The gateway call and the WebSocket both through tunnels, as a client whose WebSocket honours the proxy would go.
+    const opened = await post('https://api.dingtalk.com/v1.0/gateway/connections/open', {
+      clientId: ACME.appKey,
+      clientSecret: ACME.appSecret,
+      subscriptions: [{ type: 'CALLBACK', topic: '/v1.0/im/bot/messages/get' }],
+    });
+    const { endpoint, ticket } = (await opened.json()) as { endpoint: string; ticket: string };
+    assert.equal(endpoint, `ws://127.0.0.1:${server.port}/connect`, "this server's own address, not the tunnel host");
     const seen: Array<{ url: string | undefined; host: string | undefined; via: string }> = [];
-    const upgrade = (request: IncomingMessage, socket: Socket): void => {
+    // Only looks: the Stream endpoint answers the upgrade.
+    const look = (request: IncomingMessage): void => {
       const target = requestTarget(request);
       seen.push({ url: request.url, host: target.hostname, via: target.via });
-      socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
     };
-    server.app.server.on('upgrade', upgrade);
+    server.app.server.on('upgrade', look);
     try {
       const { socket } = await openConnect(server.url, 'api.dingtalk.com:443');
       const tls = await tlsOver(socket, 'api.dingtalk.com', ca.pem);
-      tls.write('GET /connect?ticket=t HTTP/1.1\r\nHost: api.dingtalk.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
-      const [answer] = (await once(tls, 'data')) as [Buffer];
-      assert.match(answer.toString('latin1'), /^HTTP\/1\.1 101 /);
-      tls.destroy();
-      assert.deepEqual(seen, [{ url: '/connect?ticket=t', host: 'api.dingtalk.com', via: 'tunnel' }]);
+      const ws = new WebSocket(`wss://api.dingtalk.com/connect?ticket=${ticket}`, { createConnection: () => tls });
+      await once(ws, 'open');
+      const listed = (await (await fetch(`${server.url}/_dingread/v1/stream/connections`)).json()) as { items: Array<{ clientId: string }> };
+      assert.deepEqual(
+        listed.items.map((connection) => connection.clientId),
+        [ACME.appKey],
+      );
+      ws.close();
+      await once(ws, 'close');
+      assert.deepEqual(seen, [{ url: `/connect?ticket=${ticket}`, host: 'api.dingtalk.com', via: 'tunnel' }]);
     } finally {
-      server.app.server.off('upgrade', upgrade);
+      server.app.server.off('upgrade', look);
     }
   });
 });

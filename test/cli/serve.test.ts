@@ -252,7 +252,7 @@ describe('dingread serve', () => {
       assert.deepEqual(onB, onA);
       // The curl lines the first banner prints work against the second process.
       const lines = pasteLines(a.banner).map((line) => line.replaceAll(a.url, b.url));
-      const result = spawnSync('bash', ['-c', `set -e\n${lines.join('\n')}`], { encoding: 'utf8', timeout: 20_000 });
+      const result = spawnSync('bash', ['-c', `set -e\n${lines.join('\n')}`], { encoding: 'utf8', timeout: 20_000, cwd: dir });
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /"readUserIds"/);
     } finally {

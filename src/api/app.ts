@@ -19,6 +19,7 @@ import { legacyRoutes } from './dingtalk/legacy.routes.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
 import { robotRoutes } from './dingtalk/robot.routes.js';
 import { sessionWebhookRoutes } from './dingtalk/session-webhook.routes.js';
+import { webhookRobotRoutes } from './dingtalk/webhook-robot.routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './envelope.js';
 import { uiRoutes } from './ui/ui.routes.js';
 import { loggerOptions } from './ops/logging.js';
@@ -175,6 +176,7 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   await app.register(legacyRoutes(ctx));
   await app.register(streamRoutes(ctx, hub));
   await app.register(sessionWebhookRoutes(ctx));
+  await app.register(webhookRobotRoutes(ctx));
   await app.register(controlRoutes(ctx, { version: options.version, onReset: () => hub.reset() }));
   await app.register(chatRoutes(ctx, hub), { prefix: '/_dingread/v1' });
   await app.register(eventRoutes(ctx), { prefix: '/_dingread/v1' });

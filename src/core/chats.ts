@@ -13,6 +13,7 @@ import { chatUserOrNotFound, conversationOrNotFound, robotOrNotFound } from './l
 import { fail } from './errors.js';
 import { hashToken } from './ids.js';
 import { sendStatusOf, type SendStatus } from './messages.js';
+import { webhookText } from './webhook-robots.js';
 import type { ConversationRecord, MessageRecord, RobotRecord, UserRecord } from './store.js';
 import {
   dingtalkId,
@@ -41,12 +42,12 @@ export interface SayResult {
 export interface TimelineItem {
   /** A user message's msgId; a robot message's processQueryKey. */
   msgId: string;
-  from: { userId: string } | { robotCode: string };
+  from: { userId: string } | { robotCode: string } | { webhookRobot: string };
   text: string;
   /** A robot message's msgKey; null for what a user wrote. */
   msgKey: string | null;
   createdAt: number;
-  via: 'user' | 'api' | 'sessionWebhook';
+  via: 'user' | 'api' | 'sessionWebhook' | 'webhook';
   // Additions to the contract's shape:
   /** User messages: the robots they @-mentioned. */
   atRobots?: string[];
@@ -59,6 +60,9 @@ export interface TimelineItem {
   readCount?: number;
   /** In a one-on-one chat: when the chat's user read the robot's message (null: not yet). */
   readAt?: number | null;
+  /** A webhook robot's message: its msgtype and the body's section for it, as posted. */
+  msgtype?: string;
+  content?: Record<string, unknown>;
 }
 
 interface Target {
@@ -282,6 +286,21 @@ async function timelineItem(ctx: CoreContext, thread: ChatThread, record: Timeli
       createdAt: record.createdAt,
       via: 'user',
       ...(record.atRobots.length > 0 ? { atRobots: record.atRobots } : {}),
+    };
+  }
+  if (record.kind === 'webhook') {
+    const content = JSON.parse(record.content) as Record<string, unknown>;
+    // No read status: nothing can ask it of a webhook robot's message (docs/webhook-robot.md).
+    return {
+      msgId: record.msgId,
+      from: { webhookRobot: record.robotName },
+      text: webhookText(record.msgtype, content),
+      msgKey: null,
+      createdAt: record.createdAt,
+      via: 'webhook',
+      ...(record.at === null ? {} : { at: record.at }),
+      msgtype: record.msgtype,
+      content,
     };
   }
   const { message } = record;

@@ -65,6 +65,18 @@ export type DingReadEvent =
       reason?: string;
       at: number;
     }
+  /** A custom (webhook) robot posted into its group (`text`: what a phone shows of it). */
+  | {
+      type: 'webhookMessage';
+      msgId: string;
+      corpId: string;
+      openConversationId: string;
+      webhookRobot: string;
+      msgtype: string;
+      text: string;
+      at?: { atUserIds?: string[]; atMobiles?: string[]; isAtAll?: boolean };
+      createdAt: number;
+    }
   /** Everything was forgotten (`POST /reset`) or a directory was loaded: views should reload. */
   | { type: 'changed'; what: 'reset' | 'directory' };
 

@@ -1,6 +1,6 @@
 /**
  * Fixture documents (control-plane.md): the directory of orgs, apps, users, robots and
- * conversations, and of third-party suites and the orgs that authorized them, applied as an
+ * conversations (groups' custom webhook robots included), and of third-party suites and the orgs that authorized them, applied as an
  * upsert and exported back without secrets.
  *
  * A document is checked whole before anything is written (shape first, then every reference
@@ -16,12 +16,15 @@ import {
   AUTHORIZATION_APP_PREFIX,
   type ChatKind,
   type ConversationPlan,
+  type ConversationRecord,
   type DirectoryDump,
   type OrgPlan,
   type RobotPlan,
   type SuitePlan,
+  type WebhookRobotPlan,
 } from './store.js';
 import { ROBOT_SCOPE } from './tokens.js';
+import { MAX_IP_RANGES, MAX_KEYWORDS, parseIpRange } from './webhook-robots.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
 const Name = Type.String({ maxLength: 256 });
@@ -51,6 +54,17 @@ export const FixtureRobot = Type.Object(
   },
   strict,
 );
+/** Addition: a group's custom (webhook) robot (docs/webhook-robot.md). */
+export const FixtureWebhookRobot = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 256 }),
+    accessToken: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    secret: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    keywords: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: MAX_KEYWORDS })),
+    ipRanges: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 18 }), { maxItems: MAX_IP_RANGES })),
+  },
+  strict,
+);
 export const FixtureConversation = Type.Object(
   {
     openConversationId: Id,
@@ -59,6 +73,7 @@ export const FixtureConversation = Type.Object(
     members: Type.Optional(Type.Array(Id, { maxItems: 100_000 })),
     robots: Type.Optional(Type.Array(Id, { maxItems: 1000 })),
     coolAppCode: Type.Optional(Id),
+    webhookRobots: Type.Optional(Type.Array(FixtureWebhookRobot, { maxItems: 100 })),
   },
   strict,
 );
@@ -117,6 +132,8 @@ export interface FixtureCounts {
   /** Only when the document has suites or authorizations. */
   suites?: number;
   authorizations?: number;
+  /** Only when the document has webhook robots. */
+  webhookRobots?: number;
 }
 
 const compiled = new Map<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
@@ -158,6 +175,7 @@ export async function applyFixture(ctx: CoreContext, document: unknown): Promise
   await ctx.store.applyFixture(plans, suites);
   const count = (pick: (org: OrgPlan) => unknown[]): number => plans.reduce((sum, org) => sum + pick(org).length, 0);
   const authorizations = count((org) => org.authorizations ?? []);
+  const webhookRobots = count((org) => org.conversations.flatMap((conversation) => conversation.webhookRobots ?? []));
   return {
     orgs: plans.length,
     apps: count((org) => org.apps),
@@ -165,6 +183,7 @@ export async function applyFixture(ctx: CoreContext, document: unknown): Promise
     robots: count((org) => org.robots),
     conversations: count((org) => org.conversations),
     ...(suites.length > 0 || authorizations > 0 ? { suites: suites.length, authorizations } : {}),
+    ...(webhookRobots > 0 ? { webhookRobots } : {}),
   };
 }
 
@@ -191,7 +210,13 @@ async function planSuites(ctx: CoreContext, suites: Static<typeof FixtureSuite>[
 
 async function planFixture(ctx: CoreContext, document: FixtureDocument, suiteKeys: Set<string>): Promise<OrgPlan[]> {
   const { store } = ctx;
-  const seen = { corpIds: new Set<string>(), appKeys: new Set<string>(), robots: new Set<string>(), convs: new Set<string>() };
+  const seen = {
+    corpIds: new Set<string>(),
+    appKeys: new Set<string>(),
+    robots: new Set<string>(),
+    convs: new Set<string>(),
+    webhookTokens: new Set<string>(),
+  };
   const plans: OrgPlan[] = [];
   const knownSuite = async (suiteKey: string): Promise<boolean> =>
     suiteKeys.has(suiteKey) || (await store.findSuite(suiteKey)) !== undefined;
@@ -302,6 +327,10 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument, suiteKey
           bad(`${path}.robots[${r}]`, `no robot ${robotCode} in org ${org.corpId}`);
         }
       }
+      const webhookRobots =
+        conversation.webhookRobots === undefined
+          ? undefined
+          : await planWebhookRobots(ctx, `${path}.webhookRobots`, conversation.webhookRobots, { id, kind, existing, seen: seen.webhookTokens });
       const conversationPlan: ConversationPlan = {
         openConversationId: id,
         type: kind,
@@ -309,6 +338,7 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument, suiteKey
         coolAppCode: conversation.coolAppCode ?? existing?.coolAppCode ?? null,
         members: members ?? (existing ? undefined : []),
         robots: conversation.robots ?? (existing ? undefined : []),
+        ...(webhookRobots === undefined ? {} : { webhookRobots }),
       };
       plan.conversations.push(conversationPlan);
     }
@@ -322,6 +352,46 @@ async function planFixture(ctx: CoreContext, document: FixtureDocument, suiteKey
     }
     if (authorized.size > 0) plan.authorizations = [...authorized];
     plans.push(plan);
+  }
+  return plans;
+}
+
+/**
+ * A group's webhook robots, known by name in the group: a new one needs its accessToken (unique
+ * across the server); one left without it keeps its token and secret, as an exported document
+ * (which carries neither) is imported again.
+ */
+async function planWebhookRobots(
+  ctx: CoreContext,
+  path: string,
+  robots: Static<typeof FixtureWebhookRobot>[],
+  conversation: { id: string; kind: ChatKind; existing: ConversationRecord | undefined; seen: Set<string> },
+): Promise<WebhookRobotPlan[]> {
+  if (conversation.kind !== 'group' && robots.length > 0) bad(path, 'custom (webhook) robots post in groups only');
+  const names = new Set<string>();
+  const existingNames = new Set(conversation.existing ? await ctx.store.webhookRobotNames(conversation.existing.id) : []);
+  const plans: WebhookRobotPlan[] = [];
+  for (const [i, robot] of robots.entries()) {
+    const at = `${path}[${i}]`;
+    if (names.has(robot.name)) bad(`${at}.name`, `name ${robot.name} appears twice`);
+    names.add(robot.name);
+    for (const [r, range] of (robot.ipRanges ?? []).entries()) {
+      if (!parseIpRange(range)) bad(`${at}.ipRanges[${r}]`, `${JSON.stringify(range)} is not an IPv4 address or range (a.b.c.d or a.b.c.d/n)`);
+    }
+    let tokenHash: string | undefined;
+    if (robot.accessToken === undefined) {
+      if (!existingNames.has(robot.name)) bad(`${at}.accessToken`, 'required for a new webhook robot');
+      if (robot.secret !== undefined) bad(`${at}.secret`, 'a secret is given with its accessToken');
+    } else {
+      if (conversation.seen.has(robot.accessToken)) bad(`${at}.accessToken`, 'this accessToken appears twice');
+      conversation.seen.add(robot.accessToken);
+      tokenHash = hashToken(robot.accessToken);
+      const owner = await ctx.store.findWebhookRobot(tokenHash);
+      if (owner && (owner.openConversationId !== conversation.id || owner.name !== robot.name)) {
+        bad(`${at}.accessToken`, 'this accessToken belongs to another webhook robot');
+      }
+    }
+    plans.push({ name: robot.name, tokenHash, secret: robot.secret ?? null, keywords: robot.keywords ?? [], ipRanges: robot.ipRanges ?? [] });
   }
   return plans;
 }
@@ -367,6 +437,15 @@ function toDocument(dump: DirectoryDump): FixtureDocument {
         members: conversation.members,
         ...(conversation.type === 'group' ? { robots: conversation.robotCodes } : {}),
         ...(conversation.coolAppCode === null ? {} : { coolAppCode: conversation.coolAppCode }),
+        ...(conversation.webhookRobots.length === 0
+          ? {}
+          : {
+              webhookRobots: conversation.webhookRobots.map((robot) => ({
+                name: robot.name,
+                ...(robot.keywords.length === 0 ? {} : { keywords: robot.keywords }),
+                ...(robot.ipRanges.length === 0 ? {} : { ipRanges: robot.ipRanges }),
+              })),
+            }),
       })),
       ...(authorizations.length === 0 ? {} : { authorizations: authorizations.map((suiteKey) => ({ suiteKey })) }),
     })),

@@ -66,6 +66,9 @@ const SECRET_FIELDS = new Set([
   'accessToken',
   'access_token',
   'token',
+  // A custom robot's secret (fixtures), and a signature, which works for an hour.
+  'secret',
+  'sign',
 ]);
 
 /** A response body is logged as the text that was sent, and read back as JSON where it is JSON. */

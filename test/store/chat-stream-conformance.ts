@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { ChatThread, ConnectionRecord, NewDelivery, NewMessage, NewSessionWebhook, NewUserMessage, Store } from '../../src/core/store.js';
+import type {
+  ChatThread,
+  ConnectionRecord,
+  ConversationPlan as ConversationPlanLike,
+  NewDelivery,
+  NewMessage,
+  NewSessionWebhook,
+  NewUserMessage,
+  Store,
+} from '../../src/core/store.js';
 import { groupMessageRecord, type GroupMessageIds } from '../helpers/store-records.js';
 import type { StoreFactory } from './conformance.js';
 
@@ -270,12 +279,83 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
         assert.deepEqual((await store.recipientReads(reply.processQueryKey))?.recipients, [{ userId: 'u1', name: 'U1', readAt: null }]);
         const items = await store.chatTimeline(w.robotChat('u1'), 10);
         assert.deepEqual(
-          items.map((item) => (item.kind === 'user' ? ['user', item.msgId] : ['robot', item.message.processQueryKey, item.via, item.at])),
+          items.map((item) =>
+            item.kind === 'user' ? ['user', item.msgId] : item.kind === 'robot' ? ['robot', item.message.processQueryKey, item.via, item.at] : ['webhook', item.msgId],
+          ),
           [
             ['user', 'm6'],
             ['robot', 'r1', 'sessionWebhook', { atUserIds: ['u1'] }],
           ],
         );
+      });
+    });
+
+    describe('webhook robots', () => {
+      const LIMIT = { perWindow: 2, windowMs: 60_000, blockMs: 600_000 };
+      const plan = (webhookRobots: ConversationPlanLike['webhookRobots']) => [
+        {
+          corpId: 'corp',
+          name: 'Corp',
+          apps: [],
+          users: [],
+          robots: [],
+          conversations: [
+            { openConversationId: 'cidGroup==', type: 'group' as const, title: 'G', coolAppCode: null, members: undefined, robots: undefined, webhookRobots },
+          ],
+        },
+      ];
+      const robot = (name: string, tokenHash: string | undefined, secret: string | null = null) => ({ name, tokenHash, secret, keywords: ['alert'], ipRanges: ['127.0.0.1/32'] });
+
+      it('are found by token hash, exported without token or secret, and replaced by name', async () => {
+        await store.applyFixture(plan([robot('Alerts', 'hash-a', 'SECa'), robot('CI', 'hash-b')]));
+        const found = await store.findWebhookRobot('hash-a');
+        assert.equal(found?.name, 'Alerts');
+        assert.equal(found?.secret, 'SECa');
+        assert.equal(found?.openConversationId, 'cidGroup==');
+        assert.equal(found?.corpId, 'corp');
+        assert.deepEqual(found?.keywords, ['alert']);
+        assert.deepEqual(found?.ipRanges, ['127.0.0.1/32']);
+        assert.equal(found?.throttledUntil, 0);
+        assert.equal(await store.findWebhookRobot('nope'), undefined);
+        assert.deepEqual(await store.webhookRobotNames(w.conversation.id), ['Alerts', 'CI']);
+        const dumped = (await store.dumpDirectory()).orgs[0]?.conversations[0]?.webhookRobots;
+        assert.deepEqual(dumped, [
+          { name: 'Alerts', keywords: ['alert'], ipRanges: ['127.0.0.1/32'] },
+          { name: 'CI', keywords: ['alert'], ipRanges: ['127.0.0.1/32'] },
+        ]);
+        // Without a token hash, Alerts keeps token and secret; CI is gone; a list left out keeps them all.
+        await store.applyFixture(plan([{ ...robot('Alerts', undefined), keywords: ['new'] }]));
+        const kept = await store.findWebhookRobot('hash-a');
+        assert.equal(kept?.secret, 'SECa');
+        assert.deepEqual(kept?.keywords, ['new']);
+        assert.equal(await store.findWebhookRobot('hash-b'), undefined);
+        await store.applyFixture(plan(undefined));
+        assert.deepEqual(await store.webhookRobotNames(w.conversation.id), ['Alerts']);
+      });
+
+      it('post into the group’s timeline, at most perWindow in a window, then blocked', async () => {
+        await store.applyFixture(plan([robot('Alerts', 'hash-a')]));
+        const found = (await store.findWebhookRobot('hash-a'))!;
+        const post = (msgId: string, createdAt: number) =>
+          store.postWebhookMessage({ robot: found, msgId, msgtype: 'text', content: '{"content":"alert"}', at: { isAtAll: true }, createdAt, limit: LIMIT });
+        assert.equal((await post('w1', 1_000)).posted, true);
+        await store.postUserMessage(userMessage(w, w.group, 'm1', 1_500));
+        assert.equal((await post('w2', 2_000)).posted, true);
+        assert.deepEqual(await post('w3', 3_000), { posted: false, reason: 'throttled' });
+        assert.equal((await store.findWebhookRobot('hash-a'))?.throttledUntil, 603_000);
+        // The window has passed, but the block has not.
+        assert.deepEqual(await post('w4', 100_000), { posted: false, reason: 'throttled' });
+        assert.equal((await post('w5', 603_001)).posted, true);
+        const items = await store.chatTimeline(w.group, 10);
+        assert.deepEqual(
+          items.map((item) => (item.kind === 'webhook' ? `${item.robotName}:${item.msgId}:${item.content}:${JSON.stringify(item.at)}` : item.kind)),
+          ['Alerts:w1:{"content":"alert"}:{"isAtAll":true}', 'user', 'Alerts:w2:{"content":"alert"}:{"isAtAll":true}', 'Alerts:w5:{"content":"alert"}:{"isAtAll":true}'],
+        );
+        // A robot removed since it was found posts nothing.
+        await store.applyFixture(plan([]));
+        assert.deepEqual(await post('w6', 700_000), { posted: false, reason: 'gone' });
+        await store.reset();
+        assert.equal(await store.findWebhookRobot('hash-a'), undefined);
       });
     });
 
@@ -289,7 +369,13 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
         await store.insertMessage(otoRecord(w, 'o1', ['u1'], 50));
         await store.postUserMessage(userMessage(w, w.robotChat('u1'), 'm3', 60));
         const label = (items: Awaited<ReturnType<Store['chatTimeline']>>) =>
-          items.map((item) => (item.kind === 'user' ? `${item.userId}:${item.msgId}` : `bot:${item.message.processQueryKey}:${item.via}`));
+          items.map((item) =>
+            item.kind === 'user'
+              ? `${item.userId}:${item.msgId}`
+              : item.kind === 'robot'
+                ? `bot:${item.message.processQueryKey}:${item.via}`
+                : `webhook:${item.robotName}:${item.msgId}`,
+          );
         const group = await store.chatTimeline(w.group, 10);
         assert.deepEqual(label(group), ['bot:g1:api', 'u1:m1', 'bot:g2:api', 'u2:m2']);
         const first = group[1];

@@ -143,6 +143,7 @@ export const RESPONSES: Record<string, TSchema> = {
   // Errors too are HTTP 200 here, as `{errcode, errmsg}` (docs/errors.md).
   'GET /gettoken': Type.Object({ errcode: Type.Integer(), errmsg: Str, access_token: Type.Optional(Str), expires_in: Type.Optional(Type.Integer()) }),
   'POST /robot/sendBySession': Type.Object({ errcode: Type.Integer(), errmsg: Str }, { description: 'errors too: always HTTP 200' }),
+  'POST /robot/send': Type.Object({ errcode: Type.Integer(), errmsg: Str }, { description: 'errors too: always HTTP 200' }),
 
   'GET /_dingread/health': Type.Object({ status: Type.Literal('ok'), version: Str, store: Str }),
   'POST /_dingread/v1/fixtures': Counts,

@@ -23,8 +23,8 @@ export const REDACTED_PATHS = [
   '*.clientSecret',
 ];
 
-/** Credentials in query strings, Stream tickets and session webhooks included. */
-const SECRET_QUERY = /([?&](?:access_?token|appSecret|token|ticket|session)=)[^&]*/gi;
+/** Credentials in query strings, Stream tickets, session webhooks and custom robots' signatures included. */
+const SECRET_QUERY = /([?&](?:access_?token|appSecret|token|ticket|session|sign)=)[^&]*/gi;
 
 /** The URL with any credential in its query string masked. */
 export function maskUrl(url: string): string {

@@ -7,10 +7,12 @@
  * The timeline does not copy robot messages: those live in `messages` (with their recipients and
  * reads) and are read from there; a chat entry holds what has no other home (a user's message) or
  * what a message lacks (that it came through a session webhook, and whom it @-mentioned). A
- * message a custom (webhook) robot posts is one more kind of entry.
+ * message a custom (webhook) robot posts is one more kind of entry, with no message row: nothing
+ * can ask its read status (docs/webhook-robot.md).
  */
 import type { MessageRecord, NewMessage } from './messages.js';
 import type { DeliveryRecord, NewDelivery } from './stream.js';
+import type { WebhookRobotRecord } from './directory.js';
 
 /** A chat: a conversation (group or person-to-person), or one user's one-on-one chat with a robot. */
 export type ChatThread = { kind: 'conversation'; conversationId: number } | { kind: 'robot'; robotId: number; userId: string };
@@ -67,6 +69,22 @@ export interface NewReply {
   at: ReplyAt | null;
 }
 
+/** What a custom (webhook) robot posts into its group (core/webhook-robots.ts). */
+export interface NewWebhookMessage {
+  robot: WebhookRobotRecord;
+  msgId: string;
+  msgtype: string;
+  /** The body's section for its msgtype, as JSON text (`{"content": …}` for text). */
+  content: string;
+  at: ReplyAt | null;
+  createdAt: number;
+  /** DingTalk's limit: at most `perWindow` messages in any `windowMs`, else refused for `blockMs`. */
+  limit: { perWindow: number; windowMs: number; blockMs: number };
+}
+
+/** `posted` with the entry's place in the sequence, or refused: too fast, or the robot is gone. */
+export type WebhookPostOutcome = { posted: true; seq: number } | { posted: false; reason: 'throttled' | 'gone' };
+
 export type TimelineRecord =
   | {
       kind: 'user';
@@ -79,7 +97,18 @@ export type TimelineRecord =
       atRobots: string[];
       createdAt: number;
     }
-  | { kind: 'robot'; seq: number; message: MessageRecord; via: RobotVia; at: ReplyAt | null };
+  | { kind: 'robot'; seq: number; message: MessageRecord; via: RobotVia; at: ReplyAt | null }
+  | {
+      kind: 'webhook';
+      seq: number;
+      msgId: string;
+      /** The webhook robot's name when it posted. */
+      robotName: string;
+      msgtype: string;
+      content: string;
+      at: ReplyAt | null;
+      createdAt: number;
+    };
 
 export interface ChatStore {
   /** The corpId of an org by its store id (robots and conversations carry the id only). */
@@ -97,6 +126,11 @@ export interface ChatStore {
   findSessionWebhook(tokenHash: string): Promise<SessionWebhookRecord | undefined>;
   /** A robot's reply through a session webhook: the message and its chat entry, in one unit. */
   postReply(reply: NewReply): Promise<MessageRecord>;
+  /**
+   * A webhook robot's message, in one unit with DingTalk's limit: refused (and the robot blocked)
+   * when it already posted `limit.perWindow` messages in the window before `createdAt`.
+   */
+  postWebhookMessage(message: NewWebhookMessage): Promise<WebhookPostOutcome>;
   /** The last `limit` items of the chat, oldest first. */
   chatTimeline(thread: ChatThread, limit: number): Promise<TimelineRecord[]>;
   /** Retention: deletes at most `batchSize` chat entries written before `cutoff`; answers how many. */

@@ -84,6 +84,37 @@ export interface ConversationPlan {
   members: string[] | undefined;
   /** undefined keeps the current robots. */
   robots: string[] | undefined;
+  /** A group's custom (webhook) robots, replacing the ones it has; undefined keeps them. */
+  webhookRobots?: WebhookRobotPlan[] | undefined;
+}
+/**
+ * A custom (webhook) robot of a group (docs/webhook-robot.md), known by its name in the group.
+ * `tokenHash` undefined keeps the robot's token and its secret (an exported document carries
+ * neither); otherwise `secret` is as given, null for none.
+ */
+export interface WebhookRobotPlan {
+  name: string;
+  tokenHash: string | undefined;
+  secret: string | null;
+  keywords: string[];
+  ipRanges: string[];
+}
+/** What a webhook robot is, as fixtures export it: never its token or its secret. */
+export interface WebhookRobotSummary {
+  name: string;
+  keywords: string[];
+  ipRanges: string[];
+}
+export interface WebhookRobotRecord extends WebhookRobotSummary {
+  id: number;
+  orgId: number;
+  corpId: string;
+  conversationId: number;
+  openConversationId: string;
+  /** Signs nothing when null. */
+  secret: string | null;
+  /** Refused until then: it sent too fast (core/webhook-robots.ts). */
+  throttledUntil: number;
 }
 export interface OrgPlan {
   corpId: string;
@@ -103,7 +134,7 @@ export interface DirectoryDump {
     apps: AppRecord[];
     users: UserRecord[];
     robots: RobotRecord[];
-    conversations: Array<ConversationRecord & { members: string[] }>;
+    conversations: Array<ConversationRecord & { members: string[]; webhookRobots: WebhookRobotSummary[] }>;
     /** The suites currently authorized in the org (revoked ones left out), by suiteKey. */
     authorizations: string[];
   }>;
@@ -120,4 +151,8 @@ export interface DirectoryStore {
   findRobot(robotCode: string): Promise<RobotRecord | undefined>;
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined>;
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]>;
+  /** A custom (webhook) robot by its access token's hash; undefined when unknown. */
+  findWebhookRobot(tokenHash: string): Promise<WebhookRobotRecord | undefined>;
+  /** The names of a conversation's webhook robots. */
+  webhookRobotNames(conversationId: number): Promise<string[]>;
 }

@@ -1,4 +1,4 @@
-/** The SQL rules of chats as users see them: users' messages, session webhooks, timelines. */
+/** The SQL rules of chats as users see them: users' messages, session webhooks, webhook robots' messages, timelines. */
 /*
  * Timelines read robot messages from `messages` beside the entries (core/store/chats.ts).
  * A user's message opens the chat (reads.ts openChat, the very unit a chat open runs) in the
@@ -14,6 +14,8 @@ import type {
   RobotVia,
   SessionWebhookRecord,
   TimelineRecord,
+  NewWebhookMessage,
+  WebhookPostOutcome,
 } from '../../core/store.js';
 import type { ChatRef, DeliveryRecord, MessageRecord } from '../../core/store.js';
 import { insertMessage, MESSAGE_SELECT } from './messages.js';
@@ -21,7 +23,7 @@ import { openChat } from './reads.js';
 import { chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
 import { nextSeq } from './store-wide.js';
 import { insertDeliveries } from './stream.js';
-import { all, get, run, type Work } from './unit.js';
+import { all, get, lock, run, type Work } from './unit.js';
 
 /** Expired session webhooks dropped per user message: more than one message makes. */
 const SESSION_PURGE_BATCH = 20;
@@ -36,6 +38,7 @@ interface EntryRow {
   content: string;
   at: string | null;
   created_at: number;
+  sender_name: string | null;
 }
 
 function chatRefOf(thread: ChatThread): ChatRef {
@@ -147,6 +150,70 @@ export function* postReply(reply: NewReply): Work<MessageRecord> {
   return message;
 }
 
+export function* postWebhookMessage(message: NewWebhookMessage): Work<WebhookPostOutcome> {
+  // The sequence lock first: on PostgreSQL it also keeps two sends of one robot from both seeing
+  // room for one more under the limit.
+  yield* lock({ kind: 'seq' });
+  const { robot, limit, createdAt } = message;
+  const state = yield* get<{ throttled_until: number }>(`SELECT throttled_until FROM webhook_robots WHERE id = :id`, { id: robot.id });
+  if (!state) return { posted: false, reason: 'gone' };
+  if (Number(state.throttled_until) > createdAt) return { posted: false, reason: 'throttled' };
+  const recent = yield* get<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM chat_entries WHERE webhook_robot_id = :id AND created_at > :since AND created_at <= :now`,
+    { id: robot.id, since: createdAt - limit.windowMs, now: createdAt },
+  );
+  if (Number(recent?.n ?? 0) >= limit.perWindow) {
+    yield* run(`UPDATE webhook_robots SET throttled_until = :until WHERE id = :id`, { id: robot.id, until: createdAt + limit.blockMs });
+    return { posted: false, reason: 'throttled' };
+  }
+  const seq = yield* nextSeq();
+  yield* run(
+    `INSERT INTO chat_entries (seq, chat_key, chat_user_id, org_id, via, msg_id, sender_user_id, message_id, msgtype, content, at, created_at,
+       webhook_robot_id, sender_name)
+     VALUES (:seq, :chatKey, '', :orgId, 'webhook', :msgId, NULL, NULL, :msgtype, :content, :at, :createdAt, :robotId, :name)`,
+    {
+      seq,
+      chatKey: chatKeyOfRef({ kind: 'conversation', conversationId: robot.conversationId }),
+      orgId: robot.orgId,
+      msgId: message.msgId,
+      msgtype: message.msgtype,
+      content: message.content,
+      at: message.at === null ? null : JSON.stringify(message.at),
+      createdAt,
+      robotId: robot.id,
+      name: robot.name,
+    },
+  );
+  return { posted: true, seq };
+}
+
+/** An entry with no message row: what a user wrote, or what a webhook robot posted. */
+function entryRecord(row: EntryRow): TimelineRecord {
+  const at = row.at === null ? null : JSON.parse(row.at);
+  if (row.via === 'webhook') {
+    return {
+      kind: 'webhook',
+      seq: Number(row.seq),
+      msgId: row.msg_id ?? '',
+      robotName: row.sender_name ?? '',
+      msgtype: row.msgtype,
+      content: row.content,
+      at: at as ReplyAt | null,
+      createdAt: Number(row.created_at),
+    };
+  }
+  return {
+    kind: 'user',
+    seq: row.seq,
+    msgId: row.msg_id ?? '',
+    userId: row.sender_user_id ?? '',
+    msgtype: row.msgtype,
+    content: row.content,
+    atRobots: (at as string[] | null) ?? [],
+    createdAt: row.created_at,
+  };
+}
+
 export function* chatTimeline(thread: ChatThread, limit: number): Work<TimelineRecord[]> {
   const key = threadKey(thread);
   const users = yield* all<EntryRow>(
@@ -166,18 +233,7 @@ export function* chatTimeline(thread: ChatThread, limit: number): Work<TimelineR
           { userId: thread.userId, robotId: thread.robotId, limit },
         );
   const items: TimelineRecord[] = [
-    ...users.map(
-      (row): TimelineRecord => ({
-        kind: 'user',
-        seq: row.seq,
-        msgId: row.msg_id ?? '',
-        userId: row.sender_user_id ?? '',
-        msgtype: row.msgtype,
-        content: row.content,
-        atRobots: row.at === null ? [] : (JSON.parse(row.at) as string[]),
-        createdAt: row.created_at,
-      }),
-    ),
+    ...users.map(entryRecord),
     ...messages.map((row): TimelineRecord => ({ kind: 'robot', seq: row.id, message: toMessage(row), via: 'api', at: null })),
   ]
     .sort((a, b) => b.seq - a.seq)

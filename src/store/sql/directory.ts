@@ -8,6 +8,9 @@ import type {
   RobotRecord,
   SuitePlan,
   UserRecord,
+  WebhookRobotPlan,
+  WebhookRobotRecord,
+  WebhookRobotSummary,
 } from '../../core/store.js';
 import { authorizationAppKey } from '../../core/store.js';
 import {
@@ -101,6 +104,7 @@ export function* applyFixture(plans: OrgPlan[], suites: SuitePlan[]): Work<void>
         },
       )) as { id: number; member_version: number };
       if (conversation.members) yield* replaceMembers(row.id, row.member_version, conversation.members);
+      if (conversation.webhookRobots) yield* replaceWebhookRobots(org.id, row.id, conversation.webhookRobots);
       if (conversation.robots) {
         yield* run(`DELETE FROM conversation_robots WHERE conversation_id = :id`, { id: row.id });
         for (const robotCode of conversation.robots) {
@@ -113,6 +117,34 @@ export function* applyFixture(plans: OrgPlan[], suites: SuitePlan[]): Work<void>
         }
       }
     }
+  }
+}
+
+/** The group's webhook robots become the plan's: matched by name, the others removed. */
+function* replaceWebhookRobots(orgId: number, conversationId: number, robots: WebhookRobotPlan[]): Work<void> {
+  const wanted = new Set(robots.map((robot) => robot.name));
+  for (const { name } of yield* all<{ name: string }>(`SELECT name FROM webhook_robots WHERE conversation_id = :conversationId`, {
+    conversationId,
+  })) {
+    if (!wanted.has(name)) yield* run(`DELETE FROM webhook_robots WHERE conversation_id = :conversationId AND name = :name`, { conversationId, name });
+  }
+  for (const robot of robots) {
+    const settings = { keywords: JSON.stringify(robot.keywords), ipRanges: JSON.stringify(robot.ipRanges) };
+    if (robot.tokenHash === undefined) {
+      // Known by name (fixtures checked it): token and secret stay.
+      yield* run(
+        `UPDATE webhook_robots SET keywords = :keywords, ip_ranges = :ipRanges WHERE conversation_id = :conversationId AND name = :name`,
+        { conversationId, name: robot.name, ...settings },
+      );
+      continue;
+    }
+    yield* run(
+      `INSERT INTO webhook_robots (org_id, conversation_id, name, token_hash, secret, keywords, ip_ranges)
+       VALUES (:orgId, :conversationId, :name, :tokenHash, :secret, :keywords, :ipRanges)
+       ON CONFLICT (conversation_id, name) DO UPDATE SET token_hash = excluded.token_hash, secret = excluded.secret,
+         keywords = excluded.keywords, ip_ranges = excluded.ip_ranges`,
+      { orgId, conversationId, name: robot.name, tokenHash: robot.tokenHash, secret: robot.secret, ...settings },
+    );
   }
 }
 
@@ -208,7 +240,10 @@ export function* dumpDirectory(): Work<DirectoryDump> {
         `SELECT user_id FROM memberships WHERE conversation_id = :id AND to_version = :open ORDER BY user_id`,
         { id: row.id, open: OPEN_END },
       );
-      conversations.push({ ...(yield* toConversation(row)), members: members.map((member) => member.user_id) });
+      const webhookRobots = (yield* all<WebhookRobotRow>(`SELECT * FROM webhook_robots WHERE conversation_id = :id ORDER BY id`, {
+        id: row.id,
+      })).map((robot): WebhookRobotSummary => ({ name: robot.name, keywords: JSON.parse(robot.keywords), ipRanges: JSON.parse(robot.ip_ranges) }));
+      conversations.push({ ...(yield* toConversation(row)), members: members.map((member) => member.user_id), webhookRobots });
     }
     dump.orgs.push({ org, apps: apps.map(toApp), users, robots: robots.map(toRobot), conversations, authorizations });
   }
@@ -249,4 +284,43 @@ export function* findUsers(orgId: number, userIds: string[]): Work<UserRecord[]>
     if (row) found.push(row);
   }
   return found;
+}
+
+interface WebhookRobotRow {
+  id: number;
+  org_id: number;
+  conversation_id: number;
+  name: string;
+  token_hash: string;
+  secret: string | null;
+  keywords: string;
+  ip_ranges: string;
+  throttled_until: number;
+}
+
+export function* findWebhookRobot(tokenHash: string): Work<WebhookRobotRecord | undefined> {
+  const row = yield* get<WebhookRobotRow & { corp_id: string; open_conversation_id: string }>(
+    `SELECT w.*, o.corp_id, c.open_conversation_id FROM webhook_robots w
+     JOIN orgs o ON o.id = w.org_id JOIN conversations c ON c.id = w.conversation_id
+     WHERE w.token_hash = :tokenHash`,
+    { tokenHash },
+  );
+  return (
+    row && {
+      id: Number(row.id),
+      orgId: Number(row.org_id),
+      corpId: row.corp_id,
+      conversationId: Number(row.conversation_id),
+      openConversationId: row.open_conversation_id,
+      name: row.name,
+      secret: row.secret,
+      keywords: JSON.parse(row.keywords) as string[],
+      ipRanges: JSON.parse(row.ip_ranges) as string[],
+      throttledUntil: Number(row.throttled_until),
+    }
+  );
+}
+
+export function* webhookRobotNames(conversationId: number): Work<string[]> {
+  return yield* column<string>(`SELECT name FROM webhook_robots WHERE conversation_id = :conversationId ORDER BY id`, { conversationId });
 }

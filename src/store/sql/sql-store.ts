@@ -44,6 +44,9 @@ import type {
   TimelineRecord,
   TokenRecord,
   UserRecord,
+  NewWebhookMessage,
+  WebhookPostOutcome,
+  WebhookRobotRecord,
 } from '../../core/store.js';
 import * as chatRules from './chats.js';
 import * as directoryRules from './directory.js';
@@ -141,6 +144,13 @@ export abstract class SqlStore implements Store {
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
     return this.unit('read', () => directoryRules.findUsers(orgId, userIds));
   }
+  findWebhookRobot(tokenHash: string): Promise<WebhookRobotRecord | undefined> {
+    // Not cached: its throttle changes with every send that goes over the limit.
+    return this.unit('read', () => directoryRules.findWebhookRobot(tokenHash));
+  }
+  webhookRobotNames(conversationId: number): Promise<string[]> {
+    return this.unit('read', () => directoryRules.webhookRobotNames(conversationId));
+  }
 
   // Tokens and suites
   findSuite(suiteKey: string): Promise<SuiteRecord | undefined> {
@@ -226,6 +236,10 @@ export abstract class SqlStore implements Store {
   }
   postReply(reply: NewReply): Promise<MessageRecord> {
     return this.write('none', () => chatRules.postReply(reply));
+  }
+  postWebhookMessage(message: NewWebhookMessage): Promise<WebhookPostOutcome> {
+    // Nothing cached holds a chat entry or a webhook robot.
+    return this.write('none', () => chatRules.postWebhookMessage(message));
   }
   chatTimeline(thread: ChatThread, limit: number): Promise<TimelineRecord[]> {
     return this.unit('read', () => chatRules.chatTimeline(thread, limit));

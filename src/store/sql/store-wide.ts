@@ -8,6 +8,7 @@ const TABLES_CHILDREN_FIRST = [
   'stream_connections',
   'stream_tickets',
   'session_webhooks',
+  'webhook_robots',
   'chat_entries',
   'chat_cursors',
   'chat_opens',

@@ -243,4 +243,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX stream_deliveries_due ON stream_deliveries (due_at, id);
   CREATE INDEX stream_deliveries_by_connection ON stream_deliveries (connection_id);
   `,
+  // Custom (webhook) robots of groups (core/webhook-robots.ts, docs/webhook-robot.md): known by
+  // their name in the group and found by their access token's hash. The secret is kept as given:
+  // checking a signature needs it. What they post is a chat entry (via 'webhook') naming the robot
+  // and its name then; the entries by robot and time are how DingTalk's per-minute limit is counted.
+  `
+  CREATE TABLE webhook_robots (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    secret TEXT,
+    keywords TEXT NOT NULL,
+    ip_ranges TEXT NOT NULL,
+    throttled_until INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (conversation_id, name)
+  );
+  ALTER TABLE chat_entries ADD COLUMN webhook_robot_id INTEGER;
+  ALTER TABLE chat_entries ADD COLUMN sender_name TEXT;
+  CREATE INDEX chat_entries_by_webhook_robot ON chat_entries (webhook_robot_id, created_at) WHERE webhook_robot_id IS NOT NULL;
+  `,
 ];

@@ -256,8 +256,12 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
             ['cidEmpty==', 'group', null, null, [], 0, []],
           ],
         );
-        const { members: _members, ...groupRecord } = a.conversations[0] as ConversationRecord & { members: string[] };
+        const { members: _members, webhookRobots, ...groupRecord } = a.conversations[0] as ConversationRecord & {
+          members: string[];
+          webhookRobots: unknown[];
+        };
         assert.deepEqual(groupRecord, w.group);
+        assert.deepEqual(webhookRobots, []);
         assert.equal(w.groupB.orgId, w.orgB.id);
         assert.deepEqual(dump.orgs[1]?.users, [
           { userId: 'b1', name: 'Bee' },

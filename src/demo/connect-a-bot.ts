@@ -1,7 +1,8 @@
 /**
  * What the `--demo` banner says about connecting a bot in Stream mode: the demo app's credentials
  * as clientId and clientSecret, how an unchanged SDK finds this server (proxy mode, trusting the
- * local CA), and how to speak to the app's own bot as a demo user. docs/stream.md has the whole story.
+ * local CA), and how to speak to the app's own bot as a demo user (docs/stream.md has the whole
+ * story); then how the group's custom (webhook) robot posts (docs/webhook-robot.md).
  */
 import { DEMO, DEMO_USER_IDS } from './demo-directory.js';
 
@@ -17,5 +18,8 @@ export function connectABotLines(url: string): string[] {
     `  Then write to the app's bot (robotCode ${DEMO.appRobotCode}) as ${user}, and read the chat with its replies:`,
     `  curl -s -X POST ${chat} -H 'Content-Type: application/json' -d '{"text":"hello bot"}'`,
     `  curl -s ${chat}`,
+    '',
+    `5. Post into the group as its custom (webhook) robot "${DEMO.webhookRobotName}", as alerting tools and CI do (docs/webhook-robot.md):`,
+    `  curl -s -X POST '${url}/robot/send?access_token=${DEMO.webhookToken}' -H 'Content-Type: application/json' -d '{"msgtype":"text","text":{"content":"disk full on db-1"}}'`,
   ];
 }

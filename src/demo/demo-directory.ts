@@ -1,6 +1,7 @@
 /**
  * The demo directory `npm start` (`serve --demo`) loads: one org with an app, two robots, a group
- * of fifty people and a person-to-person chat, so that a first curl has something to answer.
+ * of fifty people with a custom (webhook) robot, and a person-to-person chat, so that a first curl
+ * has something to answer.
  *
  * The second robot is the app's own bot: in DingTalk an internal app's bot has the app's appKey
  * (its clientId) as its robotCode, and bots written for DingTalk (the OpenClaw plugins, the
@@ -19,6 +20,9 @@ export const DEMO = {
   groupId: 'cidDemoAllHands==',
   pairId: 'cidDemoPair==',
   coolAppCode: 'COOLAPP-1-DEMO',
+  /** The group's custom (webhook) robot: no secret, keywords or address ranges, so a bare curl posts. */
+  webhookRobotName: 'Demo Alerts',
+  webhookToken: 'demo-webhook-token',
 } as const;
 
 const FIRST_NAMES = ['Alice', 'Bob', 'Chen', 'Dana', 'Eve', 'Fang', 'Grace', 'Hao', 'Ivan', 'Jing'];
@@ -47,6 +51,7 @@ export const DEMO_DIRECTORY: FixtureDocument = {
           title: 'All hands',
           members: DEMO_USER_IDS,
           robots: [DEMO.robotCode, DEMO.appRobotCode],
+          webhookRobots: [{ name: DEMO.webhookRobotName, accessToken: DEMO.webhookToken }],
         },
         {
           openConversationId: DEMO.pairId,

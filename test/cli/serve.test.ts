@@ -96,6 +96,15 @@ describe('dingread serve', () => {
       assert.equal(pem, '-----BEGIN CERTIFICATE-----');
       assert.deepEqual(JSON.parse(said ?? '').deliveries, [{ robotCode: 'dingdemoapp', status: 'noConnection' }]);
       assert.equal(JSON.parse(chat ?? '').items.at(-1).text, 'hello bot');
+
+      // The group's custom (webhook) robot posts, and the group's chat shows it.
+      const [webhookLine] = pasteLines(banner).slice(6);
+      assert.ok(webhookLine, `a webhook robot line in:\n${banner}`);
+      const posted = spawnSync('bash', ['-c', webhookLine], { encoding: 'utf8', cwd: dir });
+      assert.deepEqual(JSON.parse(posted.stdout), { errcode: 0, errmsg: 'ok' });
+      const allHands = (await (await fetch(`${url}/_dingread/v1/conversations/${encodeURIComponent('cidDemoAllHands==')}/messages`)).json()) as { items: any[] };
+      assert.deepEqual(allHands.items.at(-1).from, { webhookRobot: 'Demo Alerts' });
+      assert.equal(allHands.items.at(-1).text, 'disk full on db-1');
     } finally {
       child.kill('SIGTERM');
     }

@@ -266,6 +266,12 @@ describe('custom (webhook) robots', () => {
     assert.equal((await timeline()).at(-1).text, 'via proxy');
     const unknown = await absoluteRequest(server.url, 'POST', 'http://oapi.dingtalk.com/robot/send?access_token=gone', { body: { msgtype: 'text', text: { content: 'x' } } });
     assert.deepEqual(JSON.parse(unknown.text), TOKEN_NOT_FOUND);
+    // It is oapi.dingtalk.com's: api.dingtalk.com does not know the path.
+    const elsewhere = await absoluteRequest(server.url, 'POST', 'http://api.dingtalk.com/robot/send?access_token=tok-open', {
+      body: { msgtype: 'text', text: { content: 'wrong host' } },
+    });
+    assert.deepEqual([elsewhere.status, JSON.parse(elsewhere.text)], [200, { errcode: 404, errmsg: '请求的URI地址不存在' }]);
+    assert.notEqual((await timeline()).at(-1).text, 'wrong host');
   });
 });
 

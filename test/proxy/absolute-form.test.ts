@@ -140,7 +140,7 @@ describe('hosts and unknown paths through the proxy', () => {
   });
 
   it("answers as DingTalk's hosts do outside the API: api.dingtalk.com without /v1.0, and oapi.dingtalk.com", async () => {
-    for (const url of [`${API}/robot/send`, `${API}/`, `${OAPI}/nothing`, `${OAPI}/robot/send?access_token=abc`, `${OAPI}/v1.0/unknown`]) {
+    for (const url of [`${API}/robot/send?access_token=abc`, `${API}/`, `${OAPI}/nothing`, `${OAPI}/robot/sender`, `${OAPI}/v1.0/unknown`]) {
       const answer = await absoluteRequest(server.url, 'POST', url, { body: {} });
       assert.equal(answer.status, 200, url);
       assert.deepEqual(json(answer), { errcode: 404, errmsg: '请求的URI地址不存在' }, url);

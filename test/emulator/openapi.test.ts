@@ -56,6 +56,7 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'GET /_dingread/v1/ca.pem': {},
   'POST /v1.0/gateway/connections/open': { body: OpenConnectionBody },
   'POST /robot/sendBySession': {},
+  'POST /robot/send': {},
   'POST /_dingread/v1/robots/{robotCode}/chats/{userId}/messages': { params: control.RobotChatParams, body: SayToRobotBody },
   'GET /_dingread/v1/robots/{robotCode}/chats/{userId}/messages': { params: control.RobotChatParams },
   'POST /_dingread/v1/conversations/{openConversationId}/messages': { params: control.ConversationParams, body: SayInConversationBody },

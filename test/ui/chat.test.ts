@@ -113,6 +113,24 @@ describe('dashboard: the chat view', { skip }, () => {
     await page.close();
   });
 
+  it('shows a custom (webhook) robot’s post live, by its name, without read status', async () => {
+    const { page, errors } = await open(`#/orgs/${DEMO.corpId}/chat/conversations/${encodeURIComponent(DEMO.groupId)}`);
+    await page.locator('#chat-user').waitFor(WAIT);
+    const answer = await fetch(`${server.url}/robot/send?access_token=${DEMO.webhookToken}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msgtype: 'markdown', markdown: { title: 'Deploy', text: 'deploy finished' } }),
+    });
+    assert.deepEqual(await answer.json(), { errcode: 0, errmsg: 'ok' });
+    const bubble = page.locator('.bubble.robot', { hasText: 'deploy finished' });
+    await bubble.waitFor(WAIT);
+    assert.match((await bubble.locator('.meta').textContent()) ?? '', /Demo Alerts.*webhook/s);
+    assert.equal(await bubble.locator('.state').isHidden(), true);
+    await page.locator('#announce', { hasText: 'Demo Alerts: deploy finished' }).waitFor(WAIT);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('in a group, hears only when the robot is @-mentioned, and counts who has read its reply', async () => {
     const { page, errors } = await open(`#/orgs/${DEMO.corpId}/conversations/${encodeURIComponent(DEMO.groupId)}`, 390);
     await page.getByRole('link', { name: 'Open the chat, as a user' }).click();

@@ -1,7 +1,7 @@
 // The chat as a phone shows it: a conversation, or one user's one-on-one chat with a robot. Pick
 // a user, write as them (POST …/messages), and watch the robots' answers arrive with their read
 // state. Live events (a reply is `sent`, a user's message `userMessage`, reads `read` and
-// `opened`, bots coming and going `streamConnection`) refresh it in place: bubbles are kept by
+// `opened`, bots coming and going `streamConnection`, a custom robot's post `webhookMessage`) refresh it in place: bubbles are kept by
 // msgId, so focus and what is being typed stay, and what others said is announced.
 
 import { admin, conversationOf, conversationTitle, directory, findOrg, PageError, robotName, userName } from '../lib/api.js';
@@ -14,6 +14,9 @@ const STATUS_TEXT = {
   noConnection: 'no bot connected',
   notMentioned: 'not @-mentioned, not delivered',
 };
+
+/** The badge of a robot's message, by how it came. */
+const BADGE = { api: 'sent', sessionWebhook: 'reply', webhook: 'webhook' };
 
 /** People offered in a robot's one-on-one chat: a select of more would not help anyone. */
 const MAX_PEOPLE = 2000;
@@ -41,7 +44,8 @@ export function chatView(corpId, what, id) {
     };
   }
 
-  const who = (from) => ('userId' in from ? userName(org, from.userId) : robotName(org, from.robotCode));
+  const who = (from) =>
+    'userId' in from ? userName(org, from.userId) : 'webhookRobot' in from ? from.webhookRobot : robotName(org, from.robotCode);
 
   function bubble() {
     return h(
@@ -63,7 +67,7 @@ export function chatView(corpId, what, id) {
     name.textContent = who(item.from);
     when.textContent = ` ${formatTime(item.createdAt)} `;
     badge.hidden = fromUser;
-    badge.textContent = item.via === 'sessionWebhook' ? 'reply' : 'sent';
+    badge.textContent = BADGE[item.via] ?? 'sent';
     const mentions = [
       ...(item.atRobots ?? []).map((code) => `@${robotName(org, code)}`),
       ...(item.at?.atUserIds ?? []).map((userId) => `@${userName(org, userId)}`),
@@ -72,8 +76,9 @@ export function chatView(corpId, what, id) {
     notes.hidden = mentions.length === 0;
     notes.textContent = mentions.join(' ');
     text.textContent = item.text;
-    state.hidden = fromUser;
-    if (fromUser) return;
+    // A webhook robot's message has no read status: nothing can ask it (docs/webhook-robot.md).
+    state.hidden = fromUser || item.via === 'webhook';
+    if (state.hidden) return;
     const read = isRobot ? item.readAt !== null : item.readCount === item.recipientCount;
     const words = isRobot ? (item.readAt === null ? 'Unread' : `Read ${formatTime(item.readAt)}`) : `${item.readCount} / ${item.recipientCount} read`;
     if (state.textContent !== words) {

@@ -51,7 +51,9 @@ export function directoryView(corpId) {
             conversationTitle(org, c),
             CONVERSATION_KIND[c.type] ?? c.type,
             String(c.members.length),
-            c.type === 'group' ? (c.robots ?? []).map((code) => robotName(org, code)).join(', ') || 'none' : (c.coolAppCode ?? ''),
+            c.type === 'group'
+              ? [...(c.robots ?? []).map((code) => robotName(org, code)), ...(c.webhookRobots ?? []).map((w) => `${w.name} (webhook)`)].join(', ') || 'none'
+              : (c.coolAppCode ?? ''),
             mono(c.openConversationId),
           ]),
           'No conversations.',

@@ -75,11 +75,11 @@ const Timeline = Type.Object({
   items: Type.Array(
     Type.Object({
       msgId: Str,
-      from: Type.Union([Type.Object({ userId: Str }), Type.Object({ robotCode: Str })]),
+      from: Type.Union([Type.Object({ userId: Str }), Type.Object({ robotCode: Str }), Type.Object({ webhookRobot: Str })]),
       text: Str,
       msgKey: Type.Union([Str, Type.Null()]),
       createdAt: Type.Integer(),
-      via: Type.Union([Type.Literal('user'), Type.Literal('api'), Type.Literal('sessionWebhook')]),
+      via: Type.Union([Type.Literal('user'), Type.Literal('api'), Type.Literal('sessionWebhook'), Type.Literal('webhook')]),
       atRobots: Type.Optional(Strs),
       processQueryKey: Type.Optional(Str),
       msgParam: Type.Optional(Str),
@@ -88,6 +88,8 @@ const Timeline = Type.Object({
       recipientCount: Type.Optional(Type.Integer()),
       readCount: Type.Optional(Type.Integer()),
       readAt: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+      msgtype: Type.Optional(Str),
+      content: Type.Optional(Type.Record(Str, Type.Unknown())),
     }),
   ),
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ERROR_TABLE } from '../../src/core/errors.js';
+import { LEGACY_ANSWERS } from '../../src/core/legacy-errors.js';
 import { OPERATOR_ERRORS, OperatorError } from '../../src/core/operator-errors.js';
 import { RetentionError } from '../../src/core/retention.js';
 import { StoreUnavailableError } from '../../src/core/store.js';
@@ -119,6 +120,19 @@ describe('operator errors', () => {
       assert.equal(error.name, name);
       assert.equal(error.code, code, name);
       assert.equal(error.hint, OPERATOR_ERRORS[error.code], name);
+    }
+  });
+});
+
+describe('legacy answers', () => {
+  it('each of the session webhook’s and the custom robot’s answers has its row, with its source, in docs/errors.md', () => {
+    const legacy = section('Legacy answers');
+    for (const [code, answer] of Object.entries(LEGACY_ANSWERS)) {
+      // Param errors name the field in errmsg: their rows show the shape, so only the errcode is matched.
+      const start = code === 'param.error' || code === 'webhook.param' ? `| ${answer.errcode} | ` : `| ${answer.errcode} | \`${answer.errmsg}`;
+      const row = legacy.split('\n').find((line) => line.startsWith(start));
+      assert.ok(row, `docs/errors.md has a row for ${code}: ${start}`);
+      assert.ok(row.split('|').filter((cell) => cell.trim() !== '').length >= 4, `the row for ${code} says its situation and source`);
     }
   });
 });

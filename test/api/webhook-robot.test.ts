@@ -11,7 +11,8 @@ import { Clock } from '../../src/core/clock.js';
 import type { DingReadEvent } from '../../src/core/events.js';
 import { webhookSign } from '../../src/core/webhook-robots.js';
 import { ACME, SMALL_GROUP_MEMBERS } from '../helpers/fixtures.js';
-import { absoluteRequest } from '../helpers/proxy.js';
+import { fetch, ProxyAgent } from 'undici';
+import { absoluteRequest, caFile } from '../helpers/proxy.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
 const OK = { errcode: 0, errmsg: 'ok' };
@@ -272,6 +273,25 @@ describe('custom (webhook) robots', () => {
     });
     assert.deepEqual([elsewhere.status, JSON.parse(elsewhere.text)], [200, { errcode: 404, errmsg: '请求的URI地址不存在' }]);
     assert.notEqual((await timeline()).at(-1).text, 'wrong host');
+  });
+
+  it('is reached through a CONNECT tunnel to oapi.dingtalk.com, where the caller’s address is the tunnel’s', async () => {
+    const agent = new ProxyAgent({ uri: server.url, requestTls: { ca: (await caFile(server.url)).pem } });
+    try {
+      const post = async (query: string, content: string) =>
+        (await fetch(`https://oapi.dingtalk.com/robot/send?${query}`, {
+          dispatcher: agent,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ msgtype: 'text', text: { content } }),
+        }).then((response) => response.json())) as unknown;
+      // Alerts takes 127.0.0.0/8 and signs: the tunnel came from this machine.
+      assert.deepEqual(await post(signed(), 'alert through a tunnel'), OK);
+      assert.equal((await timeline()).at(-1).text, 'alert through a tunnel');
+      assert.equal(((await post('access_token=tok-remote', 'tunnel from afar')) as { errcode: number }).errcode, 310000);
+    } finally {
+      await agent.close();
+    }
   });
 });
 

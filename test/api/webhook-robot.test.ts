@@ -9,10 +9,12 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Clock } from '../../src/core/clock.js';
 import type { DingReadEvent } from '../../src/core/events.js';
+import { LEGACY_ANSWERS } from '../../src/core/legacy-errors.js';
 import { webhookSign } from '../../src/core/webhook-robots.js';
 import { ACME, SMALL_GROUP_MEMBERS } from '../helpers/fixtures.js';
 import { fetch, ProxyAgent } from 'undici';
 import { absoluteRequest, caFile } from '../helpers/proxy.js';
+import { fc } from '../helpers/property.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
 const OK = { errcode: 0, errmsg: 'ok' };
@@ -355,5 +357,57 @@ describe('webhook robots in fixtures', () => {
     assert.equal((await apply(group([]))).status, 200);
     const gone = await call(server.url, 'POST', '/robot/send?access_token=tok-a', { body: { msgtype: 'text', text: { content: 'x' } } });
     assert.deepEqual(gone.body, TOKEN_NOT_FOUND);
+  });
+});
+
+describe('webhook robots under hostile input', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+    await server.admin('POST', '/fixtures', webhookFixture());
+  });
+  after(() => server.close());
+
+  it('answers any body and query with HTTP 200 and one of DingTalk’s answers, and posts only what it takes', async () => {
+    const known = new Set(Object.values(LEGACY_ANSWERS).map((answer) => answer.errcode));
+    const text = fc.string({ maxLength: 30 });
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 3 }), tie('object')),
+      object: fc.dictionary(fc.constantFrom('msgtype', 'text', 'content', 'title', 'links', 'btns', 'at', 'isAtAll', 'actionCard', 'feedCard', '__proto__'), tie('value'), {
+        maxKeys: 4,
+      }),
+    })).value;
+    const body = fc.oneof(
+      json.map((value) => JSON.stringify(value)),
+      fc.record({ msgtype: fc.constantFrom('text', 'markdown', 'link', 'actionCard', 'feedCard', 'image'), text: json, markdown: json, link: json, actionCard: json, feedCard: json, at: json }).map((value) =>
+        JSON.stringify(value),
+      ),
+      text,
+      // Bodies it takes, with strange text and whatever `at`.
+      fc.record({ content: fc.string({ minLength: 1, maxLength: 30, unit: 'binary' }), at: json }).map(({ content, at }) =>
+        JSON.stringify({ msgtype: 'text', text: { content }, at }),
+      ),
+    );
+    const query = fc.oneof(
+      fc.constant('access_token=tok-open'),
+      fc.constant('access_token=tok-alerts'),
+      text.map((value) => `access_token=tok-alerts&timestamp=${encodeURIComponent(value)}&sign=${encodeURIComponent(value)}`),
+      text.map((value) => `access_token=${encodeURIComponent(value)}`),
+    );
+    let posted = 0;
+    await fc.assert(
+      fc.asyncProperty(query, body, async (q, raw) => {
+        const answer = await call(server.url, 'POST', `/robot/send?${q}`, { rawBody: raw });
+        assert.equal(answer.status, 200);
+        assert.deepEqual(Object.keys(answer.body).sort(), ['errcode', 'errmsg']);
+        assert.ok(known.has(answer.body.errcode), JSON.stringify(answer.body));
+        assert.notEqual(answer.body.errcode, -1, 'nothing unexpected');
+        if (answer.body.errcode === 0) posted++;
+      }),
+      { numRuns: 150 },
+    );
+    const items = (await server.admin<{ items: any[] }>('GET', `/conversations/${encodeURIComponent(ACME.smallGroup)}/messages`)).items;
+    assert.equal(items.filter((item) => item.via === 'webhook').length, posted);
+    assert.ok(posted > 0, 'some of it was taken');
   });
 });

@@ -125,4 +125,21 @@ describe('two nodes on one PostgreSQL database', { skip: postgresSkipReason }, (
     const inspectB = await node(1).admin('GET', `/messages/${encodeURIComponent(k1)}`);
     assert.deepEqual(inspectA, inspectB);
   });
+
+  it('count a webhook robot’s 20 messages a minute together, whichever node each comes to', async () => {
+    await node(0).admin('POST', '/fixtures', {
+      orgs: [{ corpId: ACME.corpId, conversations: [{ openConversationId: ACME.smallGroup, type: 'group', webhookRobots: [{ name: 'Pager', accessToken: 'tok-pager' }] }] }],
+    });
+    // 30 at once, spread over both nodes: the store decides, one post at a time.
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        call(node(i).url, 'POST', '/robot/send?access_token=tok-pager', { body: { msgtype: 'text', text: { content: `page ${i}` } } }),
+      ),
+    );
+    const codes = answers.map((answer) => answer.body.errcode as number);
+    assert.equal(codes.filter((code) => code === 0).length, 20, JSON.stringify(codes));
+    assert.equal(codes.filter((code) => code === 130101).length, 10, JSON.stringify(codes));
+    const timeline = await node(1).admin<{ items: Array<{ via: string }> }>('GET', `/conversations/${encodeURIComponent(ACME.smallGroup)}/messages`);
+    assert.equal(timeline.items.filter((item) => item.via === 'webhook').length, 20);
+  });
 });

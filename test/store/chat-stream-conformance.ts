@@ -357,6 +357,16 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
         await store.reset();
         assert.equal(await store.findWebhookRobot('hash-a'), undefined);
       });
+
+      it('count posts stored with a later time than the one being posted (another node’s clock)', async () => {
+        await store.applyFixture(plan([robot('Alerts', 'hash-a')]));
+        const found = (await store.findWebhookRobot('hash-a'))!;
+        const post = (msgId: string, createdAt: number) =>
+          store.postWebhookMessage({ robot: found, msgId, msgtype: 'text', content: '{"content":"x"}', at: null, createdAt, limit: LIMIT });
+        assert.equal((await post('w1', 5_000)).posted, true);
+        assert.equal((await post('w2', 5_001)).posted, true);
+        assert.deepEqual(await post('w3', 4_000), { posted: false, reason: 'throttled' });
+      });
     });
 
     describe('timelines', () => {

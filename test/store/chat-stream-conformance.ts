@@ -366,6 +366,14 @@ export function chatStreamConformance(name: string, makeStore: StoreFactory): vo
         assert.equal((await post('w1', 5_000)).posted, true);
         assert.equal((await post('w2', 5_001)).posted, true);
         assert.deepEqual(await post('w3', 4_000), { posted: false, reason: 'throttled' });
+        // The clock set back by more than a minute: what was posted "later" is not counted.
+        await store.applyFixture(plan([robot('Alerts', 'hash-a'), robot('CI', 'hash-c')]));
+        const ci = (await store.findWebhookRobot('hash-c'))!;
+        const postCi = (msgId: string, createdAt: number) =>
+          store.postWebhookMessage({ robot: ci, msgId, msgtype: 'text', content: '{"content":"x"}', at: null, createdAt, limit: LIMIT });
+        assert.equal((await postCi('c1', 200_000)).posted, true);
+        assert.equal((await postCi('c2', 200_001)).posted, true);
+        assert.equal((await postCi('c3', 200_000 - 61_000)).posted, true);
       });
     });
 

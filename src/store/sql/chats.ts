@@ -158,12 +158,13 @@ export function* postWebhookMessage(message: NewWebhookMessage): Work<WebhookPos
   const state = yield* get<{ throttled_until: number }>(`SELECT throttled_until FROM webhook_robots WHERE id = :id`, { id: robot.id });
   if (!state) return { posted: false, reason: 'gone' };
   if (Number(state.throttled_until) > createdAt) return { posted: false, reason: 'throttled' };
-  // No upper bound: a post that waited for the lock may carry an earlier time than posts that
-  // committed meanwhile (another node's clock, or this node's a moment later), and they count.
-  const recent = yield* get<{ n: number }>(`SELECT COUNT(*) AS n FROM chat_entries WHERE webhook_robot_id = :id AND created_at > :since`, {
-    id: robot.id,
-    since: createdAt - limit.windowMs,
-  });
+  // Posts up to a window after this one count too: a post that waited for the lock may carry an
+  // earlier time than posts that committed meanwhile (another node's clock, or this node's a
+  // moment later). Posts further ahead were made before the clock was set back, and do not.
+  const recent = yield* get<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM chat_entries WHERE webhook_robot_id = :id AND created_at > :since AND created_at <= :until`,
+    { id: robot.id, since: createdAt - limit.windowMs, until: createdAt + limit.windowMs },
+  );
   if (Number(recent?.n ?? 0) >= limit.perWindow) {
     yield* run(`UPDATE webhook_robots SET throttled_until = :until WHERE id = :id`, { id: robot.id, until: createdAt + limit.blockMs });
     return { posted: false, reason: 'throttled' };

@@ -375,6 +375,45 @@ export async function streamCard(ctx: CoreContext, caller: Caller, input: Stream
   return { success: true, result: true };
 }
 
+/** A map's string values: a reply is the bot's, and only strings are card variables. */
+function stringsOf(value: unknown): CardParams | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const map = (value as { cardParamMap?: unknown }).cardParamMap;
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) return undefined;
+  return Object.fromEntries(Object.entries(map).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+/**
+ * The bot's answer to a card callback, carried in its acknowledgement as `{"response": …}`:
+ * `cardData` and `userPrivateData` (the pressing user's) change the card, replaced or by key as
+ * `cardUpdateOptions` says, as an update does. An answer of any other shape changes nothing.
+ */
+export async function applyCallbackReply(ctx: CoreContext, callback: { data: string }, replyData: string): Promise<void> {
+  let response: unknown;
+  let pressed: { corpId?: unknown; outTrackId?: unknown; userId?: unknown };
+  try {
+    response = (JSON.parse(replyData) as { response?: unknown } | null)?.response;
+    pressed = JSON.parse(callback.data) as typeof pressed;
+  } catch {
+    return;
+  }
+  if (response === null || typeof response !== 'object') return;
+  const { cardData, userPrivateData, cardUpdateOptions } = response as Record<string, unknown>;
+  const options = (cardUpdateOptions ?? {}) as { updateCardDataByKey?: unknown; updatePrivateDataByKey?: unknown };
+  const shared = stringsOf(cardData);
+  const own = stringsOf(userPrivateData);
+  if ((!shared && !own) || typeof pressed.corpId !== 'string' || typeof pressed.outTrackId !== 'string' || typeof pressed.userId !== 'string') return;
+  const org = await ctx.store.findOrg(pressed.corpId);
+  const card = org && (await ctx.store.findCard(org.id, pressed.outTrackId));
+  if (!card) return;
+  const updated = await ctx.store.updateCard(card.id, {
+    ...(shared ? { cardData: shared, cardDataByKey: options.updateCardDataByKey === true } : {}),
+    ...(own ? { privateData: { [pressed.userId]: own }, privateDataByKey: options.updatePrivateDataByKey === true } : {}),
+    at: ctx.clock.now(),
+  });
+  if (updated) emitCardChanged(ctx, updated);
+}
+
 // ------------------------------------------------------------------ the control plane
 
 export interface CardView {

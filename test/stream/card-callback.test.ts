@@ -43,7 +43,12 @@ forEachStore('card callbacks through Stream mode', (store) => {
     const received: DWClientDownStream[] = [];
     client.registerCallbackListener(TOPIC_CARD, (message) => {
       received.push(message);
-      client.socketCallBackResponse(message.headers.messageId, { cardData: { cardParamMap: { status: 'seen' } } });
+      // The answer DingTalk's card callback document shows: it changes the card.
+      client.socketCallBackResponse(message.headers.messageId, {
+        cardData: { cardParamMap: { status: 'approved' } },
+        userPrivateData: { cardParamMap: { pressed: 'yes' } },
+        cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true },
+      });
     });
     await client.connect();
     await until('the SDK to connect', () => client.connected);
@@ -87,6 +92,11 @@ forEachStore('card callbacks through Stream mode', (store) => {
     );
     assert.deepEqual(JSON.parse(data['content'] as string), { cardPrivateData: { actionIds: ['approve'], params: { decision: 'yes' } } });
     await until('the acknowledgement', async () => (await connections())[0].unacknowledged.length === 0);
+    const view = () => server.admin<any>('GET', `/cards/cb-1?corpId=${ACME.corpId}`);
+    await until("the bot's answer to change the card", async () => (await view()).cardData.status === 'approved');
+    const card = await view();
+    assert.deepEqual(card.cardData, { title: 'Leave request', status: 'approved' });
+    assert.deepEqual(card.privateData, { u0002: { pressed: 'yes' } });
   });
 
   it('answers noCallback for a card made without STREAM, noConnection when its app is not connected', async () => {

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { cardOfMessage, inspectCard, listTemplates, pressButton, saveTemplate } from '../../core/cards.js';
 import type { CoreContext } from '../../core/context.js';
 import type { StreamHub } from '../../core/stream-hub.js';
+import { KeyParams } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
 const Id = Type.String({ minLength: 1, maxLength: 512 });
@@ -23,8 +24,7 @@ export const TemplateBody = Type.Object(
 );
 export const CorpQuery = Type.Object({ corpId: Id }, strict);
 export const PressBody = Type.Object({ corpId: Id, userId: Id, actionId: Id, params: Type.Optional(Params) }, strict);
-const CardParams = Type.Object({ outTrackId: Id });
-const MessageParams = Type.Object({ processQueryKey: Id });
+export const CardParams = Type.Object({ outTrackId: Id });
 
 /** Guarded like every route under /_dingread/v1 (api/access.ts decides by the route reached). */
 export function controlCardRoutes(ctx: CoreContext, hub: StreamHub) {
@@ -39,7 +39,7 @@ export function controlCardRoutes(ctx: CoreContext, hub: StreamHub) {
     v1.get('/cards/:outTrackId', { schema: { params: CardParams, querystring: CorpQuery } }, (request) =>
       inspectCard(ctx, (request.query as Static<typeof CorpQuery>).corpId, (request.params as { outTrackId: string }).outTrackId),
     );
-    v1.get('/messages/:processQueryKey/card', { schema: { params: MessageParams } }, (request) =>
+    v1.get('/messages/:processQueryKey/card', { schema: { params: KeyParams } }, (request) =>
       cardOfMessage(ctx, (request.params as { processQueryKey: string }).processQueryKey),
     );
     v1.post('/cards/:outTrackId/actions', { schema: { params: CardParams, body: PressBody } }, (request) =>

@@ -139,14 +139,14 @@ export function parseOpenSpaceId(openSpaceId: string): Space[] {
   return spaces;
 }
 
+/** The map checked against DingTalk's limits; built with own properties, so a key `__proto__` stays a key. */
 function paramsOf(map: Record<string, string> | undefined, where: string): CardParams {
-  const params: CardParams = {};
-  for (const [key, value] of Object.entries(map ?? {})) {
+  const entries = Object.entries(map ?? {});
+  for (const [key, value] of entries) {
     if (Buffer.byteLength(key) > MAX_PARAM_KEY_BYTES) fail('param.invalid', `${where}: key ${key.slice(0, 20)}… is longer than ${MAX_PARAM_KEY_BYTES} bytes`);
     if (Buffer.byteLength(value) > MAX_PARAM_VALUE_BYTES) fail('param.invalid', `${where}.${key} is longer than ${MAX_PARAM_VALUE_BYTES} bytes`);
-    params[key] = value;
   }
-  return params;
+  return Object.fromEntries(entries);
 }
 
 function checkUserIdType(userIdType: number | undefined): void {
@@ -159,15 +159,11 @@ async function privateDataOf(
   orgId: number,
   input: Record<string, { cardParamMap?: Record<string, string> }> | undefined,
 ): Promise<Record<string, CardParams>> {
-  const privateData: Record<string, CardParams> = {};
   const userIds = Object.keys(input ?? {});
-  if (userIds.length === 0) return privateData;
+  if (userIds.length === 0) return {};
   const known = new Set((await ctx.store.findUsers(orgId, userIds)).map((user) => user.userId));
-  for (const userId of userIds) {
-    if (!known.has(userId)) fail('param.userIdNotExist', `privateData: no user ${userId}`);
-    privateData[userId] = paramsOf(input?.[userId]?.cardParamMap, `privateData.${userId}`);
-  }
-  return privateData;
+  for (const userId of userIds) if (!known.has(userId)) fail('param.userIdNotExist', `privateData: no user ${userId}`);
+  return Object.fromEntries(userIds.map((userId) => [userId, paramsOf(input?.[userId]?.cardParamMap, `privateData.${userId}`)]));
 }
 
 /** The template in the caller's org, or DingTalk's public one of that id. */

@@ -176,6 +176,15 @@ forEachStore('SDK interactive cards', (store) => {
     assert.deepEqual(card.cardData, { title: 'Replaced' }, 'without updateCardDataByKey the map is replaced');
     assert.deepEqual(card.privateData, { u0001: { mine: 'b', keep: 'k' } }, 'private data left alone');
 
+    // Keys that name Object.prototype's members are data like any other (a body with `__proto__` is refused whole, on every route).
+    await cards.update({ outTrackId, cardData: { cardParamMap: { constructor: 'c', hasOwnProperty: 'h' } }, cardUpdateOptions: { updateCardDataByKey: true } });
+    await cards.stream({ outTrackId, guid: 'proto', key: 'toString', content: 'streamed' });
+    assert.deepEqual(Object.entries((await view(outTrackId)).cardData), [
+      ['title', 'Replaced'],
+      ['constructor', 'c'],
+      ['hasOwnProperty', 'h'],
+      ['toString', 'streamed'],
+    ]);
     await cards.update({ outTrackId, privateData: { u0002: { cardParamMap: { only: 'two' } } } });
     assert.deepEqual((await view(outTrackId)).privateData, { u0001: { mine: 'b', keep: 'k' }, u0002: { only: 'two' } });
   });

@@ -202,14 +202,18 @@ export function* updateCard(cardId: number, change: CardChange): Work<CardRecord
   const streaming = { ...card.streaming };
   if (change.cardData) cardData = merged(cardData, change.cardData, change.cardDataByKey ?? false);
   if (change.privateData) {
-    privateData = { ...privateData };
-    for (const [userId, params] of Object.entries(change.privateData)) {
-      privateData[userId] = merged(privateData[userId] ?? {}, params, change.privateDataByKey ?? false);
-    }
+    // Own properties throughout: a userId or key `__proto__` is data, not a prototype.
+    const changed = Object.entries(change.privateData).map(([userId, params]) => [
+      userId,
+      merged(Object.hasOwn(privateData, userId) ? (privateData[userId] as CardParams) : {}, params, change.privateDataByKey ?? false),
+    ]);
+    privateData = { ...privateData, ...Object.fromEntries(changed) };
   }
   if (change.stream) {
     const { key, content, isFull, state, guid } = change.stream;
-    cardData = { ...cardData, [key]: isFull ? content : (cardData[key] ?? '') + content };
+    // A computed key is an own property even when it is `__proto__`; what was there is read the same way.
+    const before = Object.hasOwn(cardData, key) ? (cardData[key] as string) : '';
+    cardData = { ...cardData, [key]: isFull ? content : before + content };
     streaming[key] = state;
     guids = [...guids, guid].slice(-REMEMBERED_GUIDS);
   }

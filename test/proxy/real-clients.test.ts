@@ -131,24 +131,26 @@ describe('real clients through the proxy', () => {
     assert.ok(routes.includes('PUT /v1.0/card/streaming 200'), routes.join(', '));
 
     // Each card is carried by a robot message with a read status, and holds the answer, finished.
-    const cards = [];
+    const cards: Array<Awaited<ReturnType<typeof admin.cards.ofMessage>> | undefined> = [];
     for (const { corpId, ...space } of [
       { corpId: DEMO.corpId, spaceType: 'IM_GROUP', spaceId: DEMO.groupId },
       { corpId: DEMO.corpId, spaceType: 'IM_ROBOT', spaceId: 'user001' },
     ]) {
       const listed = await admin.messages({ corpId, limit: 10 });
       const carried = listed.items.filter((item) => item.msgKey === 'interactiveCard');
-      const card = await Promise.all(carried.map((item) => fetch(`${server.url}/_dingread/v1/messages/${encodeURIComponent(item.processQueryKey)}/card`).then((r) => r.json())));
-      cards.push(card.find((c: any) => c.deliveries.some((d: any) => d.spaceType === space.spaceType && d.spaceId === space.spaceId)));
+      const card = await Promise.all(carried.map((item) => admin.cards.ofMessage(item.processQueryKey)));
+      cards.push(card.find((c) => c.deliveries.some((d) => d.spaceType === space.spaceType && d.spaceId === space.spaceId)));
     }
-    const [groupCard, userCard] = cards as any[];
+    const [groupCard, userCard] = cards;
     assert.ok(groupCard && userCard, 'both cards are there');
+    // The plugin's stop button, pressed by a user: the plugin is not connected here, so nobody hears it.
+    assert.deepEqual(await admin.cards.press(groupCard.outTrackId, { corpId: DEMO.corpId, userId: 'user002', actionId: 'btn_stop' }), { status: 'noConnection' });
     assert.equal(groupCard.cardTemplateId, '675cde2f-f526-40cb-b828-f5b2b57b8b77.schema');
-    assert.match(groupCard.cardData.content, /\*\*Card\*\* for the group/);
-    assert.match(userCard.cardData.content, /a card, one on one/);
-    assert.equal(groupCard.streaming.content, 'finished');
+    assert.match(groupCard.cardData['content'] ?? '', /\*\*Card\*\* for the group/);
+    assert.match(userCard.cardData['content'] ?? '', /a card, one on one/);
+    assert.equal(groupCard.streaming['content'], 'finished');
     assert.equal(groupCard.callbackType, 'STREAM');
-    assert.deepEqual([groupCard.deliveries[0].robotCode, userCard.deliveries[0].robotCode], [DEMO.appKey, DEMO.appKey]);
+    assert.deepEqual([groupCard.deliveries[0]?.robotCode, userCard.deliveries[0]?.robotCode], [DEMO.appKey, DEMO.appKey]);
     assert.ok(result.group && result.user);
   });
 });

@@ -254,15 +254,14 @@ function resultsOf(planned: PlannedSpace[], delivered: CardDeliveryRecord[]): De
   });
 }
 
-function emitCarried(ctx: CoreContext, delivered: CardDeliveryRecord[]): Promise<void> {
-  return (async () => {
-    if (!ctx.events.active) return;
-    for (const delivery of delivered) {
-      if (delivery.carrierId === null) continue;
-      const message = await ctx.store.findMessage(delivery.carrierId);
-      if (message) emitSent(ctx, message);
-    }
-  })();
+/** The `sent` event of each robot message that carries a delivery, as a send has. */
+async function emitCarried(ctx: CoreContext, delivered: CardDeliveryRecord[]): Promise<void> {
+  if (!ctx.events.active) return;
+  for (const delivery of delivered) {
+    if (delivery.carrierId === null) continue;
+    const message = await ctx.store.findMessage(delivery.carrierId);
+    if (message) emitSent(ctx, message);
+  }
 }
 
 function emitCardChanged(ctx: CoreContext, card: CardRecord): void {

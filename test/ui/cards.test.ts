@@ -2,10 +2,11 @@
  * Interactive cards in the dashboard, in a real headless Chromium: a card a bot delivered into a
  * group is drawn from its data in the chat (title, markdown, buttons) and on its message's page;
  * a simulated user presses a button, and the bot (a Stream client on the card topic) gets the
- * callback; a streamed change shows up live.
+ * callback; a streamed change shows up live. Its screenshot (cards.png) goes where the dashboard's
+ * do: to test-output/screenshots/, or to DINGREAD_SCREENSHOTS (`npm run screenshots`).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/demo-directory.js';
@@ -14,6 +15,7 @@ import { call, tokenFor } from '../helpers/server.js';
 import { connectStream, nthCallback, type RawStreamClient } from '../helpers/stream-client.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = process.env['DINGREAD_SCREENSHOTS'] || 'test-output/screenshots';
 const WAIT = { timeout: 30_000 };
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install -y chromium)`;
 const CARD_TOPIC = '/v1.0/card/instances/callback';
@@ -25,6 +27,7 @@ describe('dashboard: interactive cards', { skip }, () => {
   let token: string;
   let carrier: string;
   before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
     server = await startServer({ port: 0, store: 'memory', demo: true, simulate: false });
     bot = await connectStream(server.url, DEMO.appKey, DEMO.appSecret, { subscriptions: [{ type: 'CALLBACK', topic: CARD_TOPIC }] });
     token = await tokenFor(server.url, DEMO.appKey, DEMO.appSecret);
@@ -88,6 +91,7 @@ describe('dashboard: interactive cards', { skip }, () => {
     await page.locator('.im-card .card-body', { hasText: 'Approved by Bob' }).waitFor(WAIT);
     assert.equal(await page.locator('.im-card .card-state').textContent(), 'content: done');
     assert.deepEqual(errors, []);
+    await page.screenshot({ path: `${SHOTS}/cards.png`, fullPage: true });
     await page.close();
   });
 

@@ -19,6 +19,7 @@ import type {
   CardDeliveryRecord,
   CardParams,
   CardRecord,
+  CardSpaceType,
   CardStreamState,
   CardTemplateRecord,
   NewCard,
@@ -119,8 +120,7 @@ interface Space {
   id: string;
 }
 
-const DELIVERED: readonly string[] = ['IM_GROUP', 'IM_ROBOT', 'IM_SINGLE'];
-const KNOWN_SPACES: readonly string[] = [...DELIVERED, 'ONE_BOX', 'CO_FEED', 'TOP', 'DOC'];
+const KNOWN_SPACES: readonly string[] = ['IM_GROUP', 'IM_ROBOT', 'IM_SINGLE', 'ONE_BOX', 'CO_FEED', 'TOP', 'DOC'];
 
 /** `dtv1.card//IM_GROUP.cid…;IM_ROBOT.user1`: the spaces, or param.openSpaceIdInvalid. Types are case-insensitive, as the SDK's example writes them in lower case. */
 export function parseOpenSpaceId(openSpaceId: string): Space[] {
@@ -178,6 +178,74 @@ interface PlannedSpace {
   skipped?: string;
 }
 
+/** What every delivery of one request shares: who sends, which card, when. */
+interface Delivering {
+  ctx: CoreContext;
+  caller: Caller;
+  input: DeliverCardInput;
+  /** The msgParam of the robot messages that carry the card. */
+  carrierParam: string;
+  now: number;
+}
+
+/** The robot message that carries a delivery (its processQueryKey is the carrierId). */
+function carrierMessage(d: Delivering, kind: NewMessage['kind'], robotId: number, conversationId: number | null, recipients?: string[]): NewMessage {
+  return {
+    processQueryKey: newProcessQueryKey(d.ctx.random),
+    kind,
+    orgId: d.caller.orgId,
+    appId: d.caller.appId,
+    robotId,
+    conversationId,
+    msgKey: CARD_MSG_KEY,
+    msgParam: d.carrierParam,
+    sentAt: d.now,
+    deliveredAt: d.now + d.ctx.options.deliveryDelayMs,
+    ...(recipients ? { recipients } : {}),
+  };
+}
+
+/** The deliver model's robot, checked as a send checks it. */
+async function deliveringRobot(d: Delivering, model: { robotCode?: string } | undefined, name: string, space: Space) {
+  if (!model) fail('param.openDeliverModelEmpty', `${name} is needed for ${space.type}.${space.id}`);
+  if (!model.robotCode) fail('param.openDeliverModelError', `${name}.robotCode is empty`);
+  return resolveRobot(d.ctx, d.caller, model.robotCode, 'send');
+}
+
+/** `IM_GROUP.<openConversationId>`: a group of the caller's org with the robot in it; a group message carries the card. */
+async function planGroup(d: Delivering, space: Space): Promise<NewCardDelivery> {
+  const robot = await deliveringRobot(d, d.input.imGroupOpenDeliverModel, 'imGroupOpenDeliverModel', space);
+  const conversation = await d.ctx.store.findConversation(space.id);
+  if (!conversation || conversation.orgId !== d.caller.orgId || conversation.type !== 'group') fail('param.openSpaceIdInvalid', `no group ${space.id}`);
+  if (!conversation.robotCodes.includes(robot.robotCode)) fail('resource.unavailable', `robot ${robot.robotCode} is not in group ${space.id}`);
+  const message = carrierMessage(d, 'group', robot.id, conversation.id);
+  return { spaceType: 'IM_GROUP', spaceId: space.id, conversationId: conversation.id, robotId: robot.id, message, deliveredAt: d.now };
+}
+
+/** `IM_ROBOT.<userId>`: the user's chat with the robot; a one-on-one message carries the card. */
+async function planRobotChat(d: Delivering, space: Space): Promise<NewCardDelivery> {
+  const robot = await deliveringRobot(d, d.input.imRobotOpenDeliverModel, 'imRobotOpenDeliverModel', space);
+  const [user] = await d.ctx.store.findUsers(d.caller.orgId, [space.id]);
+  if (!user) fail('param.userIdNotExist', `IM_ROBOT.${space.id}: no such user`);
+  const message = carrierMessage(d, 'oto', robot.id, null, [user.userId]);
+  return { spaceType: 'IM_ROBOT', spaceId: space.id, conversationId: null, robotId: robot.id, message, deliveredAt: d.now };
+}
+
+/** `IM_SINGLE.<openConversationId>`: a person-to-person chat; no robot sends, so nothing carries the card. */
+async function planSingle(d: Delivering, space: Space): Promise<NewCardDelivery> {
+  const conversation = await d.ctx.store.findConversation(space.id);
+  if (!conversation || conversation.orgId !== d.caller.orgId || conversation.type !== 'privateChat') {
+    fail('param.openSpaceIdInvalid', `no person-to-person chat ${space.id}`);
+  }
+  return { spaceType: 'IM_SINGLE', spaceId: space.id, conversationId: conversation.id, robotId: null, message: null, deliveredAt: d.now };
+}
+
+const PLANNERS: Record<CardSpaceType, (d: Delivering, space: Space) => Promise<NewCardDelivery>> = {
+  IM_GROUP: planGroup,
+  IM_ROBOT: planRobotChat,
+  IM_SINGLE: planSingle,
+};
+
 /**
  * Each space of openSpaceId checked against the caller's directory, and what delivering there
  * writes. Every error is found before anything is written.
@@ -186,61 +254,12 @@ async function planDeliveries(ctx: CoreContext, caller: Caller, input: DeliverCa
   if (!input.openSpaceId) fail('param.openSpaceIdEmpty');
   checkUserIdType(input.userIdType);
   const spaces = parseOpenSpaceId(input.openSpaceId);
-  const now = ctx.clock.now();
+  const d: Delivering = { ctx, caller, input, carrierParam: JSON.stringify({ outTrackId, cardTemplateId: templateId }), now: ctx.clock.now() };
   const planned: PlannedSpace[] = [];
   for (const space of spaces) {
-    if (!DELIVERED.includes(space.type)) {
-      planned.push({ space, skipped: `dingread delivers cards to IM_GROUP, IM_ROBOT and IM_SINGLE only, not ${space.type}` });
-      continue;
-    }
-    const carried = (kind: NewMessage['kind'], robotId: number, conversationId: number | null, recipients?: string[]): NewMessage => ({
-      processQueryKey: newProcessQueryKey(ctx.random),
-      kind,
-      orgId: caller.orgId,
-      appId: caller.appId,
-      robotId,
-      conversationId,
-      msgKey: CARD_MSG_KEY,
-      msgParam: JSON.stringify({ outTrackId, cardTemplateId: templateId }),
-      sentAt: now,
-      deliveredAt: now + ctx.options.deliveryDelayMs,
-      ...(recipients ? { recipients } : {}),
-    });
-    if (space.type === 'IM_GROUP') {
-      const model = input.imGroupOpenDeliverModel;
-      if (!model) fail('param.openDeliverModelEmpty', `imGroupOpenDeliverModel is needed for ${space.type}.${space.id}`);
-      if (!model.robotCode) fail('param.openDeliverModelError', 'imGroupOpenDeliverModel.robotCode is empty');
-      const robot = await resolveRobot(ctx, caller, model.robotCode, 'send');
-      const conversation = await ctx.store.findConversation(space.id);
-      if (!conversation || conversation.orgId !== caller.orgId || conversation.type !== 'group') {
-        fail('param.openSpaceIdInvalid', `no group ${space.id}`);
-      }
-      if (!conversation.robotCodes.includes(robot.robotCode)) fail('resource.unavailable', `robot ${robot.robotCode} is not in group ${space.id}`);
-      planned.push({
-        space,
-        delivery: { spaceType: 'IM_GROUP', spaceId: space.id, conversationId: conversation.id, robotId: robot.id, message: carried('group', robot.id, conversation.id), deliveredAt: now },
-      });
-    } else if (space.type === 'IM_ROBOT') {
-      const model = input.imRobotOpenDeliverModel;
-      if (!model) fail('param.openDeliverModelEmpty', `imRobotOpenDeliverModel is needed for ${space.type}.${space.id}`);
-      if (!model.robotCode) fail('param.openDeliverModelError', 'imRobotOpenDeliverModel.robotCode is empty');
-      const robot = await resolveRobot(ctx, caller, model.robotCode, 'send');
-      const [user] = await ctx.store.findUsers(caller.orgId, [space.id]);
-      if (!user) fail('param.userIdNotExist', `IM_ROBOT.${space.id}: no such user`);
-      planned.push({
-        space,
-        delivery: { spaceType: 'IM_ROBOT', spaceId: space.id, conversationId: null, robotId: robot.id, message: carried('oto', robot.id, null, [user.userId]), deliveredAt: now },
-      });
-    } else {
-      const conversation = await ctx.store.findConversation(space.id);
-      if (!conversation || conversation.orgId !== caller.orgId || conversation.type !== 'privateChat') {
-        fail('param.openSpaceIdInvalid', `no person-to-person chat ${space.id}`);
-      }
-      planned.push({
-        space,
-        delivery: { spaceType: 'IM_SINGLE', spaceId: space.id, conversationId: conversation.id, robotId: null, message: null, deliveredAt: now },
-      });
-    }
+    const plan = Object.hasOwn(PLANNERS, space.type) ? PLANNERS[space.type as CardSpaceType] : undefined;
+    if (plan) planned.push({ space, delivery: await plan(d, space) });
+    else planned.push({ space, skipped: `dingread delivers cards to IM_GROUP, IM_ROBOT and IM_SINGLE only, not ${space.type}` });
   }
   return planned;
 }

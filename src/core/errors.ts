@@ -123,6 +123,26 @@ export const ERROR_TABLE = {
     chosen: true,
   },
 
+  // Interactive cards (/v1.0/card/*): the codes of DingTalk's card documents (docs/cards.md).
+  'param.outTrackIdEmpty': { status: 400, message: 'outTrackId is empty' },
+  'param.openSpaceIdEmpty': { status: 400, message: 'openSpaceId is empty' },
+  'param.openSpaceIdInvalid': { status: 400, message: 'openSpaceId does not follow the dtv1.card//TYPE.id format' },
+  'param.openDeliverModelEmpty': { status: 400, message: 'The deliver model of a space is empty' },
+  'param.openDeliverModelError': { status: 400, message: 'The deliver model of a space is malformed' },
+  'param.cardTemplateIdEmpty': { status: 400, message: 'cardTemplateId is empty' },
+  'param.cardPublicDataEmpty': { status: 400, message: 'cardData is empty' },
+  'param.cardDataAndPrivateDataBothEmpty': { status: 400, message: 'cardData and privateData are both empty' },
+  'param.userIdNotExist': { status: 400, message: 'The user does not exist' },
+  'param.templateNotExist': { status: 400, message: 'The card template does not exist' },
+  'param.cardNotExist': { status: 400, message: 'The card does not exist' },
+  'param.cardAlreadyExist': { status: 400, message: 'A card with this outTrackId exists already' },
+  'param.invalid': { status: 400, message: 'Invalid parameter' },
+  'param.stream.outTrackId': { status: 400, message: 'card is not exist' },
+  'param.stream.keyEmpty': { status: 400, message: 'key is empty' },
+  'param.stream.contentEmpty': { status: 400, message: 'content is empty' },
+  'param.stream.guidEmpty': { status: 400, message: 'guid is empty' },
+  'param.stream.content': { status: 400, message: 'content is too large' },
+
   // Control plane (/_dingread/*).
   'adminToken.missing': { status: 401, message: 'Missing admin token: send Authorization: Bearer <token>', chosen: true },
   'adminToken.invalid': { status: 401, message: 'Wrong admin token', chosen: true },

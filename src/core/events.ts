@@ -31,6 +31,8 @@ export type DingReadEvent =
       at: number;
     }
   | { type: 'clock'; nowMs: number; mode: 'system' | 'manual' }
+  /** A card was created, delivered or had its variables changed (core/cards.ts). */
+  | { type: 'card'; outTrackId: string; corpId: string; at: number }
   /** A user wrote to a robot (`robotCode`) or in a conversation; what became of it for each robot. */
   | {
       type: 'userMessage';

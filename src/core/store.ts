@@ -3,7 +3,7 @@
  * The aggregates: directory.ts (orgs, apps, users, robots, conversations; fixtures), tokens.ts
  * (tokens and third-party suites), messages.ts, reads.ts (reads, chat opens and the read-status
  * answers), retention.ts, chats.ts (what users write, session webhooks, timelines) and stream.ts
- * (Stream mode's tickets, connections and deliveries). Backends (src/store/*) implement the whole contract and are the only
+ * (Stream mode's tickets, connections and deliveries), cards.ts (interactive cards). Backends (src/store/*) implement the whole contract and are the only
  * files that import a database driver; the services in src/core import it, records included, from
  * this file alone.
  *
@@ -13,6 +13,7 @@
  */
 import type { Bus } from './bus.js';
 import { OperatorError } from './operator-errors.js';
+import type { CardStore } from './store/cards.js';
 import type { ChatStore } from './store/chats.js';
 import type { DirectoryStore } from './store/directory.js';
 import type { MessageStore } from './store/messages.js';
@@ -21,6 +22,7 @@ import type { RetentionStore } from './store/retention.js';
 import type { StreamStore } from './store/stream.js';
 import type { TokenStore } from './store/tokens.js';
 
+export * from './store/cards.js';
 export * from './store/chats.js';
 export * from './store/directory.js';
 export * from './store/messages.js';
@@ -50,7 +52,7 @@ export interface LocalCaRecord {
 }
 
 /** One contract, run against every backend by the conformance and differential suites (test/store). */
-export interface Store extends DirectoryStore, TokenStore, MessageStore, ReadStore, RetentionStore, ChatStore, StreamStore {
+export interface Store extends DirectoryStore, TokenStore, MessageStore, ReadStore, RetentionStore, ChatStore, StreamStore, CardStore {
   readonly kind: StoreKind;
   readonly capabilities: StoreCapabilities;
   /** The signal between the nodes that share this store (core/bus.ts); closed with the store. */

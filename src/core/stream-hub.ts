@@ -16,6 +16,7 @@
  *   anywhere. Rows of a node that is gone (the bus says which are alive) are removed, and what was
  *   pushed there falls due at once: an unacknowledged delivery outlives the node that pushed it.
  */
+import { applyCallbackReply, CARD_CALLBACK_TOPIC } from './cards.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import type { RobotRecord } from './store.js';
@@ -251,6 +252,8 @@ export class StreamHub {
       // An unknown messageId (a repeat after a redelivery, a typo) is ignored.
       const acknowledged = await this.ctx.store.acknowledgeDelivery(connection.record.clientId, frame.messageId);
       if (acknowledged) this.emitDelivery('acknowledged', acknowledged, connection.record.connectionId);
+      // A card callback's answer may change the card (DingTalk's card callback document).
+      if (acknowledged?.topic === CARD_CALLBACK_TOPIC && frame.data !== undefined) await applyCallbackReply(this.ctx, acknowledged, frame.data);
     } catch (error) {
       this.onError(error, 'recording an acknowledgement');
     }

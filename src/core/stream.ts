@@ -148,10 +148,11 @@ export function callbackFrame(
 }
 
 /**
- * What the client sends back, reduced to what the server reads: the messageId it answers, and its
- * code (200 OK; other codes leave a callback unacknowledged). An error names what is wrong.
+ * What the client sends back, reduced to what the server reads: the messageId it answers, its
+ * code (200 OK; other codes leave a callback unacknowledged), and its `data` when it is a string
+ * (a card callback's reply rides there). An error names what is wrong.
  */
-export function parseUpstreamFrame(text: string): { messageId: string; code: number } | { error: string } {
+export function parseUpstreamFrame(text: string): { messageId: string; code: number; data?: string } | { error: string } {
   let frame: unknown;
   try {
     frame = JSON.parse(text);
@@ -159,11 +160,11 @@ export function parseUpstreamFrame(text: string): { messageId: string; code: num
     return { error: 'malformed frame: not JSON' };
   }
   if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) return { error: 'malformed frame: not a JSON object' };
-  const { headers, code } = frame as { headers?: unknown; code?: unknown };
+  const { headers, code, data } = frame as { headers?: unknown; code?: unknown; data?: unknown };
   const messageId = headers !== null && typeof headers === 'object' ? (headers as { messageId?: unknown }).messageId : undefined;
   if (typeof messageId !== 'string' || messageId === '') return { error: 'malformed frame: an acknowledgement names headers.messageId' };
   if (code !== undefined && typeof code !== 'number') return { error: 'malformed frame: code is a number' };
-  return { messageId, code: code ?? 200 };
+  return { messageId, code: code ?? 200, ...(typeof data === 'string' ? { data } : {}) };
 }
 
 // ------------------------------------------------------------------ the gateway

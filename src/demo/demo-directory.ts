@@ -35,7 +35,8 @@ export const DEMO_DIRECTORY: FixtureDocument = {
     {
       corpId: DEMO.corpId,
       name: 'Demo Corp',
-      apps: [{ appKey: DEMO.appKey, appSecret: DEMO.appSecret, scopes: ['qyapi_robot_sendmsg'] }],
+      // The demo app's bot may send interactive cards, as an OpenClaw bot's app is set up to.
+      apps: [{ appKey: DEMO.appKey, appSecret: DEMO.appSecret, scopes: ['qyapi_robot_sendmsg', 'Card.Instance.Write', 'Card.Streaming.Write'] }],
       users: DEMO_USER_IDS.map((userId, i) => ({
         userId,
         name: `${FIRST_NAMES[i % FIRST_NAMES.length]} ${LAST_NAMES[Math.floor(i / FIRST_NAMES.length) % LAST_NAMES.length]}`,

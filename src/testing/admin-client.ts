@@ -8,7 +8,9 @@ import type { FixtureCounts, FixtureDocument } from '../core/fixtures.js';
 import type { MessageDetail, MessageSummary } from '../core/inspection.js';
 import type { LoggedRequest, RequestLogFilter } from '../core/request-log.js';
 import type { ReadsOutcome } from '../core/store.js';
+import type { CardView, PressInput, PressStatus } from '../core/cards.js';
 import type { SayResult, TimelineItem } from '../core/chats.js';
+import type { CardButton, CardTemplateRecord } from '../core/store.js';
 import type { ConnectionInfo } from '../core/stream-hub.js';
 
 export interface ReadEvent {
@@ -148,6 +150,27 @@ export class AdminClient {
     disconnect: async (connectionId: string): Promise<void> => {
       await this.request('DELETE', `/stream/connections/${encodeURIComponent(connectionId)}`);
     },
+  };
+
+  /**
+   * Interactive cards (docs/cards.md): an org's templates, a card as the dashboard shows it, and a
+   * simulated user pressing one of its buttons (the bot gets the callback through Stream mode).
+   *
+   * @example
+   * await dingread.admin.cards.saveTemplate({ corpId, cardTemplateId: 'approval.schema', buttons: [{ text: 'Approve', actionId: 'approve' }] });
+   * const { status } = await dingread.admin.cards.press('my-out-track-id', { corpId, userId: 'user001', actionId: 'approve' });
+   */
+  readonly cards = {
+    saveTemplate: (template: { corpId: string; cardTemplateId: string; name?: string; buttons?: CardButton[] }): Promise<CardTemplateRecord> =>
+      this.request('POST', '/cardTemplates', template),
+    templates: async (corpId: string): Promise<CardTemplateRecord[]> =>
+      (await this.request<{ items: CardTemplateRecord[] }>('GET', `/cardTemplates?corpId=${encodeURIComponent(corpId)}`)).items,
+    get: (corpId: string, outTrackId: string): Promise<CardView> =>
+      this.request('GET', `/cards/${encodeURIComponent(outTrackId)}?corpId=${encodeURIComponent(corpId)}`),
+    /** The card a robot message carries (its processQueryKey is the delivery's carrierId). */
+    ofMessage: (processQueryKey: string): Promise<CardView> => this.request('GET', `/messages/${encodeURIComponent(processQueryKey)}/card`),
+    press: (outTrackId: string, input: PressInput): Promise<{ status: PressStatus }> =>
+      this.request('POST', `/cards/${encodeURIComponent(outTrackId)}/actions`, input),
   };
 
   readonly clock = {

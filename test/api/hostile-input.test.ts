@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { CARDS, seedCards } from '../helpers/cards.js';
 import { fc } from '../helpers/property.js';
 import { ACME, GLOBEX, SMALL_GROUP_MEMBERS, testDirectory } from '../helpers/fixtures.js';
 import {
@@ -414,6 +415,79 @@ const DINGTALK_BODY_ROUTES: RouteSpec[] = [
   },
 ];
 
+/** The card routes (docs/cards.md), with their methods: nested maps as JSON text, openSpaceIds well and badly formed. */
+const paramMapOf = (strings: Text): Text =>
+  fc.oneof(
+    fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 20 }), fc.constant('v'.repeat(1100))), { maxKeys: 4 }).map((map) => JSON.stringify({ cardParamMap: map })),
+    str(strings),
+    fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+  );
+const openSpaceIdOf = (strings: Text): Text =>
+  fc.oneof(
+    str(strings),
+    str(
+      fc.constantFrom(
+        `dtv1.card//IM_GROUP.${ACME.smallGroup}`,
+        'dtv1.card//im_robot.u0001',
+        `dtv1.card//IM_SINGLE.${ACME.pair};ONE_BOX.x`,
+        `dtv1.card//IM_GROUP.${GLOBEX.group};IM_ROBOT.nobody`,
+        'dtv1.card//',
+        'dtv1.card//IM_GROUP.',
+        'dtv1.card//;;;',
+      ),
+    ),
+  );
+const deliverModelOf = (strings: Text): Text =>
+  fc.oneof(fc.constant(JSON.stringify({ robotCode: ACME.robot })), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)), str(strings));
+const templateOf = (strings: Text): Text => fc.oneof(str(fc.constantFrom(CARDS.template, CARDS.publicTemplate)), str(strings));
+const outTrackIdOf = (strings: Text): Text => fc.oneof(str(fc.constantFrom('hostile-1', 'hostile-2')), str(strings));
+
+const CARD_ROUTES: Array<RouteSpec & { method: 'POST' | 'PUT' }> = [
+  {
+    method: 'POST',
+    path: '/v1.0/card/instances/createAndDeliver',
+    shape: (s) => ({
+      outTrackId: outTrackIdOf(s),
+      cardTemplateId: templateOf(s),
+      cardData: paramMapOf(s),
+      openSpaceId: openSpaceIdOf(s),
+      imGroupOpenDeliverModel: deliverModelOf(s),
+      imRobotOpenDeliverModel: deliverModelOf(s),
+      privateData: fc.oneof(paramMapOf(s).map((map) => `{"u0001":${map}}`), str(s)),
+      callbackType: fc.oneof(str(fc.constantFrom('STREAM', 'HTTP')), str(s)),
+      userIdType: fc.oneof(fc.integer({ min: -1, max: 3 }).map(String), str(s)),
+    }),
+  },
+  { method: 'POST', path: '/v1.0/card/instances', shape: (s) => ({ outTrackId: outTrackIdOf(s), cardTemplateId: templateOf(s), cardData: paramMapOf(s) }) },
+  {
+    method: 'POST',
+    path: '/v1.0/card/instances/deliver',
+    shape: (s) => ({ outTrackId: outTrackIdOf(s), openSpaceId: openSpaceIdOf(s), imGroupOpenDeliverModel: deliverModelOf(s), imRobotOpenDeliverModel: deliverModelOf(s) }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1.0/card/instances',
+    shape: (s) => ({
+      outTrackId: outTrackIdOf(s),
+      cardData: paramMapOf(s),
+      privateData: fc.oneof(paramMapOf(s).map((map) => `{"u0002":${map}}`), str(s)),
+      cardUpdateOptions: fc.oneof(fc.constant('{"updateCardDataByKey":true}'), str(s)),
+    }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1.0/card/streaming',
+    shape: (s) => ({
+      outTrackId: outTrackIdOf(s),
+      guid: str(s),
+      key: str(s),
+      content: str(s),
+      isFull: fc.oneof(fc.boolean().map(String), str(s)),
+      isFinalize: fc.boolean().map(String),
+    }),
+  },
+];
+
 /** A random body for one of `routes`, with a random Content-Type. */
 function bodyCase(routes: RouteSpec[], world: World) {
   const strings = bodyStrings(realIds(world));
@@ -450,6 +524,28 @@ forEachStore('hostile input, by property', (store) => {
       }),
       // Eight routes share this property: twice the runs, so each gets a fair share.
       { numRuns: RUNS * 2 },
+    );
+    await assertAlive(w, snapshot);
+  });
+
+  it('the card routes answer any body with a 2xx or a 4xx envelope', async () => {
+    await seedCards(w.server);
+    const token = await tokenFor(w.server.url, CARDS.appKey, CARDS.appSecret);
+    const cases = fc
+      .constantFrom(...CARD_ROUTES)
+      .chain((route) =>
+        fc.tuple(
+          fc.constant(route),
+          bodyText(route.shape(bodyStrings(realIds(w)), w), bodyStrings(realIds(w)), route.shape(plausibleStrings(realIds(w)), w)),
+          contentType,
+        ),
+      );
+    await fc.assert(
+      fc.asyncProperty(cases, async ([route, body, type]) => {
+        const headers: Record<string, string> = { 'x-acs-dingtalk-access-token': token };
+        if (type !== undefined) headers['content-type'] = type;
+        assertSane(await rawRequest(w.server.url, { method: route.method, path: route.path, headers, body }));
+      }),
     );
     await assertAlive(w, snapshot);
   });

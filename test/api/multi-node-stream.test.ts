@@ -1,15 +1,17 @@
 /**
  * Stream mode on several nodes of one PostgreSQL schema: a user's message posted on one node
  * reaches the app's connection on another (over LISTEN/NOTIFY, no other service), every node
- * lists every connection and can end it, and a delivery the client never acknowledged outlives
+ * lists every connection and can end it, a card's button pressed on one node calls back the card's
+ * app on the other (whose answer changes the card for both), and a delivery the client never acknowledged outlives
  * the crash (SIGKILL) of the node that pushed it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDingread, type ServerProcess } from '../../bench/processes.js';
+import { CardApi, CARDS, seedCards } from '../helpers/cards.js';
 import { ACME, testDirectory } from '../helpers/fixtures.js';
 import { dropSchema, newSchema, postgresSkipReason, schemaUrl } from '../helpers/postgres.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, tokenFor, type TestServer } from '../helpers/server.js';
 import { connectStream, nthCallback, type RawStreamClient } from '../helpers/stream-client.js';
 import { until } from '../helpers/wait.js';
 
@@ -75,6 +77,22 @@ describe('Stream mode on two nodes of one PostgreSQL schema', { skip: postgresSk
         ['sessionWebhook', 'answered on A'],
       ],
     );
+  });
+
+  it("calls back a card's app on the other node when a user presses its button, and both see the bot's answer", async () => {
+    await seedCards(a);
+    const cards = new CardApi(b.url, await tokenFor(b.url, CARDS.appKey, CARDS.appSecret));
+    await cards.create({ outTrackId: 'multi-node-card', cardTemplateId: CARDS.template, cardData: { cardParamMap: { title: 'T' } }, callbackType: 'STREAM' });
+    const client = await connectStream(a.url, CARDS.appKey, CARDS.appSecret, { subscriptions: [{ type: 'CALLBACK', topic: '/v1.0/card/instances/callback' }] });
+    clients.push(client);
+    const pressed = await b.admin<any>('POST', '/cards/multi-node-card/actions', { corpId: ACME.corpId, userId: 'u0001', actionId: 'approve' });
+    assert.deepEqual(pressed, { status: 'delivered' }, 'B heard from A that it pushed it');
+    const frame = await nthCallback(client, 1);
+    assert.equal(JSON.parse(frame.data).outTrackId, 'multi-node-card');
+    client.ws.send(JSON.stringify({ code: 200, headers: { messageId: frame.headers['messageId'] }, message: 'OK', data: JSON.stringify({ response: { cardData: { cardParamMap: { status: 'approved' } }, cardUpdateOptions: { updateCardDataByKey: true } } }) }));
+    const view = (node: TestServer) => node.admin<any>('GET', `/cards/multi-node-card?corpId=${ACME.corpId}`);
+    await until("the bot's answer to change the card", async () => (await view(b)).cardData.status === 'approved');
+    assert.deepEqual((await view(a)).cardData, { title: 'T', status: 'approved' });
   });
 
   it('ends a connection held by one node when another is asked to', async () => {

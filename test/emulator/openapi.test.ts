@@ -10,6 +10,8 @@ import * as control from '../../src/api/control/schemas.js';
 import * as emulator from '../../src/api/emulator/schemas.js';
 import { EventsQuery } from '../../src/api/control/events.routes.js';
 import { ConnectionParams, SayInConversationBody, SayToRobotBody } from '../../src/api/control/chat.routes.js';
+import { CardParams, CorpQuery, PressBody, TemplateBody } from '../../src/api/control/card.routes.js';
+import * as card from '../../src/api/dingtalk/card.routes.js';
 import { GetTokenQuery } from '../../src/api/dingtalk/legacy.routes.js';
 import { OpenConnectionBody } from '../../src/api/stream/stream.routes.js';
 import { FixtureDocument } from '../../src/core/fixtures.js';
@@ -63,6 +65,16 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'GET /_dingread/v1/conversations/{openConversationId}/messages': { params: control.ConversationParams },
   'GET /_dingread/v1/stream/connections': {},
   'DELETE /_dingread/v1/stream/connections/{connectionId}': { params: ConnectionParams },
+  'POST /v1.0/card/instances/createAndDeliver': { body: card.CreateAndDeliverBody },
+  'POST /v1.0/card/instances': { body: card.CreateCardBody },
+  'POST /v1.0/card/instances/deliver': { body: card.DeliverCardBody },
+  'PUT /v1.0/card/instances': { body: card.UpdateCardBody },
+  'PUT /v1.0/card/streaming': { body: card.StreamingBody },
+  'POST /_dingread/v1/cardTemplates': { body: TemplateBody },
+  'GET /_dingread/v1/cardTemplates': { querystring: CorpQuery },
+  'GET /_dingread/v1/cards/{outTrackId}': { params: CardParams, querystring: CorpQuery },
+  'GET /_dingread/v1/messages/{processQueryKey}/card': { params: control.KeyParams },
+  'POST /_dingread/v1/cards/{outTrackId}/actions': { params: CardParams, body: PressBody },
 };
 
 interface Operation {

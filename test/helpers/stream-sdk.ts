@@ -23,6 +23,6 @@ export async function resolve(specifier, context, next) {
 register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`);
 
 const sdk = await import('dingtalk-stream');
-export const { DWClient, TOPIC_ROBOT, EventAck } = sdk;
+export const { DWClient, TOPIC_ROBOT, TOPIC_CARD, EventAck } = sdk;
 export type { DWClientDownStream } from 'dingtalk-stream';
 

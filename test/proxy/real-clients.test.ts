@@ -113,4 +113,44 @@ describe('real clients through the proxy', () => {
       assert.equal(call.unknownFields, undefined, `${call.path}: the plugin sends only fields DingTalk's API knows`);
     }
   });
+  it("the @soimy/dingtalk OpenClaw plugin, replying with its AI card to a group and to a user", async () => {
+    const since = await lastSeq();
+    const run = await runChild(process.execPath, ['--import', `${CLIENTS}openclaw-register.js`, `${CLIENTS}openclaw-card.js`], {
+      ...bot,
+      HTTPS_PROXY: server.url,
+    });
+    const result = childJson<{ group: string; user: string }>(run);
+    const calls = await callsSince(since);
+    const routes = calls.map((call) => `${call.method} ${call.path} ${call.status}`);
+    assert.ok(!routes.some((route) => route.includes('/robot/')), `no plain-message fallback: ${routes.join(', ')}`);
+    for (const call of calls) {
+      assert.deepEqual([call.via, call.host, call.status], ['absolute', 'api.dingtalk.com', 200], `${call.method} ${call.path}`);
+      assert.equal(call.unknownFields, undefined, `${call.path}: the plugin sends only fields DingTalk's API knows`);
+    }
+    assert.equal(routes.filter((route) => route === 'POST /v1.0/card/instances/createAndDeliver 200').length, 2);
+    assert.ok(routes.includes('PUT /v1.0/card/streaming 200'), routes.join(', '));
+
+    // Each card is carried by a robot message with a read status, and holds the answer, finished.
+    const cards: Array<Awaited<ReturnType<typeof admin.cards.ofMessage>> | undefined> = [];
+    for (const { corpId, ...space } of [
+      { corpId: DEMO.corpId, spaceType: 'IM_GROUP', spaceId: DEMO.groupId },
+      { corpId: DEMO.corpId, spaceType: 'IM_ROBOT', spaceId: 'user001' },
+    ]) {
+      const listed = await admin.messages({ corpId, limit: 10 });
+      const carried = listed.items.filter((item) => item.msgKey === 'interactiveCard');
+      const card = await Promise.all(carried.map((item) => admin.cards.ofMessage(item.processQueryKey)));
+      cards.push(card.find((c) => c.deliveries.some((d) => d.spaceType === space.spaceType && d.spaceId === space.spaceId)));
+    }
+    const [groupCard, userCard] = cards;
+    assert.ok(groupCard && userCard, 'both cards are there');
+    // The plugin's stop button, pressed by a user: the plugin is not connected here, so nobody hears it.
+    assert.deepEqual(await admin.cards.press(groupCard.outTrackId, { corpId: DEMO.corpId, userId: 'user002', actionId: 'btn_stop' }), { status: 'noConnection' });
+    assert.equal(groupCard.cardTemplateId, '675cde2f-f526-40cb-b828-f5b2b57b8b77.schema');
+    assert.match(groupCard.cardData['content'] ?? '', /\*\*Card\*\* for the group/);
+    assert.match(userCard.cardData['content'] ?? '', /a card, one on one/);
+    assert.equal(groupCard.streaming['content'], 'finished');
+    assert.equal(groupCard.callbackType, 'STREAM');
+    assert.deepEqual([groupCard.deliveries[0]?.robotCode, userCard.deliveries[0]?.robotCode], [DEMO.appKey, DEMO.appKey]);
+    assert.ok(result.group && result.user);
+  });
 });

@@ -6,7 +6,7 @@ import { formatTime } from './dom.js';
 
 const EVENTS_PATH = '/_dingread/v1/events';
 const ADMIN_COOKIE = 'dingread_admin';
-const EVENT_TYPES = ['sent', 'read', 'recalled', 'opened', 'changed', 'clock', 'userMessage', 'delivery', 'streamConnection', 'webhookMessage'];
+const EVENT_TYPES = ['sent', 'read', 'recalled', 'opened', 'changed', 'clock', 'userMessage', 'delivery', 'streamConnection', 'webhookMessage', 'card'];
 const RETRY_MS = 2000;
 /** setTimeout's longest delay; a later time is waited for in steps. */
 const MAX_DELAY_MS = 2 ** 31 - 1;

@@ -1,12 +1,14 @@
 // The chat as a phone shows it: a conversation, or one user's one-on-one chat with a robot. Pick
 // a user, write as them (POST …/messages), and watch the robots' answers arrive with their read
-// state. Live events (a reply is `sent`, a user's message `userMessage`, reads `read` and
-// `opened`, bots coming and going `streamConnection`, a custom robot's post `webhookMessage`) refresh it in place: bubbles are kept by
+// state, and cards drawn with buttons to press (parts/card.js). Live events (a reply is `sent`, a
+// card's change `card`, a user's message `userMessage`, reads `read` and `opened`, bots coming and
+// going `streamConnection`, a custom robot's post `webhookMessage`) refresh it in place: bubbles are kept by
 // msgId, so focus and what is being typed stay, and what others said is announced.
 
 import { admin, conversationOf, conversationTitle, directory, findOrg, PageError, robotName, userName } from '../lib/api.js';
 import { card, enc, flash, formatTime, h, reconcile, syncOptions } from '../lib/dom.js';
 import { announce, toast } from '../lib/live.js';
+import { CARD_MSG_KEY, showCarriedCard } from '../parts/card.js';
 
 /** Each status of POST …/messages in words. */
 const STATUS_TEXT = {
@@ -75,7 +77,9 @@ export function chatView(corpId, what, id) {
     ];
     notes.hidden = mentions.length === 0;
     notes.textContent = mentions.join(' ');
-    text.textContent = item.text;
+    // A card a robot delivered is drawn from its data, fetched again on each refresh (it may be streaming).
+    if (item.msgKey === CARD_MSG_KEY) showCarriedCard(text, item.processQueryKey, () => parts.user.value, item.text);
+    else text.textContent = item.text;
     // A webhook robot's message has no read status: nothing can ask it (docs/webhook-robot.md).
     state.hidden = fromUser || item.via === 'webhook';
     if (state.hidden) return;

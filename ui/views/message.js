@@ -1,10 +1,11 @@
-// One message: its state, whether it can still be queried, a read-over-time chart, and every
+// One message: its state, whether it can still be queried, the card it carries (parts/card.js), a read-over-time chart, and every
 // recipient with their read time and a "Mark read" button while marking makes sense. Rows stay
 // in one order and are updated in place; who reads is announced.
 
 import { admin, conversationOf, conversationTitle, directory, HttpError, MESSAGE_KIND, PageError, preview, robotName } from '../lib/api.js';
 import { card, enc, formatTime, h, plural, reconcile, flash } from '../lib/dom.js';
 import { announce, atServerTime, serverNow, toast } from '../lib/live.js';
+import { CARD_MSG_KEY, showCarriedCard } from '../parts/card.js';
 import { readChart } from '../parts/chart.js';
 
 export function messageView(key) {
@@ -13,6 +14,9 @@ export function messageView(key) {
   const chart = readChart();
   const caption = h('caption', { class: 'muted', tabindex: '-1' });
   const body = h('tbody');
+  // A message that carries an interactive card shows the card, with a user to press its buttons as.
+  const cardBox = h('div', { id: 'message-card' });
+  const pressAs = h('select', { id: 'card-user' });
   let message;
   let org;
   let cancelTimer = () => {};
@@ -71,6 +75,10 @@ export function messageView(key) {
       ),
     );
     notes.replaceChildren(...notices(m, now, expired));
+    if (m.msgKey === CARD_MSG_KEY) {
+      if (pressAs.options.length === 0) for (const r of m.recipients) pressAs.append(h('option', { value: r.userId }, `${r.name} (${r.userId})`));
+      showCarriedCard(cardBox, m.processQueryKey, () => pressAs.value, m.msgParam);
+    }
     chart.update(m);
     caption.textContent = `${m.readCount} of ${plural(m.recipientCount, 'recipient')} ${m.readCount === 1 ? 'has' : 'have'} read it`;
     const canMark = m.sendStatus === 'SUCCESS' && !expired;
@@ -159,6 +167,9 @@ export function messageView(key) {
       root.append(
         head,
         notes,
+        ...(message.msgKey === CARD_MSG_KEY
+          ? [card('Card', h('div', { class: 'chat-head' }, h('label', { for: 'card-user' }, 'Press a button as'), pressAs), cardBox)]
+          : []),
         card('Reads over time', chart.element),
         card(
           'Recipients',

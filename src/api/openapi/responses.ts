@@ -111,7 +111,44 @@ const StreamConnection = Type.Object({
 export const CREATED: ReadonlySet<string> = new Set([
   'POST /_dingread/v1/robots/:robotCode/chats/:userId/messages',
   'POST /_dingread/v1/conversations/:openConversationId/messages',
+  'POST /_dingread/v1/cardTemplates',
 ]);
+
+// Interactive cards (docs/cards.md).
+const CardDeliverResult = Type.Object({
+  spaceType: Str,
+  spaceId: Str,
+  success: Type.Boolean(),
+  carrierId: Type.Optional(Str),
+  errorMsg: Type.Optional(Str),
+});
+const CardDone = Type.Object({ success: Type.Boolean(), result: Type.Boolean() });
+const CardParamMap = Type.Record(Str, Str);
+const CardButton = Type.Object({ text: Str, actionId: Str, params: Type.Optional(Type.Record(Str, Type.Unknown())) });
+const CardTemplate = Type.Object({ orgId: Type.Union([Type.Integer(), Type.Null()]), cardTemplateId: Str, name: Str, buttons: Type.Array(CardButton) });
+const CardView = Type.Object({
+  outTrackId: Str,
+  corpId: Str,
+  cardTemplateId: Str,
+  templateName: Type.Union([Str, Type.Null()]),
+  buttons: Type.Array(CardButton),
+  cardData: CardParamMap,
+  privateData: Type.Record(Str, CardParamMap),
+  callbackType: Type.Union([Type.Literal('STREAM'), Type.Literal('HTTP'), Type.Null()]),
+  streaming: Type.Record(Str, Str),
+  deliveries: Type.Array(
+    Type.Object({
+      spaceType: Str,
+      spaceId: Str,
+      openConversationId: Type.Union([Str, Type.Null()]),
+      robotCode: Type.Union([Str, Type.Null()]),
+      carrierId: Type.Union([Str, Type.Null()]),
+      deliveredAt: Type.Integer(),
+    }),
+  ),
+  createdAt: Type.Integer(),
+  updatedAt: Type.Integer(),
+});
 
 /** Successful answers (200, or 201 for CREATED) by `METHOD url` (Fastify's spelling of the path). */
 export const RESPONSES: Record<string, TSchema> = {
@@ -141,6 +178,14 @@ export const RESPONSES: Record<string, TSchema> = {
   'POST /v1.0/robot/privateChatMessages/send': SendResult,
   'POST /v1.0/robot/privateChatMessages/query': ChatQuery,
   'POST /v1.0/robot/privateChatMessages/batchRecall': Recall,
+  'POST /v1.0/card/instances/createAndDeliver': Type.Object({
+    success: Type.Boolean(),
+    result: Type.Object({ outTrackId: Str, deliverResults: Type.Array(CardDeliverResult) }),
+  }),
+  'POST /v1.0/card/instances': Type.Object({ success: Type.Boolean(), result: Str }),
+  'POST /v1.0/card/instances/deliver': Type.Object({ success: Type.Boolean(), result: Type.Array(CardDeliverResult) }),
+  'PUT /v1.0/card/instances': CardDone,
+  'PUT /v1.0/card/streaming': CardDone,
   'POST /v1.0/gateway/connections/open': Type.Object({ endpoint: Str, ticket: Str }),
   // Errors too are HTTP 200 here, as `{errcode, errmsg}` (docs/errors.md).
   'GET /gettoken': Type.Object({ errcode: Type.Integer(), errmsg: Str, access_token: Type.Optional(Str), expires_in: Type.Optional(Type.Integer()) }),
@@ -173,4 +218,11 @@ export const RESPONSES: Record<string, TSchema> = {
   'GET /_dingread/v1/conversations/:openConversationId/messages': Timeline,
   'GET /_dingread/v1/stream/connections': Type.Object({ items: Type.Array(StreamConnection) }),
   'DELETE /_dingread/v1/stream/connections/:connectionId': Empty,
+  'POST /_dingread/v1/cardTemplates': CardTemplate,
+  'GET /_dingread/v1/cardTemplates': Type.Object({ items: Type.Array(CardTemplate) }),
+  'GET /_dingread/v1/cards/:outTrackId': CardView,
+  'GET /_dingread/v1/messages/:processQueryKey/card': CardView,
+  'POST /_dingread/v1/cards/:outTrackId/actions': Type.Object({
+    status: Type.Union([Type.Literal('delivered'), Type.Literal('noConnection'), Type.Literal('noCallback')]),
+  }),
 };

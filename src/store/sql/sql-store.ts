@@ -11,6 +11,14 @@ import { randomBytes } from 'node:crypto';
 import type { Bus } from '../../core/bus.js';
 import type {
   AppRecord,
+  CardChange,
+  CardDeliveryRecord,
+  CardRecord,
+  CardTemplateRecord,
+  NewCard,
+  NewCardDelivery,
+  NewCardTemplate,
+  NewDelivery,
   AuthorizationRecord,
   SuitePlan,
   SuiteRecord,
@@ -48,6 +56,7 @@ import type {
   WebhookPostOutcome,
   WebhookRobotRecord,
 } from '../../core/store.js';
+import * as cardRules from './cards.js';
 import * as chatRules from './chats.js';
 import * as directoryRules from './directory.js';
 import { LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
@@ -287,5 +296,36 @@ export abstract class SqlStore implements Store {
   }
   unacknowledgedDeliveries(connectionIds?: readonly string[]): Promise<DeliveryRecord[]> {
     return this.unit('read', () => streamRules.unacknowledgedDeliveries(connectionIds));
+  }
+  // Interactive cards: not in the lookup cache; the messages that carry them are new keys, as a send's are
+  saveCardTemplate(template: NewCardTemplate): Promise<CardTemplateRecord> {
+    return this.write('none', () => cardRules.saveCardTemplate(template));
+  }
+  cardTemplates(orgId: number): Promise<CardTemplateRecord[]> {
+    return this.unit('read', () => cardRules.cardTemplates(orgId));
+  }
+  findCardTemplate(orgId: number, cardTemplateId: string): Promise<CardTemplateRecord | undefined> {
+    return this.unit('read', () => cardRules.findCardTemplate(orgId, cardTemplateId));
+  }
+  createCard(card: NewCard, deliveries: NewCardDelivery[]): Promise<{ card: CardRecord; deliveries: CardDeliveryRecord[] } | undefined> {
+    return this.write('none', () => cardRules.createCard(card, deliveries));
+  }
+  deliverCard(cardId: number, deliveries: NewCardDelivery[]): Promise<CardDeliveryRecord[]> {
+    return this.write('none', () => cardRules.deliverCard(cardId, deliveries));
+  }
+  findCard(orgId: number, outTrackId: string): Promise<CardRecord | undefined> {
+    return this.unit('read', () => cardRules.findCard(orgId, outTrackId));
+  }
+  cardDeliveries(cardId: number): Promise<CardDeliveryRecord[]> {
+    return this.unit('read', () => cardRules.cardDeliveries(cardId));
+  }
+  updateCard(cardId: number, change: CardChange): Promise<CardRecord | undefined> {
+    return this.write('none', () => cardRules.updateCard(cardId, change));
+  }
+  findCardByCarrier(processQueryKey: string): Promise<CardRecord | undefined> {
+    return this.unit('read', () => cardRules.findCardByCarrier(processQueryKey));
+  }
+  insertCardCallback(delivery: NewDelivery): Promise<DeliveryRecord> {
+    return this.write('none', () => cardRules.insertCardCallback(delivery));
   }
 }

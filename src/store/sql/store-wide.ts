@@ -4,6 +4,9 @@ import { get, run, type Work } from './unit.js';
 
 /** Children first, so foreign keys hold at every step. */
 const TABLES_CHILDREN_FIRST = [
+  'card_deliveries',
+  'cards',
+  'card_templates',
   'stream_deliveries',
   'stream_connections',
   'stream_tickets',

@@ -264,4 +264,46 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE chat_entries ADD COLUMN sender_name TEXT;
   CREATE INDEX chat_entries_by_webhook_robot ON chat_entries (webhook_robot_id, created_at) WHERE webhook_robot_id IS NOT NULL;
   `,
+  // Interactive cards (core/store/cards.ts, docs/cards.md). A card belongs to the app that made it;
+  // its deliveries name the robot message that carries each (carrier_id, a processQueryKey), with
+  // no foreign key to messages: messages are purged by age, cards are not. Guids of applied
+  // streaming pieces are kept on the card (the last few), so a piece sent twice lands once.
+  `
+  CREATE TABLE card_templates (
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    template_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    buttons TEXT NOT NULL,
+    PRIMARY KEY (org_id, template_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE cards (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    app_id INTEGER NOT NULL REFERENCES apps (id),
+    client_id TEXT NOT NULL,
+    out_track_id TEXT NOT NULL,
+    template_id TEXT NOT NULL,
+    card_data TEXT NOT NULL,
+    private_data TEXT NOT NULL,
+    callback_type TEXT,
+    callback_route_key TEXT,
+    streaming TEXT NOT NULL,
+    stream_guids TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (org_id, out_track_id)
+  );
+  CREATE TABLE card_deliveries (
+    id INTEGER PRIMARY KEY,
+    card_id INTEGER NOT NULL REFERENCES cards (id),
+    space_type TEXT NOT NULL,
+    space_id TEXT NOT NULL,
+    conversation_id INTEGER REFERENCES conversations (id),
+    robot_id INTEGER REFERENCES robots (id),
+    carrier_id TEXT,
+    delivered_at INTEGER NOT NULL
+  );
+  CREATE INDEX card_deliveries_by_card ON card_deliveries (card_id, id);
+  CREATE INDEX card_deliveries_by_carrier ON card_deliveries (carrier_id);
+  `,
 ];

@@ -2,7 +2,7 @@
 /*
  * The aggregates: directory.ts (orgs, apps, users, robots, conversations; fixtures), tokens.ts
  * (tokens and third-party suites), messages.ts, reads.ts (reads, chat opens and the read-status
- * answers), retention.ts, chats.ts (what users write, session webhooks, timelines) and stream.ts
+ * answers), retention.ts, media.ts (uploaded and user-sent files), chats.ts (what users write, session webhooks, timelines) and stream.ts
  * (Stream mode's tickets, connections and deliveries). Backends (src/store/*) implement the whole contract and are the only
  * files that import a database driver; the services in src/core import it, records included, from
  * this file alone.
@@ -15,6 +15,7 @@ import type { Bus } from './bus.js';
 import { OperatorError } from './operator-errors.js';
 import type { ChatStore } from './store/chats.js';
 import type { DirectoryStore } from './store/directory.js';
+import type { MediaStore } from './store/media.js';
 import type { MessageStore } from './store/messages.js';
 import type { ReadStore } from './store/reads.js';
 import type { RetentionStore } from './store/retention.js';
@@ -23,6 +24,7 @@ import type { TokenStore } from './store/tokens.js';
 
 export * from './store/chats.js';
 export * from './store/directory.js';
+export * from './store/media.js';
 export * from './store/messages.js';
 export * from './store/reads.js';
 export * from './store/retention.js';
@@ -50,7 +52,7 @@ export interface LocalCaRecord {
 }
 
 /** One contract, run against every backend by the conformance and differential suites (test/store). */
-export interface Store extends DirectoryStore, TokenStore, MessageStore, ReadStore, RetentionStore, ChatStore, StreamStore {
+export interface Store extends DirectoryStore, TokenStore, MessageStore, ReadStore, RetentionStore, ChatStore, StreamStore, MediaStore {
   readonly kind: StoreKind;
   readonly capabilities: StoreCapabilities;
   /** The signal between the nodes that share this store (core/bus.ts); closed with the store. */

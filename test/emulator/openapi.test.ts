@@ -11,6 +11,8 @@ import * as emulator from '../../src/api/emulator/schemas.js';
 import { EventsQuery } from '../../src/api/control/events.routes.js';
 import { ConnectionParams, SayInConversationBody, SayToRobotBody } from '../../src/api/control/chat.routes.js';
 import { GetTokenQuery } from '../../src/api/dingtalk/legacy.routes.js';
+import { FileParams, OrgParams } from '../../src/api/media/files.routes.js';
+import { MessageFileDownloadBody } from '../../src/api/media/media.routes.js';
 import { OpenConnectionBody } from '../../src/api/stream/stream.routes.js';
 import { FixtureDocument } from '../../src/core/fixtures.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -62,6 +64,13 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'GET /_dingread/v1/conversations/{openConversationId}/messages': { params: control.ConversationParams },
   'GET /_dingread/v1/stream/connections': {},
   'DELETE /_dingread/v1/stream/connections/{connectionId}': { params: ConnectionParams },
+  // Media (docs/media.md): the uploads are multipart, read by the route itself.
+  'POST /media/upload': {},
+  'POST /v1.0/robot/messageFiles/download': { body: MessageFileDownloadBody },
+  'GET /media/download/{downloadCode}': {},
+  'POST /_dingread/v1/orgs/{corpId}/files': { params: OrgParams },
+  'GET /_dingread/v1/files/{fileId}': { params: FileParams },
+  'GET /_dingread/v1/files/{fileId}/content': { params: FileParams },
 };
 
 interface Operation {

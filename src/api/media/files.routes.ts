@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
 import { fail } from '../../core/errors.js';
 import { fileView, keepMedia, MediaRefusal, type FileView } from '../../core/media.js';
+import { skipRest } from './media.routes.js';
 import { acceptUploads, receiveUpload } from './multipart-upload.js';
 
 export const FileParams = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 256 }) });
@@ -29,7 +30,7 @@ export function fileRoutes(ctx: CoreContext) {
           return { ...fileView(media), downloadCode: media.downloadCode as string };
         } catch (error) {
           if (!(error instanceof MediaRefusal)) throw error;
-          reply.header('connection', 'close');
+          skipRest(request);
           if (error.code === 'invalidSize') fail('invalidParameter.body.tooLarge', error.message);
           if (error.code === 'notMultipart') fail('invalidParameter.contentType.unsupported', error.message);
           fail('invalidParameter.param.invalid', `${error.code === 'missingMedia' ? 'media' : 'type'}: ${error.message}`);

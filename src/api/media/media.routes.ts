@@ -33,15 +33,26 @@ function tokenOf(request: FastifyRequest): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/**
+ * A refused upload is answered at once, and what is left of its body is read and thrown away (not
+ * parsed, never kept), as Node does with any body a route leaves unread, so the connection stays
+ * usable. Closing it instead would make the kernel reset it while the client is still sending,
+ * and the client could lose the answer.
+ */
+export function skipRest(request: FastifyRequest): void {
+  request.raw.unpipe();
+  request.raw.resume();
+}
+
 /** `media/upload`: the token first (before any of the body is read), then the file. */
 async function upload(ctx: CoreContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const token = tokenOf(request);
-  if (token === undefined) return sendLegacy(reply.header('connection', 'close'), MEDIA_ANSWERS.tokenMissing);
+  if (token === undefined) return sendLegacy(reply, MEDIA_ANSWERS.tokenMissing);
   let caller;
   try {
     caller = await authenticate(ctx, token);
   } catch (error) {
-    if (error instanceof DingReadError) return sendLegacy(reply.header('connection', 'close'), MEDIA_ANSWERS.tokenInvalid);
+    if (error instanceof DingReadError) return sendLegacy(reply, MEDIA_ANSWERS.tokenInvalid);
     throw error;
   }
   try {
@@ -51,8 +62,8 @@ async function upload(ctx: CoreContext, request: FastifyRequest, reply: FastifyR
   } catch (error) {
     if (!(error instanceof MediaRefusal)) throw error;
     request.log.info({ refusal: error.code }, error.message);
-    // What is left of a refused body is not read: the connection ends with the answer.
-    return sendLegacy(reply.header('connection', 'close'), MEDIA_ANSWERS[error.code]);
+    skipRest(request);
+    return sendLegacy(reply, MEDIA_ANSWERS[error.code]);
   }
 }
 

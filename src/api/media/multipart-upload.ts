@@ -4,7 +4,7 @@
  * @fastify/multipart's (busboy underneath), with limits: the file streams to a staged file on the
  * store's disk and stops at the type's limit, so nothing is ever held whole in memory and an
  * oversized upload is refused as it arrives (a body declared larger than any file may be is
- * refused before it is read).
+ * refused before any of it is parsed).
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -48,10 +48,19 @@ export async function receiveUpload(ctx: CoreContext, request: FastifyRequest): 
   }
   let type: unknown = queryType(request);
   const limit = isMediaType(type) ? MEDIA_TYPES[type].maxBytes : MAX_MEDIA_BYTES;
+  // Staged before parsing starts: the file part must be piped the moment it arrives (an await in
+  // between lets the parser run ahead, and a body that ends early is then never noticed).
+  const staged = await ctx.store.stageMedia();
   let file: ReceivedFile | undefined;
   try {
     const parts = request.parts({ limits: { fileSize: limit, files: 4, fields: 20, fieldSize: 4096, parts: 30, headerPairs: 100 } });
-    for await (const part of parts) {
+    const iterator = parts[Symbol.asyncIterator]();
+    for (let next = iterator.next(); ; ) {
+      const { value: part, done } = await next;
+      if (done) break;
+      // What comes after this part is asked for now: when the body ends early, the parser says so
+      // there (and only there: the part itself may have reported it before anyone listened).
+      next = iterator.next();
       if (part.type === 'field') {
         if (part.fieldname === 'type' && type === undefined) type = part.value;
         continue;
@@ -60,31 +69,43 @@ export async function receiveUpload(ctx: CoreContext, request: FastifyRequest): 
         part.file.resume();
         continue;
       }
-      const staged = await ctx.store.stageMedia();
       file = { staged, fileName: part.filename, contentType: part.mimetype, size: 0, truncated: false };
       const received = file;
       part.file.on('data', (chunk: Buffer) => {
         received.size += chunk.length;
       });
-      // At the limit the file is refused at once: the rest of the body is not read (the route
-      // closes the connection with its answer) rather than read to its end and thrown away.
+      // At the limit the file is refused at once, not after the rest of the body has arrived.
       const stop = new AbortController();
       part.file.once('limit', () => {
         received.truncated = true;
         stop.abort();
       });
+      // A body that ends inside the file leaves its stream destroyed by the parser, possibly
+      // before this loop saw the part (the parser runs ahead when the body arrived whole), and a
+      // pipeline from it would wait forever: the parser's next answer is where that shows.
+      const cutShort = new Error('the body ended inside the file');
+      if (part.file.destroyed) throw cutShort;
+      next.then(
+        () => {
+          if (part.file.destroyed && !part.file.readableEnded) stop.abort(cutShort);
+        },
+        (error: unknown) => stop.abort(error),
+      );
       try {
         await pipeline(part.file, createWriteStream(staged.path), { signal: stop.signal });
       } catch (error) {
         if (received.truncated) break;
-        throw error;
+        throw stop.signal.aborted ? stop.signal.reason : error;
       }
     }
   } catch (error) {
-    await file?.staged.discard();
+    await staged.discard();
     if (error instanceof MediaRefusal) throw error;
     throw new MediaRefusal('notMultipart', `the multipart body cannot be read: ${(error as Error).message}`);
   }
-  if (!file) throw new MediaRefusal('missingMedia', 'no file part named media');
+  if (!file) {
+    await staged.discard();
+    throw new MediaRefusal('missingMedia', 'no file part named media');
+  }
   return { type, file };
 }

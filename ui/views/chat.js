@@ -7,6 +7,7 @@
 import { admin, conversationOf, conversationTitle, directory, findOrg, PageError, robotName, userName } from '../lib/api.js';
 import { card, enc, flash, formatTime, h, reconcile, syncOptions } from '../lib/dom.js';
 import { announce, toast } from '../lib/live.js';
+import { showMedia } from '../parts/media.js';
 
 /** Each status of POST …/messages in words. */
 const STATUS_TEXT = {
@@ -51,6 +52,7 @@ export function chatView(corpId, what, id) {
       h('div', { class: 'notes', hidden: true }),
       h('div', { class: 'text' }),
       h('div', { class: 'state', hidden: true }),
+      h('div', { class: 'files', hidden: true }),
     );
   }
 
@@ -58,7 +60,7 @@ export function chatView(corpId, what, id) {
     const fromUser = 'userId' in item.from;
     const mine = fromUser && item.from.userId === parts.user.value;
     li.className = `bubble ${fromUser ? (mine ? 'mine' : 'theirs') : 'robot'}`;
-    const [meta, notes, text, state] = li.children;
+    const [meta, notes, text, state, files] = li.children;
     const [name, when, badge] = meta.children;
     name.textContent = who(item.from);
     when.textContent = ` ${formatTime(item.createdAt)} `;
@@ -72,6 +74,9 @@ export function chatView(corpId, what, id) {
     notes.hidden = mentions.length === 0;
     notes.textContent = mentions.join(' ');
     text.textContent = item.text;
+    // A file a user sent is its name as text: the link under it says it again.
+    text.hidden = item.text === '' || (fromUser && item.files?.length === 1 && item.files[0].fileName === item.text);
+    showMedia(files, item.files);
     state.hidden = fromUser;
     if (fromUser) return;
     const read = isRobot ? item.readAt !== null : item.readCount === item.recipientCount;

@@ -6,10 +6,12 @@ import { admin, conversationOf, conversationTitle, directory, HttpError, MESSAGE
 import { card, enc, formatTime, h, plural, reconcile, flash } from '../lib/dom.js';
 import { announce, atServerTime, serverNow, toast } from '../lib/live.js';
 import { readChart } from '../parts/chart.js';
+import { showMedia } from '../parts/media.js';
 
 export function messageView(key) {
   const head = h('div');
   const notes = h('div');
+  const files = h('div', { class: 'files', hidden: true });
   const chart = readChart();
   const caption = h('caption', { class: 'muted', tabindex: '-1' });
   const body = h('tbody');
@@ -68,8 +70,10 @@ export function messageView(key) {
           h('span', { class: 'count' }, `${m.readCount} / ${m.recipientCount} read`),
         ),
         h('p', { class: 'muted' }, 'processQueryKey ', h('span', { class: 'mono' }, m.processQueryKey), ` · ${m.msgKey}`),
+        files,
       ),
     );
+    showMedia(files, m.files);
     notes.replaceChildren(...notices(m, now, expired));
     chart.update(m);
     caption.textContent = `${m.readCount} of ${plural(m.recipientCount, 'recipient')} ${m.readCount === 1 ? 'has' : 'have'} read it`;

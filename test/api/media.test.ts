@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { MEDIA_TYPES } from '../../src/core/media.js';
+import { AdminClient } from '../../src/testing/admin-client.js';
 import { ACME, GLOBEX } from '../helpers/fixtures.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { $Robot, $Util, officialSdk, sdkError } from '../helpers/sdk.js';
@@ -334,6 +335,32 @@ forEachStore('media', (store) => {
     assert.deepEqual([bad.status, bad.body.code], [400, 'invalidParameter.param.invalid']);
     const noOrg = await post(server.url, '/_dingread/v1/orgs/dingnosuch/files?type=image', multipart([image()]));
     assert.deepEqual([noOrg.status, noOrg.body.code], [404, 'object.notFound']);
+  });
+});
+
+describe('media through dingread/testing', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('uploads a file for a user and says it, as a test of a bot would', async () => {
+    const admin = new AdminClient(server.url);
+    const file = await admin.uploadFile({ corpId: ACME.corpId, type: 'file', fileName: 'notes.pdf', bytes: Buffer.from('%PDF notes'), contentType: 'application/pdf' });
+    assert.deepEqual([file.type, file.fileName, file.size], ['file', 'notes.pdf', 10]);
+    const client = await connectStream(server.url, ACME.appKey, ACME.appSecret);
+    try {
+      const said = await admin.say({ userId: 'u0003', robotCode: ACME.robot, fileId: file.fileId });
+      assert.deepEqual(said.deliveries, [{ robotCode: ACME.robot, status: 'delivered' }]);
+      const data = JSON.parse((await nthCallback(client, 1)).data);
+      assert.deepEqual([data.msgtype, data.content.downloadCode, data.content.fileName], ['file', file.downloadCode, 'notes.pdf']);
+    } finally {
+      await client.close();
+    }
+    const [item] = (await admin.chat({ robotCode: ACME.robot, userId: 'u0003' })).slice(-1);
+    assert.deepEqual(item?.files?.map((f) => f.fileId), [file.fileId]);
+    await assert.rejects(admin.uploadFile({ corpId: ACME.corpId, type: 'image', fileName: 'notes.pdf', bytes: Buffer.from('x') }), /invalidParameter\.param\.invalid/);
   });
 });
 

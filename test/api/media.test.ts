@@ -9,7 +9,9 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { MEDIA_TYPES } from '../../src/core/media.js';
 import { AdminClient } from '../../src/testing/admin-client.js';
+import { fetch as undiciFetch, FormData as UndiciFormData, ProxyAgent } from 'undici';
 import { ACME, GLOBEX } from '../helpers/fixtures.js';
+import { caFile } from '../helpers/proxy.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { $Robot, $Util, officialSdk, sdkError } from '../helpers/sdk.js';
 import { call, forEachStore, startTestServer, tokenFor, type TestServer } from '../helpers/server.js';
@@ -335,6 +337,45 @@ forEachStore('media', (store) => {
     assert.deepEqual([bad.status, bad.body.code], [400, 'invalidParameter.param.invalid']);
     const noOrg = await post(server.url, '/_dingread/v1/orgs/dingnosuch/files?type=image', multipart([image()]));
     assert.deepEqual([noOrg.status, noOrg.body.code], [404, 'object.notFound']);
+  });
+});
+
+describe('media through proxy mode, tunnelled (CONNECT oapi.dingtalk.com:443 and api.dingtalk.com:443)', () => {
+  let server: TestServer;
+  let agent: ProxyAgent;
+  before(async () => {
+    server = await startTestServer();
+    agent = new ProxyAgent({ uri: server.url, requestTls: { ca: (await caFile(server.url)).pem } });
+  });
+  after(async () => {
+    await agent.close();
+    await server.close();
+  });
+
+  it('uploads on the legacy host and downloads a user\'s file with the URL the API answers, all over TLS', async () => {
+    const token = await tokenFor(server.url, ACME.appKey, ACME.appSecret);
+    const form = new UndiciFormData();
+    form.append('media', new Blob([PNG], { type: 'image/png' }), 'tunnelled.png');
+    const uploaded = await undiciFetch(`https://oapi.dingtalk.com/media/upload?access_token=${token}&type=image`, { dispatcher: agent, method: 'POST', body: form });
+    const answer = (await uploaded.json()) as { errcode: number; media_id: string };
+    assert.equal(answer.errcode, 0, JSON.stringify(answer));
+    assert.equal((await server.ctx.store.findMedia(answer.media_id))?.fileName, 'tunnelled.png');
+
+    const file = await new AdminClient(server.url).uploadFile({ corpId: ACME.corpId, type: 'image', fileName: 'mine.png', bytes: PNG });
+    const download = await undiciFetch('https://api.dingtalk.com/v1.0/robot/messageFiles/download', {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': token },
+      body: JSON.stringify({ downloadCode: file.downloadCode, robotCode: ACME.robot }),
+    });
+    const { downloadUrl } = (await download.json()) as { downloadUrl: string };
+    assert.ok(downloadUrl.startsWith('https://api.dingtalk.com/media/download/'), downloadUrl);
+    const bytes = await undiciFetch(downloadUrl, { dispatcher: agent });
+    assert.equal(bytes.status, 200);
+    assert.deepEqual(Buffer.from(await bytes.arrayBuffer()), PNG);
+    const logged = await server.admin<{ items: Array<Record<string, unknown>> }>('GET', '/requests');
+    const upload = logged.items.find((entry) => entry['path'] === '/media/upload');
+    assert.deepEqual([upload?.['host'], upload?.['via'], upload?.['status']], ['oapi.dingtalk.com', 'tunnel', 200]);
   });
 });
 

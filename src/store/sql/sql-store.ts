@@ -309,6 +309,16 @@ export abstract class SqlStore implements Store {
     await this.deleteMediaFiles(deleted);
     return deleted.length;
   }
+  /**
+   * Removes a staging folder made in the system's temporary folder (stores that keep bytes in a
+   * table stage there); a store's own folder stays. Backends call it when they close.
+   */
+  protected async removeTemporaryStaging(): Promise<void> {
+    if (this.staging === undefined || this.mediaFolder() !== null) return;
+    const dir = await this.staging.catch(() => undefined);
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  }
+
   private async deleteMediaFiles(ids: readonly number[]): Promise<void> {
     const folder = this.mediaFolder();
     if (folder === null) return;

@@ -189,7 +189,7 @@ export class SqliteStore extends SqlStore {
     // Writes already asked for are committed (and answered) before the file closes.
     if (this.db.open) this.commitQueued();
     if (this.db.open) this.db.close();
-    return this.bus.close();
+    return Promise.all([this.bus.close(), this.removeTemporaryStaging()]).then(() => undefined);
   }
 }
 

@@ -25,6 +25,8 @@ import { webhookRobotRoutes } from './dingtalk/webhook-robot.routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './envelope.js';
 import { uiRoutes } from './ui/ui.routes.js';
 import { loggerOptions } from './ops/logging.js';
+import { fileRoutes } from './media/files.routes.js';
+import { mediaRoutes } from './media/media.routes.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { proxyRoutes } from './proxy/proxy.routes.js';
@@ -177,6 +179,7 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   await app.register(robotRoutes(ctx), { prefix: '/v1.0/robot' });
   await app.register(cardRoutes(ctx), { prefix: '/v1.0/card' });
   await app.register(legacyRoutes(ctx));
+  await app.register(mediaRoutes(ctx));
   await app.register(streamRoutes(ctx, hub));
   await app.register(sessionWebhookRoutes(ctx));
   await app.register(webhookRobotRoutes(ctx));
@@ -184,6 +187,7 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   await app.register(chatRoutes(ctx, hub), { prefix: '/_dingread/v1' });
   await app.register(controlCardRoutes(ctx, hub), { prefix: '/_dingread/v1' });
   await app.register(eventRoutes(ctx), { prefix: '/_dingread/v1' });
+  await app.register(fileRoutes(ctx), { prefix: '/_dingread/v1' });
   await app.register(uiRoutes());
   await app.register(proxyRoutes(ctx, { handshakeTimeoutMs: timeouts.headersMs }));
   return app;

@@ -11,10 +11,11 @@ import type { ChatThread, NewSessionWebhook, ReplyAt, TimelineRecord } from './s
 import type { CoreContext } from './context.js';
 import { chatUserOrNotFound, conversationOrNotFound, robotOrNotFound } from './lookups.js';
 import { fail } from './errors.js';
+import { callbackContent, fileView, type FileView } from './media.js';
 import { hashToken } from './ids.js';
 import { sendStatusOf, type SendStatus } from './messages.js';
 import { webhookText } from './webhook-robots.js';
-import type { ConversationRecord, MessageRecord, RobotRecord, UserRecord } from './store.js';
+import type { ConversationRecord, MediaRecord, MessageRecord, RobotRecord, UserRecord } from './store.js';
 import {
   dingtalkId,
   newFrameMessageId,
@@ -51,6 +52,8 @@ export interface TimelineItem {
   // Additions to the contract's shape:
   /** User messages: the robots they @-mentioned. */
   atRobots?: string[];
+  /** The files the message carries: a user's picture or file, a robot's image, file, voice or video. */
+  files?: FileView[];
   /** Robot messages: */
   processQueryKey?: string;
   msgParam?: string;
@@ -77,8 +80,25 @@ interface Said {
   conversation: ConversationRecord | undefined;
   user: UserRecord;
   text: string;
+  /** A file the user sends instead of text (docs/media.md). */
+  file: MediaRecord | undefined;
   atRobots: string[];
   targets: Target[];
+}
+
+/** What a user writes: text, or a file uploaded for users (`POST /orgs/{corpId}/files`) by its id. */
+export type SayContent = { text: string } | { fileId: string };
+
+/** The file a user sends: one uploaded for users of the chat's org. */
+async function sentFile(ctx: CoreContext, orgId: number, content: SayContent, inGroup: boolean): Promise<MediaRecord | undefined> {
+  if (!('fileId' in content)) return undefined;
+  const media = await ctx.store.findMedia(content.fileId);
+  if (!media || media.orgId !== orgId || media.downloadCode === null) {
+    fail('object.notFound', `no file ${content.fileId} uploaded for users of this organization`);
+  }
+  // DingTalk delivers no voice, video or file @-sent in a group, only pictures (docs/media.md).
+  if (inGroup && media.type !== 'image') fail('invalidParameter.param.invalid', `fileId: a robot in a group receives pictures only, not a ${media.type}`);
+  return media;
 }
 
 async function corpIdOf(ctx: CoreContext, orgId: number): Promise<string> {
@@ -88,16 +108,18 @@ async function corpIdOf(ctx: CoreContext, orgId: number): Promise<string> {
 }
 
 /** `POST /robots/{robotCode}/chats/{userId}/messages`: the user writes to the robot one-on-one. */
-export async function sayToRobot(ctx: CoreContext, hub: StreamHub, robotCode: string, userId: string, text: string): Promise<SayResult> {
+export async function sayToRobot(ctx: CoreContext, hub: StreamHub, robotCode: string, userId: string, content: SayContent): Promise<SayResult> {
   const robot = await robotOrNotFound(ctx, robotCode);
   const user = await chatUserOrNotFound(ctx, robot.orgId, userId);
+  const file = await sentFile(ctx, robot.orgId, content, false);
   return say(ctx, hub, {
     orgId: robot.orgId,
     corpId: await corpIdOf(ctx, robot.orgId),
     thread: { kind: 'robot', robotId: robot.id, userId: user.userId },
     conversation: undefined,
     user,
-    text,
+    text: 'text' in content ? content.text : '',
+    file,
     atRobots: [],
     targets: [{ robot, mentioned: true }],
   });
@@ -111,10 +133,11 @@ export async function sayInConversation(
   ctx: CoreContext,
   hub: StreamHub,
   openConversationId: string,
-  input: { userId: string; text: string; atRobots?: string[] },
+  input: { userId: string; atRobots?: string[] } & SayContent,
 ): Promise<SayResult> {
   const conversation = await conversationOrNotFound(ctx, openConversationId);
   const user = await chatUserOrNotFound(ctx, conversation.orgId, input.userId);
+  const file = await sentFile(ctx, conversation.orgId, input, true);
   if (!(await ctx.store.isConversationMember(conversation.id, user.userId))) {
     fail('invalidParameter.param.invalid', `userId: ${user.userId} is not a member of ${openConversationId}`);
   }
@@ -134,7 +157,8 @@ export async function sayInConversation(
     thread: { kind: 'conversation', conversationId: conversation.id },
     conversation,
     user,
-    text: input.text,
+    text: 'text' in input ? input.text : '',
+    file,
     atRobots,
     targets,
   });
@@ -183,7 +207,8 @@ async function say(ctx: CoreContext, hub: StreamHub, said: Said): Promise<SayRes
     thread: said.thread,
     userId: said.user.userId,
     msgId,
-    text: said.text,
+    // A file's entry holds the file's id, by which the timeline finds it.
+    ...(said.file ? { msgtype: callbackContent(said.file).msgtype, text: said.file.mediaId } : { text: said.text }),
     atRobots: said.atRobots,
     createdAt: now,
     now,
@@ -208,6 +233,7 @@ async function say(ctx: CoreContext, hub: StreamHub, said: Said): Promise<SayRes
       corpId: said.corpId,
       userId: said.user.userId,
       text: said.text,
+      ...(said.file ? { fileId: said.file.mediaId } : {}),
       ...where,
       ...(said.atRobots.length > 0 ? { atRobots: said.atRobots } : {}),
       deliveries: result.deliveries,
@@ -248,10 +274,15 @@ function robotMessage(
     senderId: dingtalkId(corpId, `user\n${user.userId}`),
     ...(conversation ? { conversationTitle: conversation.title ?? '', isInAtList: true } : {}),
     sessionWebhook,
-    text: { content: conversation ? ` ${said.text}` : said.text },
+    ...(said.file ? fileFields(said.file) : { text: { content: conversation ? ` ${said.text}` : said.text }, msgtype: 'text' }),
     robotCode: robot.robotCode,
-    msgtype: 'text',
   };
+}
+
+/** A file's `msgtype` and `content` (DingTalk puts no `text` on these). */
+function fileFields(file: MediaRecord): Record<string, unknown> {
+  const { msgtype, content } = callbackContent(file);
+  return { content, msgtype };
 }
 
 // ------------------------------------------------------------------ timelines
@@ -278,14 +309,17 @@ async function timeline(ctx: CoreContext, thread: ChatThread): Promise<{ items: 
 
 async function timelineItem(ctx: CoreContext, thread: ChatThread, record: TimelineRecord): Promise<TimelineItem> {
   if (record.kind === 'user') {
+    // A file's entry holds the file's id (say); a file purged since shows as sent, without its file.
+    const file = record.msgtype === 'text' ? undefined : await ctx.store.findMedia(record.content);
     return {
       msgId: record.msgId,
       from: { userId: record.userId },
-      text: record.content,
+      text: record.msgtype === 'text' ? record.content : (file?.fileName ?? ''),
       msgKey: null,
       createdAt: record.createdAt,
       via: 'user',
       ...(record.atRobots.length > 0 ? { atRobots: record.atRobots } : {}),
+      ...(file ? { files: [fileView(file)] } : {}),
     };
   }
   if (record.kind === 'webhook') {
@@ -317,6 +351,8 @@ async function timelineItem(ctx: CoreContext, thread: ChatThread, record: Timeli
     sendStatus: sendStatusOf(ctx, message),
     recipientCount: message.recipientCount,
   };
+  const files = await ctx.store.messageMedia(message.id);
+  if (files.length > 0) item.files = files.map(fileView);
   if (thread.kind === 'robot') {
     // A message purged since the timeline was read has no readers left.
     const reads = (await ctx.store.recipientReads(message.processQueryKey))?.recipients ?? [];

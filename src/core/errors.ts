@@ -65,6 +65,10 @@ export const ERROR_TABLE = {
 
   // Robots and templates.
   'invalidParameter.robotCode.empty': { status: 400, message: 'robotCode is empty' },
+  // Files users send to robots (messageFiles/download): DingTalk publishes no codes for these.
+  'invalidParameter.downloadCode.empty': { status: 400, message: 'downloadCode is empty', chosen: true },
+  'invalidParameter.downloadCode.invalid': { status: 400, message: 'downloadCode is unknown', chosen: true },
+  'downloadUrl.invalid': { status: 403, message: 'The download URL is invalid or has expired', chosen: true },
   'invalidParameter.robotCode.missing': { status: 400, message: 'robotCode is missing' },
   'invalidParameter.robotCode.invalid': {
     status: 400,

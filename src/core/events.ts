@@ -40,6 +40,8 @@ export type DingReadEvent =
       corpId: string;
       userId: string;
       text: string;
+      /** A file the user sent (its id in the control plane); text is then empty. */
+      fileId?: string;
       openConversationId?: string;
       robotCode?: string;
       atRobots?: string[];

@@ -1,6 +1,7 @@
 /** Message inspection for the control plane: one message with its recipients, or a listing. */
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
+import { fileView, type FileView } from './media.js';
 import { sendStatusOf, type SendStatus } from './messages.js';
 import type { MessageFilter, MessageKind, MessageRecord } from './store.js';
 
@@ -25,6 +26,8 @@ export interface MessageSummary {
 
 export interface MessageDetail extends MessageSummary {
   recipients: Array<{ userId: string; name: string; readAt: number | null }>;
+  /** The uploaded files the message refers to (docs/media.md); absent when none. */
+  files?: FileView[];
 }
 
 export const DEFAULT_LIST_LIMIT = 50;
@@ -56,7 +59,8 @@ export async function inspectMessage(ctx: CoreContext, processQueryKey: string):
   const { message, recipients } = found;
   // Only recipients ever count as readers, so the count is that of recipients with a read time.
   const readCount = recipients.filter((recipient) => recipient.readAt !== null).length;
-  return { ...summarize(ctx, message, readCount), recipients };
+  const files = (await ctx.store.messageMedia(message.id)).map(fileView);
+  return { ...summarize(ctx, message, readCount), recipients, ...(files.length > 0 ? { files } : {}) };
 }
 
 /** What the listing can keep: send states, and whether the 24-hour query window is still open. */

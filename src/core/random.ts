@@ -15,7 +15,9 @@ export type RandomPurpose =
   | 'fault'
   | 'suiteTicket'
   /** Stream mode's tickets, connection and message ids, user msgIds, session webhooks. */
-  | 'stream';
+  | 'stream'
+  /** Media ids and download codes (core/media.ts). */
+  | 'media';
 
 export interface RandomSource {
   /** True when seeded: the bytes are reproducible and must not protect anything real. */

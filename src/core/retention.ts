@@ -57,6 +57,10 @@ export async function purgeExpired(ctx: CoreContext, options: Pick<RetentionOpti
   while ((await ctx.store.purgeChatEntriesBefore(cutoff, options.batchSize)) === options.batchSize) {
     await new Promise((resolve) => setImmediate(resolve));
   }
+  // Then files past the retention that no message kept refers to any more (core/store/media.ts).
+  while ((await ctx.store.purgeMediaBefore(cutoff, options.batchSize)) === options.batchSize) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   return total;
 }
 

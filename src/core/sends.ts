@@ -3,6 +3,7 @@ import { validateMessage } from './catalog.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { newProcessQueryKey } from './ids.js';
+import { mediaOfSend } from './media.js';
 import { conversationOf, resolveRobot } from './robot-access.js';
 import type { MessageKind, MessageRecord, NewMessage } from './store.js';
 import type { Caller } from './tokens.js';
@@ -99,6 +100,7 @@ async function insert(
   message: { msgKey: string; msgParam: string },
   recipients?: string[],
 ): Promise<string> {
+  const mediaIds = await mediaOfSend(ctx, caller, message);
   const sentAt = ctx.clock.now();
   const record: NewMessage = {
     processQueryKey: newProcessQueryKey(ctx.random),
@@ -113,6 +115,7 @@ async function insert(
     deliveredAt: sentAt + ctx.options.deliveryDelayMs,
   };
   if (recipients) record.recipients = recipients;
+  if (mediaIds.length > 0) record.mediaIds = mediaIds;
   const stored = await ctx.store.insertMessage(record);
   emitSent(ctx, stored);
   return stored.processQueryKey;

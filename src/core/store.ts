@@ -2,8 +2,9 @@
 /*
  * The aggregates: directory.ts (orgs, apps, users, robots, conversations; fixtures), tokens.ts
  * (tokens and third-party suites), messages.ts, reads.ts (reads, chat opens and the read-status
- * answers), retention.ts, chats.ts (what users write, session webhooks, timelines) and stream.ts
- * (Stream mode's tickets, connections and deliveries), cards.ts (interactive cards). Backends (src/store/*) implement the whole contract and are the only
+ * answers), retention.ts, media.ts (uploaded and user-sent files), chats.ts (what users write,
+ * session webhooks, timelines), stream.ts (Stream mode's tickets, connections and deliveries) and
+ * cards.ts (interactive cards). Backends (src/store/*) implement the whole contract and are the only
  * files that import a database driver; the services in src/core import it, records included, from
  * this file alone.
  *
@@ -16,6 +17,7 @@ import { OperatorError } from './operator-errors.js';
 import type { CardStore } from './store/cards.js';
 import type { ChatStore } from './store/chats.js';
 import type { DirectoryStore } from './store/directory.js';
+import type { MediaStore } from './store/media.js';
 import type { MessageStore } from './store/messages.js';
 import type { ReadStore } from './store/reads.js';
 import type { RetentionStore } from './store/retention.js';
@@ -25,6 +27,7 @@ import type { TokenStore } from './store/tokens.js';
 export * from './store/cards.js';
 export * from './store/chats.js';
 export * from './store/directory.js';
+export * from './store/media.js';
 export * from './store/messages.js';
 export * from './store/reads.js';
 export * from './store/retention.js';
@@ -52,7 +55,7 @@ export interface LocalCaRecord {
 }
 
 /** One contract, run against every backend by the conformance and differential suites (test/store). */
-export interface Store extends DirectoryStore, TokenStore, MessageStore, ReadStore, RetentionStore, ChatStore, StreamStore, CardStore {
+export interface Store extends DirectoryStore, TokenStore, MessageStore, ReadStore, RetentionStore, ChatStore, StreamStore, CardStore, MediaStore {
   readonly kind: StoreKind;
   readonly capabilities: StoreCapabilities;
   /** The signal between the nodes that share this store (core/bus.ts); closed with the store. */

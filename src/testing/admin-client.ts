@@ -12,6 +12,8 @@ import type { CardView, PressInput, PressStatus } from '../core/cards.js';
 import type { SayResult, TimelineItem } from '../core/chats.js';
 import type { CardButton, CardTemplateRecord } from '../core/store.js';
 import type { ConnectionInfo } from '../core/stream-hub.js';
+import type { FileView } from '../core/media.js';
+import type { MediaType } from '../core/store.js';
 
 export interface ReadEvent {
   processQueryKey: string;
@@ -35,10 +37,22 @@ export interface MessageListQuery {
   cursor?: string;
 }
 
+/** What a simulated user says: text, or a file uploaded with `uploadFile` (by its `fileId`). */
+type Said = { text: string } | { fileId: string };
+
 /** What a simulated user says: to a robot one-on-one, or in a conversation (@-mentioning robots). */
 export type SayInput =
-  | { userId: string; text: string; robotCode: string }
-  | { userId: string; text: string; openConversationId: string; atRobots?: string[] };
+  | ({ userId: string; robotCode: string } & Said)
+  | ({ userId: string; openConversationId: string; atRobots?: string[] } & Said);
+
+/** A file for a simulated user to send (docs/media.md): its type as DingTalk's upload names it. */
+export interface FileInput {
+  corpId: string;
+  type: MediaType;
+  fileName: string;
+  bytes: Uint8Array;
+  contentType?: string;
+}
 
 /** A chat: a user's one-on-one chat with a robot, or a conversation. */
 export type ChatRefInput = { robotCode: string; userId: string } | { openConversationId: string };
@@ -122,16 +136,37 @@ export class AdminClient {
    * // deliveries: [{ robotCode: 'dingbot', status: 'delivered' | 'noConnection' }]
    */
   say(input: SayInput): Promise<SayResult> {
+    const said = 'fileId' in input ? { fileId: input.fileId } : { text: input.text };
     if ('robotCode' in input) {
-      return this.request('POST', `/robots/${encodeURIComponent(input.robotCode)}/chats/${encodeURIComponent(input.userId)}/messages`, {
-        text: input.text,
-      });
+      return this.request('POST', `/robots/${encodeURIComponent(input.robotCode)}/chats/${encodeURIComponent(input.userId)}/messages`, said);
     }
     return this.request('POST', `/conversations/${encodeURIComponent(input.openConversationId)}/messages`, {
       userId: input.userId,
-      text: input.text,
+      ...said,
       ...(input.atRobots === undefined ? {} : { atRobots: input.atRobots }),
     });
+  }
+
+  /**
+   * Uploads a file for the org's users to send (`say({ …, fileId })`): the robot then gets a
+   * picture or file message whose downloadCode `messageFiles/download` turns into the bytes.
+   *
+   * @example
+   * const { fileId } = await dingread.admin.uploadFile({ corpId, type: 'image', fileName: 'a.png', bytes });
+   * await dingread.admin.say({ userId: 'u1', robotCode: 'dingbot', fileId });
+   */
+  async uploadFile(input: FileInput): Promise<FileView & { downloadCode: string }> {
+    const form = new FormData();
+    form.append('type', input.type);
+    form.append('media', new Blob([input.bytes], { type: input.contentType ?? 'application/octet-stream' }), input.fileName);
+    const response = await fetch(`${this.baseUrl}/_dingread/v1/orgs/${encodeURIComponent(input.corpId)}/files`, {
+      method: 'POST',
+      headers: { accept: 'application/json', ...(this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {}) },
+      body: form,
+    });
+    const text = await response.text();
+    if (!response.ok) throw adminError(response, text);
+    return JSON.parse(text) as FileView & { downloadCode: string };
   }
 
   /** The chat as a phone shows it, oldest first (the last 200): users' messages and robots', with read state. */

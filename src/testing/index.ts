@@ -21,6 +21,7 @@ export {
   AdminClient,
   AdminError,
   type ChatRefInput,
+  type FileInput,
   type ReadEvent,
   type MessageListQuery,
   type RequestLogQuery,
@@ -28,6 +29,7 @@ export {
 } from './admin-client.js';
 export { readEventStream, type EventFrame } from './event-stream.js';
 export type { SayResult, TimelineItem, DeliveryStatus } from '../core/chats.js';
+export type { FileView } from '../core/media.js';
 export type { ConnectionInfo } from '../core/stream-hub.js';
 export type { StreamOptions } from '../core/stream.js';
 export type { Fault, FaultSpec } from '../core/faults.js';

@@ -13,6 +13,8 @@ import { ConnectionParams, SayInConversationBody, SayToRobotBody } from '../../s
 import { CardParams, CorpQuery, PressBody, TemplateBody } from '../../src/api/control/card.routes.js';
 import * as card from '../../src/api/dingtalk/card.routes.js';
 import { GetTokenQuery } from '../../src/api/dingtalk/legacy.routes.js';
+import { FileParams, OrgParams } from '../../src/api/media/files.routes.js';
+import { MessageFileDownloadBody } from '../../src/api/media/media.routes.js';
 import { OpenConnectionBody } from '../../src/api/stream/stream.routes.js';
 import { FixtureDocument } from '../../src/core/fixtures.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -75,6 +77,13 @@ const VALIDATES: Record<string, { body?: TSchema; querystring?: TSchema; params?
   'GET /_dingread/v1/cards/{outTrackId}': { params: CardParams, querystring: CorpQuery },
   'GET /_dingread/v1/messages/{processQueryKey}/card': { params: control.KeyParams },
   'POST /_dingread/v1/cards/{outTrackId}/actions': { params: CardParams, body: PressBody },
+  // Media (docs/media.md): the uploads are multipart, read by the route itself.
+  'POST /media/upload': {},
+  'POST /v1.0/robot/messageFiles/download': { body: MessageFileDownloadBody },
+  'GET /media/download/{downloadCode}': {},
+  'POST /_dingread/v1/orgs/{corpId}/files': { params: OrgParams },
+  'GET /_dingread/v1/files/{fileId}': { params: FileParams },
+  'GET /_dingread/v1/files/{fileId}/content': { params: FileParams },
 };
 
 interface Operation {

@@ -153,4 +153,38 @@ describe('real clients through the proxy', () => {
     assert.deepEqual([groupCard.deliveries[0]?.robotCode, userCard.deliveries[0]?.robotCode], [DEMO.appKey, DEMO.appKey]);
     assert.ok(result.group && result.user);
   });
+
+  it('the @soimy/dingtalk OpenClaw plugin, uploading an image and a file and sending them (docs/media.md)', async () => {
+    const since = await lastSeq();
+    const png = '89504e470d0a1a0a0000000d4948445200000001000000010806000000';
+    const run = await runChild(process.execPath, ['--import', `${CLIENTS}openclaw-register.js`, `${CLIENTS}openclaw-media.js`], {
+      ...bot,
+      BOT_IMAGE_HEX: png,
+      HTTPS_PROXY: server.url,
+    });
+    const result = childJson<{ group: string; user: string }>(run);
+    const group = await admin.message(result.group);
+    assert.deepEqual([group.kind, group.msgKey, group.openConversationId], ['group', 'sampleImageMsg', DEMO.groupId]);
+    const photo = JSON.parse(group.msgParam).photoURL as string;
+    const user = await admin.message(result.user);
+    assert.deepEqual([user.kind, user.msgKey], ['oto', 'sampleFile']);
+    assert.deepEqual(
+      { ...JSON.parse(user.msgParam), mediaId: undefined },
+      { mediaId: undefined, fileName: 'report.pdf', fileType: 'pdf' },
+    );
+    // The files are kept, and the messages refer to them.
+    const details = await Promise.all([result.group, result.user].map((key) => fetch(`${server.url}/_dingread/v1/messages/${encodeURIComponent(key)}`).then((r) => r.json())));
+    const [imageFile, pdfFile] = details.map((detail: any) => detail.files[0]);
+    assert.equal(imageFile.fileId, photo);
+    assert.deepEqual([imageFile.type, imageFile.fileName], ['image', 'chart.png']);
+    assert.deepEqual([pdfFile.type, pdfFile.fileName], ['file', 'report.pdf']);
+    const bytes = Buffer.from(await (await fetch(`${server.url}${imageFile.contentUrl}`)).arrayBuffer());
+    assert.equal(bytes.toString('hex'), png);
+    const calls = await callsSince(since);
+    assert.deepEqual(
+      calls.filter((call) => call.path === '/media/upload').map((call) => `${call.via} ${call.host} ${call.status}`),
+      ['absolute oapi.dingtalk.com 200', 'absolute oapi.dingtalk.com 200'],
+    );
+    for (const call of calls) assert.equal(call.status, 200, `${call.method} ${call.path}`);
+  });
 });

@@ -3,13 +3,14 @@
  * runs the same suite: `storeConformance('sqlite file', () => …)`. Each test gets a fresh store
  * from the factory and closes it. Nothing here knows which backend it drives. The chats' and
  * Stream mode's aggregates have their cases in chat-stream-conformance.ts, cards theirs in
- * card-conformance.ts, run from here.
+ * card-conformance.ts, media's in media-conformance.ts, run from here.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { fc } from '../helpers/property.js';
 import { cardConformance } from './card-conformance.js';
 import { chatStreamConformance } from './chat-stream-conformance.js';
+import { mediaConformance } from './media-conformance.js';
 import { createCoreContext } from '../../src/core/context.js';
 import { applyFixture, exportFixture } from '../../src/core/fixtures.js';
 import type {
@@ -1107,6 +1108,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
   // The chats' and Stream mode's cases: a file of their own for their size.
   chatStreamConformance(name, makeStore);
   cardConformance(name, makeStore);
+  mediaConformance(name, makeStore);
 }
 
 /**

@@ -9,6 +9,7 @@ import { admin, conversationOf, conversationTitle, directory, findOrg, PageError
 import { card, enc, flash, formatTime, h, reconcile, syncOptions } from '../lib/dom.js';
 import { announce, toast } from '../lib/live.js';
 import { CARD_MSG_KEY, showCarriedCard } from '../parts/card.js';
+import { showMedia } from '../parts/media.js';
 
 /** Each status of POST …/messages in words. */
 const STATUS_TEXT = {
@@ -57,6 +58,7 @@ export function chatView(corpId, what, id) {
       h('div', { class: 'notes', hidden: true }),
       h('div', { class: 'text' }),
       h('div', { class: 'state', hidden: true }),
+      h('div', { class: 'files', hidden: true }),
     );
   }
 
@@ -64,7 +66,7 @@ export function chatView(corpId, what, id) {
     const fromUser = 'userId' in item.from;
     const mine = fromUser && item.from.userId === parts.user.value;
     li.className = `bubble ${fromUser ? (mine ? 'mine' : 'theirs') : 'robot'}`;
-    const [meta, notes, text, state] = li.children;
+    const [meta, notes, text, state, files] = li.children;
     const [name, when, badge] = meta.children;
     name.textContent = who(item.from);
     when.textContent = ` ${formatTime(item.createdAt)} `;
@@ -80,6 +82,9 @@ export function chatView(corpId, what, id) {
     // A card a robot delivered is drawn from its data, fetched again on each refresh (it may be streaming).
     if (item.msgKey === CARD_MSG_KEY) showCarriedCard(text, item.processQueryKey, () => parts.user.value, item.text);
     else text.textContent = item.text;
+    // A file a user sent is its name as text: the link under it says it again.
+    text.hidden = item.text === '' || (fromUser && item.files?.length === 1 && item.files[0].fileName === item.text);
+    showMedia(files, item.files);
     // A webhook robot's message has no read status: nothing can ask it (docs/webhook-robot.md).
     state.hidden = fromUser || item.via === 'webhook';
     if (state.hidden) return;

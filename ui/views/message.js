@@ -7,10 +7,12 @@ import { card, enc, formatTime, h, plural, reconcile, flash } from '../lib/dom.j
 import { announce, atServerTime, serverNow, toast } from '../lib/live.js';
 import { CARD_MSG_KEY, showCarriedCard } from '../parts/card.js';
 import { readChart } from '../parts/chart.js';
+import { showMedia } from '../parts/media.js';
 
 export function messageView(key) {
   const head = h('div');
   const notes = h('div');
+  const files = h('div', { class: 'files', hidden: true });
   const chart = readChart();
   const caption = h('caption', { class: 'muted', tabindex: '-1' });
   const body = h('tbody');
@@ -72,8 +74,10 @@ export function messageView(key) {
           h('span', { class: 'count' }, `${m.readCount} / ${m.recipientCount} read`),
         ),
         h('p', { class: 'muted' }, 'processQueryKey ', h('span', { class: 'mono' }, m.processQueryKey), ` · ${m.msgKey}`),
+        files,
       ),
     );
+    showMedia(files, m.files);
     notes.replaceChildren(...notices(m, now, expired));
     if (m.msgKey === CARD_MSG_KEY) {
       if (pressAs.options.length === 0) for (const r of m.recipients) pressAs.append(h('option', { value: r.userId }, `${r.name} (${r.userId})`));

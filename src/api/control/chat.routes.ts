@@ -10,6 +10,7 @@ import {
   robotChatTimeline,
   sayInConversation,
   sayToRobot,
+  type SayContent,
 } from '../../core/chats.js';
 import type { CoreContext } from '../../core/context.js';
 import { fail } from '../../core/errors.js';
@@ -20,11 +21,20 @@ const strict = { additionalProperties: false } as const;
 const Id = Type.String({ minLength: 1, maxLength: 512 });
 const Text = Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH });
 
-export const SayToRobotBody = Type.Object({ text: Text }, strict);
+/** Text, or a file uploaded for users (`POST /orgs/{corpId}/files`, docs/media.md): one of the two. */
+const Said = { text: Type.Optional(Text), fileId: Type.Optional(Id) };
+export const SayToRobotBody = Type.Object(Said, strict);
 export const SayInConversationBody = Type.Object(
-  { userId: Id, text: Text, atRobots: Type.Optional(Type.Array(Id, { maxItems: 100 })) },
+  { userId: Id, ...Said, atRobots: Type.Optional(Type.Array(Id, { maxItems: 100 })) },
   strict,
 );
+
+/** Exactly one of text and fileId. */
+function contentOf(body: { text?: string; fileId?: string }): SayContent {
+  if (body.text !== undefined && body.fileId === undefined) return { text: body.text };
+  if (body.fileId !== undefined && body.text === undefined) return { fileId: body.fileId };
+  fail('invalidParameter.param.invalid', 'send either text or fileId');
+}
 export const ConnectionParams = Type.Object({ connectionId: Id });
 type SayToRobotBody = Static<typeof SayToRobotBody>;
 type SayInConversationBody = Static<typeof SayInConversationBody>;
@@ -38,7 +48,7 @@ export function chatRoutes(ctx: CoreContext, hub: StreamHub) {
       async (request, reply) => {
         const { robotCode, userId } = request.params as { robotCode: string; userId: string };
         reply.code(201);
-        return sayToRobot(ctx, hub, robotCode, userId, (request.body as SayToRobotBody).text);
+        return sayToRobot(ctx, hub, robotCode, userId, contentOf(request.body as SayToRobotBody));
       },
     );
     v1.get('/robots/:robotCode/chats/:userId/messages', { schema: { params: RobotChatParams } }, (request) => {
@@ -52,7 +62,9 @@ export function chatRoutes(ctx: CoreContext, hub: StreamHub) {
       async (request, reply) => {
         const { openConversationId } = request.params as { openConversationId: string };
         reply.code(201);
-        return sayInConversation(ctx, hub, openConversationId, request.body as SayInConversationBody);
+        const body = request.body as SayInConversationBody;
+        const input = { userId: body.userId, ...contentOf(body), ...(body.atRobots ? { atRobots: body.atRobots } : {}) };
+        return sayInConversation(ctx, hub, openConversationId, input);
       },
     );
     v1.get('/conversations/:openConversationId/messages', { schema: { params: ConversationParams } }, (request) =>

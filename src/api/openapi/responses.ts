@@ -71,6 +71,17 @@ const SayResult = Type.Object({
     Type.Object({ robotCode: Str, status: Type.Union([Type.Literal('delivered'), Type.Literal('noConnection'), Type.Literal('notMentioned')]) }),
   ),
 });
+/** A file in the control plane (core/media.ts fileView). */
+const FileView = Type.Object({
+  fileId: Str,
+  type: Type.Union([Type.Literal('image'), Type.Literal('voice'), Type.Literal('video'), Type.Literal('file')]),
+  fileName: Str,
+  contentType: Str,
+  size: Type.Integer(),
+  contentUrl: Str,
+});
+const Legacy = (fields: Record<string, TSchema>, description: string) =>
+  Type.Object({ errcode: Type.Integer(), errmsg: Str, ...fields }, { description });
 const Timeline = Type.Object({
   items: Type.Array(
     Type.Object({
@@ -90,6 +101,7 @@ const Timeline = Type.Object({
       readAt: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
       msgtype: Type.Optional(Str),
       content: Type.Optional(Type.Record(Str, Type.Unknown())),
+      files: Type.Optional(Type.Array(FileView)),
     }),
   ),
 });
@@ -112,6 +124,7 @@ export const CREATED: ReadonlySet<string> = new Set([
   'POST /_dingread/v1/robots/:robotCode/chats/:userId/messages',
   'POST /_dingread/v1/conversations/:openConversationId/messages',
   'POST /_dingread/v1/cardTemplates',
+  'POST /_dingread/v1/orgs/:corpId/files',
 ]);
 
 // Interactive cards (docs/cards.md).
@@ -191,6 +204,12 @@ export const RESPONSES: Record<string, TSchema> = {
   'GET /gettoken': Type.Object({ errcode: Type.Integer(), errmsg: Str, access_token: Type.Optional(Str), expires_in: Type.Optional(Type.Integer()) }),
   'POST /robot/sendBySession': Type.Object({ errcode: Type.Integer(), errmsg: Str }, { description: 'errors too: always HTTP 200' }),
   'POST /robot/send': Type.Object({ errcode: Type.Integer(), errmsg: Str }, { description: 'errors too: always HTTP 200' }),
+  'POST /media/upload': Legacy(
+    { type: Type.Optional(Str), media_id: Type.Optional(Str), created_at: Type.Optional(Type.Integer()), sub_code: Type.Optional(Str), sub_msg: Type.Optional(Str) },
+    'multipart/form-data: the file in part `media`, `type` in the query or a field; errors too: always HTTP 200 (docs/media.md)',
+  ),
+  'POST /v1.0/robot/messageFiles/download': Type.Object({ downloadUrl: Str }),
+  'GET /media/download/:downloadCode': Type.String({ description: "the file's bytes, with its content type (the URL messageFiles/download answers)" }),
 
   'GET /_dingread/health': Type.Object({ status: Type.Literal('ok'), version: Str, store: Str }),
   'POST /_dingread/v1/fixtures': Counts,
@@ -217,6 +236,11 @@ export const RESPONSES: Record<string, TSchema> = {
   'POST /_dingread/v1/conversations/:openConversationId/messages': SayResult,
   'GET /_dingread/v1/conversations/:openConversationId/messages': Timeline,
   'GET /_dingread/v1/stream/connections': Type.Object({ items: Type.Array(StreamConnection) }),
+  'POST /_dingread/v1/orgs/:corpId/files': Type.Intersect([FileView, Type.Object({ downloadCode: Str })], {
+    description: 'multipart/form-data as media/upload takes it: a file a simulated user will send (docs/media.md)',
+  }),
+  'GET /_dingread/v1/files/:fileId': FileView,
+  'GET /_dingread/v1/files/:fileId/content': Type.String({ description: "the file's bytes" }),
   'DELETE /_dingread/v1/stream/connections/:connectionId': Empty,
   'POST /_dingread/v1/cardTemplates': CardTemplate,
   'GET /_dingread/v1/cardTemplates': Type.Object({ items: Type.Array(CardTemplate) }),

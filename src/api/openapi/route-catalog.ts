@@ -6,6 +6,13 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** False for a route that is not part of the API (the dashboard's pages): left out of the document. */
+    openapi?: boolean;
+  }
+}
+
 export interface RouteSchemas {
   body?: TSchema;
   querystring?: TSchema;
@@ -30,7 +37,7 @@ export class RouteCatalog {
         // Fastify adds a HEAD twin to every GET; it is not a route of its own. Pages (the
         // dashboard) opt out with `config: { openapi: false }`: they are not part of the API.
         if (method === 'HEAD') continue;
-        if ((route.config as { openapi?: boolean } | undefined)?.openapi === false) continue;
+        if (route.config?.openapi === false) continue;
         const given = (route.schema ?? {}) as Record<string, TSchema | undefined>;
         const schema: RouteSchemas = {};
         if (given['body']) schema.body = given['body'];

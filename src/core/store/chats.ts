@@ -51,6 +51,8 @@ export interface NewUserMessage {
   thread: ChatThread;
   userId: string;
   msgId: string;
+  /** `text` when absent; `picture`, `file`, `audio` or `video` for a file the user sent, whose id `text` then holds. */
+  msgtype?: string;
   text: string;
   /** The robots the user @-mentioned (groups). */
   atRobots: string[];

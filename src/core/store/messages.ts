@@ -38,6 +38,8 @@ export interface NewMessage {
   deliveredAt: number;
   /** For `oto` only: the valid recipients in send order. Conversations take their members. */
   recipients?: string[];
+  /** The media (store ids) the message refers to, kept while the message is (store/media.ts). */
+  mediaIds?: number[];
 }
 
 export interface MessageFilter {

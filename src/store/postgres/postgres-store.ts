@@ -245,7 +245,7 @@ export class PostgresStore extends SqlStore {
   }
 
   close(): Promise<void> {
-    this.closed ??= Promise.all([this.ready.catch(() => undefined), this.bus.close()])
+    this.closed ??= Promise.all([this.ready.catch(() => undefined), this.bus.close(), this.removeTemporaryStaging()])
       .then(() => this.pool)
       .then(
         (pool) => pool.end(),

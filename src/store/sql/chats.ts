@@ -68,13 +68,14 @@ export function* postUserMessage(message: NewUserMessage): Work<{ marked: number
   const seq = yield* nextSeq();
   yield* run(
     `INSERT INTO chat_entries (seq, chat_key, chat_user_id, org_id, via, msg_id, sender_user_id, message_id, msgtype, content, at, created_at)
-     VALUES (:seq, :chatKey, :chatUserId, :orgId, 'user', :msgId, :userId, NULL, 'text', :text, :at, :createdAt)`,
+     VALUES (:seq, :chatKey, :chatUserId, :orgId, 'user', :msgId, :userId, NULL, :msgtype, :text, :at, :createdAt)`,
     {
       seq,
       ...threadKey(message.thread),
       orgId: message.orgId,
       msgId: message.msgId,
       userId: message.userId,
+      msgtype: message.msgtype ?? 'text',
       text: message.text,
       at: message.atRobots.length > 0 ? JSON.stringify(message.atRobots) : null,
       createdAt: message.createdAt,

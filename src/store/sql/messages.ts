@@ -1,5 +1,6 @@
 /** The SQL rules of messages: sending (one row however big the group), finding, recalling and listing. */
 import type { MessageFilter, MessageRecord, NewMessage } from '../../core/store.js';
+import { linkMessageMedia } from './media.js';
 import { toMessage, type MessageRow } from './rows.js';
 import { nextSeq } from './store-wide.js';
 import { all, get, lock, run, type Work } from './unit.js';
@@ -54,6 +55,7 @@ export function* insertMessage(message: NewMessage): Work<MessageRecord> {
       position,
     });
   }
+  if (message.mediaIds) yield* linkMessageMedia(id, message.mediaIds);
   return toMessage((yield* messageRowById(id)) as MessageRow);
 }
 

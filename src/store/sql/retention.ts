@@ -10,6 +10,7 @@ export function* purgeMessagesBefore(cutoff: number, batchSize: number): Work<nu
   for (const { id } of doomed) {
     yield* run(`DELETE FROM reads WHERE message_id = :id`, { id });
     yield* run(`DELETE FROM message_recipients WHERE message_id = :id`, { id });
+    yield* run(`DELETE FROM message_media WHERE message_id = :id`, { id });
     yield* run(`DELETE FROM messages WHERE id = :id`, { id });
   }
   // An open whose bound is at or below every message left covers nothing any more (a later

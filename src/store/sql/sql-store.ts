@@ -8,6 +8,9 @@
  * StoreUnavailableError).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Bus } from '../../core/bus.js';
 import type {
   AppRecord,
@@ -31,6 +34,9 @@ import type {
   DirectoryDump,
   DueQuery,
   LocalCaRecord,
+  MediaRecord,
+  NewMedia,
+  StagedMedia,
   MessageFilter,
   MessageRecord,
   NewMessage,
@@ -60,6 +66,7 @@ import * as cardRules from './cards.js';
 import * as chatRules from './chats.js';
 import * as directoryRules from './directory.js';
 import { LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
+import * as mediaRules from './media.js';
 import * as messageRules from './messages.js';
 import * as readRules from './reads.js';
 import * as retentionRules from './retention.js';
@@ -68,6 +75,9 @@ import * as storeWideRules from './store-wide.js';
 import * as streamRules from './stream.js';
 import * as tokenRules from './tokens.js';
 import type { UnitMode, Work } from './unit.js';
+
+/** A file's name while its row is being written (media ids are of letters, digits, `$`, `-` and `_`). */
+const PARKED = '.new-';
 
 export abstract class SqlStore implements Store {
   abstract readonly kind: StoreKind;
@@ -80,6 +90,15 @@ export abstract class SqlStore implements Store {
    */
   protected abstract unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T>;
   abstract close(): Promise<void>;
+
+  /**
+   * Where the bytes of media live: a folder (files named by the media's store id), or null for the
+   * `media_content` table. A folder's `.staging/` holds uploads still arriving.
+   */
+  protected mediaFolder(): string | null {
+    return null;
+  }
+  private staging: Promise<string> | undefined;
 
   /** Lookups kept in memory, when no other process writes to the store (lookup-cache.ts). */
   private lookups: LookupCache | null | undefined;
@@ -127,8 +146,11 @@ export abstract class SqlStore implements Store {
   writeNote(key: string, value: string): Promise<void> {
     return this.write('none', () => storeWideRules.writeNote(key, value));
   }
-  reset(): Promise<void> {
-    return this.write('all', () => storeWideRules.reset());
+  async reset(): Promise<void> {
+    const folder = this.mediaFolder();
+    const files = folder === null ? [] : await this.unit('read', () => mediaRules.allMediaIds());
+    await this.write('all', () => storeWideRules.reset());
+    await this.deleteMediaFiles(files);
   }
 
   // Directory
@@ -227,6 +249,99 @@ export abstract class SqlStore implements Store {
   // Retention
   purgeMessagesBefore(cutoff: number, batchSize: number): Promise<number> {
     return this.write('messages', () => retentionRules.purgeMessagesBefore(cutoff, batchSize));
+  }
+
+  // Media
+  /**
+   * The staging folder, made on first use. For a folder, what a previous process left is settled
+   * first: half-received uploads go, and a file parked for a row (insertMedia) takes its final
+   * name if the row committed, and goes if it did not.
+   */
+  private mediaReady(): Promise<string> {
+    this.staging ??= (async () => {
+      const folder = this.mediaFolder();
+      if (folder === null) return mkdtemp(join(tmpdir(), 'dingread-staging-'));
+      const staging = join(folder, '.staging');
+      await rm(staging, { recursive: true, force: true });
+      await mkdir(staging, { recursive: true });
+      for (const name of await readdir(folder)) {
+        if (!name.startsWith(PARKED)) continue;
+        const record = await this.findMedia(name.slice(PARKED.length));
+        if (record) await rename(join(folder, name), join(folder, String(record.id)));
+        else await rm(join(folder, name), { force: true });
+      }
+      return staging;
+    })();
+    return this.staging;
+  }
+  stageMedia(): Promise<StagedMedia> {
+    return this.mediaReady().then((dir) => {
+      const path = join(dir, randomBytes(12).toString('hex'));
+      return { path, discard: () => rm(path, { force: true }) };
+    });
+  }
+  async insertMedia(media: NewMedia, staged: StagedMedia): Promise<MediaRecord> {
+    const folder = this.mediaFolder();
+    try {
+      if (folder === null) {
+        const bytes = await readFile(staged.path);
+        return await this.write('none', () => mediaRules.insertMedia(media, bytes));
+      }
+      // The file takes a name no row has yet, then the row commits; if it does not, the file goes.
+      const parked = join(folder, `${PARKED}${media.mediaId}`);
+      await rename(staged.path, parked);
+      let record: MediaRecord;
+      try {
+        record = await this.write('none', () => mediaRules.insertMedia(media, null));
+      } catch (error) {
+        await rm(parked, { force: true });
+        throw error;
+      }
+      await rename(parked, join(folder, String(record.id)));
+      return record;
+    } finally {
+      await staged.discard();
+    }
+  }
+  findMedia(mediaId: string): Promise<MediaRecord | undefined> {
+    return this.unit('read', () => mediaRules.findMedia(mediaId));
+  }
+  findMediaByDownloadCode(downloadCode: string): Promise<MediaRecord | undefined> {
+    return this.unit('read', () => mediaRules.findMediaByDownloadCode(downloadCode));
+  }
+  async readMediaContent(media: MediaRecord): Promise<Buffer | undefined> {
+    const folder = this.mediaFolder();
+    if (folder === null) return this.unit('read', () => mediaRules.readMediaContent(media.id));
+    await this.mediaReady();
+    try {
+      return await readFile(join(folder, String(media.id)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+  messageMedia(messageId: number): Promise<MediaRecord[]> {
+    return this.unit('read', () => mediaRules.messageMedia(messageId));
+  }
+  async purgeMediaBefore(cutoff: number, batchSize: number): Promise<number> {
+    const deleted = await this.write('none', () => mediaRules.purgeMediaBefore(cutoff, batchSize));
+    await this.deleteMediaFiles(deleted);
+    return deleted.length;
+  }
+  /**
+   * Removes a staging folder made in the system's temporary folder (stores that keep bytes in a
+   * table stage there); a store's own folder stays. Backends call it when they close.
+   */
+  protected async removeTemporaryStaging(): Promise<void> {
+    if (this.staging === undefined || this.mediaFolder() !== null) return;
+    const dir = await this.staging.catch(() => undefined);
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  }
+
+  private async deleteMediaFiles(ids: readonly number[]): Promise<void> {
+    const folder = this.mediaFolder();
+    if (folder === null) return;
+    for (const id of ids) await unlink(join(folder, String(id))).catch(() => undefined);
   }
 
   // Chats as users see them

@@ -306,4 +306,32 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX card_deliveries_by_card ON card_deliveries (card_id, id);
   CREATE INDEX card_deliveries_by_carrier ON card_deliveries (carrier_id);
   `,
+  // Media (store/media.ts): uploaded files and files users send. The bytes of a file store live in
+  // a folder beside the database file; media_content holds them for the in-memory store only.
+  `
+  CREATE TABLE media (
+    id INTEGER PRIMARY KEY,
+    media_id TEXT NOT NULL UNIQUE,
+    org_id INTEGER NOT NULL REFERENCES orgs (id),
+    app_id INTEGER,
+    download_code TEXT UNIQUE,
+    type TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX media_by_created_at ON media (created_at);
+  CREATE TABLE media_content (
+    media_id INTEGER PRIMARY KEY REFERENCES media (id),
+    bytes BLOB NOT NULL
+  );
+  CREATE TABLE message_media (
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    media_id INTEGER NOT NULL REFERENCES media (id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (message_id, media_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX message_media_by_media ON message_media (media_id);
+  `,
 ];

@@ -57,12 +57,16 @@ export class SqliteStore extends SqlStore {
   /** Writes waiting for the next group commit, in arrival order. */
   private queued: QueuedWrite[] = [];
   private readonly lookupCache: boolean;
+  /** A file store's media live beside it, in `<file>-media/` (store/media.ts); in memory, in a table. */
+  private readonly mediaDirectory: string | null;
 
   constructor(options: SqliteStoreOptions) {
     super();
     const inMemory = options.path === ':memory:';
     if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
     this.kind = inMemory ? 'memory' : 'sqlite';
+    this.mediaDirectory = inMemory ? null : `${options.path}-media`;
+    if (this.mediaDirectory !== null) mkdirSync(this.mediaDirectory, { recursive: true });
     this.capabilities = { durable: !inMemory, sharedAcrossProcesses: false };
     this.lookupCache = options.lookupCache ?? true;
     this.groupCommit = options.groupCommit ?? true;
@@ -72,6 +76,10 @@ export class SqliteStore extends SqlStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+  }
+
+  protected override mediaFolder(): string | null {
+    return this.mediaDirectory;
   }
 
   protected override keepsLookups(): boolean {
@@ -181,7 +189,7 @@ export class SqliteStore extends SqlStore {
     // Writes already asked for are committed (and answered) before the file closes.
     if (this.db.open) this.commitQueued();
     if (this.db.open) this.db.close();
-    return this.bus.close();
+    return Promise.all([this.bus.close(), this.removeTemporaryStaging()]).then(() => undefined);
   }
 }
 

@@ -7,12 +7,13 @@
  * through. The message, the chat open it implies (everything delivered to the user there is read)
  * and the deliveries are stored in one unit; then the deliveries are pushed (stream-hub.ts).
  */
-import type { ChatThread, NewSessionWebhook, ReplyAt, TimelineRecord } from './store.js';
+import type { DeliveryStatus, SayResult, TimelineItem } from './answers.js';
+import type { ChatThread, NewSessionWebhook, TimelineRecord } from './store.js';
 import type { CoreContext } from './context.js';
 import { chatUserOrNotFound, conversationOrNotFound, robotOrNotFound } from './lookups.js';
 import { fail } from './errors.js';
 import { hashToken } from './ids.js';
-import { sendStatusOf, type SendStatus } from './messages.js';
+import { sendStatusOf } from './messages.js';
 import type { ConversationRecord, MessageRecord, RobotRecord, UserRecord } from './store.js';
 import {
   dingtalkId,
@@ -31,35 +32,7 @@ export const TIMELINE_LIMIT = 200;
 /** Where a session webhook answers; the hub puts the connection's origin in front (docs/stream.md). */
 export const SESSION_WEBHOOK_PATH = '/robot/sendBySession';
 
-export type DeliveryStatus = DispatchStatus | 'notMentioned';
 
-export interface SayResult {
-  msgId: string;
-  deliveries: Array<{ robotCode: string; status: DeliveryStatus }>;
-}
-
-export interface TimelineItem {
-  /** A user message's msgId; a robot message's processQueryKey. */
-  msgId: string;
-  from: { userId: string } | { robotCode: string };
-  text: string;
-  /** A robot message's msgKey; null for what a user wrote. */
-  msgKey: string | null;
-  createdAt: number;
-  via: 'user' | 'api' | 'sessionWebhook';
-  // Additions to the contract's shape:
-  /** User messages: the robots they @-mentioned. */
-  atRobots?: string[];
-  /** Robot messages: */
-  processQueryKey?: string;
-  msgParam?: string;
-  at?: ReplyAt;
-  sendStatus?: SendStatus;
-  recipientCount?: number;
-  readCount?: number;
-  /** In a one-on-one chat: when the chat's user read the robot's message (null: not yet). */
-  readAt?: number | null;
-}
 
 interface Target {
   robot: RobotRecord;

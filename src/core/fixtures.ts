@@ -6,6 +6,7 @@
  * A document is checked whole before anything is written (shape first, then every reference
  * against the document and the store), so a document with any error changes nothing.
  */
+import type { FixtureCounts } from './answers.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { CoreContext } from './context.js';
@@ -108,16 +109,6 @@ const FixtureOutline = Type.Object(
   strict,
 );
 
-export interface FixtureCounts {
-  orgs: number;
-  apps: number;
-  users: number;
-  robots: number;
-  conversations: number;
-  /** Only when the document has suites or authorizations. */
-  suites?: number;
-  authorizations?: number;
-}
 
 const compiled = new Map<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
 

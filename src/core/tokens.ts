@@ -2,6 +2,7 @@
  * Access tokens: issuing them for app credentials, for third-party suites (a corp token per
  * authorized org, and the suite's own token), and resolving them back to the calling app.
  */
+import type { IssuedToken } from './answers.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { deriveAccessToken, hashToken } from './ids.js';
@@ -26,10 +27,6 @@ export interface Caller {
 
 export const ROBOT_SCOPE = 'qyapi_robot_sendmsg';
 
-export interface IssuedToken {
-  accessToken: string;
-  expireIn: number;
-}
 
 /**
  * `POST /v1.0/oauth2/accessToken`. While the app's token is valid, asking again returns the same

@@ -12,6 +12,7 @@ import type { CoreContext } from '../../core/context.js';
 import { FaultRegistry } from '../../core/faults.js';
 import { DEFAULT_REQUEST_LOG_SIZE } from '../../core/request-log.js';
 import { QpsLimiter } from '../../core/throttle.js';
+import { routeOf } from '../access.js';
 import { openApiDocument } from '../openapi/openapi.js';
 import { RouteCatalog } from '../openapi/route-catalog.js';
 import { faultRoutes, injectFaults } from './faults.js';
@@ -53,7 +54,7 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
     app.addHook('preValidation', (request, reply, done) => {
       if (request.loggedCall === null) return done();
       recorder.keepBody(request);
-      const route = request.routeOptions.url;
+      const route = routeOf(request).url;
       // Nothing to inject and no limit: the common case costs no promise.
       if (route === undefined || (faults.isEmpty() && limiter.limit <= 0)) return done();
       if (faults.isEmpty()) {
@@ -70,7 +71,7 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
     app.addHook('onSend', (request, reply, payload, done) => {
       recorder.keepPayload(request, payload);
       // `POST /reset` forgets everything: the emulator's state goes with the store's.
-      if (request.routeOptions.url === RESET_ROUTE && request.method === 'POST' && reply.statusCode === 200) {
+      if (routeOf(request).url === RESET_ROUTE && request.method === 'POST' && reply.statusCode === 200) {
         faults.clear();
         recorder.log.clear();
       }

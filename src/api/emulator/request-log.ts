@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
-import { RequestLog, type RequestLogFilter } from '../../core/request-log.js';
+import { RequestLog, type LoggedRequest, type RequestLogFilter } from '../../core/request-log.js';
 import { pathOf, requestTarget } from '../proxy/request-target.js';
 import { appKeyOf, isDingTalkCall } from './calls.js';
 import { RequestsQuery } from './schemas.js';
@@ -42,7 +42,7 @@ export class RequestRecorder {
   /** Starts the entry of a DingTalk call (onRequest); answers whether the call is logged. */
   begin(request: FastifyRequest): boolean {
     if (!isDingTalkCall(request)) return false;
-    request.loggedCall = { startedAt: performance.now(), at: this.clock.now() };
+    request.loggedCall = { startedAt: request.receivedAt, at: this.clock.now() };
     return true;
   }
 
@@ -71,27 +71,29 @@ export class RequestRecorder {
     const responseBody = typeof payload === 'string' ? payload : undefined;
     const envelopeCode =
       status >= 400 && responseBody !== undefined ? (parseJson(responseBody) as { code?: unknown } | undefined)?.code : undefined;
-    const appKey = appKeyOf(request);
-    const query = request.query as Record<string, unknown> | undefined;
     const target = requestTarget(request.raw);
-    const requestBody = entry.requestBody ?? request.body;
-    this.log.add({
-      requestId: String(request.id),
+    // Built field by field: this runs on every call of DingTalk's API.
+    const logged: Omit<LoggedRequest, 'seq'> = {
+      requestId: request.id,
       at: entry.at,
       method: request.method,
-      ...(target.authority === '' ? {} : { host: target.authority }),
-      ...(target.via === 'direct' ? {} : { via: target.via }),
       path: pathOf(request.url),
-      ...(query && Object.keys(query).length > 0 ? { query } : {}),
-      ...(appKey === undefined ? {} : { appKey }),
       status,
-      ...(status >= 400 && typeof envelopeCode === 'string' ? { code: envelopeCode } : {}),
       durationMs: Math.round(performance.now() - entry.startedAt),
-      ...(entry.faults ? { faults: entry.faults } : {}),
-      ...(request.unknownFields ? { unknownFields: request.unknownFields } : {}),
-      ...(requestBody === undefined ? {} : { requestBody }),
-      ...(responseBody === undefined ? {} : { responseBody }),
-    });
+    };
+    if (target.authority !== '') logged.host = target.authority;
+    if (target.via !== 'direct') logged.via = target.via;
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && hasKeys(query)) logged.query = query;
+    const appKey = appKeyOf(request);
+    if (appKey !== undefined) logged.appKey = appKey;
+    if (status >= 400 && typeof envelopeCode === 'string') logged.code = envelopeCode;
+    if (entry.faults) logged.faults = entry.faults;
+    if (request.unknownFields) logged.unknownFields = request.unknownFields;
+    const requestBody = entry.requestBody ?? request.body;
+    if (requestBody !== undefined) logged.requestBody = requestBody;
+    if (responseBody !== undefined) logged.responseBody = responseBody;
+    this.log.add(logged);
   }
 
   /** `/_dingread/v1/requests`: list (filtered) and clear. */
@@ -111,6 +113,11 @@ function filterOf(query: RequestsQuery): RequestLogFilter {
   if (query.since !== undefined) filter.since = Number(query.since);
   if (query.limit !== undefined) filter.limit = Number(query.limit);
   return filter;
+}
+
+function hasKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
 }
 
 function parseJson(text: string): unknown {

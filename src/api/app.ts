@@ -159,6 +159,10 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     clientErrorHandler,
     // Both compilers given here, so that Fastify does not load its default ones at start.
     // (Fastify's declared type for buildValidator differs from what it calls; this is the latter.)
+    // Arrays of 64 items and more (a page of readUserIds) go to the native JSON.stringify whole
+    // instead of item by item: on Node 20 that is the faster of the two, and the answer check in
+    // the tests makes sure no item holds a field beyond its schema.
+    serializerOpts: { largeArrayMechanism: 'json-stringify', largeArraySize: 64 },
     schemaController: { compilersFactory: { buildValidator: (() => checkers) as unknown as CompilersFactory['buildValidator'], buildSerializer } },
   });
 

@@ -48,6 +48,11 @@ function histogramLines(name: string, series: Map<string, { labels: Record<strin
 
 export class Metrics {
   private readonly requests = new Map<string, { labels: Record<string, string>; count: number }>();
+  /** The same series as `requests` and `requestSeconds`, by route, method and status. */
+  private readonly routes = new Map<
+    string,
+    Map<string, { timed: { labels: Record<string, string>; histogram: Histogram }; byStatus: Map<number, { labels: Record<string, string>; count: number }> }>
+  >();
   private readonly requestSeconds = new Map<string, { labels: Record<string, string>; histogram: Histogram }>();
   private readonly storeSeconds = new Map<string, { labels: Record<string, string>; histogram: Histogram }>();
   private readonly storeErrors = new Map<string, number>();
@@ -60,17 +65,27 @@ export class Metrics {
 
   /** One answered request. `route` is the route pattern (never the raw URL: that would be unbounded). */
   request(method: string, route: string, status: number, seconds: number): void {
-    const countKey = `${method} ${route} ${status}`;
-    const counted = this.requests.get(countKey);
-    if (counted) counted.count++;
-    else this.requests.set(countKey, { labels: { method, route, code: String(status) }, count: 1 });
-    const timeKey = `${method} ${route}`;
-    let timed = this.requestSeconds.get(timeKey);
-    if (!timed) {
-      timed = { labels: { method, route }, histogram: new Histogram() };
-      this.requestSeconds.set(timeKey, timed);
+    // Looked up by route, then method and status, so that no key string is built per request.
+    let byMethod = this.routes.get(route);
+    if (!byMethod) {
+      byMethod = new Map();
+      this.routes.set(route, byMethod);
     }
-    timed.histogram.observe(seconds);
+    let series = byMethod.get(method);
+    if (!series) {
+      const timed = { labels: { method, route }, histogram: new Histogram() };
+      this.requestSeconds.set(`${method} ${route}`, timed);
+      series = { timed, byStatus: new Map() };
+      byMethod.set(method, series);
+    }
+    const counted = series.byStatus.get(status);
+    if (counted) counted.count++;
+    else {
+      const entry = { labels: { method, route, code: String(status) }, count: 1 };
+      series.byStatus.set(status, entry);
+      this.requests.set(`${method} ${route} ${status}`, entry);
+    }
+    series.timed.histogram.observe(seconds);
   }
 
   storeCall(operation: string, seconds: number, failed: boolean): void {

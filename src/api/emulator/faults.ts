@@ -13,7 +13,8 @@ import { FaultBody, FaultParams } from './schemas.js';
 
 /**
  * Applies the faults that match the call: waits out their latency, then drops the connection or
- * answers their error. Resolves to the reply when the call was answered (or dropped).
+ * answers their error. Resolves to whether the call was answered (or dropped): a boolean, not the
+ * reply, which is a thenable a promise would wait on instead of handing back.
  */
 export async function injectFaults(
   faults: FaultRegistry,
@@ -21,7 +22,7 @@ export async function injectFaults(
   request: FastifyRequest,
   reply: FastifyReply,
   route: string,
-): Promise<FastifyReply | undefined> {
+): Promise<boolean> {
   // The route's own path: the router decodes escapes, so `/v1.0/robot/groupMessages/%71uery` is still that route.
   const outcome = faults.hit({ path: route, appKey: appKeyOf(request), robotCode: robotCodeOf(request) });
   if (outcome.fired.length > 0) recorder.noteFaults(request, outcome.fired);
@@ -30,10 +31,13 @@ export async function injectFaults(
     recorder.record(request, 0, undefined);
     reply.hijack();
     request.raw.socket.destroy();
-    return reply;
+    return true;
   }
-  if (outcome.error) return sendInjected(reply, outcome.error);
-  return undefined;
+  if (outcome.error) {
+    sendInjected(reply, outcome.error);
+    return true;
+  }
+  return false;
 }
 
 /** An injected error, in DingTalk's envelope like every other. */

@@ -9,11 +9,12 @@ import { LEGACY, sendLegacy } from '../dingtalk/legacy.js';
 import { sendError } from '../envelope.js';
 import { appKeyOf } from './calls.js';
 
-/** Answers the call when its app is over the limit for this route; undefined lets it through. */
-export function throttle(limiter: QpsLimiter, request: FastifyRequest, reply: FastifyReply, route: string): FastifyReply | undefined {
+/** Answers the call when its app is over the limit for this route, and says whether it did. */
+export function throttle(limiter: QpsLimiter, request: FastifyRequest, reply: FastifyReply, route: string): boolean {
   const appKey = appKeyOf(request);
-  if (appKey === undefined || limiter.admit(appKey, route)) return undefined;
+  if (appKey === undefined || limiter.admit(appKey, route)) return false;
   // The legacy routes (gettoken) answer as the legacy host does: HTTP 200 and an errcode.
-  if (!route.startsWith('/v1.0/')) return sendLegacy(reply, LEGACY.throttled);
-  return sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', `${route} for app ${appKey}`));
+  if (!route.startsWith('/v1.0/')) sendLegacy(reply, LEGACY.throttled);
+  else sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', `${route} for app ${appKey}`));
+  return true;
 }

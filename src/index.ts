@@ -8,5 +8,6 @@ export { OPERATOR_ERRORS, OperatorError, type OperatorErrorCode } from './core/o
 export type { Store, StoreKind, StoreCapabilities } from './core/store.js';
 export { openStore, DEFAULT_STORE } from './store/open-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
-export type { FixtureDocument, FixtureCounts } from './core/fixtures.js';
+export type { FixtureDocument } from './core/fixtures.js';
+export type { FixtureCounts } from './core/answers.js';
 export { VERSION } from './version.js';

@@ -2,6 +2,7 @@
  * Boots dingread: opens the store, builds the app, loads fixtures or the demo, listens. The CLI's
  * `serve` and the tests both start servers through here.
  */
+import type { AnswerCheck } from './api/answer-check.js';
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp, type HttpTimeouts } from './api/app.js';
@@ -61,6 +62,8 @@ export interface ServerOptions {
   strict?: boolean;
   /** Stream mode: redelivery delay and count, ticket and session-webhook lifetimes, limits (core/stream.ts). */
   stream?: Partial<StreamOptions>;
+  /** Checks every answer against its route's schema (tests; src/api/answer-check.ts). */
+  answerCheck?: AnswerCheck;
 }
 
 export interface RunningServer {
@@ -107,6 +110,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       controlQpsLimit: options.controlQpsLimit ?? 0,
       strict: options.strict ?? false,
       ...(options.stream ? { stream: options.stream } : {}),
+      ...(options.answerCheck ? { answerCheck: options.answerCheck } : {}),
     });
     await app.listen({ host, port: options.port ?? 3939 });
     const simulate = options.demo && options.simulate;

@@ -29,12 +29,29 @@ export const EVENTS_PATH = '/_dingread/v1/events';
 const OPEN_PATHS = new Set(['/_dingread/health', '/_dingread/ready']);
 const CONTROL_PATHS = new Set(['/_dingread/metrics']);
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The matched route, read once (routeOf): Fastify builds a fresh object on every `routeOptions` read. */
+    matchedRoute: FastifyRequest['routeOptions'] | null;
+    /** The request's surface, decided once (surfaceOf). */
+    surface: Surface | null;
+  }
+}
+
+/** The matched route's options (its pattern is `url`, undefined when no route matched). */
+export function routeOf(request: FastifyRequest): FastifyRequest['routeOptions'] {
+  return (request.matchedRoute ??= request.routeOptions);
+}
+
 /**
  * The route's pattern rather than the raw path wherever a route matched: the router decodes
  * percent-escapes, so `/%5Fdingread/v1/reset` reaches the reset route and must be judged as it.
  */
 export function surfaceOf(request: FastifyRequest): Surface {
-  const path = request.routeOptions.url ?? pathOf(request.url);
+  return (request.surface ??= surfaceOfPath(routeOf(request).url ?? pathOf(request.url)));
+}
+
+function surfaceOfPath(path: string): Surface {
   if (!path.startsWith('/_dingread')) return 'dingtalk';
   if (OPEN_PATHS.has(path)) return 'open';
   if (path === EVENTS_PATH) return 'events';

@@ -7,13 +7,14 @@
  * through. The message, the chat open it implies (everything delivered to the user there is read)
  * and the deliveries are stored in one unit; then the deliveries are pushed (stream-hub.ts).
  */
-import type { ChatThread, NewSessionWebhook, ReplyAt, TimelineRecord } from './store.js';
+import type { DeliveryStatus, SayResult, TimelineItem } from './answers.js';
+import type { ChatThread, NewSessionWebhook, TimelineRecord } from './store.js';
 import type { CoreContext } from './context.js';
 import { chatUserOrNotFound, conversationOrNotFound, robotOrNotFound } from './lookups.js';
 import { fail } from './errors.js';
-import { callbackContent, fileView, type FileView } from './media.js';
+import { callbackContent, fileView } from './media.js';
 import { hashToken } from './ids.js';
-import { sendStatusOf, type SendStatus } from './messages.js';
+import { sendStatusOf } from './messages.js';
 import { webhookText } from './webhook-robots.js';
 import type { ConversationRecord, MediaRecord, MessageRecord, RobotRecord, UserRecord } from './store.js';
 import {
@@ -33,40 +34,7 @@ export const TIMELINE_LIMIT = 200;
 /** Where a session webhook answers; the hub puts the connection's origin in front (docs/stream.md). */
 export const SESSION_WEBHOOK_PATH = '/robot/sendBySession';
 
-export type DeliveryStatus = DispatchStatus | 'notMentioned';
 
-export interface SayResult {
-  msgId: string;
-  deliveries: Array<{ robotCode: string; status: DeliveryStatus }>;
-}
-
-export interface TimelineItem {
-  /** A user message's msgId; a robot message's processQueryKey. */
-  msgId: string;
-  from: { userId: string } | { robotCode: string } | { webhookRobot: string };
-  text: string;
-  /** A robot message's msgKey; null for what a user wrote. */
-  msgKey: string | null;
-  createdAt: number;
-  via: 'user' | 'api' | 'sessionWebhook' | 'webhook';
-  // Additions to the contract's shape:
-  /** User messages: the robots they @-mentioned. */
-  atRobots?: string[];
-  /** The files the message carries: a user's picture or file, a robot's image, file, voice or video. */
-  files?: FileView[];
-  /** Robot messages: */
-  processQueryKey?: string;
-  msgParam?: string;
-  at?: ReplyAt;
-  sendStatus?: SendStatus;
-  recipientCount?: number;
-  readCount?: number;
-  /** In a one-on-one chat: when the chat's user read the robot's message (null: not yet). */
-  readAt?: number | null;
-  /** A webhook robot's message: its msgtype and the body's section for it, as posted. */
-  msgtype?: string;
-  content?: Record<string, unknown>;
-}
 
 interface Target {
   robot: RobotRecord;

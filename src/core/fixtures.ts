@@ -6,6 +6,7 @@
  * A document is checked whole before anything is written (shape first, then every reference
  * against the document and the store), so a document with any error changes nothing.
  */
+import type { FixtureCounts } from './answers.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { CoreContext } from './context.js';
@@ -123,18 +124,6 @@ const FixtureOutline = Type.Object(
   strict,
 );
 
-export interface FixtureCounts {
-  orgs: number;
-  apps: number;
-  users: number;
-  robots: number;
-  conversations: number;
-  /** Only when the document has suites or authorizations. */
-  suites?: number;
-  authorizations?: number;
-  /** Only when the document has webhook robots. */
-  webhookRobots?: number;
-}
 
 const compiled = new Map<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
 

@@ -1,34 +1,12 @@
 /** Message inspection for the control plane: one message with its recipients, or a listing. */
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
-import { fileView, type FileView } from './media.js';
-import { sendStatusOf, type SendStatus } from './messages.js';
-import type { MessageFilter, MessageKind, MessageRecord } from './store.js';
+import type { MessageDetail, MessageList, MessageSummary } from './answers.js';
+import { fileView } from './media.js';
+import { sendStatusOf } from './messages.js';
+import type { MessageFilter, MessageRecord } from './store.js';
 
-export interface MessageSummary {
-  processQueryKey: string;
-  kind: MessageKind;
-  corpId: string;
-  robotCode: string;
-  openConversationId?: string;
-  msgKey: string;
-  msgParam: string;
-  sentAt: number;
-  /** When delivery finished or will finish: PROCESSING until the clock reaches it. */
-  deliveredAt: number;
-  /** The end of the 24-hour window: from then on DingTalk's queries answer processQueryKey.expireTime. */
-  queryableUntil: number;
-  sendStatus: SendStatus;
-  recalledAt?: number;
-  recipientCount: number;
-  readCount: number;
-}
 
-export interface MessageDetail extends MessageSummary {
-  recipients: Array<{ userId: string; name: string; readAt: number | null }>;
-  /** The uploaded files the message refers to (docs/media.md); absent when none. */
-  files?: FileView[];
-}
 
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
@@ -81,11 +59,6 @@ export interface ListQuery {
   cursor?: string;
 }
 
-export interface MessageList {
-  items: MessageSummary[];
-  nextCursor?: string;
-  total?: number;
-}
 
 /** Newest first. The cursor is the id to continue below, opaque to callers. */
 export async function listMessages(ctx: CoreContext, query: ListQuery): Promise<MessageList> {

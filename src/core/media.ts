@@ -5,6 +5,7 @@
  * has the sources of every limit and answer here.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FileView } from './answers.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import type { LegacyAnswer } from './legacy-errors.js';
@@ -229,15 +230,6 @@ export function callbackContent(media: MediaRecord): { msgtype: string; content:
 
 // ------------------------------------------------------------------ the control plane's view
 
-/** A file as the control plane shows it, with where its bytes are (`GET /files/{fileId}/content`). */
-export interface FileView {
-  fileId: string;
-  type: MediaRecord['type'];
-  fileName: string;
-  contentType: string;
-  size: number;
-  contentUrl: string;
-}
 
 export function fileView(media: MediaRecord): FileView {
   return {

@@ -1,8 +1,7 @@
 /** Message state derived from the clock: send status and the 24-hour window. */
+import type { SendStatus } from './answers.js';
 import type { CoreContext } from './context.js';
 import type { MessageRecord } from './store.js';
-
-export type SendStatus = 'PROCESSING' | 'SUCCESS' | 'RECALLED';
 
 export function sendStatusOf(ctx: CoreContext, message: MessageRecord): SendStatus {
   if (message.recalledAt !== null) return 'RECALLED';

@@ -1,7 +1,8 @@
 /** The three read-status queries (DingTalk's documents are cited in test/data/dingtalk-query-errors.json): oto readStatus, and the paged group and private ones. */
+import type { ChatQueryResult, MessageReadInfo, OtoQueryResult } from './answers.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
-import { isExpired, sendStatusOf, type SendStatus } from './messages.js';
+import { isExpired, sendStatusOf } from './messages.js';
 import { conversationOf, resolveRobot } from './robot-access.js';
 import type { ChatKind, MessageKind, MessageRecord } from './store.js';
 import type { Caller } from './tokens.js';
@@ -14,17 +15,7 @@ export interface OtoQueryInput {
   processQueryKey?: string;
 }
 
-export interface MessageReadInfo {
-  name: string;
-  userId: string;
-  readStatus: 'READ' | 'UNREAD';
-  readTimestamp?: number;
-}
 
-export interface OtoQueryResult {
-  sendStatus: SendStatus;
-  messageReadInfoList: MessageReadInfo[];
-}
 
 export interface ChatQueryInput {
   openConversationId?: string;
@@ -36,12 +27,6 @@ export interface ChatQueryInput {
   token?: string;
 }
 
-export interface ChatQueryResult {
-  sendStatus: SendStatus;
-  readUserIds: string[];
-  hasMore: boolean;
-  nextToken?: string;
-}
 
 /** `GET /v1.0/robot/oToMessages/readStatus`: every recipient (at most 20) with READ or UNREAD. */
 export async function queryOto(ctx: CoreContext, caller: Caller, input: OtoQueryInput): Promise<OtoQueryResult> {

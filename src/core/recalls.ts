@@ -1,4 +1,5 @@
 /** The three recalls. Each key succeeds or fails on its own; the call fails only on bad input. */
+import type { RecallResult } from './answers.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { isExpired } from './messages.js';
@@ -15,10 +16,6 @@ export interface RecallInput {
   processQueryKeys?: string[];
 }
 
-export interface RecallResult {
-  successResult: string[];
-  failedResult: Record<string, string>;
-}
 
 export async function recall(
   ctx: CoreContext,

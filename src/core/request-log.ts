@@ -82,15 +82,26 @@ function fromText(body: unknown): unknown {
 }
 
 export class RequestLog {
+  /** A ring: `size` entries, the newest at `(start + size - 1) % capacity`. */
   private readonly entries: LoggedRequest[] = [];
+  private start = 0;
+  private size = 0;
   private nextSeq = 1;
 
   constructor(readonly capacity: number = DEFAULT_REQUEST_LOG_SIZE) {}
 
+  /** Keeps the entry itself (it is the caller's no more), numbered; the oldest falls out when full. */
   add(entry: Omit<LoggedRequest, 'seq'>): void {
     if (this.capacity <= 0) return;
-    this.entries.push({ seq: this.nextSeq++, ...entry });
-    if (this.entries.length > this.capacity) this.entries.shift();
+    const numbered = entry as LoggedRequest;
+    numbered.seq = this.nextSeq++;
+    if (this.size < this.capacity) {
+      this.entries[(this.start + this.size) % this.capacity] = numbered;
+      this.size++;
+    } else {
+      this.entries[this.start] = numbered;
+      this.start = (this.start + 1) % this.capacity;
+    }
   }
 
   /**
@@ -109,8 +120,8 @@ export class RequestLog {
   list(filter: RequestLogFilter = {}): LoggedRequest[] {
     const out: LoggedRequest[] = [];
     const limit = filter.limit ?? 100;
-    for (let i = this.entries.length - 1; i >= 0 && out.length < limit; i--) {
-      const entry = this.entries[i] as LoggedRequest;
+    for (let i = this.size - 1; i >= 0 && out.length < limit; i--) {
+      const entry = this.entries[(this.start + i) % this.capacity] as LoggedRequest;
       if (filter.path !== undefined && entry.path !== filter.path) continue;
       if (filter.appKey !== undefined && entry.appKey !== filter.appKey) continue;
       if (filter.since !== undefined && entry.at < filter.since) continue;
@@ -121,7 +132,11 @@ export class RequestLog {
   }
 
   clear(): number {
-    return this.entries.splice(0).length;
+    const cleared = this.size;
+    this.entries.length = 0;
+    this.start = 0;
+    this.size = 0;
+    return cleared;
   }
 }
 

@@ -1,5 +1,6 @@
 /** The three robot sends: one-on-one (oto), into a group, into a person-to-person chat. */
 import { validateMessage } from './catalog.js';
+import type { OtoSendResult } from './answers.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { newProcessQueryKey } from './ids.js';
@@ -17,11 +18,6 @@ export interface OtoSendInput {
   msgParam?: string;
 }
 
-export interface OtoSendResult {
-  processQueryKey: string;
-  invalidStaffIdList: string[];
-  flowControlledStaffIdList: string[];
-}
 
 export interface ChatSendInput {
   robotCode?: string;

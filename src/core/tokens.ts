@@ -2,6 +2,7 @@
  * Access tokens: issuing them for app credentials, for third-party suites (a corp token per
  * authorized org, and the suite's own token), and resolving them back to the calling app.
  */
+import type { IssuedToken } from './answers.js';
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { deriveAccessToken, hashToken } from './ids.js';
@@ -26,10 +27,6 @@ export interface Caller {
 
 export const ROBOT_SCOPE = 'qyapi_robot_sendmsg';
 
-export interface IssuedToken {
-  accessToken: string;
-  expireIn: number;
-}
 
 /**
  * `POST /v1.0/oauth2/accessToken`. While the app's token is valid, asking again returns the same
@@ -102,10 +99,29 @@ export async function issueSuiteAccessToken(ctx: CoreContext, credentials: Suite
   );
 }
 
+/** How many presented tokens' hashes to remember (see presentedTokenHash). */
+const TOKEN_HASH_MEMO_SIZE = 10_000;
+const tokenHashes = new Map<string, string>();
+
+/**
+ * The hash a presented token is stored under, remembered: a bot presents the same token on every
+ * call for two hours. Holding tokens in memory reveals nothing the server cannot make again (it
+ * derives them, ids.ts), and the hash is a pure function of the token.
+ */
+function presentedTokenHash(token: string): string {
+  let hash = tokenHashes.get(token);
+  if (hash === undefined) {
+    hash = hashToken(token);
+    if (tokenHashes.size >= TOKEN_HASH_MEMO_SIZE) tokenHashes.clear();
+    tokenHashes.set(token, hash);
+  }
+  return hash;
+}
+
 /** The caller of a DingTalk API request, from its `x-acs-dingtalk-access-token` header. */
 export async function authenticate(ctx: CoreContext, token: string | undefined): Promise<Caller> {
   if (token === undefined) fail('AuthenticationFailed.MissingParameter');
-  const hash = token === '' ? undefined : hashToken(token);
+  const hash = token === '' ? undefined : presentedTokenHash(token);
   const record = hash === undefined ? undefined : await ctx.store.findToken(hash);
   if (!record || record.expiresAt <= ctx.clock.now()) {
     const suiteToken = hash === undefined ? undefined : await ctx.store.findSuiteToken(hash);

@@ -4,15 +4,14 @@
  */
 import type { ClockState } from '../core/clock.js';
 import type { Fault, FaultSpec } from '../core/faults.js';
-import type { FixtureCounts, FixtureDocument } from '../core/fixtures.js';
-import type { MessageDetail, MessageSummary } from '../core/inspection.js';
+import type { FixtureCounts, MessageDetail, MessageSummary, SayResult, TimelineItem } from '../core/answers.js';
+import type { FixtureDocument } from '../core/fixtures.js';
 import type { LoggedRequest, RequestLogFilter } from '../core/request-log.js';
 import type { ReadsOutcome } from '../core/store.js';
 import type { CardView, PressInput, PressStatus } from '../core/cards.js';
-import type { SayResult, TimelineItem } from '../core/chats.js';
 import type { CardButton, CardTemplateRecord } from '../core/store.js';
 import type { ConnectionInfo } from '../core/stream-hub.js';
-import type { FileView } from '../core/media.js';
+import type { FileView } from '../core/answers.js';
 import type { MediaType } from '../core/store.js';
 
 export interface ReadEvent {

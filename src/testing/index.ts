@@ -28,14 +28,14 @@ export {
   type SayInput,
 } from './admin-client.js';
 export { readEventStream, type EventFrame } from './event-stream.js';
-export type { SayResult, TimelineItem, DeliveryStatus } from '../core/chats.js';
-export type { FileView } from '../core/media.js';
+export type { SayResult, TimelineItem, DeliveryStatus, FileView } from '../core/answers.js';
 export type { ConnectionInfo } from '../core/stream-hub.js';
 export type { StreamOptions } from '../core/stream.js';
 export type { Fault, FaultSpec } from '../core/faults.js';
 export type { LoggedRequest } from '../core/request-log.js';
-export type { FixtureDocument, FixtureCounts } from '../core/fixtures.js';
-export type { MessageDetail, MessageSummary } from '../core/inspection.js';
+export type { FixtureDocument } from '../core/fixtures.js';
+export type { FixtureCounts } from '../core/answers.js';
+export type { MessageDetail, MessageSummary } from '../core/answers.js';
 export type { ClockState } from '../core/clock.js';
 
 export interface StartDingreadOptions {

@@ -89,6 +89,21 @@ describe('throttling', () => {
     }
   });
 
+  it('does not count calls an injected fault answered', async () => {
+    const t = await throttledServer(2);
+    try {
+      const key = await t.send();
+      await t.server.admin('POST', '/faults', { match: { path: '/v1.0/robot/groupMessages/query' }, error: { status: 500, code: 'system.error' }, count: 3 });
+      const faulted = await Promise.allSettled([t.query(key), t.query(key), t.query(key)]);
+      assert.ok(faulted.every((outcome) => outcome.status === 'rejected' && (outcome.reason as { statusCode?: number }).statusCode === 500));
+      // The fault is spent and the window's budget of 2 is whole.
+      assert.equal(await burst([() => t.query(key), () => t.query(key)]), 0);
+      assert.equal(await burst([() => t.query(key)]), 1);
+    } finally {
+      await t.server.close();
+    }
+  });
+
   it('does not count refused calls, nor reset a budget when the server clock jumps', async () => {
     const t = await throttledServer(2);
     try {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'node:test';
+import { AnswerCheck } from '../../src/api/answer-check.js';
 import { Clock } from '../../src/core/clock.js';
 import type { CoreOptions } from '../../src/core/context.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
@@ -18,6 +19,8 @@ export const TEST_STORES: TestStoreKind[] = postgresSkipReason ? ['memory', 'sql
 
 export interface TestServer extends RunningServer {
   clock: Clock;
+  /** What the server's answers were checked against their schemas (src/api/answer-check.ts). */
+  answerCheck: AnswerCheck;
   /** Calls the control plane and returns the parsed body; throws on a non-2xx answer. */
   admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
 }
@@ -59,7 +62,10 @@ function freshStoreSpec(kind: TestStoreKind): { spec: string; cleanUp(): Promise
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const fresh = options.storeSpec === undefined ? freshStoreSpec(options.store ?? 'memory') : undefined;
   const clock = options.clock ?? new Clock();
+  // Every answer the suite gets is checked against its route's schema; close() fails on a mismatch.
+  const answerCheck = new AnswerCheck();
   const server = await startServer({
+    answerCheck,
     port: 0,
     store: options.storeSpec ?? (fresh as { spec: string }).spec,
     adminToken: options.adminToken,
@@ -89,9 +95,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...server,
     clock,
     admin,
+    answerCheck,
     async close() {
       await server.close();
       await fresh?.cleanUp();
+      answerCheck.assertClean();
     },
   };
 }

@@ -23,6 +23,10 @@ export const LEGACY = {
   throttled: { errcode: 90018, errmsg: ERROR_TABLE['Forbidden.AccessDenied.QpsLimitForAppkeyAndApi'].message },
 } as const satisfies Record<string, LegacyAnswer>;
 
+/**
+ * Written as text, like the envelope: a legacy answer can stand in for any route's (an unknown
+ * path on a DingTalk host, a throttled call), so the route's own response schema must not apply.
+ */
 export function sendLegacy(reply: FastifyReply, answer: LegacyAnswer): FastifyReply {
-  return reply.code(200).type('application/json;charset=utf-8').send(answer);
+  return reply.code(200).type('application/json;charset=utf-8').send(JSON.stringify(answer));
 }

@@ -12,7 +12,7 @@
  * still a wrong type.
  */
 import type { FastifyRequest, preValidationHookHandler } from 'fastify';
-import { surfaceOf } from '../access.js';
+import { routeOf, surfaceOf } from '../access.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,7 +59,7 @@ function examine(value: unknown, schema: unknown, strict: boolean, unknown: stri
 
 export function leniency(strict: boolean): preValidationHookHandler {
   return function lenient(request: FastifyRequest, _reply, done): void {
-    const schema = request.routeOptions.schema;
+    const schema = routeOf(request).schema;
     if (!schema || surfaceOf(request) !== 'dingtalk') return done();
     const unknown: string[] = [];
     if (schema.body !== undefined) request.body = examine(request.body, schema.body, strict, unknown);

@@ -8,7 +8,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
 import { fail } from '../../core/errors.js';
-import { fileView, keepMedia, MediaRefusal, type FileView } from '../../core/media.js';
+import type { FileView } from '../../core/answers.js';
+import { fileView, keepMedia, MediaRefusal } from '../../core/media.js';
 import { skipRest } from './media.routes.js';
 import { acceptUploads, receiveUpload } from './multipart-upload.js';
 

@@ -6,7 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { FixtureDocument } from '../../core/fixtures.js';
 import type { CatalogRoute, RouteSchemas } from './route-catalog.js';
-import { CREATED, ErrorEnvelopeSchema, RESPONSES } from './responses.js';
+import { CREATED, ErrorEnvelopeSchema, RESPONSES } from '../responses.js';
 
 /** Routes whose body the core checks itself (so that errors name the path of the bad field). */
 export const CORE_VALIDATED: Record<string, RouteSchemas> = {

@@ -16,8 +16,12 @@ class Histogram {
   observe(seconds: number): void {
     this.sum += seconds;
     this.count++;
-    const index = BUCKETS.findIndex((bound) => seconds <= bound);
-    if (index >= 0) this.counts[index] = (this.counts[index] as number) + 1;
+    for (let i = 0; i < BUCKETS.length; i++) {
+      if (seconds <= (BUCKETS[i] as number)) {
+        this.counts[i] = (this.counts[i] as number) + 1;
+        return;
+      }
+    }
   }
 }
 
@@ -44,6 +48,11 @@ function histogramLines(name: string, series: Map<string, { labels: Record<strin
 
 export class Metrics {
   private readonly requests = new Map<string, { labels: Record<string, string>; count: number }>();
+  /** The same series as `requests` and `requestSeconds`, by route, method and status. */
+  private readonly routes = new Map<
+    string,
+    Map<string, { timed: { labels: Record<string, string>; histogram: Histogram }; byStatus: Map<number, { labels: Record<string, string>; count: number }> }>
+  >();
   private readonly requestSeconds = new Map<string, { labels: Record<string, string>; histogram: Histogram }>();
   private readonly storeSeconds = new Map<string, { labels: Record<string, string>; histogram: Histogram }>();
   private readonly storeErrors = new Map<string, number>();
@@ -56,17 +65,27 @@ export class Metrics {
 
   /** One answered request. `route` is the route pattern (never the raw URL: that would be unbounded). */
   request(method: string, route: string, status: number, seconds: number): void {
-    const countKey = `${method} ${route} ${status}`;
-    const counted = this.requests.get(countKey);
-    if (counted) counted.count++;
-    else this.requests.set(countKey, { labels: { method, route, code: String(status) }, count: 1 });
-    const timeKey = `${method} ${route}`;
-    let timed = this.requestSeconds.get(timeKey);
-    if (!timed) {
-      timed = { labels: { method, route }, histogram: new Histogram() };
-      this.requestSeconds.set(timeKey, timed);
+    // Looked up by route, then method and status, so that no key string is built per request.
+    let byMethod = this.routes.get(route);
+    if (!byMethod) {
+      byMethod = new Map();
+      this.routes.set(route, byMethod);
     }
-    timed.histogram.observe(seconds);
+    let series = byMethod.get(method);
+    if (!series) {
+      const timed = { labels: { method, route }, histogram: new Histogram() };
+      this.requestSeconds.set(`${method} ${route}`, timed);
+      series = { timed, byStatus: new Map() };
+      byMethod.set(method, series);
+    }
+    const counted = series.byStatus.get(status);
+    if (counted) counted.count++;
+    else {
+      const entry = { labels: { method, route, code: String(status) }, count: 1 };
+      series.byStatus.set(status, entry);
+      this.requests.set(`${method} ${route} ${status}`, entry);
+    }
+    series.timed.histogram.observe(seconds);
   }
 
   storeCall(operation: string, seconds: number, failed: boolean): void {
@@ -115,52 +134,57 @@ export class Metrics {
 }
 
 /**
- * The store, with each method timed into `metrics`. The methods run on the store itself (not the
- * proxy), so a backend's private state is untouched; everything else passes through. Each
- * method's wrapper is made on its first use and kept: a query makes several store calls, and a
- * fresh closure for each would be garbage on every request.
+ * The store, with each method timed into `metrics`: an object whose prototype is the store, with
+ * a timed wrapper of each method of its own. The methods run on the store itself, so a backend's
+ * private state is untouched; everything else (its fields, its bus) is read through. Built once,
+ * so a store call costs a plain method call and two clock reads, not a proxy trap.
  */
 export function instrumentStore(store: Store, metrics: Metrics): Store {
-  const wrappers = new Map<string, { of: unknown; wrapper: unknown }>();
-  const wrap = (property: string, method: (...a: unknown[]) => unknown): ((...args: unknown[]) => unknown) => {
-    return (...args: unknown[]): unknown => {
-      const started = performance.now();
-      const done = (failed: boolean): void => metrics.storeCall(property, (performance.now() - started) / 1000, failed);
-      let result: unknown;
-      try {
-        result = method.apply(store, args);
-      } catch (error) {
-        done(true);
-        throw error;
-      }
-      if (result instanceof Promise) {
-        return result.then(
-          (settled: unknown) => {
-            done(false);
-            return settled;
-          },
-          (error: unknown) => {
-            done(true);
-            throw error;
-          },
-        );
-      }
-      done(false);
-      return result;
-    };
+  const timed = Object.create(store) as Store;
+  for (const name of methodNames(store)) {
+    if (name === 'constructor') continue;
+    const method = (store as unknown as Record<string, (...args: unknown[]) => unknown>)[name] as (...args: unknown[]) => unknown;
+    // Every method runs on the store itself; closing is not a unit of work, so it is not timed.
+    const value = name === 'close' ? method.bind(store) : timedMethod(store, name, method, metrics);
+    Object.defineProperty(timed, name, { value, writable: true, configurable: true });
+  }
+  return timed;
+}
+
+function methodNames(store: Store): Set<string> {
+  const names = new Set<string>();
+  for (let layer: object | null = store; layer !== null && layer !== Object.prototype; layer = Object.getPrototypeOf(layer) as object | null) {
+    for (const name of Object.getOwnPropertyNames(layer)) {
+      const descriptor = Object.getOwnPropertyDescriptor(layer, name);
+      if (descriptor && typeof descriptor.value === 'function') names.add(name);
+    }
+  }
+  return names;
+}
+
+function timedMethod(store: Store, operation: string, method: (...args: unknown[]) => unknown, metrics: Metrics) {
+  return function timedCall(...args: unknown[]): unknown {
+    const started = performance.now();
+    let result: unknown;
+    try {
+      result = method.apply(store, args);
+    } catch (error) {
+      metrics.storeCall(operation, (performance.now() - started) / 1000, true);
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (settled: unknown) => {
+          metrics.storeCall(operation, (performance.now() - started) / 1000, false);
+          return settled;
+        },
+        (error: unknown) => {
+          metrics.storeCall(operation, (performance.now() - started) / 1000, true);
+          throw error;
+        },
+      );
+    }
+    metrics.storeCall(operation, (performance.now() - started) / 1000, false);
+    return result;
   };
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      if (typeof property !== 'string') return value.bind(target);
-      // Kept per property and checked against the method it wraps, should a method be replaced.
-      const kept = wrappers.get(property);
-      if (kept?.of === value) return kept.wrapper;
-      const untimed = property === 'close' || property === 'constructor';
-      const wrapper = untimed ? value.bind(target) : wrap(property, value as (...a: unknown[]) => unknown);
-      wrappers.set(property, { of: value, wrapper });
-      return wrapper;
-    },
-  });
 }

@@ -4,12 +4,12 @@
  * refusal of requests that arrive while the server drains for shutdown.
  */
 import { performance } from 'node:perf_hooks';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { CoreContext } from '../../core/context.js';
 import { DingReadError } from '../../core/errors.js';
 import { QpsLimiter } from '../../core/throttle.js';
-import { surfaceOf } from '../access.js';
+import { routeOf, surfaceOf } from '../access.js';
 import { sendError } from '../envelope.js';
 import type { Metrics } from './metrics.js';
 
@@ -22,8 +22,6 @@ export interface OpsOptions {
 /** How long the readiness probe waits for the store. */
 const READY_TIMEOUT_MS = 2_000;
 const METRICS_PATH = '/_dingread/metrics';
-
-const startedAt = new WeakMap<FastifyRequest, number>();
 
 export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginAsync {
   // The control plane's limit is DingTalk's limiter, keyed by the caller's address instead of its app.
@@ -38,7 +36,6 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
 
     // Callback form, as it runs on every request; answering early means not calling done.
     app.addHook('onRequest', (request, reply, done) => {
-      startedAt.set(request, performance.now());
       if (draining) {
         sendError(reply.header('connection', 'close'), new DingReadError('server.shuttingDown'));
         return;
@@ -58,10 +55,7 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
       done(null, payload);
     });
     app.addHook('onResponse', (request, reply, done) => {
-      const started = startedAt.get(request);
-      if (started !== undefined) {
-        options.metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, (performance.now() - started) / 1000);
-      }
+      options.metrics.request(request.method, routeOf(request).url ?? 'unmatched', reply.statusCode, (performance.now() - request.receivedAt) / 1000);
       done();
     });
 

@@ -80,6 +80,20 @@ function target(via: RequestTarget['via'], authority: string, hostname: string |
   return { via, authority, hostname, dingtalk: dingTalkHostOf(hostname), malformed };
 }
 
+/** Direct targets by Host header: a client sends the same one on every request. Targets are never changed. */
+const directTargets = new Map<string, RequestTarget>();
+const DIRECT_TARGETS_KEPT = 1000;
+
+function directTarget(authority: string): RequestTarget {
+  let found = directTargets.get(authority);
+  if (found === undefined) {
+    found = Object.freeze(target('direct', authority, hostnameOf(authority)));
+    if (directTargets.size >= DIRECT_TARGETS_KEPT) directTargets.clear();
+    directTargets.set(authority, found);
+  }
+  return found;
+}
+
 function headerValue(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
@@ -90,8 +104,7 @@ export function normaliseRequestTarget(request: IncomingMessage): string {
   const tunnelHost = tunnels.get(request.socket);
   const absolute = url.startsWith('/') ? null : ABSOLUTE_FORM.exec(url);
   if (!absolute) {
-    const authority = headerValue(request.headers.host);
-    targets.set(request, tunnelHost !== undefined ? target('tunnel', tunnelHost, tunnelHost) : target('direct', authority, hostnameOf(authority)));
+    targets.set(request, tunnelHost !== undefined ? target('tunnel', tunnelHost, tunnelHost) : directTarget(headerValue(request.headers.host)));
     return url;
   }
   const scheme = (absolute[1] as string).toLowerCase();

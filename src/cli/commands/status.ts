@@ -1,5 +1,5 @@
 /** `dingread status KEY [--watch]`: who has read a message, as a progress bar that can follow live reads. */
-import type { MessageDetail } from '../../core/inspection.js';
+import type { MessageDetail } from '../../core/answers.js';
 import { defineCommand, UsageError } from '../command.js';
 import type { Io } from '../io.js';
 import { CONNECTION_OPTIONS, connect, count, eventNames, formatTime, StreamDropped, targetOf, type Remote } from '../remote.js';

@@ -1,27 +1,37 @@
 /**
- * Response shapes for the OpenAPI document, where writing them down is cheap: every DingTalk
- * route and the small control-plane answers. They document; nothing serialises with them.
+ * What every route answers on success, by `METHOD url`: the schemas Fastify serializes the answers
+ * with (attached to each route as it is registered, `attachResponseSchema`), that the OpenAPI
+ * document prints, and that the tests check every real answer against (answer-check.ts). The
+ * shapes the core builds come from core/answers.ts, where the core's result types are derived
+ * from them; the ones only the HTTP side builds are here.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
-import { FixtureDocument } from '../../core/fixtures.js';
+import type { RouteOptions } from 'fastify';
+import {
+  ChatQueryResult,
+  ChatSendResult,
+  FileView,
+  FixtureCounts,
+  IssuedToken,
+  MessageDetail,
+  MessageList,
+  OtoQueryResult,
+  OtoSendResult,
+  RecallResult,
+  SayResult,
+  StringEnum,
+  TimelineItem,
+} from '../core/answers.js';
+import { FixtureDocument } from '../core/fixtures.js';
 
 const Str = Type.String();
 const Strs = Type.Array(Type.String());
-const SendStatus = Type.Union([Type.Literal('PROCESSING'), Type.Literal('SUCCESS'), Type.Literal('RECALLED')]);
-const Counts = Type.Object({
-  orgs: Type.Integer(),
-  apps: Type.Integer(),
-  users: Type.Integer(),
-  robots: Type.Integer(),
-  conversations: Type.Integer(),
-  suites: Type.Optional(Type.Integer()),
-  authorizations: Type.Optional(Type.Integer()),
-});
-const Token = Type.Object({ accessToken: Str, expireIn: Type.Integer() });
 const Marked = Type.Object({ marked: Type.Integer() });
-const Clock = Type.Object({ nowMs: Type.Integer(), mode: Type.Union([Type.Literal('system'), Type.Literal('manual')]) });
+const Clock = Type.Object({ nowMs: Type.Integer(), mode: StringEnum(['system', 'manual']) });
 const Empty = Type.Object({});
 const Removed = Type.Object({ removed: Type.Integer() });
+/** A document whose every field is passed through as it is (the serializer drops nothing). */
+const Open = Type.Object({}, { additionalProperties: true });
 
 export const ErrorEnvelopeSchema = Type.Object({
   code: Str,
@@ -30,19 +40,18 @@ export const ErrorEnvelopeSchema = Type.Object({
   accessdenieddetail: Type.Optional(Type.Object({ requiredScopes: Strs })),
 });
 
-const SendResult = Type.Object({ processQueryKey: Str });
-const Recall = Type.Object({ successResult: Strs, failedResult: Type.Record(Type.String(), Type.String()) });
-const ChatQuery = Type.Object({ sendStatus: SendStatus, readUserIds: Strs, hasMore: Type.Boolean(), nextToken: Type.Optional(Str) });
+/** The legacy host's answer, errors included (always HTTP 200): `{errcode, errmsg}`. */
+export const LegacyAnswerSchema = Type.Object({ errcode: Type.Integer(), errmsg: Str }, { description: 'errors too: always HTTP 200' });
 
 const Fault = Type.Object({
   id: Str,
-  fired: Type.Integer(),
   match: Type.Optional(Type.Object({ path: Type.Optional(Str), appKey: Type.Optional(Str), robotCode: Type.Optional(Str) })),
   error: Type.Optional(Type.Object({ status: Type.Integer(), code: Str, message: Type.Optional(Str) })),
   latencyMs: Type.Optional(Type.Integer()),
   drop: Type.Optional(Type.Boolean()),
   probability: Type.Optional(Type.Number()),
   count: Type.Optional(Type.Integer()),
+  fired: Type.Integer(),
 });
 
 const LoggedRequest = Type.Object({
@@ -51,7 +60,7 @@ const LoggedRequest = Type.Object({
   at: Type.Integer(),
   method: Str,
   host: Type.Optional(Str),
-  via: Type.Optional(Type.Union([Type.Literal('absolute'), Type.Literal('tunnel')])),
+  via: Type.Optional(StringEnum(['absolute', 'tunnel'])),
   path: Str,
   query: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   appKey: Type.Optional(Str),
@@ -64,56 +73,17 @@ const LoggedRequest = Type.Object({
   responseBody: Type.Optional(Type.Unknown()),
 });
 
-const Subscription = Type.Object({ type: Str, topic: Str });
-const SayResult = Type.Object({
-  msgId: Str,
-  deliveries: Type.Array(
-    Type.Object({ robotCode: Str, status: Type.Union([Type.Literal('delivered'), Type.Literal('noConnection'), Type.Literal('notMentioned')]) }),
-  ),
-});
-/** A file in the control plane (core/media.ts fileView). */
-const FileView = Type.Object({
-  fileId: Str,
-  type: Type.Union([Type.Literal('image'), Type.Literal('voice'), Type.Literal('video'), Type.Literal('file')]),
-  fileName: Str,
-  contentType: Str,
-  size: Type.Integer(),
-  contentUrl: Str,
-});
 const Legacy = (fields: Record<string, TSchema>, description: string) =>
   Type.Object({ errcode: Type.Integer(), errmsg: Str, ...fields }, { description });
-const Timeline = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      msgId: Str,
-      from: Type.Union([Type.Object({ userId: Str }), Type.Object({ robotCode: Str }), Type.Object({ webhookRobot: Str })]),
-      text: Str,
-      msgKey: Type.Union([Str, Type.Null()]),
-      createdAt: Type.Integer(),
-      via: Type.Union([Type.Literal('user'), Type.Literal('api'), Type.Literal('sessionWebhook'), Type.Literal('webhook')]),
-      atRobots: Type.Optional(Strs),
-      processQueryKey: Type.Optional(Str),
-      msgParam: Type.Optional(Str),
-      at: Type.Optional(Type.Object({ atUserIds: Type.Optional(Strs), atMobiles: Type.Optional(Strs), isAtAll: Type.Optional(Type.Boolean()) })),
-      sendStatus: Type.Optional(SendStatus),
-      recipientCount: Type.Optional(Type.Integer()),
-      readCount: Type.Optional(Type.Integer()),
-      readAt: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-      msgtype: Type.Optional(Str),
-      content: Type.Optional(Type.Record(Str, Type.Unknown())),
-      files: Type.Optional(Type.Array(FileView)),
-    }),
-  ),
-});
 const StreamConnection = Type.Object({
   connectionId: Str,
   clientId: Str,
-  node: Str,
-  subscriptions: Type.Array(Subscription),
+  subscriptions: Type.Array(Type.Object({ type: Str, topic: Str })),
   ua: Str,
   localIp: Str,
   remoteAddress: Str,
   connectedAt: Type.Integer(),
+  node: Str,
   unacknowledged: Type.Array(
     Type.Object({ messageId: Str, msgId: Str, robotCode: Str, topic: Str, attempts: Type.Integer(), createdAt: Type.Integer(), dueAt: Type.Integer() }),
   ),
@@ -163,34 +133,34 @@ const CardView = Type.Object({
   updatedAt: Type.Integer(),
 });
 
+/**
+ * Routes that answer no JSON: the event stream (text/event-stream, written to the socket), the
+ * metrics (Prometheus text), the local CA's certificate (PEM) and files' bytes. Every other route has its entry
+ * in RESPONSES.
+ */
+export const NOT_JSON: ReadonlySet<string> = new Set([
+  'GET /_dingread/v1/events',
+  'GET /_dingread/metrics',
+  'GET /_dingread/v1/ca.pem',
+  // A file's bytes, with its own content type (docs/media.md).
+  'GET /media/download/:downloadCode',
+  'GET /_dingread/v1/files/:fileId/content',
+]);
+
 /** Successful answers (200, or 201 for CREATED) by `METHOD url` (Fastify's spelling of the path). */
 export const RESPONSES: Record<string, TSchema> = {
-  'POST /v1.0/oauth2/accessToken': Token,
-  'POST /v1.0/oauth2/corpAccessToken': Token,
-  'POST /v1.0/oauth2/suiteAccessToken': Token,
-  'POST /v1.0/robot/oToMessages/batchSend': Type.Object({
-    processQueryKey: Str,
-    invalidStaffIdList: Strs,
-    flowControlledStaffIdList: Strs,
-  }),
-  'GET /v1.0/robot/oToMessages/readStatus': Type.Object({
-    sendStatus: SendStatus,
-    messageReadInfoList: Type.Array(
-      Type.Object({
-        name: Str,
-        userId: Str,
-        readStatus: Type.Union([Type.Literal('READ'), Type.Literal('UNREAD')]),
-        readTimestamp: Type.Optional(Type.Integer()),
-      }),
-    ),
-  }),
-  'POST /v1.0/robot/otoMessages/batchRecall': Recall,
-  'POST /v1.0/robot/groupMessages/send': SendResult,
-  'POST /v1.0/robot/groupMessages/query': ChatQuery,
-  'POST /v1.0/robot/groupMessages/recall': Recall,
-  'POST /v1.0/robot/privateChatMessages/send': SendResult,
-  'POST /v1.0/robot/privateChatMessages/query': ChatQuery,
-  'POST /v1.0/robot/privateChatMessages/batchRecall': Recall,
+  'POST /v1.0/oauth2/accessToken': IssuedToken,
+  'POST /v1.0/oauth2/corpAccessToken': IssuedToken,
+  'POST /v1.0/oauth2/suiteAccessToken': IssuedToken,
+  'POST /v1.0/robot/oToMessages/batchSend': OtoSendResult,
+  'GET /v1.0/robot/oToMessages/readStatus': OtoQueryResult,
+  'POST /v1.0/robot/otoMessages/batchRecall': RecallResult,
+  'POST /v1.0/robot/groupMessages/send': ChatSendResult,
+  'POST /v1.0/robot/groupMessages/query': ChatQueryResult,
+  'POST /v1.0/robot/groupMessages/recall': RecallResult,
+  'POST /v1.0/robot/privateChatMessages/send': ChatSendResult,
+  'POST /v1.0/robot/privateChatMessages/query': ChatQueryResult,
+  'POST /v1.0/robot/privateChatMessages/batchRecall': RecallResult,
   'POST /v1.0/card/instances/createAndDeliver': Type.Object({
     success: Type.Boolean(),
     result: Type.Object({ outTrackId: Str, deliverResults: Type.Array(CardDeliverResult) }),
@@ -199,20 +169,21 @@ export const RESPONSES: Record<string, TSchema> = {
   'POST /v1.0/card/instances/deliver': Type.Object({ success: Type.Boolean(), result: Type.Array(CardDeliverResult) }),
   'PUT /v1.0/card/instances': CardDone,
   'PUT /v1.0/card/streaming': CardDone,
+  'POST /v1.0/robot/messageFiles/download': Type.Object({ downloadUrl: Str }),
   'POST /v1.0/gateway/connections/open': Type.Object({ endpoint: Str, ticket: Str }),
   // Errors too are HTTP 200 here, as `{errcode, errmsg}` (docs/errors.md).
-  'GET /gettoken': Type.Object({ errcode: Type.Integer(), errmsg: Str, access_token: Type.Optional(Str), expires_in: Type.Optional(Type.Integer()) }),
-  'POST /robot/sendBySession': Type.Object({ errcode: Type.Integer(), errmsg: Str }, { description: 'errors too: always HTTP 200' }),
-  'POST /robot/send': Type.Object({ errcode: Type.Integer(), errmsg: Str }, { description: 'errors too: always HTTP 200' }),
+  'GET /gettoken': Type.Object({ errcode: Type.Integer(), access_token: Type.Optional(Str), errmsg: Str, expires_in: Type.Optional(Type.Integer()) }),
+  'POST /robot/sendBySession': LegacyAnswerSchema,
+  'POST /robot/send': LegacyAnswerSchema,
   'POST /media/upload': Legacy(
     { type: Type.Optional(Str), media_id: Type.Optional(Str), created_at: Type.Optional(Type.Integer()), sub_code: Type.Optional(Str), sub_msg: Type.Optional(Str) },
     'multipart/form-data: the file in part `media`, `type` in the query or a field; errors too: always HTTP 200 (docs/media.md)',
   ),
-  'POST /v1.0/robot/messageFiles/download': Type.Object({ downloadUrl: Str }),
-  'GET /media/download/:downloadCode': Type.String({ description: "the file's bytes, with its content type (the URL messageFiles/download answers)" }),
 
   'GET /_dingread/health': Type.Object({ status: Type.Literal('ok'), version: Str, store: Str }),
-  'POST /_dingread/v1/fixtures': Counts,
+  'GET /_dingread/ready': Type.Object({ status: Type.Literal('ready'), store: Str }),
+  'GET /_dingread/openapi.json': Open,
+  'POST /_dingread/v1/fixtures': FixtureCounts,
   'GET /_dingread/v1/fixtures': FixtureDocument,
   'POST /_dingread/v1/reset': Empty,
   'POST /_dingread/v1/reads': Type.Object({
@@ -221,6 +192,8 @@ export const RESPONSES: Record<string, TSchema> = {
   }),
   'POST /_dingread/v1/conversations/:openConversationId/read': Marked,
   'POST /_dingread/v1/robots/:robotCode/chats/:userId/read': Marked,
+  'GET /_dingread/v1/messages/:processQueryKey': MessageDetail,
+  'GET /_dingread/v1/messages': MessageList,
   'POST /_dingread/v1/suites/:suiteKey/ticket': Type.Object({ suiteKey: Str, suiteTicket: Str }),
   'DELETE /_dingread/v1/orgs/:corpId/authorizations/:suiteKey': Empty,
   'GET /_dingread/v1/clock': Clock,
@@ -232,15 +205,14 @@ export const RESPONSES: Record<string, TSchema> = {
   'GET /_dingread/v1/requests': Type.Object({ items: Type.Array(LoggedRequest) }),
   'DELETE /_dingread/v1/requests': Removed,
   'POST /_dingread/v1/robots/:robotCode/chats/:userId/messages': SayResult,
-  'GET /_dingread/v1/robots/:robotCode/chats/:userId/messages': Timeline,
+  'GET /_dingread/v1/robots/:robotCode/chats/:userId/messages': Type.Object({ items: Type.Array(TimelineItem) }),
   'POST /_dingread/v1/conversations/:openConversationId/messages': SayResult,
-  'GET /_dingread/v1/conversations/:openConversationId/messages': Timeline,
+  'GET /_dingread/v1/conversations/:openConversationId/messages': Type.Object({ items: Type.Array(TimelineItem) }),
   'GET /_dingread/v1/stream/connections': Type.Object({ items: Type.Array(StreamConnection) }),
   'POST /_dingread/v1/orgs/:corpId/files': Type.Intersect([FileView, Type.Object({ downloadCode: Str })], {
     description: 'multipart/form-data as media/upload takes it: a file a simulated user will send (docs/media.md)',
   }),
   'GET /_dingread/v1/files/:fileId': FileView,
-  'GET /_dingread/v1/files/:fileId/content': Type.String({ description: "the file's bytes" }),
   'DELETE /_dingread/v1/stream/connections/:connectionId': Empty,
   'POST /_dingread/v1/cardTemplates': CardTemplate,
   'GET /_dingread/v1/cardTemplates': Type.Object({ items: Type.Array(CardTemplate) }),
@@ -250,3 +222,23 @@ export const RESPONSES: Record<string, TSchema> = {
     status: Type.Union([Type.Literal('delivered'), Type.Literal('noConnection'), Type.Literal('noCallback')]),
   }),
 };
+
+/** The status a route's success answers carry. */
+export function successStatus(key: string): 200 | 201 {
+  return CREATED.has(key) ? 201 : 200;
+}
+
+/**
+ * `onRoute`: gives the route its response schema from RESPONSES, so that Fastify serializes its
+ * success answers with it. Errors keep their own writer (envelope.ts) and shapes.
+ */
+export function attachResponseSchema(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  for (const method of methods) {
+    const key = `${method === 'HEAD' ? 'GET' : method} ${route.url}`;
+    const schema = RESPONSES[key];
+    if (schema === undefined) continue;
+    route.schema = { ...route.schema, response: { [successStatus(key)]: schema } };
+    return;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The request log on the HTTP side: what each call of DingTalk's API carries from its first hook
+ * to its last, the entry written when it is answered, and `/_dingread/v1/requests` (the ring
+ * buffer itself is core/request-log.ts).
+ */
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../../core/clock.js';
+import { RequestLog, type LoggedRequest, type RequestLogFilter } from '../../core/request-log.js';
+import { pathOf, requestTarget } from '../proxy/request-target.js';
+import { appKeyOf, isDingTalkCall } from './calls.js';
+import { RequestsQuery } from './schemas.js';
+
+/** What one logged call carries from its first hook to its last. */
+interface PendingEntry {
+  startedAt: number;
+  at: number;
+  faults?: string[];
+  /** The body as parsed, before leniency dropped anything (dingtalk/leniency.ts). */
+  requestBody?: unknown;
+  payload?: unknown;
+  logged?: true;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request log's entry in the making; null for a call that is not logged. */
+    loggedCall: PendingEntry | null;
+  }
+}
+
+export class RequestRecorder {
+  readonly log: RequestLog;
+
+  constructor(
+    private readonly clock: Clock,
+    size: number,
+  ) {
+    this.log = new RequestLog(size);
+  }
+
+  /** Starts the entry of a DingTalk call (onRequest); answers whether the call is logged. */
+  begin(request: FastifyRequest): boolean {
+    if (!isDingTalkCall(request)) return false;
+    request.loggedCall = { startedAt: request.receivedAt, at: this.clock.now() };
+    return true;
+  }
+
+  /** Keeps the body as sent, before leniency leaves fields out (preValidation, before leniency's hook). */
+  keepBody(request: FastifyRequest): void {
+    const entry = request.loggedCall;
+    if (entry) entry.requestBody = request.body;
+  }
+
+  keepPayload(request: FastifyRequest, payload: unknown): void {
+    const entry = request.loggedCall;
+    if (entry) entry.payload = payload;
+  }
+
+  noteFaults(request: FastifyRequest, fired: string[]): void {
+    const entry = request.loggedCall;
+    if (entry) entry.faults = fired;
+  }
+
+  /** Writes the call's entry, once: when it is answered (onResponse), or dropped (status 0). */
+  record(request: FastifyRequest, status: number, payload: unknown = request.loggedCall?.payload): void {
+    const entry = request.loggedCall;
+    if (!entry || entry.logged) return;
+    entry.logged = true;
+    // The body stays text here (the log parses it when read); only an error's code is needed now.
+    const responseBody = typeof payload === 'string' ? payload : undefined;
+    const envelopeCode =
+      status >= 400 && responseBody !== undefined ? (parseJson(responseBody) as { code?: unknown } | undefined)?.code : undefined;
+    const target = requestTarget(request.raw);
+    // Built field by field: this runs on every call of DingTalk's API.
+    const logged: Omit<LoggedRequest, 'seq'> = {
+      requestId: request.id,
+      at: entry.at,
+      method: request.method,
+      path: pathOf(request.url),
+      status,
+      durationMs: Math.round(performance.now() - entry.startedAt),
+    };
+    if (target.authority !== '') logged.host = target.authority;
+    if (target.via !== 'direct') logged.via = target.via;
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && hasKeys(query)) logged.query = query;
+    const appKey = appKeyOf(request);
+    if (appKey !== undefined) logged.appKey = appKey;
+    if (status >= 400 && typeof envelopeCode === 'string') logged.code = envelopeCode;
+    if (entry.faults) logged.faults = entry.faults;
+    if (request.unknownFields) logged.unknownFields = request.unknownFields;
+    const requestBody = entry.requestBody ?? request.body;
+    if (requestBody !== undefined) logged.requestBody = requestBody;
+    if (responseBody !== undefined) logged.responseBody = responseBody;
+    this.log.add(logged);
+  }
+
+  /** `/_dingread/v1/requests`: list (filtered) and clear. */
+  routes(v1: FastifyInstance): void {
+    v1.get('/requests', { schema: { querystring: RequestsQuery } }, async (request) => ({
+      items: this.log.list(filterOf(request.query as RequestsQuery)),
+    }));
+    v1.delete('/requests', async () => ({ removed: this.log.clear() }));
+  }
+}
+
+function filterOf(query: RequestsQuery): RequestLogFilter {
+  const filter: RequestLogFilter = {};
+  if (query.path !== undefined) filter.path = query.path;
+  if (query.appKey !== undefined) filter.appKey = query.appKey;
+  if (query.status !== undefined) filter.status = query.status;
+  if (query.since !== undefined) filter.since = Number(query.since);
+  if (query.limit !== undefined) filter.limit = Number(query.limit);
+  return filter;
+}
+
+function hasKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.slice(0, 1024);
+  }
+}

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { fc } from '../helpers/property.js';
 import { StoreConflictError, type Store } from '../../src/core/store.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { compareCodePoints, mergeSortedUnique, SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { compareCodePoints, SchemaTooNewError, SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { groupMessageRecord, readerIdsOf, recipientsOf } from '../helpers/store-records.js';
 import { storeConformance, storeDifferential } from './conformance.js';
 import { byCodePoints } from './program.js';
@@ -213,17 +213,5 @@ describe('reader-page merge helpers', () => {
       }),
     );
     assert.ok(compareCodePoints('\uff5e', '😀') < 0, 'U+FF5E before U+1F600, unlike UTF-16 order');
-  });
-
-  it('mergeSortedUnique merges two sorted lists without repeats, up to limit', () => {
-    const sortedUnique = fc
-      .uniqueArray(fc.string({ unit: 'grapheme', maxLength: 4 }), { maxLength: 12 })
-      .map((list) => list.sort(byCodePoints));
-    fc.assert(
-      fc.property(sortedUnique, sortedUnique, fc.integer({ min: 0, max: 30 }), (a, b, limit) => {
-        const expected = [...new Set([...a, ...b])].sort(byCodePoints).slice(0, limit);
-        assert.deepEqual(mergeSortedUnique(a, b, limit), expected);
-      }),
-    );
   });
 });

@@ -83,8 +83,9 @@ export abstract class SqlStore implements Store {
     return this.lookups;
   }
 
-  private cached<T extends object>(area: CacheArea, key: string, make: () => Work<T | undefined>): Promise<T | undefined> {
-    const load = (): Promise<T | undefined> => this.unit('read', make);
+  /** A lookup through the cache; `mode` is 'read' for the few whose rules take more than one statement. */
+  private cached<T extends object>(area: CacheArea, key: string, make: () => Work<T | undefined>, mode: UnitMode = 'statement'): Promise<T | undefined> {
+    const load = (): Promise<T | undefined> => this.unit(mode, make);
     const cache = this.cache();
     return cache ? cache.lookup(area, key, load) : load();
   }
@@ -103,14 +104,14 @@ export abstract class SqlStore implements Store {
     return this.write('all', () => storeWideRules.serverSecret(randomBytes(32)));
   }
   findLocalCa(): Promise<LocalCaRecord | undefined> {
-    return this.unit('read', () => storeWideRules.findLocalCa());
+    return this.unit('statement', () => storeWideRules.findLocalCa());
   }
   keepLocalCa(candidate: LocalCaRecord): Promise<LocalCaRecord> {
     // Nothing cached depends on it.
     return this.write('none', () => storeWideRules.keepLocalCa(candidate));
   }
   readNote(key: string): Promise<string | undefined> {
-    return this.unit('read', () => storeWideRules.readNote(key));
+    return this.unit('statement', () => storeWideRules.readNote(key));
   }
   writeNote(key: string, value: string): Promise<void> {
     return this.write('none', () => storeWideRules.writeNote(key, value));
@@ -127,16 +128,16 @@ export abstract class SqlStore implements Store {
     return this.unit('read', () => directoryRules.dumpDirectory());
   }
   findOrg(corpId: string): Promise<OrgRecord | undefined> {
-    return this.unit('read', () => directoryRules.findOrg(corpId));
+    return this.unit('statement', () => directoryRules.findOrg(corpId));
   }
   findApp(appKey: string): Promise<AppRecord | undefined> {
-    return this.unit('read', () => directoryRules.findApp(appKey));
+    return this.unit('statement', () => directoryRules.findApp(appKey));
   }
   findRobot(robotCode: string): Promise<RobotRecord | undefined> {
     return this.cached('directory', `robot\n${robotCode}`, () => directoryRules.findRobot(robotCode));
   }
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined> {
-    return this.cached('directory', `conversation\n${openConversationId}`, () => directoryRules.findConversation(openConversationId));
+    return this.cached('directory', `conversation\n${openConversationId}`, () => directoryRules.findConversation(openConversationId), 'read');
   }
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
     return this.unit('read', () => directoryRules.findUsers(orgId, userIds));
@@ -144,13 +145,13 @@ export abstract class SqlStore implements Store {
 
   // Tokens and suites
   findSuite(suiteKey: string): Promise<SuiteRecord | undefined> {
-    return this.unit('read', () => tokenRules.findSuite(suiteKey));
+    return this.unit('statement', () => tokenRules.findSuite(suiteKey));
   }
   setSuiteTicket(suiteKey: string, ticketHash: string): Promise<boolean> {
     return this.write('all', () => tokenRules.setSuiteTicket(suiteKey, ticketHash));
   }
   findAuthorization(suiteKey: string, corpId: string): Promise<AuthorizationRecord | undefined> {
-    return this.unit('read', () => tokenRules.findAuthorization(suiteKey, corpId));
+    return this.unit('statement', () => tokenRules.findAuthorization(suiteKey, corpId));
   }
   revokeAuthorization(suiteKey: string, corpId: string): Promise<boolean> {
     return this.write('all', () => tokenRules.revokeAuthorization(suiteKey, corpId));
@@ -159,7 +160,7 @@ export abstract class SqlStore implements Store {
     return this.write('all', () => tokenRules.saveSuiteToken(suiteId, generation, tokenHash, expiresAt));
   }
   findSuiteToken(tokenHash: string): Promise<SuiteTokenRecord | undefined> {
-    return this.unit('read', () => tokenRules.findSuiteToken(tokenHash));
+    return this.unit('statement', () => tokenRules.findSuiteToken(tokenHash));
   }
   saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
     return this.write('all', () => tokenRules.saveAppToken(appId, generation, tokenHash, expiresAt));
@@ -179,10 +180,10 @@ export abstract class SqlStore implements Store {
     return this.write('messages', () => messageRules.recallMessage(messageId, at));
   }
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
-    return this.unit('read', () => messageRules.listMessages(filter, limit));
+    return this.unit('statement', () => messageRules.listMessages(filter, limit));
   }
   countMessages(filter: MessageFilter): Promise<number> {
-    return this.unit('read', () => messageRules.countMessages(filter));
+    return this.unit('statement', () => messageRules.countMessages(filter));
   }
 
   // Reads and opens
@@ -212,17 +213,17 @@ export abstract class SqlStore implements Store {
 
   // Chats as users see them
   findCorpId(orgId: number): Promise<string | undefined> {
-    return this.unit('read', () => chatRules.findCorpId(orgId));
+    return this.unit('statement', () => chatRules.findCorpId(orgId));
   }
   isConversationMember(conversationId: number, userId: string): Promise<boolean> {
-    return this.unit('read', () => chatRules.isConversationMember(conversationId, userId));
+    return this.unit('statement', () => chatRules.isConversationMember(conversationId, userId));
   }
   postUserMessage(message: NewUserMessage): Promise<{ marked: number; deliveries: DeliveryRecord[] }> {
     // It opens a chat: the read-status answers may change, as with openChat.
     return this.write('answers', () => chatRules.postUserMessage(message));
   }
   findSessionWebhook(tokenHash: string): Promise<SessionWebhookRecord | undefined> {
-    return this.unit('read', () => chatRules.findSessionWebhook(tokenHash));
+    return this.unit('statement', () => chatRules.findSessionWebhook(tokenHash));
   }
   postReply(reply: NewReply): Promise<MessageRecord> {
     return this.write('none', () => chatRules.postReply(reply));
@@ -248,13 +249,13 @@ export abstract class SqlStore implements Store {
     return this.write('none', () => streamRules.removeStreamConnection(connectionId, now));
   }
   streamConnections(clientIds?: readonly string[]): Promise<ConnectionRecord[]> {
-    return this.unit('read', () => streamRules.streamConnections(clientIds));
+    return this.unit('statement', () => streamRules.streamConnections(clientIds));
   }
   removeNodeConnections(nodeIds: readonly string[], now: number): Promise<number> {
     return this.write('none', () => streamRules.removeNodeConnections(nodeIds, now));
   }
   orgClientIds(orgId: number): Promise<string[]> {
-    return this.unit('read', () => streamRules.orgClientIds(orgId));
+    return this.unit('statement', () => streamRules.orgClientIds(orgId));
   }
   claimDelivery(id: number, attempts: number, connectionId: string, dueAt: number): Promise<DeliveryRecord | undefined> {
     return this.write('none', () => streamRules.claimDelivery(id, attempts, connectionId, dueAt));
@@ -263,7 +264,7 @@ export abstract class SqlStore implements Store {
     return this.write('none', () => streamRules.releaseDelivery(id, connectionId, now));
   }
   dueDeliveries(query: DueQuery): Promise<DeliveryRecord[]> {
-    return this.unit('read', () => streamRules.dueDeliveries(query));
+    return this.unit('statement', () => streamRules.dueDeliveries(query));
   }
   acknowledgeDelivery(clientId: string, messageId: string): Promise<DeliveryRecord | undefined> {
     return this.write('none', () => streamRules.acknowledgeDelivery(clientId, messageId));
@@ -272,6 +273,6 @@ export abstract class SqlStore implements Store {
     return this.write('none', () => streamRules.abandonDelivery(id, attempts));
   }
   unacknowledgedDeliveries(connectionIds?: readonly string[]): Promise<DeliveryRecord[]> {
-    return this.unit('read', () => streamRules.unacknowledgedDeliveries(connectionIds));
+    return this.unit('statement', () => streamRules.unacknowledgedDeliveries(connectionIds));
   }
 }

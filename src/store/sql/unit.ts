@@ -56,8 +56,14 @@ export function* lock(what: Lock): Work<void> {
   yield { op: 'lock', lock: what };
 }
 
-/** Whether a unit only reads (a backend may run it on a read-only snapshot) or also writes. */
-export type UnitMode = 'read' | 'write';
+/**
+ * What a unit does, so a backend runs it no more carefully than it needs:
+ * - `statement`: reads with one statement, which sees one snapshot by itself on every backend, so
+ *   it needs no transaction around it (PostgreSQL: one round trip, no BEGIN or COMMIT);
+ * - `read`: reads with several statements, which must see one snapshot;
+ * - `write`: also writes.
+ */
+export type UnitMode = 'statement' | 'read' | 'write';
 
 /** `:prefix0, :prefix1, …` and their parameters, for an `IN (…)` list (callers keep lists short). */
 export function inList(prefix: string, values: readonly unknown[]): { sql: string; params: Record<string, unknown> } {

@@ -23,6 +23,7 @@ import {
   schemaUrl,
 } from '../helpers/postgres.js';
 import { groupMessageRecord, readerIdsOf, recipientsOf } from '../helpers/store-records.js';
+import { until } from '../helpers/wait.js';
 import { storeConformance, storeDifferential } from './conformance.js';
 
 after(dropTestSchemas);
@@ -165,6 +166,38 @@ if (postgresSkipReason) {
       const nowhere = openStore('postgres://postgres@127.0.0.1:1/test?schema=nowhere');
       await assert.rejects(nowhere.serverSecret(), StoreUnavailableError);
       await nowhere.close();
+    });
+
+    it('nodes keep records in memory and drop what another node changed once its signal arrives; answers are never kept', async () => {
+      const schema = newSchema();
+      const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      try {
+        await a.applyFixture(plan());
+        // Renamed behind both stores' backs, so only a record kept in memory still has the old name.
+        let renames = 0;
+        const renameBehind = () => inSchema(schema, (client) => client.query(`UPDATE robots SET name = $1 WHERE robot_code = 'bot'`, [`behind ${++renames}`]));
+        // The cache keeps nothing until the node listens for the others' signals: wait for that.
+        await until('node a keeps the robot in memory', async () => {
+          const before = (await a.findRobot('bot'))?.name;
+          await renameBehind();
+          return (await a.findRobot('bot'))?.name === before;
+        });
+        assert.notEqual((await a.findRobot('bot'))?.name, `behind ${renames}`, 'served from memory');
+        // Any write on node b that may change the directory tells node a to drop its records.
+        const app = (await b.findApp('app')) as { id: number };
+        await b.saveAppToken(app.id, 1, 'token-hash', Date.now() + 60_000);
+        await until("node a hears node b's write", async () => (await a.findRobot('bot'))?.name === `behind ${renames}`);
+        // A read reported to one node shows at once in the other's answers.
+        const { message } = await sendOne(a, 'cached');
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), []);
+        await b.recordReads([{ processQueryKey: 'cached', userId: 'u1', readAt: 1 }]);
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1']);
+      } finally {
+        await a.close();
+        await b.close();
+        await dropSchema(schema);
+      }
     });
 
     it('writers racing on two nodes: ids follow commit order, an open covers exactly what it saw, first read wins', async () => {

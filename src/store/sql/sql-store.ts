@@ -47,7 +47,7 @@ import type {
 } from '../../core/store.js';
 import * as chatRules from './chats.js';
 import * as directoryRules from './directory.js';
-import { LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
+import { ANSWER_CACHE_SIZE, BusInvalidation, LOOKUP_CACHE_SIZE, LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
 import * as messageRules from './messages.js';
 import * as readRules from './reads.js';
 import * as retentionRules from './retention.js';
@@ -69,17 +69,23 @@ export abstract class SqlStore implements Store {
   protected abstract unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T>;
   abstract close(): Promise<void>;
 
-  /** Lookups kept in memory, when no other process writes to the store (lookup-cache.ts). */
+  /** Lookups kept in memory (lookup-cache.ts). */
   private lookups: LookupCache | null | undefined;
+  /** How the other nodes hear of this one's writes, when the store is shared. */
+  private sharing: BusInvalidation | undefined;
 
-  /** Whether to keep lookups in memory: never when another process may write to the store. */
+  /** Whether to keep lookups in memory. */
   protected keepsLookups(): boolean {
-    return !this.capabilities.sharedAcrossProcesses;
+    return true;
   }
 
   private cache(): LookupCache | null {
     // Decided on first use: subclasses set their capabilities in their constructors.
-    if (this.lookups === undefined) this.lookups = this.keepsLookups() ? new LookupCache() : null;
+    if (this.lookups === undefined) {
+      const shared = this.capabilities.sharedAcrossProcesses;
+      this.lookups = this.keepsLookups() ? new LookupCache(LOOKUP_CACHE_SIZE, ANSWER_CACHE_SIZE, !shared) : null;
+      if (this.lookups && shared) this.sharing = new BusInvalidation(this.lookups, this.bus);
+    }
     return this.lookups;
   }
 
@@ -96,7 +102,10 @@ export abstract class SqlStore implements Store {
     if (!cache || changes === 'none') return this.unit('write', make);
     const done = this.unit('write', make);
     cache.invalidate(changes);
-    return done.finally(() => cache.invalidate(changes));
+    return done.finally(() => {
+      cache.invalidate(changes);
+      this.sharing?.written(changes);
+    });
   }
 
   // The whole store

@@ -4,11 +4,12 @@
  *
  * Each Store method is one transaction on one pooled client (BEGIN … COMMIT, ROLLBACK on error).
  * Unlike SQLite, writers here run side by side, so the locks a unit asks for are real:
- * - `seq`: `SELECT … FOR UPDATE` on the counters row. PostgreSQL sequences hand out numbers in
- *   call order, not commit order, and an open numbered n must cover exactly the messages below n
- *   that it has seen. Holding the row lock from before a unit reads anything to its commit makes
- *   numbers follow commit order: sends, recalls and opens that write take turns (reads and queries
- *   never do). Correctness first; docs/SCALING.md measures what it costs.
+ * - `chat`: a transaction-scoped advisory lock on (schema, chat). The event sequence (`event_seq`)
+ *   hands out numbers in call order, not commit order, and an open numbered n must cover exactly the
+ *   messages of its chat below n that it has seen. Holding the chat's lock from before a unit reads
+ *   anything to its commit makes the chat's numbers follow its commit order: sends, recalls and
+ *   opens of one chat take turns, those of different chats never wait for each other (reads and
+ *   queries never wait at all).
  * - `chatUsers`: transaction-scoped advisory locks on (schema, chat, user), so a read and an open
  *   of the same user in the same chat judge "first read wins" one after the other.
  * Writes run at READ COMMITTED, so every statement after a lock sees what committed before it;
@@ -187,7 +188,7 @@ export class PostgresStore extends SqlStore {
   }
 
   private async execute(client: pg.PoolClient, step: Step): Promise<unknown> {
-    if (step.op !== 'lock' && Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
+    if (step.op !== 'lock' && step.op !== 'sequence' && Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
       // PostgreSQL text cannot hold U+0000, so no stored value equals such a parameter: a lookup
       // finds nothing, as it does on SQLite (where such an id was never stored either). Writing
       // one is refused. Range parameters (reader-page cursors) only ever hold stored user ids.
@@ -203,9 +204,13 @@ export class PostgresStore extends SqlStore {
         return (await this.query(client, step.sql, step.params)).rows.map((row: Record<string, unknown>) => Object.values(row)[0]);
       case 'run':
         return (await this.query(client, step.sql, step.params)).rowCount ?? 0;
+      case 'sequence':
+        return (await this.query(client, `SELECT nextval('event_seq') AS value`, {})).rows[0].value as number;
       case 'lock':
-        if (step.lock.kind === 'seq') {
-          await this.query(client, `SELECT value FROM counters WHERE name = 'seq' FOR UPDATE`, {});
+        if (step.lock.kind === 'chat') {
+          await this.query(client, `SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))`, {
+            key: `${this.schema}\n${step.lock.chatKey}`,
+          });
         } else {
           // One fixed order for every transaction, so two batches of reads cannot wait on each other.
           // (U+0000 is spelled out: text cannot hold it, and a shared lock for look-alikes is harmless.)

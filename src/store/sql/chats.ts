@@ -3,8 +3,8 @@
  * Timelines read robot messages from `messages` beside the entries (core/store/chats.ts).
  * A user's message opens the chat (reads.ts openChat, the very unit a chat open runs) in the
  * same transaction that stores it, so it takes the same locks first: the (chat, user) pair and the
- * event sequence. Its entry then takes the next number of that sequence, the one message ids come
- * from, which puts users' and robots' messages in one order.
+ * chat. Its entry then takes the next number of the event sequence, the one message ids come
+ * from, which puts users' and robots' messages of the chat in one order.
  */
 import type {
   ChatThread,
@@ -19,9 +19,8 @@ import type { ChatRef, DeliveryRecord, MessageRecord } from '../../core/store.js
 import { insertMessage, MESSAGE_SELECT } from './messages.js';
 import { openChat } from './reads.js';
 import { chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
-import { nextSeq } from './store-wide.js';
 import { insertDeliveries } from './stream.js';
-import { all, get, run, type Work } from './unit.js';
+import { all, get, nextSeq, run, type Work } from './unit.js';
 
 /** Expired session webhooks dropped per user message: more than one message makes. */
 const SESSION_PURGE_BATCH = 20;
@@ -60,7 +59,7 @@ export function* isConversationMember(conversationId: number, userId: string): W
 }
 
 export function* postUserMessage(message: NewUserMessage): Work<{ marked: number; deliveries: DeliveryRecord[] }> {
-  // First: it takes the pair and sequence locks before reading anything, as every open does.
+  // First: it takes the pair and chat locks before reading anything, as every open does.
   const marked = yield* openChat(message.orgId, chatRefOf(message.thread), message.userId, message.createdAt, message.now);
   const seq = yield* nextSeq();
   yield* run(

@@ -2,8 +2,7 @@
 import type { ChatRef, MessageRecipients, MessageRecord, ReaderPage, ReadInput, ReadsOutcome } from '../../core/store.js';
 import { MESSAGE_SELECT, messageRowById, messageRowByKey } from './messages.js';
 import { chatKeyOf, chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
-import { nextSeq } from './store-wide.js';
-import { all, get, lock, run, type Work } from './unit.js';
+import { all, get, lock, nextSeq, run, type Work } from './unit.js';
 
 /** Recipients of a conversation message: members whose interval holds the message's version. */
 const IS_MEMBER = `EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = :conversationId
@@ -166,10 +165,10 @@ function* openCoverage(
 
 export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number): Work<number> {
   const chatKey = chatKeyOfRef(chat);
-  // Both before anything is read: the pair so a concurrent read of this user waits, the sequence
-  // so every message numbered below the number this open may take has committed and is seen.
+  // Both before anything is read: the pair so a concurrent read of this user waits, the chat so
+  // every message of it numbered below the number this open may take has committed and is seen.
   yield* lock({ kind: 'chatUsers', keys: [`${chatKey}\n${userId}`] });
-  yield* lock({ kind: 'seq' });
+  yield* lock({ kind: 'chat', chatKey });
   const cursor = yield* get<{ covers_below: number; reads_past_cover: number }>(
     `SELECT covers_below, reads_past_cover FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
     { chatKey, userId },

@@ -208,14 +208,20 @@ const MESSAGE_AND_KEYS = `msg AS (${MESSAGE_SELECT} WHERE m.process_query_key = 
     CASE WHEN conversation_id IS NULL THEN 'r' || robot_id ELSE 'c' || conversation_id END AS chat_key,
     COALESCE(recall_seq, :open) AS recall_seq FROM msg)`;
 
+/**
+ * One value of `k`, as a scalar subquery: the database computes it once, before the scans, and uses
+ * it as it would a parameter, so the scans below stay index ranges (a join on `k` would not).
+ */
+const K = (column: string): string => `(SELECT ${column} FROM k)`;
+
 /** Users whose chat cursor covers the message and who were its recipients (before any recall). */
-const OPENED_BY = `cc.chat_key = k.chat_key AND cc.covers_below > k.id
-  AND CASE WHEN k.conversation_id IS NULL
-    THEN EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.message_id = k.id AND mr.user_id = cc.user_id)
-    ELSE EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = k.conversation_id AND ms.user_id = cc.user_id
-      AND ms.from_version <= k.member_version AND ms.to_version > k.member_version) END
-  AND (k.recall_seq = :open OR EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = cc.chat_key
-    AND o.user_id = cc.user_id AND o.covers_below > k.id AND o.seq < k.recall_seq))`;
+const OPENED_BY = `cc.chat_key = ${K('chat_key')} AND cc.covers_below > ${K('id')}
+  AND CASE WHEN ${K('conversation_id')} IS NULL
+    THEN EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.message_id = ${K('id')} AND mr.user_id = cc.user_id)
+    ELSE EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = ${K('conversation_id')} AND ms.user_id = cc.user_id
+      AND ms.from_version <= ${K('member_version')} AND ms.to_version > ${K('member_version')}) END
+  AND (${K('recall_seq')} = :open OR EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = cc.chat_key
+    AND o.user_id = cc.user_id AND o.covers_below > ${K('id')} AND o.seq < ${K('recall_seq')}))`;
 
 /**
  * The chat queries' one read: the message by its key, with its member version and recall number,
@@ -226,8 +232,8 @@ const OPENED_BY = `cc.chat_key = k.chat_key AND cc.covers_below > k.id
 export function* readerPage(processQueryKey: string, afterUserId: string, limit: number): Work<ReaderPage | undefined> {
   const rows = yield* all<MessageRow & { reader_id: string | null }>(
     `WITH ${MESSAGE_AND_KEYS},
-     explicit AS (SELECT r.user_id FROM reads r, k WHERE r.message_id = k.id AND r.user_id > :after ORDER BY r.user_id LIMIT :limit),
-     opened AS (SELECT cc.user_id FROM chat_cursors cc, k WHERE cc.user_id > :after AND ${OPENED_BY} ORDER BY cc.user_id LIMIT :limit),
+     explicit AS (SELECT r.user_id FROM reads r WHERE r.message_id = ${K('id')} AND r.user_id > :after ORDER BY r.user_id LIMIT :limit),
+     opened AS (SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${OPENED_BY} ORDER BY cc.user_id LIMIT :limit),
      page AS (SELECT user_id FROM explicit UNION SELECT user_id FROM opened ORDER BY user_id LIMIT :limit)
      SELECT msg.*, page.user_id AS reader_id FROM msg LEFT JOIN page ON 1 = 1 ORDER BY page.user_id`,
     { processQueryKey, after: afterUserId, limit, open: OPEN_END },

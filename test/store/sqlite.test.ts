@@ -156,6 +156,8 @@ describe('sqlite file store', () => {
     const laterTables = MIGRATIONS.slice(flagMigration + 1).flatMap((sql) => [...sql.matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1]));
     const raw = new Database(path);
     for (const table of laterTables) raw.exec(`DROP TABLE ${table}`);
+    const laterIndexes = MIGRATIONS.slice(flagMigration + 1).flatMap((sql) => [...sql.matchAll(/CREATE INDEX (\w+)/g)].map((m) => m[1]));
+    for (const index of laterIndexes) raw.exec(`DROP INDEX IF EXISTS ${index}`);
     raw.exec(`DELETE FROM chat_cursors WHERE covers_below = 0;
       DROP INDEX messages_open_scan;
       DROP INDEX messages_recalled;

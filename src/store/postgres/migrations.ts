@@ -235,4 +235,9 @@ export const MIGRATIONS: readonly string[] = [
   SELECT setval('event_seq', GREATEST(value, 1), value > 0) FROM counters WHERE name = 'seq';
   DELETE FROM counters WHERE name = 'seq';
   `,
+  // A reader page looks for openers among the chat's cursors that cover something: explicit reads
+  // leave a cursor per reader as a flag (covers_below 0), which the page would otherwise walk past.
+  `
+  CREATE INDEX chat_cursors_covering ON chat_cursors (chat_key, user_id) WHERE covers_below > 0;
+  `,
 ];

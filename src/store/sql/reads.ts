@@ -214,8 +214,11 @@ const MESSAGE_AND_KEYS = `msg AS (${MESSAGE_SELECT} WHERE m.process_query_key = 
  */
 const K = (column: string): string => `(SELECT ${column} FROM k)`;
 
-/** Users whose chat cursor covers the message and who were its recipients (before any recall). */
-const OPENED_BY = `cc.chat_key = ${K('chat_key')} AND cc.covers_below > ${K('id')}
+/**
+ * Users whose chat cursor covers the message and who were its recipients (before any recall).
+ * `covers_below > 0` lets the scan use chat_cursors_covering, which leaves out flag-only cursors.
+ */
+const OPENED_BY = `cc.chat_key = ${K('chat_key')} AND cc.covers_below > 0 AND cc.covers_below > ${K('id')}
   AND CASE WHEN ${K('conversation_id')} IS NULL
     THEN EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.message_id = ${K('id')} AND mr.user_id = cc.user_id)
     ELSE EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = ${K('conversation_id')} AND ms.user_id = cc.user_id

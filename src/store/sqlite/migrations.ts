@@ -243,4 +243,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX stream_deliveries_due ON stream_deliveries (due_at, id);
   CREATE INDEX stream_deliveries_by_connection ON stream_deliveries (connection_id);
   `,
+  // A reader page looks for openers among the chat's cursors that cover something: explicit reads
+  // leave a cursor per reader as a flag (covers_below 0), which the page would otherwise walk past.
+  `
+  CREATE INDEX chat_cursors_covering ON chat_cursors (chat_key, user_id) WHERE covers_below > 0;
+  `,
 ];

@@ -183,6 +183,21 @@ function prismTarget(run: BenchRun): TargetResult {
   return { target: name, result: parts.length ? parts.join('; ') : 'not measured', status: statusOf(checks) };
 }
 
+/** PostgreSQL's throughput over SQLite's on the same scenario in this run: the queries, then the sends. */
+const POSTGRES_AGAINST_SQLITE = [
+  { id: 'group-query', least: 0.5 },
+  { id: 'oto-read-status', least: 0.5 },
+  { id: 'private-chat-query', least: 0.5 },
+  { id: 'group-send-10', least: 0.3 },
+  { id: 'group-send-1000', least: 0.3 },
+];
+
+function postgresRatio(run: BenchRun, id: string): number | undefined {
+  const postgres = rowOf(run, id, 'postgres');
+  const sqlite = rowOf(run, id, 'sqlite');
+  return postgres && sqlite ? postgres.dingread.rps / sqlite.dingread.rps : undefined;
+}
+
 /** Every target of the benchmark issue, worked out from the run's figures. */
 export function computeTargets(run: BenchRun): TargetResult[] {
   const throughputRatio = (id: string) => (store: string) => {
@@ -208,6 +223,14 @@ export function computeTargets(run: BenchRun): TargetResult[] {
     ]),
     target('cold start median ≤ 300 ms on the memory store', [
       { checks: [cold ? { label: 'memory', shown: `${fmt(median(cold.ms))} ms`, ok: median(cold.ms) <= 300 } : { label: 'memory' }] },
+    ]),
+    target('PostgreSQL ÷ SQLite: queries ≥ 0.5, sends ≥ 0.3', [
+      {
+        checks: POSTGRES_AGAINST_SQLITE.map(({ id, least }) => {
+          const value = postgresRatio(run, id);
+          return value === undefined ? { label: id } : { label: id, shown: fmt(value, 2), ok: value >= least };
+        }),
+      },
     ]),
     prismTarget(run),
   ];

@@ -3,7 +3,8 @@
  * same bytes in the same run, the DingTalk API ones beside a Prism mock too; then cold starts. The
  * report (report.ts) goes to BENCHMARKS.md, keeping the notes at its end.
  *
- * Options: --quick (3 s runs), --duration S, --warmup S, --connections N, --stores memory,sqlite,
+ * Options: --quick (3 s runs), --duration S, --warmup S, --connections N, --stores memory,sqlite,postgres
+ * (postgres: a fresh schema a scenario on --postgres URL, dropped after it),
  * --only id1,id2 (scenario ids from scenarios.ts, and cold-start), --no-prism,
  * --out FILE (default BENCHMARKS.md), --no-write (print the report instead).
  */
@@ -16,6 +17,7 @@ import { measure, type LoadResult, type LoadSpec } from './load.js';
 import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './prism.js';
 import { startBaseline, startDingread, startFrameworkFloor, startPrism } from './processes.js';
 import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
+import { scratchStore } from './reliability/crash.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 
 const { values } = parseArgs({
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     'no-prism': { type: 'boolean', default: false },
     out: { type: 'string', default: 'BENCHMARKS.md' },
     'no-write': { type: 'boolean', default: false },
+    postgres: { type: 'string', default: process.env['DINGREAD_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
 const durationSec = Number(values.duration ?? (values.quick ? 3 : 10));
@@ -39,8 +42,11 @@ const connections = Number(values.connections);
 const stores = (values.stores as string).split(',');
 const only = values.only?.split(',');
 
-function storeSpec(store: string, dir: string, id: string): string {
-  return store === 'memory' ? 'memory' : store === 'sqlite' ? `sqlite:${join(dir, `${id}.db`)}` : store;
+/** A fresh store for one scenario, and how to remove it (a PostgreSQL schema is dropped). */
+async function freshStore(store: string, dir: string, id: string): Promise<{ spec: string; remove(): Promise<void> }> {
+  if (store === 'postgres') return scratchStore('postgres', values.postgres as string);
+  const spec = store === 'memory' ? 'memory' : store === 'sqlite' ? `sqlite:${join(dir, `${id}.db`)}` : store;
+  return { spec, remove: async () => undefined };
 }
 
 /** Sends the load's request once, by hand. */
@@ -99,7 +105,11 @@ async function measurePrism(setup: { cli: string; document: string }, spec: Load
 }
 
 async function runScenario(scenario: Scenario, store: string, dir: string): Promise<MeasuredRow> {
-  const server = await startDingread(storeSpec(store, dir, scenario.id));
+  const fresh = await freshStore(store, dir, scenario.id);
+  const server = await startDingread(fresh.spec).catch(async (error: unknown) => {
+    await fresh.remove();
+    throw error;
+  });
   try {
     const prepared = await scenario.prepare(server.url);
     const spec = { ...prepared.request, url: server.url, connections, durationSec, warmupSec };
@@ -142,6 +152,7 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
     return row;
   } finally {
     await server.stop();
+    await fresh.remove();
   }
 }
 

@@ -12,6 +12,7 @@ export const BENCH = {
   appKey: 'dingbenchapp',
   appSecret: 'bench-secret',
   robot: 'dingbenchbot',
+  coolApp: 'COOLAPPBENCH',
 } as const;
 
 export const userId = (i: number): string => `u${String(i).padStart(6, '0')}`;
@@ -145,6 +146,35 @@ const otoQuery: Scenario = {
   },
 };
 
+/** A page of a person-to-person chat's readers: the chat of two, one of whom read the message. */
+const privateChatQuery: Scenario = {
+  id: 'private-chat-query',
+  title: 'privateChatMessages/query, a chat of two, one read',
+  dingtalk: true,
+  async prepare(url) {
+    const chat = 'cidBenchPair==';
+    const fixture = directory(2, []);
+    fixture.orgs[0]?.conversations?.push({ openConversationId: chat, type: 'private', members: users(2), coolAppCode: BENCH.coolApp });
+    const { admin, client, token } = await connect(url, fixture);
+    const { processQueryKey } = await client.privateChatSend({
+      robotCode: BENCH.robot,
+      openConversationId: chat,
+      coolAppCode: BENCH.coolApp,
+      msgKey: 'sampleText',
+      msgParam: { content: 'hello' },
+    });
+    await readAll(admin, processQueryKey, users(1));
+    return {
+      request: {
+        method: 'POST',
+        path: '/v1.0/robot/privateChatMessages/query',
+        headers: { 'x-acs-dingtalk-access-token': token },
+        body: JSON.stringify({ openConversationId: chat, robotCode: BENCH.robot, processQueryKey, maxResults: 50 }),
+      },
+    };
+  },
+};
+
 /** Scenario 3: read ingestion, 1,000 new reads a request (every request reads a message never read). */
 const readIngestion: Scenario = {
   id: 'read-ingestion',
@@ -211,6 +241,7 @@ function openChat(unread: number): Scenario {
 export const SCENARIOS: Scenario[] = [
   groupQuery(1),
   otoQuery,
+  privateChatQuery,
   readIngestion,
   groupSend(10),
   groupSend(1000),

@@ -3,7 +3,7 @@ import { hkdfSync } from 'node:crypto';
 import { Clock } from './clock.js';
 import { CursorCodec } from './cursor.js';
 import { seededRandom, seededServerSecret, systemRandom, type RandomSource, type Seed } from './random.js';
-import { EventBus } from './events.js';
+import { EventBus, relayEvents } from './events.js';
 import type { Store } from './store.js';
 
 export interface CoreOptions {
@@ -48,6 +48,9 @@ export async function createCoreContext(
   const secret = seed === undefined ? await store.serverSecret() : seededServerSecret(seed);
   const random = seed === undefined ? systemRandom : seededRandom(seed);
   const derive = (purpose: string): Buffer => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), purpose, 32));
+  const events = new EventBus();
+  // Nodes sharing the store show each other's writes in their event streams.
+  if (store.capabilities.sharedAcrossProcesses) relayEvents(events, store.bus);
   return {
     store,
     clock,
@@ -55,6 +58,6 @@ export async function createCoreContext(
     cursors: new CursorCodec(derive('dingread/cursor/v1'), random),
     tokenKey: derive('dingread/token/v1'),
     random,
-    events: new EventBus(),
+    events,
   };
 }

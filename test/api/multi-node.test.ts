@@ -11,6 +11,8 @@ import { ACME, ACME_USERS } from '../helpers/fixtures.js';
 import { dropSchema, newSchema, postgresSkipReason, schemaUrl } from '../helpers/postgres.js';
 import { call, startTestServer, tokenFor, type TestServer } from '../helpers/server.js';
 import { read } from './sdk-conformance.js';
+import { readEventStream } from '../../src/testing/event-stream.js';
+import { until } from '../helpers/wait.js';
 
 const BIG = { robotCode: ACME.robot, openConversationId: ACME.bigGroup } as const;
 
@@ -141,5 +143,42 @@ describe('two nodes on one PostgreSQL database', { skip: postgresSkipReason }, (
     assert.equal(codes.filter((code) => code === 130101).length, 10, JSON.stringify(codes));
     const timeline = await node(1).admin<{ items: Array<{ via: string }> }>('GET', `/conversations/${encodeURIComponent(ACME.smallGroup)}/messages`);
     assert.equal(timeline.items.filter((item) => item.via === 'webhook').length, 20);
+  });
+
+  it("show every node's writes in each node's event stream", async () => {
+    const abort = new AbortController();
+    const response = await fetch(`${node(1).url}/_dingread/v1/events`, { signal: abort.signal });
+    assert.equal(response.status, 200);
+    const seen: Array<{ name: string; data: any }> = [];
+    const reading = (async () => {
+      for await (const frame of readEventStream(response.body as AsyncIterable<Uint8Array>)) {
+        if (frame.event && frame.data) seen.push({ name: frame.event, data: JSON.parse(frame.data) });
+      }
+    })().catch(() => undefined);
+    try {
+      await until('the stream is ready', () => seen.some((e) => e.name === 'ready'));
+      // Every write goes through node 0; node 1's stream must show each of them.
+      const token = await tokenFor(node(0).url, ACME.appKey, ACME.appSecret);
+      const sent = await call(node(0).url, 'POST', '/v1.0/robot/groupMessages/send', {
+        token,
+        body: { ...BIG, msgKey: 'sampleText', msgParam: JSON.stringify({ content: 'seen elsewhere' }) },
+      });
+      const key = sent.body.processQueryKey as string;
+      await read(node(0), key, ['u0002']);
+      await node(0).admin('POST', `/conversations/${encodeURIComponent(ACME.bigGroup)}/read`, { userId: 'u0003' });
+      const recalled = await call(node(0).url, 'POST', '/v1.0/robot/groupMessages/recall', {
+        token,
+        body: { ...BIG, processQueryKeys: [key] },
+      });
+      assert.equal(recalled.status, 200, JSON.stringify(recalled.body));
+      const of = (type: string) => seen.find((e) => e.name === type && (e.data.processQueryKey === key || e.data.userId === 'u0003'));
+      await until('the send, the read, the open and the recall on node 1', () => ['sent', 'read', 'opened', 'recalled'].every((type) => of(type)));
+      assert.deepEqual(of('read')?.data.userIds, ['u0002']);
+      assert.equal(of('opened')?.data.openConversationId, ACME.bigGroup);
+      assert.equal(seen.filter((e) => e.name === 'sent' && e.data.processQueryKey === key).length, 1, 'each event once');
+    } finally {
+      abort.abort();
+      await reading;
+    }
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OrgPlan, RobotPlan, Store } from '../../src/core/store.js';
-import { LookupCache } from '../../src/store/sql/lookup-cache.js';
+import { BusInvalidation, LookupCache } from '../../src/store/sql/lookup-cache.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { readerIdsOf, recipientsOf } from '../helpers/store-records.js';
 
@@ -200,3 +200,58 @@ describe('a SQLite store with the lookup cache sees every write', () => {
     await store.close();
   });
 });
+
+describe('BusInvalidation', () => {
+  /** A bus whose publishes wait until the test lets them go, and whose deliveries the test makes. */
+  function heldBus() {
+    const sent: string[] = [];
+    const releases: Array<() => void> = [];
+    let deliver: (message: string) => void = () => undefined;
+    const bus = {
+      nodeId: 'self',
+      publish: (_topic: string, message: string) => new Promise<void>((resolve) => (sent.push(message), releases.push(resolve))),
+      subscribe: async (_topic: string, listener: (message: string) => void) => ((deliver = listener), () => undefined),
+      liveNodes: async () => new Set<string>(),
+      onLinkChange: () => () => undefined,
+      close: async () => undefined,
+    };
+    return { bus, sent, release: () => releases.shift()?.(), hear: (message: string) => deliver(message) };
+  }
+
+  it("merges a burst of writes into few signals, drops what other nodes' signals say, and ignores its own", async () => {
+    const cache = new LookupCache(10, 10, false);
+    const { bus, sent, release, hear } = heldBus();
+    const sharing = new BusInvalidation(cache, bus);
+    await new Promise((resolve) => setImmediate(resolve));
+    sharing.written('answers');
+    sharing.written('answers');
+    sharing.written('all');
+    sharing.written('messages');
+    assert.deepEqual(sent, ['self answers'], 'one signal on its way; the rest wait for it');
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(sent, ['self answers', 'self all'], 'then one signal for the most the waiting writes changed');
+    release();
+    const robot = loaderOf({ name: 'old' });
+    await cache.lookup('directory', 'robot', robot.load);
+    hear('self all');
+    await cache.lookup('directory', 'robot', robot.load);
+    assert.equal(robot.calls.n, 1, "its own signal: it dropped its writes' entries already");
+    hear('other messages');
+    await cache.lookup('directory', 'robot', robot.load);
+    assert.equal(robot.calls.n, 1, 'a recall elsewhere leaves the directory');
+    hear('other all');
+    await cache.lookup('directory', 'robot', robot.load);
+    assert.equal(robot.calls.n, 2);
+    // Answers are not kept when other nodes write.
+    const answer = loaderOf({ page: [] });
+    await cache.lookup('answers', 'page', answer.load);
+    await cache.lookup('answers', 'page', answer.load);
+    assert.equal(answer.calls.n, 2);
+  });
+});
+
+function loaderOf<T extends object>(value: T) {
+  const calls = { n: 0 };
+  return { calls, load: async () => (calls.n++, { ...value }) };
+}

@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import pg from 'pg';
 import { after, describe, it } from 'node:test';
 import { StoreConflictError, StoreUnavailableError, type MessageRecord, type Store } from '../../src/core/store.js';
 import { SchemaTooNewError } from '../../src/store/errors.js';
 import { openStore, StoreSpecError } from '../../src/store/open-store.js';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { UnitMode, Work } from '../../src/store/sql/unit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import {
   dropSchema,
@@ -23,6 +25,7 @@ import {
   schemaUrl,
 } from '../helpers/postgres.js';
 import { groupMessageRecord, readerIdsOf, recipientsOf } from '../helpers/store-records.js';
+import { until } from '../helpers/wait.js';
 import { storeConformance, storeDifferential } from './conformance.js';
 
 after(dropTestSchemas);
@@ -167,6 +170,89 @@ if (postgresSkipReason) {
       await nowhere.close();
     });
 
+    it('nodes keep records in memory and drop what another node changed once its signal arrives; answers are never kept', async () => {
+      const schema = newSchema();
+      const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      try {
+        await a.applyFixture(plan());
+        // Renamed behind both stores' backs, so only a record kept in memory still has the old name.
+        let renames = 0;
+        const renameBehind = () => inSchema(schema, (client) => client.query(`UPDATE robots SET name = $1 WHERE robot_code = 'bot'`, [`behind ${++renames}`]));
+        // The cache keeps nothing until the node listens for the others' signals: wait for that.
+        await until('node a keeps the robot in memory', async () => {
+          const before = (await a.findRobot('bot'))?.name;
+          await renameBehind();
+          return (await a.findRobot('bot'))?.name === before;
+        });
+        assert.notEqual((await a.findRobot('bot'))?.name, `behind ${renames}`, 'served from memory');
+        // Any write on node b that may change the directory tells node a to drop its records.
+        const app = (await b.findApp('app')) as { id: number };
+        await b.saveAppToken(app.id, 1, 'token-hash', Date.now() + 60_000);
+        await until("node a hears node b's write", async () => (await a.findRobot('bot'))?.name === `behind ${renames}`);
+        // A read reported to one node shows at once in the other's answers.
+        const { message } = await sendOne(a, 'cached');
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), []);
+        await b.recordReads([{ processQueryKey: 'cached', userId: 'u1', readAt: 1 }]);
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1']);
+      } finally {
+        await a.close();
+        await b.close();
+        await dropSchema(schema);
+      }
+    });
+
+    it('no lock all writers share: sends in two chats on two nodes complete while a third chat is held', { timeout: 120_000 }, async () => {
+      const schema = newSchema();
+      // Node c stops inside its send once it holds its chat's lock, until the gate opens.
+      const gate = 0x6e0de;
+      class HeldStore extends PostgresStore {
+        protected override unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
+          return super.unit(mode, () => held(make()));
+        }
+      }
+      function* held<T>(work: Work<T>): Work<T> {
+        let next = work.next();
+        while (!next.done) {
+          const step = next.value;
+          const result: unknown = yield step;
+          if (step.op === 'lock' && step.lock.kind === 'chat') yield { op: 'run', sql: 'SELECT pg_advisory_xact_lock_shared(:gate)', params: { gate } };
+          next = work.next(result);
+        }
+        return next.value;
+      }
+      const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const c = new HeldStore({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const gatekeeper = new pg.Client({ connectionString: POSTGRES_URL });
+      await gatekeeper.connect();
+      try {
+        const groups = ['cid==', 'c2==', 'c3=='];
+        const base = plan()[0] as ReturnType<typeof plan>[number];
+        const template = base.conversations[0] as (typeof base.conversations)[number];
+        await a.applyFixture([{ ...base, conversations: groups.map((id) => ({ ...template, openConversationId: id })) }]);
+        await gatekeeper.query('SELECT pg_advisory_lock($1)', [gate]);
+        const third = sendTo(c, 'c3==', 'held');
+        await until('the send into the third chat holds its lock and waits at the gate', async () => {
+          const { rows } = await gatekeeper.query(
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock_shared%'`,
+          );
+          return rows.length > 0;
+        });
+        const [first, second] = await Promise.all([sendTo(a, 'cid==', 'first'), sendTo(b, 'c2==', 'second')]);
+        const conversation = (await a.findConversation('cid==')) as { id: number; orgId: number };
+        assert.equal(await b.openChat(conversation.orgId, { kind: 'conversation', conversationId: conversation.id }, 'u1', 5), 1, 'an open of the first chat too');
+        await gatekeeper.query('SELECT pg_advisory_unlock($1)', [gate]);
+        const last = await third;
+        assert.ok(first.id !== second.id && last.id !== first.id && last.id !== second.id, 'one sequence, no number twice');
+        assert.deepEqual(await Promise.all(['first', 'second', 'held'].map(async (key) => (await b.findMessage(key))?.id)), [first.id, second.id, last.id]);
+      } finally {
+        await gatekeeper.end();
+        await Promise.all([a.close(), b.close(), c.close()]);
+        await dropSchema(schema);
+      }
+    });
+
     it('writers racing on two nodes: ids follow commit order, an open covers exactly what it saw, first read wins', async () => {
       const schema = newSchema();
       const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 4 });
@@ -221,6 +307,14 @@ if (postgresSkipReason) {
       }
     });
   });
+}
+
+async function sendTo(store: Store, openConversationId: string, key: string): Promise<MessageRecord> {
+  const org = (await store.findOrg('corp')) as { id: number };
+  const app = (await store.findApp('app')) as { id: number };
+  const robot = (await store.findRobot('bot')) as { id: number };
+  const conversation = (await store.findConversation(openConversationId)) as { id: number };
+  return store.insertMessage(groupMessageRecord({ org, app, robot, conversation }, key));
 }
 
 async function sendOne(store: Store, key: string): Promise<{ message: MessageRecord }> {

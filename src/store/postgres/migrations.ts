@@ -6,7 +6,8 @@
  * - Every number is BIGINT (epoch milliseconds and the event sequence outgrow INTEGER).
  * - User ids and robot codes are `COLLATE "C"`: byte order, which over UTF-8 is code-point
  *   order, the order reader pages walk in on every backend.
- * - Directory ids are identity columns; message ids come from counters.seq (see postgres-store.ts).
+ * - Directory ids are identity columns; message ids come from the event_seq sequence (counters.seq
+ *   in older schemas; see postgres-store.ts).
  * - Every table that grows with traffic leads with a key a distributed PostgreSQL can shard on:
  *   messages and reads by message id, chat state by chat key (docs/SCALING.md).
  */
@@ -309,5 +310,18 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (message_id, media_id)
   );
   CREATE INDEX message_media_by_media ON message_media (media_id);
+  `,
+  // Ordering by chat instead of by one counters row every writer locked: numbers from a sequence,
+  // each chat's in its commit order under the chat's own lock. The old row goes, so that a node of
+  // an older version still running fails its writes instead of handing out numbers twice.
+  `
+  CREATE SEQUENCE event_seq;
+  SELECT setval('event_seq', GREATEST(value, 1), value > 0) FROM counters WHERE name = 'seq';
+  DELETE FROM counters WHERE name = 'seq';
+  `,
+  // A reader page looks for openers among the chat's cursors that cover something: explicit reads
+  // leave a cursor per reader as a flag (covers_below 0), which the page would otherwise walk past.
+  `
+  CREATE INDEX chat_cursors_covering ON chat_cursors (chat_key, user_id) WHERE covers_below > 0;
   `,
 ];

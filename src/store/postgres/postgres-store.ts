@@ -4,15 +4,17 @@
  *
  * Each Store method is one transaction on one pooled client (BEGIN … COMMIT, ROLLBACK on error).
  * Unlike SQLite, writers here run side by side, so the locks a unit asks for are real:
- * - `seq`: `SELECT … FOR UPDATE` on the counters row. PostgreSQL sequences hand out numbers in
- *   call order, not commit order, and an open numbered n must cover exactly the messages below n
- *   that it has seen. Holding the row lock from before a unit reads anything to its commit makes
- *   numbers follow commit order: sends, recalls and opens that write take turns (reads and queries
- *   never do). Correctness first; docs/SCALING.md measures what it costs.
+ * - `chat`: a transaction-scoped advisory lock on (schema, chat). The event sequence (`event_seq`)
+ *   hands out numbers in call order, not commit order, and an open numbered n must cover exactly the
+ *   messages of its chat below n that it has seen. Holding the chat's lock from before a unit reads
+ *   anything to its commit makes the chat's numbers follow its commit order: sends, recalls and
+ *   opens of one chat take turns, those of different chats never wait for each other (reads and
+ *   queries never wait at all).
  * - `chatUsers`: transaction-scoped advisory locks on (schema, chat, user), so a read and an open
  *   of the same user in the same chat judge "first read wins" one after the other.
  * Writes run at READ COMMITTED, so every statement after a lock sees what committed before it;
- * reads run on one REPEATABLE READ snapshot, so a reader page's two scans agree with each other.
+ * a read of one statement (every chat query is one) runs alone, outside a transaction, since one
+ * statement sees one snapshot; a read of several runs on one REPEATABLE READ snapshot.
  */
 import type pg from 'pg';
 import { OperatorError } from '../../core/operator-errors.js';
@@ -186,11 +188,11 @@ export class PostgresStore extends SqlStore {
   }
 
   private async execute(client: pg.PoolClient, step: Step): Promise<unknown> {
-    if (step.op !== 'lock' && Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
+    if (step.op !== 'lock' && step.op !== 'sequence' && Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
       // PostgreSQL text cannot hold U+0000, so no stored value equals such a parameter: a lookup
       // finds nothing, as it does on SQLite (where such an id was never stored either). Writing
       // one is refused. Range parameters (reader-page cursors) only ever hold stored user ids.
-      if (/^\s*SELECT\b/i.test(step.sql)) return step.op === 'get' ? undefined : step.op === 'run' ? 0 : [];
+      if (/^\s*(SELECT|WITH)\b/i.test(step.sql)) return step.op === 'get' ? undefined : step.op === 'run' ? 0 : [];
       throw new StoreConflictError('PostgreSQL cannot store text containing U+0000');
     }
     switch (step.op) {
@@ -202,9 +204,13 @@ export class PostgresStore extends SqlStore {
         return (await this.query(client, step.sql, step.params)).rows.map((row: Record<string, unknown>) => Object.values(row)[0]);
       case 'run':
         return (await this.query(client, step.sql, step.params)).rowCount ?? 0;
+      case 'sequence':
+        return (await this.query(client, `SELECT nextval('event_seq') AS value`, {})).rows[0].value as number;
       case 'lock':
-        if (step.lock.kind === 'seq') {
-          await this.query(client, `SELECT value FROM counters WHERE name = 'seq' FOR UPDATE`, {});
+        if (step.lock.kind === 'chat') {
+          await this.query(client, `SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))`, {
+            key: `${this.schema}\n${step.lock.chatKey}`,
+          });
         } else {
           // One fixed order for every transaction, so two batches of reads cannot wait on each other.
           // (U+0000 is spelled out: text cannot hold it, and a shared lock for look-alikes is harmless.)
@@ -220,11 +226,12 @@ export class PostgresStore extends SqlStore {
   protected async unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
     await this.ready;
+    if (mode === 'statement') return this.statement(make);
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect();
       let broken = false;
       try {
-        await client.query(mode === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'BEGIN');
+        await client.query(mode === 'read' ? BEGIN_SNAPSHOT : 'BEGIN');
         const work = make();
         let next = work.next();
         while (!next.done) next = work.next(await this.execute(client, next.value));
@@ -244,6 +251,30 @@ export class PostgresStore extends SqlStore {
     }
   }
 
+  /**
+   * A read of one statement, outside any transaction: at READ COMMITTED one statement sees one
+   * snapshot by itself, so BEGIN and COMMIT would only add two round trips.
+   */
+  private async statement<T>(make: () => Work<T>): Promise<T> {
+    const client = await this.connect();
+    let broken = false;
+    try {
+      const work = make();
+      let next = work.next();
+      let statements = 0;
+      while (!next.done) {
+        if (++statements > 1) throw new Error('a unit run as one statement asked for a second: run it as a read');
+        next = work.next(await this.execute(client, next.value));
+      }
+      return next.value;
+    } catch (error) {
+      broken = isConnectionError(error);
+      throw translate(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
   close(): Promise<void> {
     this.closed ??= Promise.all([this.ready.catch(() => undefined), this.bus.close(), this.removeTemporaryStaging()])
       .then(() => this.pool)
@@ -253,6 +284,15 @@ export class PostgresStore extends SqlStore {
       );
     return this.closed;
   }
+}
+
+/** Several statements of a read see one snapshot. */
+const BEGIN_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
+
+/** Whether the connection itself failed (it goes back to the pool to be dropped, not reused). */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code))) || /Connection terminated/i.test(String((error as Error).message));
 }
 
 function isRetryable(error: unknown): boolean {

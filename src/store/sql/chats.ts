@@ -3,8 +3,8 @@
  * Timelines read robot messages from `messages` beside the entries (core/store/chats.ts).
  * A user's message opens the chat (reads.ts openChat, the very unit a chat open runs) in the
  * same transaction that stores it, so it takes the same locks first: the (chat, user) pair and the
- * event sequence. Its entry then takes the next number of that sequence, the one message ids come
- * from, which puts users' and robots' messages in one order.
+ * chat. Its entry then takes the next number of the event sequence, the one message ids come
+ * from, which puts users' and robots' messages of the chat in one order.
  */
 import type {
   ChatThread,
@@ -21,9 +21,8 @@ import type { ChatRef, DeliveryRecord, MessageRecord } from '../../core/store.js
 import { insertMessage, MESSAGE_SELECT } from './messages.js';
 import { openChat } from './reads.js';
 import { chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
-import { nextSeq } from './store-wide.js';
 import { insertDeliveries } from './stream.js';
-import { all, get, lock, run, type Work } from './unit.js';
+import { all, get, lock, nextSeq, run, type Work } from './unit.js';
 
 /** Expired session webhooks dropped per user message: more than one message makes. */
 const SESSION_PURGE_BATCH = 20;
@@ -63,7 +62,7 @@ export function* isConversationMember(conversationId: number, userId: string): W
 }
 
 export function* postUserMessage(message: NewUserMessage): Work<{ marked: number; deliveries: DeliveryRecord[] }> {
-  // First: it takes the pair and sequence locks before reading anything, as every open does.
+  // First: it takes the pair and chat locks before reading anything, as every open does.
   const marked = yield* openChat(message.orgId, chatRefOf(message.thread), message.userId, message.createdAt, message.now);
   const seq = yield* nextSeq();
   yield* run(
@@ -152,10 +151,10 @@ export function* postReply(reply: NewReply): Work<MessageRecord> {
 }
 
 export function* postWebhookMessage(message: NewWebhookMessage): Work<WebhookPostOutcome> {
-  // The sequence lock first: on PostgreSQL it also keeps two sends of one robot from both seeing
-  // room for one more under the limit.
-  yield* lock({ kind: 'seq' });
   const { robot, limit, createdAt } = message;
+  // The group's chat lock first: it orders the post among the chat's writes, and on PostgreSQL it
+  // keeps two posts of one robot (which belongs to one group) from both seeing room under the limit.
+  yield* lock({ kind: 'chat', chatKey: chatKeyOfRef({ kind: 'conversation', conversationId: robot.conversationId }) });
   const state = yield* get<{ throttled_until: number }>(`SELECT throttled_until FROM webhook_robots WHERE id = :id`, { id: robot.id });
   if (!state) return { posted: false, reason: 'gone' };
   if (Number(state.throttled_until) > createdAt) return { posted: false, reason: 'throttled' };

@@ -1,11 +1,14 @@
-/** The lookup cache: records and query answers kept in memory by a store no other process writes to. */
+/** The lookup cache: records and query answers kept in memory, dropped by the writes that may change them, on every node. */
 /*
  * What DingTalk calls read, kept in memory between calls: the records every call looks up first
  * (its token, the robot, the conversation, the message) and the answers of the read-status
- * queries (who read a message), which bots ask again and again while nothing changes. Only for a
- * store no other process writes to (`capabilities.sharedAcrossProcesses` false: SQLite and the
- * in-memory store), where every write passes through this process and can drop what it may have
- * changed.
+ * queries (who read a message), which bots ask again and again while nothing changes. A store no
+ * other process writes to (SQLite, the in-memory store) sees every write pass through it and drops
+ * what it may have changed at once. A store several nodes share (PostgreSQL) keeps the records
+ * only, not the answers, and hears of the other nodes' writes over the bus (BusInvalidation
+ * below): a record changed on another node may be served as it was until that node's signal
+ * arrives (one NOTIFY after its commit). Answers change with every read and open, and a read
+ * reported to one node must show on the next query to any other, so they are not kept there.
  *
  * The rule is coarse on purpose: a write drops every cached entry it could possibly touch
  * (sql-store.ts says which for each write). Sends touch nothing cached; reads and chat opens drop
@@ -16,8 +19,12 @@
  * copy, are left as they are.
  */
 
+import type { Bus } from '../../core/bus.js';
+
 /** Which cached entries a write may change, each level including the ones before it. */
 export type Invalidation = 'none' | 'answers' | 'messages' | 'all';
+
+const LEVELS: readonly Invalidation[] = ['none', 'answers', 'messages', 'all'];
 
 export type CacheArea = 'directory' | 'messages' | 'answers';
 
@@ -67,12 +74,21 @@ export class LookupCache {
    */
   private generation = 0;
 
-  constructor(limit = LOOKUP_CACHE_SIZE, answerLimit = ANSWER_CACHE_SIZE) {
+  /** Whether entries may be kept: off while a shared cache cannot hear the other nodes (BusInvalidation). */
+  private keeping = true;
+
+  constructor(
+    limit = LOOKUP_CACHE_SIZE,
+    answerLimit = ANSWER_CACHE_SIZE,
+    /** Whether query answers are kept too (not when other nodes write: see the top of this file). */
+    private readonly keepsAnswers = true,
+  ) {
     this.areas = { directory: new BoundedMap(limit), messages: new BoundedMap(limit), answers: new BoundedMap(answerLimit) };
   }
 
   /** The value under `key`, from memory or else from `load` (remembered if it exists). */
   async lookup<T extends object>(area: CacheArea, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    if (!this.keeping || (area === 'answers' && !this.keepsAnswers)) return load();
     const map = this.areas[area];
     const hit = map.get(key);
     if (hit !== undefined) return hit as T;
@@ -83,6 +99,12 @@ export class LookupCache {
     return record;
   }
 
+  /** Stops keeping entries (dropping them all), or starts again. */
+  keep(keeping: boolean): void {
+    this.invalidate('all');
+    this.keeping = keeping;
+  }
+
   invalidate(what: Invalidation): void {
     if (what === 'none') return;
     this.generation++;
@@ -90,5 +112,63 @@ export class LookupCache {
     if (what === 'answers') return;
     this.areas.messages.clear();
     if (what === 'all') this.areas.directory.clear();
+  }
+}
+
+/** The bus topic of cache invalidations: `<node id> <level>`. */
+const TOPIC = 'lookups';
+
+/**
+ * A shared store's cache, kept in step with the other nodes' writes over the bus (core/bus.ts):
+ * every write, once done, tells the others how much it may have changed, and each drops that much
+ * of its own cache. Signals are merged while one is on its way (a burst of writes costs one NOTIFY,
+ * which on PostgreSQL takes a database-wide lock at commit, so they must stay few). Nothing is kept
+ * until the node listens, nor while its link is down: it would miss the signals meanwhile.
+ */
+export class BusInvalidation {
+  /** The most that writes since the last signal may have changed, waiting to be sent. */
+  private pending: Invalidation = 'none';
+  private sending = false;
+
+  constructor(
+    private readonly cache: LookupCache,
+    private readonly bus: Bus,
+  ) {
+    cache.keep(false);
+    bus.onLinkChange((link) => cache.keep(link === 'restored'));
+    bus.subscribe(TOPIC, (message) => this.heard(message)).then(
+      () => cache.keep(true),
+      () => undefined, // no link: the cache stays off, and the bus tries again
+    );
+  }
+
+  /** After a write on this node: the others drop what it may have changed. */
+  written(what: Invalidation): void {
+    if (LEVELS.indexOf(what) <= LEVELS.indexOf(this.pending)) return;
+    this.pending = what;
+    if (!this.sending) void this.send();
+  }
+
+  private async send(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.pending !== 'none') {
+        const what = this.pending;
+        this.pending = 'none';
+        // A signal that cannot be sent means the database is out of reach for the others too; the
+        // next write sends again.
+        await this.bus.publish(TOPIC, `${this.bus.nodeId} ${what}`).catch(() => undefined);
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private heard(message: string): void {
+    const [node, what] = message.split(' ');
+    // This node dropped its own writes' entries already, when they were done.
+    if (node === this.bus.nodeId) return;
+    if (LEVELS.includes(what as Invalidation)) this.cache.invalidate(what as Invalidation);
+    else this.cache.invalidate('all');
   }
 }

@@ -1,9 +1,8 @@
 /** The SQL rules of messages: sending (one row however big the group), finding, recalling and listing. */
-import type { MessageFilter, MessageRecord, NewMessage } from '../../core/store.js';
+import type { ChatRef, MessageFilter, MessageRecord, NewMessage } from '../../core/store.js';
 import { linkMessageMedia } from './media.js';
-import { toMessage, type MessageRow } from './rows.js';
-import { nextSeq } from './store-wide.js';
-import { all, get, lock, run, type Work } from './unit.js';
+import { chatKeyOf, chatKeyOfRef, toMessage, type MessageRow } from './rows.js';
+import { all, get, lock, nextSeq, run, type Work } from './unit.js';
 
 /** A message row with its org's, robot's and conversation's public ids (rows.ts MessageRow). */
 export const MESSAGE_SELECT = `
@@ -14,7 +13,9 @@ export const MESSAGE_SELECT = `
   LEFT JOIN conversations c ON c.id = m.conversation_id`;
 
 export function* insertMessage(message: NewMessage): Work<MessageRecord> {
-  yield* lock({ kind: 'seq' });
+  const chat: ChatRef =
+    message.conversationId === null ? { kind: 'robot', robotId: message.robotId } : { kind: 'conversation', conversationId: message.conversationId };
+  yield* lock({ kind: 'chat', chatKey: chatKeyOfRef(chat) });
   const id = yield* nextSeq();
   let memberVersion: number | null = null;
   let recipientCount = message.recipients?.length ?? 0;
@@ -73,13 +74,13 @@ export function* findMessage(processQueryKey: string): Work<MessageRecord | unde
 }
 
 export function* recallMessage(messageId: number, at: number): Work<void> {
-  yield* lock({ kind: 'seq' });
-  const row = yield* get<{ recalled_at: number | null }>(`SELECT recalled_at FROM messages WHERE id = :messageId`, {
-    messageId,
-  });
+  const row = yield* get<MessageRow>(`SELECT * FROM messages WHERE id = :messageId`, { messageId });
   if (!row || row.recalled_at !== null) return;
+  // The chat's lock, then the number: a recall is numbered in its chat's commit order like an open.
+  // A recall that raced this one and won leaves the update nothing to change.
+  yield* lock({ kind: 'chat', chatKey: chatKeyOf(row) });
   const seq = yield* nextSeq();
-  yield* run(`UPDATE messages SET recalled_at = :at, recall_seq = :seq WHERE id = :messageId`, { at, seq, messageId });
+  yield* run(`UPDATE messages SET recalled_at = :at, recall_seq = :seq WHERE id = :messageId AND recalled_at IS NULL`, { at, seq, messageId });
 }
 
 export function* listMessages(filter: MessageFilter, limit: number): Work<MessageRecord[]> {

@@ -1,9 +1,8 @@
 /** The SQL rules of reads and chat opens, and of the read-status answers: reader pages, recipients' read times, counts. */
 import type { ChatRef, MessageRecipients, MessageRecord, ReaderPage, ReadInput, ReadsOutcome } from '../../core/store.js';
-import { messageRowById, messageRowByKey } from './messages.js';
-import { chatKeyOf, chatKeyOfRef, mergeSortedUnique, OPEN_END, toMessage, type MessageRow } from './rows.js';
-import { nextSeq } from './store-wide.js';
-import { all, column, get, lock, run, type Work } from './unit.js';
+import { MESSAGE_SELECT, messageRowById, messageRowByKey } from './messages.js';
+import { chatKeyOf, chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
+import { all, get, lock, nextSeq, run, type Work } from './unit.js';
 
 /** Recipients of a conversation message: members whose interval holds the message's version. */
 const IS_MEMBER = `EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = :conversationId
@@ -13,8 +12,6 @@ const IS_OTO_RECIPIENT = `EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.m
 /** An open counts for a recalled message only if it happened before the recall. */
 const OPENED_BEFORE_RECALL = `EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = cc.chat_key
   AND o.user_id = cc.user_id AND o.covers_below > :id AND o.seq < :recallSeq)`;
-const FIRST_OPEN_READ_AT = `(SELECT o.read_at FROM chat_opens o WHERE o.chat_key = :chatKey
-  AND o.user_id = x.user_id AND o.covers_below > :id AND o.seq < :recallSeq ORDER BY o.seq LIMIT 1)`;
 
 function* isRecipient(message: MessageRow, userId: string): Work<boolean> {
   if (message.conversation_id === null) {
@@ -168,10 +165,10 @@ function* openCoverage(
 
 export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now: number): Work<number> {
   const chatKey = chatKeyOfRef(chat);
-  // Both before anything is read: the pair so a concurrent read of this user waits, the sequence
-  // so every message numbered below the number this open may take has committed and is seen.
+  // Both before anything is read: the pair so a concurrent read of this user waits, the chat so
+  // every message of it numbered below the number this open may take has committed and is seen.
   yield* lock({ kind: 'chatUsers', keys: [`${chatKey}\n${userId}`] });
-  yield* lock({ kind: 'seq' });
+  yield* lock({ kind: 'chat', chatKey });
   const cursor = yield* get<{ covers_below: number; reads_past_cover: number }>(
     `SELECT covers_below, reads_past_cover FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
     { chatKey, userId },
@@ -201,11 +198,85 @@ export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: 
 }
 
 /**
- * What the read-status statements need of a message, from the row the unit read once. They take
- * nothing else from the unit (their text only picks the recipient test by the message's kind, and
- * adds the recall test for a recalled message), so the row can become a common table expression in
- * front of them where one statement should answer the whole call.
+ * The message by its key as a one-row table `msg`, and `k`, what the read-status statements need of
+ * it: its id, its chat's key (rows.ts chatKeyOf, spelt in SQL), its member version and its recall
+ * number (OPEN_END when it stands). A chat query is one statement behind these: one snapshot on
+ * every backend, one round trip to a database server.
  */
+const MESSAGE_AND_KEYS = `msg AS (${MESSAGE_SELECT} WHERE m.process_query_key = :processQueryKey),
+  k AS (SELECT id, org_id, conversation_id, member_version,
+    CASE WHEN conversation_id IS NULL THEN 'r' || robot_id ELSE 'c' || conversation_id END AS chat_key,
+    COALESCE(recall_seq, :open) AS recall_seq FROM msg)`;
+
+/**
+ * One value of `k`, as a scalar subquery: the database computes it once, before the scans, and uses
+ * it as it would a parameter, so the scans below stay index ranges (a join on `k` would not).
+ */
+const K = (column: string): string => `(SELECT ${column} FROM k)`;
+
+/**
+ * Users whose chat cursor covers the message and who were its recipients (before any recall).
+ * `covers_below > 0` lets the scan use chat_cursors_covering, which leaves out flag-only cursors.
+ */
+const OPENED_BY = `cc.chat_key = ${K('chat_key')} AND cc.covers_below > 0 AND cc.covers_below > ${K('id')}
+  AND CASE WHEN ${K('conversation_id')} IS NULL
+    THEN EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.message_id = ${K('id')} AND mr.user_id = cc.user_id)
+    ELSE EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = ${K('conversation_id')} AND ms.user_id = cc.user_id
+      AND ms.from_version <= ${K('member_version')} AND ms.to_version > ${K('member_version')}) END
+  AND (${K('recall_seq')} = :open OR EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = cc.chat_key
+    AND o.user_id = cc.user_id AND o.covers_below > ${K('id')} AND o.seq < ${K('recall_seq')}))`;
+
+/**
+ * The chat queries' one read: the message by its key, with its member version and recall number,
+ * and one page of its readers past the cursor, two index range scans merged (docs/data-model.md),
+ * in one statement: a row for each reader, each with the message's columns (one row with no reader
+ * when the page is empty, none when there is no such message).
+ */
+export function* readerPage(processQueryKey: string, afterUserId: string, limit: number): Work<ReaderPage | undefined> {
+  const rows = yield* all<MessageRow & { reader_id: string | null }>(
+    `WITH ${MESSAGE_AND_KEYS},
+     explicit AS (SELECT r.user_id FROM reads r WHERE r.message_id = ${K('id')} AND r.user_id > :after ORDER BY r.user_id LIMIT :limit),
+     opened AS (SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${OPENED_BY} ORDER BY cc.user_id LIMIT :limit),
+     page AS (SELECT user_id FROM explicit UNION SELECT user_id FROM opened ORDER BY user_id LIMIT :limit)
+     SELECT msg.*, page.user_id AS reader_id FROM msg LEFT JOIN page ON 1 = 1 ORDER BY page.user_id`,
+    { processQueryKey, after: afterUserId, limit, open: OPEN_END },
+  );
+  const first = rows[0];
+  if (!first) return undefined;
+  const readerIds: string[] = [];
+  // In code-point order: the user id columns' collation on every backend (rows.ts compareCodePoints).
+  for (const row of rows) if (row.reader_id !== null) readerIds.push(row.reader_id);
+  return { message: toMessage(first), readerIds };
+}
+
+/** The message by its key, with every recipient and the time of their first read, in one statement. */
+export function* recipientReads(processQueryKey: string): Work<MessageRecipients | undefined> {
+  const rows = yield* all<MessageRow & { recipient_id: string | null; recipient_name: string | null; recipient_read_at: number | null }>(
+    `WITH ${MESSAGE_AND_KEYS},
+     x AS (SELECT mr.user_id, mr.position AS sort_position, mr.user_id AS sort_user FROM message_recipients mr, k
+             WHERE k.conversation_id IS NULL AND mr.message_id = k.id
+           UNION ALL
+           SELECT ms.user_id, 0 AS sort_position, ms.user_id AS sort_user FROM memberships ms, k
+             WHERE ms.conversation_id = k.conversation_id AND ms.from_version <= k.member_version AND ms.to_version > k.member_version),
+     y AS (SELECT x.user_id, x.sort_position, x.sort_user, u.name,
+             COALESCE(r.read_at, (SELECT o.read_at FROM chat_opens o WHERE o.chat_key = k.chat_key AND o.user_id = x.user_id
+               AND o.covers_below > k.id AND o.seq < k.recall_seq ORDER BY o.seq LIMIT 1)) AS read_at
+           FROM x CROSS JOIN k
+           LEFT JOIN users u ON u.org_id = k.org_id AND u.user_id = x.user_id
+           LEFT JOIN reads r ON r.message_id = k.id AND r.user_id = x.user_id)
+     SELECT msg.*, y.user_id AS recipient_id, y.name AS recipient_name, y.read_at AS recipient_read_at
+     FROM msg LEFT JOIN y ON 1 = 1 ORDER BY y.sort_position, y.sort_user`,
+    { processQueryKey, open: OPEN_END },
+  );
+  const first = rows[0];
+  if (!first) return undefined;
+  const recipients = rows.flatMap((r) =>
+    r.recipient_id === null ? [] : [{ userId: r.recipient_id, name: r.recipient_name ?? r.recipient_id, readAt: r.recipient_read_at }],
+  );
+  return { message: toMessage(first), recipients };
+}
+
+/** What countReaders's statement needs of a message, from its row. */
 function messageParams(row: MessageRow) {
   return {
     id: row.id,
@@ -221,49 +292,6 @@ function openedBy(row: MessageRow): string {
   const recipient = row.conversation_id === null ? IS_OTO_RECIPIENT : IS_MEMBER;
   const recalled = row.recall_seq === null ? '' : `AND ${OPENED_BEFORE_RECALL}`;
   return `cc.chat_key = :chatKey AND cc.covers_below > :id AND ${recipient} ${recalled}`;
-}
-
-/**
- * The chat queries' one read: the message by its key, with its member version and recall number,
- * and one page of its readers past the cursor, two index range scans merged (docs/data-model.md).
- */
-export function* readerPage(processQueryKey: string, afterUserId: string, limit: number): Work<ReaderPage | undefined> {
-  const row = yield* messageRowByKey(processQueryKey);
-  if (!row) return undefined;
-  const params = { ...messageParams(row), after: afterUserId, limit };
-  const explicit = yield* column<string>(
-    `SELECT user_id FROM reads WHERE message_id = :id AND user_id > :after ORDER BY user_id LIMIT :limit`,
-    params,
-  );
-  const opened = yield* column<string>(
-    `SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${openedBy(row)}
-     ORDER BY cc.user_id LIMIT :limit`,
-    params,
-  );
-  return { message: toMessage(row), readerIds: mergeSortedUnique(explicit, opened, limit) };
-}
-
-/** The message by its key, with every recipient and the time of their first read. */
-export function* recipientReads(processQueryKey: string): Work<MessageRecipients | undefined> {
-  const row = yield* messageRowByKey(processQueryKey);
-  if (!row) return undefined;
-  const recipients =
-    row.conversation_id === null
-      ? `SELECT user_id, position AS sort FROM message_recipients WHERE message_id = :id`
-      : `SELECT user_id, user_id AS sort FROM memberships WHERE conversation_id = :conversationId
-           AND from_version <= :version AND to_version > :version`;
-  const rows = yield* all<{ user_id: string; name: string | null; read_at: number | null }>(
-    `SELECT x.user_id, u.name, COALESCE(r.read_at, ${FIRST_OPEN_READ_AT}) AS read_at
-     FROM (${recipients}) x
-     LEFT JOIN users u ON u.org_id = :orgId AND u.user_id = x.user_id
-     LEFT JOIN reads r ON r.message_id = :id AND r.user_id = x.user_id
-     ORDER BY x.sort`,
-    { ...messageParams(row), orgId: row.org_id },
-  );
-  return {
-    message: toMessage(row),
-    recipients: rows.map((r) => ({ userId: r.user_id, name: r.name ?? r.user_id, readAt: r.read_at })),
-  };
 }
 
 export function* countReaders(message: MessageRecord): Work<number> {

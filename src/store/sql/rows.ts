@@ -159,36 +159,6 @@ export function toSuite(row: SuiteRow): SuiteRecord {
   };
 }
 
-/**
- * Merges two lists of ids, each ascending in code-point order (SQLite's BINARY collation over
- * UTF-8, PostgreSQL's "C" collation over UTF-8), into one such list without repeats, at most
- * `limit` long.
- */
-export function mergeSortedUnique(a: string[], b: string[], limit: number): string[] {
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (out.length < limit && (i < a.length || j < b.length)) {
-    const x = a[i];
-    const y = b[j];
-    const order = x === undefined ? 1 : y === undefined ? -1 : compareCodePoints(x, y);
-    let next: string;
-    if (order < 0) {
-      next = x as string;
-      i++;
-    } else if (order > 0) {
-      next = y as string;
-      j++;
-    } else {
-      next = x as string;
-      i++;
-      j++;
-    }
-    out.push(next);
-  }
-  return out;
-}
-
 /** Code-point order, the order of UTF-8 bytes (JS `<` compares UTF-16 units). */
 export function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);

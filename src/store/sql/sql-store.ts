@@ -65,7 +65,7 @@ import type {
 import * as cardRules from './cards.js';
 import * as chatRules from './chats.js';
 import * as directoryRules from './directory.js';
-import { LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
+import { ANSWER_CACHE_SIZE, BusInvalidation, LOOKUP_CACHE_SIZE, LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
 import * as mediaRules from './media.js';
 import * as messageRules from './messages.js';
 import * as readRules from './reads.js';
@@ -100,22 +100,29 @@ export abstract class SqlStore implements Store {
   }
   private staging: Promise<string> | undefined;
 
-  /** Lookups kept in memory, when no other process writes to the store (lookup-cache.ts). */
+  /** Lookups kept in memory (lookup-cache.ts). */
   private lookups: LookupCache | null | undefined;
+  /** How the other nodes hear of this one's writes, when the store is shared. */
+  private sharing: BusInvalidation | undefined;
 
-  /** Whether to keep lookups in memory: never when another process may write to the store. */
+  /** Whether to keep lookups in memory. */
   protected keepsLookups(): boolean {
-    return !this.capabilities.sharedAcrossProcesses;
+    return true;
   }
 
   private cache(): LookupCache | null {
     // Decided on first use: subclasses set their capabilities in their constructors.
-    if (this.lookups === undefined) this.lookups = this.keepsLookups() ? new LookupCache() : null;
+    if (this.lookups === undefined) {
+      const shared = this.capabilities.sharedAcrossProcesses;
+      this.lookups = this.keepsLookups() ? new LookupCache(LOOKUP_CACHE_SIZE, ANSWER_CACHE_SIZE, !shared) : null;
+      if (this.lookups && shared) this.sharing = new BusInvalidation(this.lookups, this.bus);
+    }
     return this.lookups;
   }
 
-  private cached<T extends object>(area: CacheArea, key: string, make: () => Work<T | undefined>): Promise<T | undefined> {
-    const load = (): Promise<T | undefined> => this.unit('read', make);
+  /** A lookup through the cache; `mode` is 'read' for the few whose rules take more than one statement. */
+  private cached<T extends object>(area: CacheArea, key: string, make: () => Work<T | undefined>, mode: UnitMode = 'statement'): Promise<T | undefined> {
+    const load = (): Promise<T | undefined> => this.unit(mode, make);
     const cache = this.cache();
     return cache ? cache.lookup(area, key, load) : load();
   }
@@ -126,7 +133,10 @@ export abstract class SqlStore implements Store {
     if (!cache || changes === 'none') return this.unit('write', make);
     const done = this.unit('write', make);
     cache.invalidate(changes);
-    return done.finally(() => cache.invalidate(changes));
+    return done.finally(() => {
+      cache.invalidate(changes);
+      this.sharing?.written(changes);
+    });
   }
 
   // The whole store
@@ -134,14 +144,14 @@ export abstract class SqlStore implements Store {
     return this.write('all', () => storeWideRules.serverSecret(randomBytes(32)));
   }
   findLocalCa(): Promise<LocalCaRecord | undefined> {
-    return this.unit('read', () => storeWideRules.findLocalCa());
+    return this.unit('statement', () => storeWideRules.findLocalCa());
   }
   keepLocalCa(candidate: LocalCaRecord): Promise<LocalCaRecord> {
     // Nothing cached depends on it.
     return this.write('none', () => storeWideRules.keepLocalCa(candidate));
   }
   readNote(key: string): Promise<string | undefined> {
-    return this.unit('read', () => storeWideRules.readNote(key));
+    return this.unit('statement', () => storeWideRules.readNote(key));
   }
   writeNote(key: string, value: string): Promise<void> {
     return this.write('none', () => storeWideRules.writeNote(key, value));
@@ -161,16 +171,16 @@ export abstract class SqlStore implements Store {
     return this.unit('read', () => directoryRules.dumpDirectory());
   }
   findOrg(corpId: string): Promise<OrgRecord | undefined> {
-    return this.unit('read', () => directoryRules.findOrg(corpId));
+    return this.unit('statement', () => directoryRules.findOrg(corpId));
   }
   findApp(appKey: string): Promise<AppRecord | undefined> {
-    return this.unit('read', () => directoryRules.findApp(appKey));
+    return this.unit('statement', () => directoryRules.findApp(appKey));
   }
   findRobot(robotCode: string): Promise<RobotRecord | undefined> {
     return this.cached('directory', `robot\n${robotCode}`, () => directoryRules.findRobot(robotCode));
   }
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined> {
-    return this.cached('directory', `conversation\n${openConversationId}`, () => directoryRules.findConversation(openConversationId));
+    return this.cached('directory', `conversation\n${openConversationId}`, () => directoryRules.findConversation(openConversationId), 'read');
   }
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
     return this.unit('read', () => directoryRules.findUsers(orgId, userIds));
@@ -185,13 +195,13 @@ export abstract class SqlStore implements Store {
 
   // Tokens and suites
   findSuite(suiteKey: string): Promise<SuiteRecord | undefined> {
-    return this.unit('read', () => tokenRules.findSuite(suiteKey));
+    return this.unit('statement', () => tokenRules.findSuite(suiteKey));
   }
   setSuiteTicket(suiteKey: string, ticketHash: string): Promise<boolean> {
     return this.write('all', () => tokenRules.setSuiteTicket(suiteKey, ticketHash));
   }
   findAuthorization(suiteKey: string, corpId: string): Promise<AuthorizationRecord | undefined> {
-    return this.unit('read', () => tokenRules.findAuthorization(suiteKey, corpId));
+    return this.unit('statement', () => tokenRules.findAuthorization(suiteKey, corpId));
   }
   revokeAuthorization(suiteKey: string, corpId: string): Promise<boolean> {
     return this.write('all', () => tokenRules.revokeAuthorization(suiteKey, corpId));
@@ -200,7 +210,7 @@ export abstract class SqlStore implements Store {
     return this.write('all', () => tokenRules.saveSuiteToken(suiteId, generation, tokenHash, expiresAt));
   }
   findSuiteToken(tokenHash: string): Promise<SuiteTokenRecord | undefined> {
-    return this.unit('read', () => tokenRules.findSuiteToken(tokenHash));
+    return this.unit('statement', () => tokenRules.findSuiteToken(tokenHash));
   }
   saveAppToken(appId: number, generation: number, tokenHash: string, expiresAt: number): Promise<void> {
     return this.write('all', () => tokenRules.saveAppToken(appId, generation, tokenHash, expiresAt));
@@ -220,10 +230,10 @@ export abstract class SqlStore implements Store {
     return this.write('messages', () => messageRules.recallMessage(messageId, at));
   }
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
-    return this.unit('read', () => messageRules.listMessages(filter, limit));
+    return this.unit('statement', () => messageRules.listMessages(filter, limit));
   }
   countMessages(filter: MessageFilter): Promise<number> {
-    return this.unit('read', () => messageRules.countMessages(filter));
+    return this.unit('statement', () => messageRules.countMessages(filter));
   }
 
   // Reads and opens
@@ -346,17 +356,17 @@ export abstract class SqlStore implements Store {
 
   // Chats as users see them
   findCorpId(orgId: number): Promise<string | undefined> {
-    return this.unit('read', () => chatRules.findCorpId(orgId));
+    return this.unit('statement', () => chatRules.findCorpId(orgId));
   }
   isConversationMember(conversationId: number, userId: string): Promise<boolean> {
-    return this.unit('read', () => chatRules.isConversationMember(conversationId, userId));
+    return this.unit('statement', () => chatRules.isConversationMember(conversationId, userId));
   }
   postUserMessage(message: NewUserMessage): Promise<{ marked: number; deliveries: DeliveryRecord[] }> {
     // It opens a chat: the read-status answers may change, as with openChat.
     return this.write('answers', () => chatRules.postUserMessage(message));
   }
   findSessionWebhook(tokenHash: string): Promise<SessionWebhookRecord | undefined> {
-    return this.unit('read', () => chatRules.findSessionWebhook(tokenHash));
+    return this.unit('statement', () => chatRules.findSessionWebhook(tokenHash));
   }
   postReply(reply: NewReply): Promise<MessageRecord> {
     return this.write('none', () => chatRules.postReply(reply));
@@ -386,13 +396,13 @@ export abstract class SqlStore implements Store {
     return this.write('none', () => streamRules.removeStreamConnection(connectionId, now));
   }
   streamConnections(clientIds?: readonly string[]): Promise<ConnectionRecord[]> {
-    return this.unit('read', () => streamRules.streamConnections(clientIds));
+    return this.unit('statement', () => streamRules.streamConnections(clientIds));
   }
   removeNodeConnections(nodeIds: readonly string[], now: number): Promise<number> {
     return this.write('none', () => streamRules.removeNodeConnections(nodeIds, now));
   }
   orgClientIds(orgId: number): Promise<string[]> {
-    return this.unit('read', () => streamRules.orgClientIds(orgId));
+    return this.unit('statement', () => streamRules.orgClientIds(orgId));
   }
   claimDelivery(id: number, attempts: number, connectionId: string, dueAt: number): Promise<DeliveryRecord | undefined> {
     return this.write('none', () => streamRules.claimDelivery(id, attempts, connectionId, dueAt));
@@ -401,7 +411,7 @@ export abstract class SqlStore implements Store {
     return this.write('none', () => streamRules.releaseDelivery(id, connectionId, now));
   }
   dueDeliveries(query: DueQuery): Promise<DeliveryRecord[]> {
-    return this.unit('read', () => streamRules.dueDeliveries(query));
+    return this.unit('statement', () => streamRules.dueDeliveries(query));
   }
   acknowledgeDelivery(clientId: string, messageId: string): Promise<DeliveryRecord | undefined> {
     return this.write('none', () => streamRules.acknowledgeDelivery(clientId, messageId));
@@ -410,7 +420,7 @@ export abstract class SqlStore implements Store {
     return this.write('none', () => streamRules.abandonDelivery(id, attempts));
   }
   unacknowledgedDeliveries(connectionIds?: readonly string[]): Promise<DeliveryRecord[]> {
-    return this.unit('read', () => streamRules.unacknowledgedDeliveries(connectionIds));
+    return this.unit('statement', () => streamRules.unacknowledgedDeliveries(connectionIds));
   }
   // Interactive cards: not in the lookup cache; the messages that carry them are new keys, as a send's are
   saveCardTemplate(template: NewCardTemplate): Promise<CardTemplateRecord> {

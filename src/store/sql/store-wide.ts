@@ -1,4 +1,4 @@
-/** The store-wide SQL rules: the server secret, the local CA and notes, reset, and the event sequence every writer numbers from. */
+/** The store-wide SQL rules: the server secret, the local CA and notes, and reset. */
 import type { LocalCaRecord } from '../../core/store.js';
 import { get, run, type Work } from './unit.js';
 
@@ -32,12 +32,6 @@ const TABLES_CHILDREN_FIRST = [
   'suites',
   'orgs',
 ] as const;
-
-/** The next number of the event sequence (message ids, open and recall numbers); take the `seq` lock first. */
-export function* nextSeq(): Work<number> {
-  const row = yield* get<{ value: number }>(`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`);
-  return (row as { value: number }).value;
-}
 
 export function* serverSecret(fresh: Buffer): Work<Buffer> {
   // Two nodes starting together both try; the first insert wins and both read it back.

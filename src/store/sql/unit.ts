@@ -16,19 +16,24 @@ export type Params = Readonly<Record<string, unknown>>;
 /**
  * What a unit must hold before it decides anything. SQLite runs every write alone, so it ignores
  * these; PostgreSQL runs writers side by side and takes the locks named here.
- * - `seq`: the event sequence (counters.seq), held to the end of the transaction, so numbers are
- *   handed out in commit order: an open numbered n has seen every message below n committed.
+ * - `chat`: the chat's order (its key, rows.ts chatKeyOf), held to the end of the transaction, so
+ *   the event numbers of one chat's sends, recalls and opens are handed out in commit order: an open
+ *   numbered n has seen every message of its chat below n committed. Only numbers of one chat are
+ *   ever compared, so chats never wait for each other.
  * - `chatUsers`: the (chat, user) pairs whose read state the unit is about to judge and change,
  *   so a read and an open of the same user and chat never decide "first read" on stale state.
+ *   Taken before `chat` when a unit takes both.
  */
-export type Lock = { kind: 'seq' } | { kind: 'chatUsers'; keys: string[] };
+export type Lock = { kind: 'chat'; chatKey: string } | { kind: 'chatUsers'; keys: string[] };
 
 export type Step =
   | { op: 'get'; sql: string; params: Params }
   | { op: 'all'; sql: string; params: Params }
   | { op: 'column'; sql: string; params: Params }
   | { op: 'run'; sql: string; params: Params }
-  | { op: 'lock'; lock: Lock };
+  | { op: 'lock'; lock: Lock }
+  /** The next number of the event sequence (message ids, open and recall numbers): unique, rising. */
+  | { op: 'sequence' };
 
 /** One Store method's statements; the backend feeds each statement's result back in. */
 export type Work<T> = Generator<Step, T, unknown>;
@@ -56,8 +61,19 @@ export function* lock(what: Lock): Work<void> {
   yield { op: 'lock', lock: what };
 }
 
-/** Whether a unit only reads (a backend may run it on a read-only snapshot) or also writes. */
-export type UnitMode = 'read' | 'write';
+/** The next number of the event sequence; take the chat's lock first, so the chat's numbers follow commit order. */
+export function* nextSeq(): Work<number> {
+  return (yield { op: 'sequence' }) as number;
+}
+
+/**
+ * What a unit does, so a backend runs it no more carefully than it needs:
+ * - `statement`: reads with one statement, which sees one snapshot by itself on every backend, so
+ *   it needs no transaction around it (PostgreSQL: one round trip, no BEGIN or COMMIT);
+ * - `read`: reads with several statements, which must see one snapshot;
+ * - `write`: also writes.
+ */
+export type UnitMode = 'statement' | 'read' | 'write';
 
 /** `:prefix0, :prefix1, …` and their parameters, for an `IN (…)` list (callers keep lists short). */
 export function inList(prefix: string, values: readonly unknown[]): { sql: string; params: Record<string, unknown> } {

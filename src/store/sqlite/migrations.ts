@@ -334,4 +334,9 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX message_media_by_media ON message_media (media_id);
   `,
+  // A reader page looks for openers among the chat's cursors that cover something: explicit reads
+  // leave a cursor per reader as a flag (covers_below 0), which the page would otherwise walk past.
+  `
+  CREATE INDEX chat_cursors_covering ON chat_cursors (chat_key, user_id) WHERE covers_below > 0;
+  `,
 ];

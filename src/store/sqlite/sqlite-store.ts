@@ -21,7 +21,7 @@ import type { Step, UnitMode, Work } from '../sql/unit.js';
 import { MIGRATIONS } from './migrations.js';
 
 export { SchemaTooNewError } from '../errors.js';
-export { compareCodePoints, mergeSortedUnique } from '../sql/rows.js';
+export { compareCodePoints } from '../sql/rows.js';
 
 export type SqliteSynchronous = 'NORMAL' | 'FULL';
 
@@ -120,6 +120,8 @@ export class SqliteStore extends SqlStore {
         return this.stmt(step.sql).run(step.params).changes;
       case 'lock':
         return undefined; // every transaction here runs alone
+      case 'sequence':
+        return (this.stmt(`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`).get() as { value: number }).value;
     }
   }
 
@@ -134,7 +136,7 @@ export class SqliteStore extends SqlStore {
       // A read needs no transaction here: the unit runs synchronously on the process's only
       // connection, so no write can land between its statements (and no other process shares the
       // file: capabilities.sharedAcrossProcesses). That saves a BEGIN and a COMMIT per query.
-      if (mode === 'read') return Promise.resolve(drive());
+      if (mode !== 'write') return Promise.resolve(drive());
       if (this.groupCommit) {
         return new Promise<T>((resolve, reject) => {
           if (this.queued.length === 0) setImmediate(() => this.commitQueued());

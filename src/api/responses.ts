@@ -209,7 +209,7 @@ export const RESPONSES: Record<string, TSchema> = {
   'POST /_dingread/v1/conversations/:openConversationId/messages': SayResult,
   'GET /_dingread/v1/conversations/:openConversationId/messages': Type.Object({ items: Type.Array(TimelineItem) }),
   'GET /_dingread/v1/stream/connections': Type.Object({ items: Type.Array(StreamConnection) }),
-  'POST /_dingread/v1/orgs/:corpId/files': Type.Intersect([FileView, Type.Object({ downloadCode: Str })], {
+  'POST /_dingread/v1/orgs/:corpId/files': Type.Composite([FileView, Type.Object({ downloadCode: Str })], {
     description: 'multipart/form-data as media/upload takes it: a file a simulated user will send (docs/media.md)',
   }),
   'GET /_dingread/v1/files/:fileId': FileView,

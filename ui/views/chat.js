@@ -80,10 +80,14 @@ export function chatView(corpId, what, id) {
     notes.hidden = mentions.length === 0;
     notes.textContent = mentions.join(' ');
     // A card a robot delivered is drawn from its data, fetched again on each refresh (it may be streaming).
-    if (item.msgKey === CARD_MSG_KEY) showCarriedCard(text, item.processQueryKey, () => parts.user.value, item.text);
-    else text.textContent = item.text;
-    // A file a user sent is its name as text: the link under it says it again.
-    text.hidden = item.text === '' || (fromUser && item.files?.length === 1 && item.files[0].fileName === item.text);
+    if (item.msgKey === CARD_MSG_KEY) {
+      showCarriedCard(text, item.processQueryKey, () => parts.user.value, item.text);
+      text.hidden = false;
+    } else {
+      text.textContent = item.text;
+      // A file a user sent is its name as text: the link under it says it again.
+      text.hidden = item.text === '' || (fromUser && item.files?.length === 1 && item.files[0].fileName === item.text);
+    }
     showMedia(files, item.files);
     // A webhook robot's message has no read status: nothing can ask it (docs/webhook-robot.md).
     state.hidden = fromUser || item.via === 'webhook';

@@ -159,6 +159,7 @@ describe('dingread say', () => {
       const notAPicture = await runCli(['say', '--as', 'user002', '--to', DEMO.groupId, '--at', DEMO.appRobotCode, '--file', join(folder, 'report.pdf'), '--json'], { env });
       assert.equal(notAPicture.status, 1);
       assert.equal(JSON.parse(notAPicture.stdout).error.code, 'invalidParameter.param.invalid');
+      assert.match(JSON.parse(notAPicture.stdout).error.message, /only an image may be sent in a group, not report\.pdf/);
       const unknownRobot = await runCli(['say', '--as', 'user001', '--robot', 'dingnosuchrobot', '--file', png, '--json'], { env });
       assert.equal(unknownRobot.status, 1);
       assert.equal(JSON.parse(unknownRobot.stdout).error.code, 'object.notFound');

@@ -52,7 +52,7 @@ async function orgOfChat(admin: AdminClient, chat: { robotCode: string } | { ope
 
 export const command = defineCommand({
   name: 'say',
-  summary: 'write to a robot, or in a group, as a user (Stream mode)',
+  summary: 'write or send a file to a robot, or in a group, as a user (Stream mode)',
   usage: ['--as ID --robot CODE (TEXT | --file PATH) [options]', '--as ID --to CID [--at CODES] (TEXT | --file PATH) [options]'],
   description:
     'A user writes to a robot one-on-one (--robot), or in a conversation (--to), where only the robots named with --at hear it. The Stream connections of each robot\'s app get the message (docs/stream.md), and the user has opened the chat: everything delivered to them there is now read. With --file the user sends a file instead of text: it is uploaded for users of the chat\'s org (found in the directory, or named with --org), its type taken from its extension (jpg, jpeg, gif, png, bmp: image; amr, mp3, wav: voice; mp4: video; anything else: file), and the robot gets a picture, audio, video or file message with a downloadCode (docs/media.md). In a group only an image may be sent. Prints, for each robot, whether a connection got it.',
@@ -107,7 +107,12 @@ export const command = defineCommand({
     if (path !== undefined && bytes !== undefined) {
       const corpId = values.org ?? (await orgOfChat(admin, chat));
       const fileName = basename(path);
-      const { fileId } = await admin.uploadFile({ corpId, type: uploadTypeOf(fileName), fileName, bytes });
+      const type = uploadTypeOf(fileName);
+      // Refused before the upload, so that no file is left behind: DingTalk delivers no other file @-sent in a group.
+      if (!('robotCode' in chat) && type !== 'image') {
+        throw new CommandError('invalidParameter.param.invalid', `only an image may be sent in a group, not ${fileName} (a ${type})`);
+      }
+      const { fileId } = await admin.uploadFile({ corpId, type, fileName, bytes });
       what = { fileId };
       sent = `sent ${fileName} (fileId ${fileId})`;
     } else {

@@ -7,7 +7,7 @@
  * machine used beyond the nodes and the generator is PostgreSQL's, and whatever else runs there).
  *
  *   node dist/bench/nodes.js                                   # 1, 2, 3 nodes, 5 s each
- *   node dist/bench/nodes.js --nodes 1,2,3 --duration 5 --warmup 2 --connections 24
+ *   node dist/bench/nodes.js --nodes 1,2,3 --duration 5 --warmup 6 --connections 24
  *   options: --postgres URL (default postgres://postgres@127.0.0.1:5432/test)
  *
  * The offered load is closed-loop: `--connections` callers, each waiting for its answer before
@@ -208,7 +208,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     options: {
       nodes: { type: 'string', default: '1,2,3' },
       duration: { type: 'string', default: '5' },
-      warmup: { type: 'string', default: '2' },
+      warmup: { type: 'string', default: '6' },
       connections: { type: 'string', default: '24' },
       postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     },

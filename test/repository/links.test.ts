@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 
@@ -47,7 +47,13 @@ function missingReferences(file: string): string[] {
       if (!existsSync(join(root, one)) && !existsSync(join(dirname(file), one))) missing.push(`path ${one}`);
     }
   }
-  if (/\.\.\/shared\b/.test(text)) missing.push('a reference to ../shared, which no clone has');
+  // A relative path named anywhere in a document, link or not, is a path in this repository:
+  // a user's clone has nothing beside it.
+  for (const [named] of text.matchAll(/(?:\.\.\/)+[\w.-]+(?:\/[\w.-]+)*/g)) {
+    const path = resolve(dirname(file), named);
+    if (relative(root, path).startsWith('..')) missing.push(`${named}, outside the repository`);
+    else if (!existsSync(path)) missing.push(`path ${named}`);
+  }
   return missing;
 }
 

@@ -6,30 +6,20 @@
  * framework is stood in for (openclaw-host.ts); the plugin is not. Run in a child process by
  * real-clients.test.ts; prints one JSON line.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { env, startPlugin } from './openclaw-start.js';
 
 interface Outbound {
   sendMedia(args: { cfg: unknown; to: string; mediaPath: string; accountId: string; mediaLocalRoots?: string[] }): Promise<{ messageId: string }>;
 }
 
-function env(name: string): string {
-  const value = process.env[name];
-  if (value === undefined) throw new Error(`${name} is not set`);
-  return value;
-}
-
-const plugin = (await import('@soimy/dingtalk')) as unknown as { dingtalkPlugin: { outbound: Outbound }; setDingTalkRuntime(runtime: unknown): void };
-const dir = mkdtempSync(join(tmpdir(), 'openclaw-media-'));
-const sessions = join(dir, 'sessions.json');
-plugin.setDingTalkRuntime({ channel: { session: { resolveStorePath: () => sessions } } });
+const { outbound, folder: dir } = await startPlugin<Outbound>();
 const image = join(dir, 'chart.png');
 writeFileSync(image, Buffer.from(env('BOT_IMAGE_HEX'), 'hex'));
 const pdf = join(dir, 'report.pdf');
 writeFileSync(pdf, '%PDF-1.4 a report');
 const cfg = { channels: { dingtalk: { clientId: env('BOT_APP_KEY'), clientSecret: env('BOT_APP_SECRET') } }, session: {} };
-const outbound = plugin.dingtalkPlugin.outbound;
 const group = await outbound.sendMedia({ cfg, to: env('BOT_GROUP'), mediaPath: image, accountId: 'default', mediaLocalRoots: [dir] });
 const user = await outbound.sendMedia({ cfg, to: `user:${env('BOT_USER')}`, mediaPath: pdf, accountId: 'default', mediaLocalRoots: [dir] });
 process.stdout.write(`${JSON.stringify({ group: group.messageId, user: user.messageId })}\n`);

@@ -208,18 +208,8 @@ if (postgresSkipReason) {
       const gate = 0x6e0de;
       class HeldStore extends PostgresStore {
         protected override unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
-          return super.unit(mode, () => held(make()));
+          return super.unit(mode, () => heldAfterChatLock(make(), gate));
         }
-      }
-      function* held<T>(work: Work<T>): Work<T> {
-        let next = work.next();
-        while (!next.done) {
-          const step = next.value;
-          const result: unknown = yield step;
-          if (step.op === 'lock' && step.lock.kind === 'chat') yield { op: 'run', sql: 'SELECT pg_advisory_xact_lock_shared(:gate)', params: { gate } };
-          next = work.next(result);
-        }
-        return next.value;
       }
       const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
       const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
@@ -246,6 +236,48 @@ if (postgresSkipReason) {
         const last = await third;
         assert.ok(first.id !== second.id && last.id !== first.id && last.id !== second.id, 'one sequence, no number twice');
         assert.deepEqual(await Promise.all(['first', 'second', 'held'].map(async (key) => (await b.findMessage(key))?.id)), [first.id, second.id, last.id]);
+      } finally {
+        await gatekeeper.end();
+        await Promise.all([a.close(), b.close(), c.close()]);
+        await dropSchema(schema);
+      }
+    });
+
+    it('sends into one chat run side by side; an open of it waits for the sends in flight and covers them', { timeout: 120_000 }, async () => {
+      const schema = newSchema();
+      const gate = 0x6e0df;
+      // Node c stops inside its send once it holds the chat's lock, until the gate opens.
+      class HeldStore extends PostgresStore {
+        protected override unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
+          return super.unit(mode, () => heldAfterChatLock(make(), gate));
+        }
+      }
+      const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const c = new HeldStore({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const gatekeeper = new pg.Client({ connectionString: POSTGRES_URL });
+      await gatekeeper.connect();
+      const waitingOn = async (lockFunction: string): Promise<boolean> => {
+        const { rows } = await gatekeeper.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${lockFunction}(%`]);
+        return rows.length > 0;
+      };
+      try {
+        await a.applyFixture(plan());
+        const conversation = (await a.findConversation('cid==')) as { id: number; orgId: number };
+        await gatekeeper.query('SELECT pg_advisory_lock($1)', [gate]);
+        const held = sendTo(c, 'cid==', 'held');
+        await until('the send holds the chat and waits at the gate', () => waitingOn('pg_advisory_xact_lock_shared'));
+        // Another send into the same chat, on another node, is not kept waiting by it.
+        const beside = await sendTo(a, 'cid==', 'beside');
+        // An open of the chat is: the held send may take a number below the open's any moment.
+        let opened: number | undefined;
+        const open = b.openChat(conversation.orgId, { kind: 'conversation', conversationId: conversation.id }, 'u1', 5).then((n) => (opened = n));
+        await until('the open waits for the send in flight', () => waitingOn('pg_advisory_xact_lock'));
+        assert.equal(opened, undefined, 'the open has not finished while a send of its chat is in flight');
+        await gatekeeper.query('SELECT pg_advisory_unlock($1)', [gate]);
+        const last = await held;
+        assert.equal(await open, 2, 'the open covers both sends, the one it waited for included');
+        for (const message of [last, beside]) assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1']);
       } finally {
         await gatekeeper.end();
         await Promise.all([a.close(), b.close(), c.close()]);
@@ -307,6 +339,18 @@ if (postgresSkipReason) {
       }
     });
   });
+}
+
+/** The unit's steps, with a wait at the advisory lock `gate` (shared) right after it takes its chat's lock. */
+function* heldAfterChatLock<T>(work: Work<T>, gate: number): Work<T> {
+  let next = work.next();
+  while (!next.done) {
+    const step = next.value;
+    const result: unknown = yield step;
+    if (step.op === 'lock' && step.lock.kind === 'chat') yield { op: 'run', sql: 'SELECT pg_advisory_xact_lock_shared(:gate)', params: { gate } };
+    next = work.next(result);
+  }
+  return next.value;
 }
 
 async function sendTo(store: Store, openConversationId: string, key: string): Promise<MessageRecord> {

@@ -21,7 +21,7 @@ import { OperatorError } from '../../core/operator-errors.js';
 import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
 import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
-import type { Params, Step, UnitMode, Work } from '../sql/unit.js';
+import type { Lock, Params, Step, UnitMode, Work } from '../sql/unit.js';
 import { MIGRATIONS } from './migrations.js';
 import { PostgresBus } from './postgres-bus.js';
 
@@ -187,8 +187,35 @@ export class PostgresStore extends SqlStore {
     return client.query({ name, text, values: names.map((key) => params[key] ?? null) });
   }
 
-  private async execute(client: pg.PoolClient, step: Step): Promise<unknown> {
-    if (step.op !== 'lock' && step.op !== 'sequence' && Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
+  /**
+   * The SQL of a lock, as text with its keys written in as literals: it has no result the unit
+   * waits for, so it can ride in one round trip with the statements around it (see Opening).
+   */
+  private lockSql(client: pg.PoolClient, what: Lock): string {
+    if (what.kind === 'chat') {
+      const take = what.mode === 'send' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+      return `SELECT ${take}(hashtextextended(${client.escapeLiteral(`${this.schema}\n${what.chatKey}`)}, 0))`;
+    }
+    // One fixed order for every transaction, so two batches of reads cannot wait on each other.
+    // (U+0000 is spelled out: text cannot hold it, and a shared lock for look-alikes is harmless.)
+    const keys = [...new Set(what.keys.map((key) => `${this.schema}\n${key.replaceAll('\u0000', '\\0')}`))].sort();
+    return `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(ARRAY[${keys.map((key) => client.escapeLiteral(key)).join(', ')}]::text[]) AS k`;
+  }
+
+  private async execute(client: pg.PoolClient, step: Step, opening: Opening): Promise<unknown> {
+    if (step.op === 'lock') {
+      opening.statements.push(this.lockSql(client, step.lock));
+      return undefined;
+    }
+    if (step.op === 'sequence') {
+      // The transaction's start, its locks and the number in one round trip: what a send waits
+      // for before its first statement.
+      opening.statements.push(`SELECT nextval('event_seq') AS value`);
+      const results = await opening.flush(client);
+      return (results[results.length - 1] as pg.QueryResult).rows[0].value as number;
+    }
+    await opening.flush(client);
+    if (Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
       // PostgreSQL text cannot hold U+0000, so no stored value equals such a parameter: a lookup
       // finds nothing, as it does on SQLite (where such an id was never stored either). Writing
       // one is refused. Range parameters (reader-page cursors) only ever hold stored user ids.
@@ -204,22 +231,6 @@ export class PostgresStore extends SqlStore {
         return (await this.query(client, step.sql, step.params)).rows.map((row: Record<string, unknown>) => Object.values(row)[0]);
       case 'run':
         return (await this.query(client, step.sql, step.params)).rowCount ?? 0;
-      case 'sequence':
-        return (await this.query(client, `SELECT nextval('event_seq') AS value`, {})).rows[0].value as number;
-      case 'lock':
-        if (step.lock.kind === 'chat') {
-          await this.query(client, `SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))`, {
-            key: `${this.schema}\n${step.lock.chatKey}`,
-          });
-        } else {
-          // One fixed order for every transaction, so two batches of reads cannot wait on each other.
-          // (U+0000 is spelled out: text cannot hold it, and a shared lock for look-alikes is harmless.)
-          const keys = [...new Set(step.lock.keys.map((key) => `${this.schema}\n${key.replaceAll('\u0000', '\\0')}`))].sort();
-          await this.query(client, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(:keys AS TEXT[])) AS k`, {
-            keys,
-          });
-        }
-        return undefined;
     }
   }
 
@@ -231,11 +242,12 @@ export class PostgresStore extends SqlStore {
       const client = await this.connect();
       let broken = false;
       try {
-        await client.query(mode === 'read' ? BEGIN_SNAPSHOT : 'BEGIN');
+        const opening = new Opening(mode === 'read' ? BEGIN_SNAPSHOT : 'BEGIN');
         const work = make();
         let next = work.next();
-        while (!next.done) next = work.next(await this.execute(client, next.value));
-        await client.query('COMMIT');
+        while (!next.done) next = work.next(await this.execute(client, next.value, opening));
+        opening.statements.push('COMMIT');
+        await opening.flush(client);
         return next.value;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {
@@ -264,7 +276,7 @@ export class PostgresStore extends SqlStore {
       let statements = 0;
       while (!next.done) {
         if (++statements > 1) throw new Error('a unit run as one statement asked for a second: run it as a read');
-        next = work.next(await this.execute(client, next.value));
+        next = work.next(await this.execute(client, next.value, new Opening()));
       }
       return next.value;
     } catch (error) {
@@ -283,6 +295,29 @@ export class PostgresStore extends SqlStore {
         () => undefined, // the driver could not be loaded: there is no pool to end
       );
     return this.closed;
+  }
+}
+
+/**
+ * The start of a transaction, held back until the unit first needs a result: BEGIN and the locks
+ * (which answer nothing the unit reads) go to the database with the next statement that does, as
+ * one simple query, so a send's BEGIN, chat lock and number cost one round trip instead of three.
+ * Their text holds no parameter (lockSql writes its keys as escaped literals). A unit that ends
+ * before needing anything sends its COMMIT along too.
+ */
+class Opening {
+  readonly statements: string[];
+
+  constructor(begin?: string) {
+    this.statements = begin === undefined ? [] : [begin];
+  }
+
+  async flush(client: pg.PoolClient): Promise<pg.QueryResult[]> {
+    if (this.statements.length === 0) return [];
+    const text = this.statements.join(';\n');
+    this.statements.length = 0;
+    const result = (await client.query(text)) as pg.QueryResult | pg.QueryResult[];
+    return Array.isArray(result) ? result : [result];
   }
 }
 

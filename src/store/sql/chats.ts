@@ -154,7 +154,7 @@ export function* postWebhookMessage(message: NewWebhookMessage): Work<WebhookPos
   const { robot, limit, createdAt } = message;
   // The group's chat lock first: it orders the post among the chat's writes, and on PostgreSQL it
   // keeps two posts of one robot (which belongs to one group) from both seeing room under the limit.
-  yield* lock({ kind: 'chat', chatKey: chatKeyOfRef({ kind: 'conversation', conversationId: robot.conversationId }) });
+  yield* lock({ kind: 'chat', chatKey: chatKeyOfRef({ kind: 'conversation', conversationId: robot.conversationId }), mode: 'exclusive' });
   const state = yield* get<{ throttled_until: number }>(`SELECT throttled_until FROM webhook_robots WHERE id = :id`, { id: robot.id });
   if (!state) return { posted: false, reason: 'gone' };
   if (Number(state.throttled_until) > createdAt) return { posted: false, reason: 'throttled' };

@@ -12,52 +12,74 @@ export const MESSAGE_SELECT = `
   JOIN robots r ON r.id = m.robot_id
   LEFT JOIN conversations c ON c.id = m.conversation_id`;
 
+/**
+ * What an insert of a message returns: its row as MESSAGE_SELECT gives it, so the send needs no
+ * second statement to read it back.
+ */
+const RETURNING_MESSAGE = `RETURNING *,
+  (SELECT o.corp_id FROM orgs o WHERE o.id = messages.org_id) AS corp_id,
+  (SELECT r.robot_code FROM robots r WHERE r.id = messages.robot_id) AS robot_code,
+  (SELECT c.open_conversation_id FROM conversations c WHERE c.id = messages.conversation_id) AS open_conversation_id`;
+
+/** Recipients are written this many to a statement (three parameters each, far below every backend's limit). */
+const RECIPIENTS_PER_INSERT = 500;
+
+/**
+ * A send: the chat's lock (shared with the chat's other sends) and the number, then the message in
+ * one statement that also takes a conversation's member version and count and returns the row,
+ * then its recipients a few hundred to a statement. On PostgreSQL that is three round trips with
+ * the transaction's BEGIN and COMMIT (postgres-store.ts, Opening).
+ */
 export function* insertMessage(message: NewMessage): Work<MessageRecord> {
   const chat: ChatRef =
     message.conversationId === null ? { kind: 'robot', robotId: message.robotId } : { kind: 'conversation', conversationId: message.conversationId };
-  yield* lock({ kind: 'chat', chatKey: chatKeyOfRef(chat) });
+  yield* lock({ kind: 'chat', chatKey: chatKeyOfRef(chat), mode: 'send' });
   const id = yield* nextSeq();
-  let memberVersion: number | null = null;
-  let recipientCount = message.recipients?.length ?? 0;
-  if (message.conversationId !== null) {
-    const conversation = yield* get<{ member_version: number; member_count: number }>(
-      `SELECT member_version, member_count FROM conversations WHERE id = :id`,
-      { id: message.conversationId },
-    );
-    if (!conversation) throw new Error(`conversation ${message.conversationId} vanished during the send`);
-    memberVersion = conversation.member_version;
-    recipientCount = conversation.member_count;
-  }
-  yield* run(
-    `INSERT INTO messages (id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key,
-       msg_param, sent_at, delivered_at, member_version, recipient_count)
-     VALUES (:id, :processQueryKey, :kind, :orgId, :appId, :robotId, :conversationId, :msgKey, :msgParam,
-       :sentAt, :deliveredAt, :memberVersion, :recipientCount)`,
-    {
-      id,
-      processQueryKey: message.processQueryKey,
-      kind: message.kind,
-      orgId: message.orgId,
-      appId: message.appId,
-      robotId: message.robotId,
-      conversationId: message.conversationId,
-      msgKey: message.msgKey,
-      msgParam: message.msgParam,
-      sentAt: message.sentAt,
-      deliveredAt: message.deliveredAt,
-      memberVersion,
-      recipientCount,
-    },
-  );
-  for (const [position, userId] of (message.recipients ?? []).entries()) {
-    yield* run(`INSERT INTO message_recipients (message_id, user_id, position) VALUES (:id, :userId, :position)`, {
-      id,
-      userId,
-      position,
+  const params = {
+    id,
+    processQueryKey: message.processQueryKey,
+    kind: message.kind,
+    orgId: message.orgId,
+    appId: message.appId,
+    robotId: message.robotId,
+    conversationId: message.conversationId,
+    msgKey: message.msgKey,
+    msgParam: message.msgParam,
+    sentAt: message.sentAt,
+    deliveredAt: message.deliveredAt,
+    recipientCount: message.recipients?.length ?? 0,
+  };
+  const columns = `(id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key,
+       msg_param, sent_at, delivered_at, member_version, recipient_count)`;
+  const row =
+    message.conversationId === null
+      ? yield* get<MessageRow>(
+          `INSERT INTO messages ${columns}
+           VALUES (:id, :processQueryKey, :kind, :orgId, :appId, :robotId, NULL, :msgKey, :msgParam,
+             :sentAt, :deliveredAt, NULL, :recipientCount) ${RETURNING_MESSAGE}`,
+          params,
+        )
+      : yield* get<MessageRow>(
+          `INSERT INTO messages ${columns}
+           SELECT :id, :processQueryKey, :kind, :orgId, :appId, :robotId, c.id, :msgKey, :msgParam,
+             :sentAt, :deliveredAt, c.member_version, c.member_count
+           FROM conversations c WHERE c.id = :conversationId ${RETURNING_MESSAGE}`,
+          params,
+        );
+  if (!row) throw new Error(`conversation ${message.conversationId} vanished during the send`);
+  const recipients = message.recipients ?? [];
+  for (let start = 0; start < recipients.length; start += RECIPIENTS_PER_INSERT) {
+    const rows: string[] = [];
+    const values: Record<string, unknown> = { id };
+    recipients.slice(start, start + RECIPIENTS_PER_INSERT).forEach((userId, i) => {
+      rows.push(`(:id, :u${i}, :p${i})`);
+      values[`u${i}`] = userId;
+      values[`p${i}`] = start + i;
     });
+    yield* run(`INSERT INTO message_recipients (message_id, user_id, position) VALUES ${rows.join(', ')}`, values);
   }
   if (message.mediaIds) yield* linkMessageMedia(id, message.mediaIds);
-  return toMessage((yield* messageRowById(id)) as MessageRow);
+  return toMessage(row);
 }
 
 export function* messageRowById(id: number): Work<MessageRow | undefined> {
@@ -78,7 +100,7 @@ export function* recallMessage(messageId: number, at: number): Work<void> {
   if (!row || row.recalled_at !== null) return;
   // The chat's lock, then the number: a recall is numbered in its chat's commit order like an open.
   // A recall that raced this one and won leaves the update nothing to change.
-  yield* lock({ kind: 'chat', chatKey: chatKeyOf(row) });
+  yield* lock({ kind: 'chat', chatKey: chatKeyOf(row), mode: 'exclusive' });
   const seq = yield* nextSeq();
   yield* run(`UPDATE messages SET recalled_at = :at, recall_seq = :seq WHERE id = :messageId AND recalled_at IS NULL`, { at, seq, messageId });
 }

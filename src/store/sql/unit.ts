@@ -17,14 +17,16 @@ export type Params = Readonly<Record<string, unknown>>;
  * What a unit must hold before it decides anything. SQLite runs every write alone, so it ignores
  * these; PostgreSQL runs writers side by side and takes the locks named here.
  * - `chat`: the chat's order (its key, rows.ts chatKeyOf), held to the end of the transaction, so
- *   the event numbers of one chat's sends, recalls and opens are handed out in commit order: an open
- *   numbered n has seen every message of its chat below n committed. Only numbers of one chat are
- *   ever compared, so chats never wait for each other.
+ *   an open or a recall numbered n has seen committed every message of its chat numbered below n.
+ *   Only numbers of one chat are ever compared, so chats never wait for each other. A send takes it
+ *   in `send` mode, which sends share: sends of one chat run side by side (nothing compares one
+ *   send's number with another's), and an open, a recall or a webhook post (`exclusive`) waits for
+ *   the sends in flight to commit and holds new ones back until it commits.
  * - `chatUsers`: the (chat, user) pairs whose read state the unit is about to judge and change,
  *   so a read and an open of the same user and chat never decide "first read" on stale state.
  *   Taken before `chat` when a unit takes both.
  */
-export type Lock = { kind: 'chat'; chatKey: string } | { kind: 'chatUsers'; keys: string[] };
+export type Lock = { kind: 'chat'; chatKey: string; mode: 'send' | 'exclusive' } | { kind: 'chatUsers'; keys: string[] };
 
 export type Step =
   | { op: 'get'; sql: string; params: Params }

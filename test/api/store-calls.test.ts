@@ -24,7 +24,7 @@ class RecordingStore extends SqliteStore {
     let next = work.next();
     while (!next.done) {
       const step = next.value;
-      if (step.op !== 'lock' && step.op !== 'sequence') this.sql.push(step.sql.replace(/\s+/g, ' ').trim());
+      if ('sql' in step) this.sql.push(step.sql.replace(/\s+/g, ' ').trim());
       next = work.next(yield step);
     }
     return next.value;

@@ -170,7 +170,7 @@ if (postgresSkipReason) {
       await nowhere.close();
     });
 
-    it('nodes keep records in memory and drop what another node changed once its signal arrives; answers are never kept', async () => {
+    it('nodes keep records in memory and drop what another node changed once its signal arrives; answers are checked on every call', async () => {
       const schema = newSchema();
       const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
       const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
@@ -195,6 +195,41 @@ if (postgresSkipReason) {
         assert.deepEqual(await readerIdsOf(a, message, '', 10), []);
         await b.recordReads([{ processQueryKey: 'cached', userId: 'u1', readAt: 1 }]);
         assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1']);
+      } finally {
+        await a.close();
+        await b.close();
+        await dropSchema(schema);
+      }
+    });
+
+    it("a node keeps a read-status answer while its chat's stamp stands; any node's read, open, recall or reset changes the stamp", async () => {
+      const schema = newSchema();
+      const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      try {
+        await a.applyFixture(plan());
+        const { message } = await sendOne(a, 'stamped');
+        const conversation = (await a.findConversation('cid==')) as { id: number; orgId: number };
+        const readBehind = (userId: string) =>
+          inSchema(schema, (client) => client.query(`INSERT INTO reads (message_id, user_id, read_at) VALUES ($1, $2, 1)`, [message.id, userId]));
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), []);
+        assert.deepEqual(await recipientsOf(a, message).then((all) => all.filter((r) => r.readAt !== null)), []);
+        // A read written behind the store's back changes no stamp: node a serves what it kept.
+        await readBehind('u2');
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), [], 'served from memory');
+        assert.deepEqual(await recipientsOf(a, message).then((all) => all.filter((r) => r.readAt !== null)), [], 'served from memory');
+        // A read through node b changes the chat's stamp: node a reads again, at once, no signal awaited.
+        await b.recordReads([{ processQueryKey: 'stamped', userId: 'u1', readAt: 2 }]);
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1', 'u2']);
+        await readBehind('u3');
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1', 'u2'], 'kept again');
+        assert.equal(await b.openChat(conversation.orgId, { kind: 'conversation', conversationId: conversation.id }, 'u4', 3), 1);
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1', 'u2', 'u3', 'u4']);
+        await b.recallMessage(message.id, 4);
+        assert.notEqual((await a.readerPage('stamped', '', 10))?.message.recalledAt, null, 'the recall shows');
+        // A reset clears the tables but not the stamps, which grow: nothing kept from before matches.
+        await b.reset();
+        assert.equal(await a.readerPage('stamped', '', 10), undefined);
       } finally {
         await a.close();
         await b.close();

@@ -324,4 +324,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX chat_cursors_covering ON chat_cursors (chat_key, user_id) WHERE covers_below > 0;
   `,
+  // How many times each chat's read-status answers changed, in stripes (sql/unit.ts answersChanged):
+  // a node keeping an answer checks its chat's sum instead of reading the answer again.
+  `
+  CREATE TABLE answer_stamps (
+    chat_key TEXT COLLATE "C" NOT NULL,
+    stripe INTEGER NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (chat_key, stripe)
+  );
+  `,
 ];

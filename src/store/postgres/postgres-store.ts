@@ -207,6 +207,16 @@ export class PostgresStore extends SqlStore {
       opening.statements.push(this.lockSql(client, step.lock));
       return undefined;
     }
+    if (step.op === 'stamp') {
+      // Last in most units, so it goes with the COMMIT: the rows stay locked for that round trip
+      // only. In one fixed order, so two units stamping the same rows cannot wait on each other.
+      const rows = [...new Set(step.stamps.map((stamp) => `(${client.escapeLiteral(stamp.chatKey)}, ${Number(stamp.stripe)}, 1)`))].sort();
+      opening.statements.push(
+        `INSERT INTO answer_stamps (chat_key, stripe, n) VALUES ${rows.join(', ')}
+         ON CONFLICT (chat_key, stripe) DO UPDATE SET n = answer_stamps.n + 1`,
+      );
+      return undefined;
+    }
     if (step.op === 'sequence') {
       // The transaction's start, its locks and the number in one round trip: what a send waits
       // for before its first statement.

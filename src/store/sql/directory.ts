@@ -25,9 +25,11 @@ import {
   type RobotRow,
   type SuiteRow,
 } from './rows.js';
-import { all, column, get, run, type Work } from './unit.js';
+import { all, answersChanged, column, get, run, STORE_WIDE, type Work } from './unit.js';
 
 export function* applyFixture(plans: OrgPlan[], suites: SuitePlan[]): Work<void> {
+  // Names and members show in the answers.
+  yield* answersChanged([{ chatKey: STORE_WIDE, stripe: 0 }]);
   for (const suite of suites) {
     yield* run(
       `INSERT INTO suites (suite_key, secret_hash, scopes, ticket_hash) VALUES (:suiteKey, :secretHash, :scopes, :ticketHash)

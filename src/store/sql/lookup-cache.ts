@@ -33,7 +33,7 @@ export const LOOKUP_CACHE_SIZE = 10_000;
 /** Answers are bigger (a page holds up to 200 userIds): fewer of them. */
 export const ANSWER_CACHE_SIZE = 1_000;
 
-class BoundedMap<V> {
+export class BoundedMap<V> {
   private readonly entries = new Map<string, V>();
 
   constructor(private readonly limit: number) {}
@@ -49,6 +49,10 @@ class BoundedMap<V> {
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     this.entries.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 
   clear(): void {

@@ -2,7 +2,7 @@
 import type { ChatRef, MessageFilter, MessageRecord, NewMessage } from '../../core/store.js';
 import { linkMessageMedia } from './media.js';
 import { chatKeyOf, chatKeyOfRef, toMessage, type MessageRow } from './rows.js';
-import { all, get, lock, nextSeq, run, type Work } from './unit.js';
+import { all, answersChanged, get, lock, nextSeq, run, type Work } from './unit.js';
 
 /** A message row with its org's, robot's and conversation's public ids (rows.ts MessageRow). */
 export const MESSAGE_SELECT = `
@@ -102,7 +102,12 @@ export function* recallMessage(messageId: number, at: number): Work<void> {
   // A recall that raced this one and won leaves the update nothing to change.
   yield* lock({ kind: 'chat', chatKey: chatKeyOf(row), mode: 'exclusive' });
   const seq = yield* nextSeq();
-  yield* run(`UPDATE messages SET recalled_at = :at, recall_seq = :seq WHERE id = :messageId AND recalled_at IS NULL`, { at, seq, messageId });
+  const recalled = yield* run(`UPDATE messages SET recalled_at = :at, recall_seq = :seq WHERE id = :messageId AND recalled_at IS NULL`, {
+    at,
+    seq,
+    messageId,
+  });
+  if (recalled > 0) yield* answersChanged([{ chatKey: chatKeyOf(row), stripe: 0 }]);
 }
 
 export function* listMessages(filter: MessageFilter, limit: number): Work<MessageRecord[]> {

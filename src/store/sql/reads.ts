@@ -2,7 +2,7 @@
 import type { ChatRef, MessageRecipients, MessageRecord, ReaderPage, ReadInput, ReadsOutcome } from '../../core/store.js';
 import { MESSAGE_SELECT, messageRowById, messageRowByKey } from './messages.js';
 import { chatKeyOf, chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
-import { all, get, lock, nextSeq, run, type Work } from './unit.js';
+import { all, answersChanged, get, lock, nextSeq, run, STORE_WIDE, stripeOf, type AnswerStamp, type Work } from './unit.js';
 
 /** Recipients of a conversation message: members whose interval holds the message's version. */
 const IS_MEMBER = `EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = :conversationId
@@ -38,6 +38,7 @@ export function* recordReads(reads: ReadInput[], now: number): Work<ReadsOutcome
   });
   if (pairs.length > 0) yield* lock({ kind: 'chatUsers', keys: pairs });
   const outcome: ReadsOutcome = { accepted: 0, ignored: [] };
+  const changed: AnswerStamp[] = [];
   for (const [index, read] of reads.entries()) {
     const message = messages.get(read.processQueryKey);
     if (!message) {
@@ -69,6 +70,7 @@ export function* recordReads(reads: ReadInput[], now: number): Work<ReadsOutcome
       `INSERT INTO reads (message_id, user_id, read_at) VALUES (:id, :userId, :readAt) ON CONFLICT DO NOTHING`,
       { id: message.id, userId: read.userId, readAt: read.readAt },
     );
+    if (inserted > 0) changed.push({ chatKey: pair.chatKey, stripe: stripeOf(read.userId) });
     // Tell the next open of this chat that it must look for reads to leave out of its count
     // (openChat). Written once per chat and user between opens, not once per read.
     if (inserted > 0 && !cursor?.reads_past_cover) {
@@ -79,6 +81,7 @@ export function* recordReads(reads: ReadInput[], now: number): Work<ReadsOutcome
       );
     }
   }
+  yield* answersChanged(changed);
   return outcome;
 }
 
@@ -194,6 +197,7 @@ export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: 
     // covers everything delivered so far, with nothing pending, clears the flag.
     { chatKey, userId, coversBelow, readsPastCover: pending !== null && cursor?.reads_past_cover ? 1 : 0 },
   );
+  yield* answersChanged([{ chatKey, stripe: stripeOf(userId) }]);
   return marked;
 }
 
@@ -207,6 +211,29 @@ const MESSAGE_AND_KEYS = `msg AS (${MESSAGE_SELECT} WHERE m.process_query_key = 
   k AS (SELECT id, org_id, conversation_id, member_version,
     CASE WHEN conversation_id IS NULL THEN 'r' || robot_id ELSE 'c' || conversation_id END AS chat_key,
     COALESCE(recall_seq, :open) AS recall_seq FROM msg)`;
+
+/**
+ * An answer read with the sum of its chat's stamps (and the store-wide ones) as they were in the
+ * same snapshot: a node may keep it while that sum stays the same (unit.ts answersChanged).
+ */
+export interface Stamped<T> {
+  value: T;
+  chatKey: string;
+  stamp: number;
+}
+
+/** The message's chat's stamps and the store-wide ones, summed, inside a statement behind MESSAGE_AND_KEYS. */
+const ANSWER_STAMP = `(SELECT CAST(COALESCE(sum(s.n), 0) AS BIGINT) FROM answer_stamps s
+  WHERE s.chat_key = (SELECT chat_key FROM k) OR s.chat_key = '${STORE_WIDE}')`;
+
+/** The sum ANSWER_STAMP read with an answer, as it is now: one index range of a few rows. */
+export function* answerStamp(chatKey: string): Work<number> {
+  const row = yield* get<{ stamp: number }>(
+    `SELECT CAST(COALESCE(sum(n), 0) AS BIGINT) AS stamp FROM answer_stamps WHERE chat_key = :chatKey OR chat_key = '${STORE_WIDE}'`,
+    { chatKey },
+  );
+  return Number(row?.stamp ?? 0);
+}
 
 /**
  * One value of `k`, as a scalar subquery: the database computes it once, before the scans, and uses
@@ -234,14 +261,14 @@ const OPENED_BY = `cc.chat_key = ${K('chat_key')} AND cc.covers_below > 0 AND cc
  * columns on every reader's row cost PostgreSQL's driver 1.4 ms of parsing a page of 200, more than
  * the statement itself.
  */
-export function* readerPage(processQueryKey: string, afterUserId: string, limit: number): Work<ReaderPage | undefined> {
-  const rows = yield* all<MessageRow & { reader_id: string | null }>(
+export function* readerPage(processQueryKey: string, afterUserId: string, limit: number): Work<Stamped<ReaderPage> | undefined> {
+  const rows = yield* all<MessageRow & { reader_id: string | null; answer_stamp: number }>(
     `WITH ${MESSAGE_AND_KEYS},
      explicit AS (SELECT r.user_id FROM reads r WHERE r.message_id = ${K('id')} AND r.user_id > :after ORDER BY r.user_id LIMIT :limit),
      opened AS (SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${OPENED_BY} ORDER BY cc.user_id LIMIT :limit),
      page AS (SELECT user_id FROM explicit UNION SELECT user_id FROM opened ORDER BY user_id LIMIT :limit)
-     SELECT msg.*, NULL AS reader_id FROM msg
-     UNION ALL SELECT none.*, page.user_id FROM page LEFT JOIN msg none ON 1 = 0
+     SELECT msg.*, NULL AS reader_id, ${ANSWER_STAMP} AS answer_stamp FROM msg
+     UNION ALL SELECT none.*, page.user_id, NULL FROM page LEFT JOIN msg none ON 1 = 0
      ORDER BY reader_id NULLS FIRST`,
     { processQueryKey, after: afterUserId, limit, open: OPEN_END },
   );
@@ -250,7 +277,7 @@ export function* readerPage(processQueryKey: string, afterUserId: string, limit:
   const readerIds: string[] = [];
   // In code-point order: the user id columns' collation on every backend (rows.ts compareCodePoints).
   for (let i = 1; i < rows.length; i++) readerIds.push((rows[i] as { reader_id: string }).reader_id);
-  return { message: toMessage(first), readerIds };
+  return { value: { message: toMessage(first), readerIds }, chatKey: chatKeyOf(first), stamp: Number(first.answer_stamp) };
 }
 
 /**
@@ -258,8 +285,10 @@ export function* readerPage(processQueryKey: string, afterUserId: string, limit:
  * the message's row first, then one row a recipient with the message's columns NULL (parsing them
  * again for every recipient cost PostgreSQL's driver more than the query).
  */
-export function* recipientReads(processQueryKey: string): Work<MessageRecipients | undefined> {
-  const rows = yield* all<MessageRow & { recipient_id: string | null; recipient_name: string | null; recipient_read_at: number | null }>(
+export function* recipientReads(processQueryKey: string): Work<Stamped<MessageRecipients> | undefined> {
+  const rows = yield* all<
+    MessageRow & { answer_stamp: number; recipient_id: string; recipient_name: string | null; recipient_read_at: number | null }
+  >(
     `WITH ${MESSAGE_AND_KEYS},
      x AS (SELECT mr.user_id, mr.position AS sort_position, mr.user_id AS sort_user FROM message_recipients mr, k
              WHERE k.conversation_id IS NULL AND mr.message_id = k.id
@@ -272,8 +301,9 @@ export function* recipientReads(processQueryKey: string): Work<MessageRecipients
            FROM x CROSS JOIN k
            LEFT JOIN users u ON u.org_id = k.org_id AND u.user_id = x.user_id
            LEFT JOIN reads r ON r.message_id = k.id AND r.user_id = x.user_id)
-     SELECT msg.*, NULL AS recipient_id, NULL AS recipient_name, NULL AS recipient_read_at, NULL AS sort_position, NULL AS sort_user FROM msg
-     UNION ALL SELECT none.*, y.user_id, y.name, y.read_at, y.sort_position, y.sort_user FROM y LEFT JOIN msg none ON 1 = 0
+     SELECT msg.*, NULL AS recipient_id, NULL AS recipient_name, NULL AS recipient_read_at, NULL AS sort_position, NULL AS sort_user,
+       ${ANSWER_STAMP} AS answer_stamp FROM msg
+     UNION ALL SELECT none.*, y.user_id, y.name, y.read_at, y.sort_position, y.sort_user, NULL FROM y LEFT JOIN msg none ON 1 = 0
      ORDER BY sort_position NULLS FIRST, sort_user`,
     { processQueryKey, open: OPEN_END },
   );
@@ -281,10 +311,10 @@ export function* recipientReads(processQueryKey: string): Work<MessageRecipients
   if (!first) return undefined;
   const recipients: MessageRecipients['recipients'] = [];
   for (let i = 1; i < rows.length; i++) {
-    const row = rows[i] as { recipient_id: string; recipient_name: string | null; recipient_read_at: number | null };
+    const row = rows[i] as (typeof rows)[number];
     recipients.push({ userId: row.recipient_id, name: row.recipient_name ?? row.recipient_id, readAt: row.recipient_read_at });
   }
-  return { message: toMessage(first), recipients };
+  return { value: { message: toMessage(first), recipients }, chatKey: chatKeyOf(first), stamp: Number(first.answer_stamp) };
 }
 
 /** What countReaders's statement needs of a message, from its row. */

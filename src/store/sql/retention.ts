@@ -1,6 +1,6 @@
 /** The SQL rules of retention: purging old messages, their reads and the chat opens left covering nothing. */
 import { OPEN_END } from './rows.js';
-import { all, get, run, type Work } from './unit.js';
+import { all, answersChanged, get, run, STORE_WIDE, type Work } from './unit.js';
 
 export function* purgeMessagesBefore(cutoff: number, batchSize: number): Work<number> {
   const doomed = yield* all<{ id: number }>(
@@ -21,5 +21,6 @@ export function* purgeMessagesBefore(cutoff: number, batchSize: number): Work<nu
        SELECT chat_key, user_id, seq FROM chat_opens WHERE covers_below <= :oldest LIMIT :batchSize)`,
     { oldest, batchSize },
   );
+  if (doomed.length > 0) yield* answersChanged([{ chatKey: STORE_WIDE, stripe: 0 }]);
   return doomed.length;
 }

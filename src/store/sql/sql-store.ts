@@ -65,7 +65,7 @@ import type {
 import * as cardRules from './cards.js';
 import * as chatRules from './chats.js';
 import * as directoryRules from './directory.js';
-import { ANSWER_CACHE_SIZE, BusInvalidation, LOOKUP_CACHE_SIZE, LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
+import { ANSWER_CACHE_SIZE, BoundedMap, BusInvalidation, LOOKUP_CACHE_SIZE, LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
 import * as mediaRules from './media.js';
 import * as messageRules from './messages.js';
 import * as readRules from './reads.js';
@@ -102,6 +102,8 @@ export abstract class SqlStore implements Store {
 
   /** Lookups kept in memory (lookup-cache.ts). */
   private lookups: LookupCache | null | undefined;
+  /** Read-status answers of a shared store, with their stamps (see answer). */
+  private readonly stampedAnswers = new BoundedMap<readRules.Stamped<object>>(ANSWER_CACHE_SIZE);
   /** How the other nodes hear of this one's writes, when the store is shared. */
   private sharing: BusInvalidation | undefined;
 
@@ -245,12 +247,27 @@ export abstract class SqlStore implements Store {
   }
   readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined> {
     // The key names the answer: a recall, a purge or a reset drops every answer anyway.
-    return this.cached('answers', `page\n${processQueryKey}\n${afterUserId}\n${limit}`, () =>
-      readRules.readerPage(processQueryKey, afterUserId, limit),
-    );
+    return this.answer(`page\n${processQueryKey}\n${afterUserId}\n${limit}`, () => readRules.readerPage(processQueryKey, afterUserId, limit));
   }
   recipientReads(processQueryKey: string): Promise<MessageRecipients | undefined> {
-    return this.cached('answers', `recipients\n${processQueryKey}`, () => readRules.recipientReads(processQueryKey));
+    return this.answer(`recipients\n${processQueryKey}`, () => readRules.recipientReads(processQueryKey));
+  }
+
+  /**
+   * A read-status answer, kept in memory between calls. A store only this process writes keeps it
+   * in the lookup cache, which its writes clear as they pass. A shared store keeps it with the
+   * stamp it was read with, and serves it again only when one small statement finds the chat's
+   * stamp unchanged: any node's read, open or recall of the chat since has changed it
+   * (unit.ts answersChanged), and a signal between nodes could arrive too late.
+   */
+  private async answer<T extends object>(key: string, make: () => Work<readRules.Stamped<T> | undefined>): Promise<T | undefined> {
+    if (!this.capabilities.sharedAcrossProcesses || !this.keepsLookups()) return this.cached('answers', key, () => valueOf(make()));
+    const kept = this.stampedAnswers.get(key) as readRules.Stamped<T> | undefined;
+    if (kept !== undefined && (await this.unit('statement', () => readRules.answerStamp(kept.chatKey))) === kept.stamp) return kept.value;
+    const fresh = await this.unit('statement', make);
+    if (fresh === undefined) this.stampedAnswers.delete(key);
+    else this.stampedAnswers.set(key, fresh);
+    return fresh?.value;
   }
   countReaders(message: MessageRecord): Promise<number> {
     return this.unit('read', () => readRules.countReaders(message));
@@ -453,4 +470,9 @@ export abstract class SqlStore implements Store {
   insertCardCallback(delivery: NewDelivery): Promise<DeliveryRecord> {
     return this.write('none', () => cardRules.insertCardCallback(delivery));
   }
+}
+
+/** The answer of a stamped read, for a store that keeps answers without stamps. */
+function* valueOf<T>(work: Work<readRules.Stamped<T> | undefined>): Work<T | undefined> {
+  return (yield* work)?.value;
 }

@@ -1,6 +1,6 @@
 /** The store-wide SQL rules: the server secret, the local CA and notes, and reset. */
 import type { LocalCaRecord } from '../../core/store.js';
-import { get, run, type Work } from './unit.js';
+import { answersChanged, get, run, STORE_WIDE, type Work } from './unit.js';
 
 /** Children first, so foreign keys hold at every step. */
 const TABLES_CHILDREN_FIRST = [
@@ -78,5 +78,7 @@ export function* writeNote(key: string, value: string): Work<void> {
 export function* reset(): Work<void> {
   for (const table of TABLES_CHILDREN_FIRST) yield* run(`DELETE FROM ${table}`);
   // The sequence, the server secret and the local CA stay (all in meta or counters): cursors and
-  // keys issued before stay unforgeable, and a CA a developer trusted stays trusted.
+  // keys issued before stay unforgeable, and a CA a developer trusted stays trusted. The answer
+  // stamps stay too, and grow: a stamp that fell back could match an answer kept from before.
+  yield* answersChanged([{ chatKey: STORE_WIDE, stripe: 0 }]);
 }

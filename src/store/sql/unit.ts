@@ -35,7 +35,42 @@ export type Step =
   | { op: 'run'; sql: string; params: Params }
   | { op: 'lock'; lock: Lock }
   /** The next number of the event sequence (message ids, open and recall numbers): unique, rising. */
-  | { op: 'sequence' };
+  | { op: 'sequence' }
+  /** The unit changes read-status answers of these chats (see answersChanged). */
+  | { op: 'stamp'; stamps: AnswerStamp[] };
+
+/** A chat's answers (its key, or STORE_WIDE for all of them) and one of its stripes. */
+export interface AnswerStamp {
+  chatKey: string;
+  stripe: number;
+}
+
+/** The stamp of a change that may touch every answer: fixtures, a purge, a reset. */
+export const STORE_WIDE = '*';
+
+/**
+ * Stripes per chat: reads of different users in one chat bump different rows, so they seldom
+ * wait for each other's commit.
+ */
+export const ANSWER_STRIPES = 8;
+
+export function stripeOf(userId: string): number {
+  let hash = 0;
+  for (let i = 0; i < userId.length; i++) hash = (hash * 31 + userId.charCodeAt(i)) | 0;
+  return Math.abs(hash) % ANSWER_STRIPES;
+}
+
+/**
+ * Tells a store whose answers other nodes keep that these chats' read-status answers changed.
+ * PostgreSQL adds one to each stamp's row of `answer_stamps` in the same transaction; a node
+ * keeping an answer checks, in one small statement, that its chat's stamps still sum to what they
+ * were when the answer was read (sql-store.ts, answers). Stamps only ever grow (a reset keeps
+ * them), so an equal sum means nothing committed since. SQLite, which no other process writes,
+ * drops its kept answers as the write passes through it and ignores this.
+ */
+export function* answersChanged(stamps: AnswerStamp[]): Work<void> {
+  if (stamps.length > 0) yield { op: 'stamp', stamps };
+}
 
 /** One Store method's statements; the backend feeds each statement's result back in. */
 export type Work<T> = Generator<Step, T, unknown>;

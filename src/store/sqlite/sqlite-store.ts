@@ -120,6 +120,8 @@ export class SqliteStore extends SqlStore {
         return this.stmt(step.sql).run(step.params).changes;
       case 'lock':
         return undefined; // every transaction here runs alone
+      case 'stamp':
+        return undefined; // no other process keeps answers: sql-store.ts drops this one's as the write passes
       case 'sequence':
         return (this.stmt(`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`).get() as { value: number }).value;
     }

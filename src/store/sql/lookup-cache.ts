@@ -5,10 +5,11 @@
  * queries (who read a message), which bots ask again and again while nothing changes. A store no
  * other process writes to (SQLite, the in-memory store) sees every write pass through it and drops
  * what it may have changed at once. A store several nodes share (PostgreSQL) keeps the records
- * only, not the answers, and hears of the other nodes' writes over the bus (BusInvalidation
- * below): a record changed on another node may be served as it was until that node's signal
- * arrives (one NOTIFY after its commit). Answers change with every read and open, and a read
- * reported to one node must show on the next query to any other, so they are not kept there.
+ * here and hears of the other nodes' writes over the bus (BusInvalidation below): a record changed
+ * on another node may be served as it was until that node's signal arrives (one NOTIFY after its
+ * commit). Answers change with every read and open, and a read reported to one node must show on
+ * the next query to any other, so a shared store keeps them elsewhere, with the stamp of their
+ * chat, and checks that stamp in the query itself on every call (sql-store.ts, answer).
  *
  * The rule is coarse on purpose: a write drops every cached entry it could possibly touch
  * (sql-store.ts says which for each write). Sends touch nothing cached; reads and chat opens drop

@@ -215,25 +215,23 @@ const MESSAGE_AND_KEYS = `msg AS (${MESSAGE_SELECT} WHERE m.process_query_key = 
 /**
  * An answer read with the sum of its chat's stamps (and the store-wide ones) as they were in the
  * same snapshot: a node may keep it while that sum stays the same (unit.ts answersChanged).
+ * `value` is undefined when the caller named the stamp of the answer it keeps and the sum still
+ * equals it: the statement then read the message's row and the stamp, and no page.
  */
 export interface Stamped<T> {
-  value: T;
-  chatKey: string;
+  value: T | undefined;
   stamp: number;
 }
 
-/** The message's chat's stamps and the store-wide ones, summed, inside a statement behind MESSAGE_AND_KEYS. */
-const ANSWER_STAMP = `(SELECT CAST(COALESCE(sum(s.n), 0) AS BIGINT) FROM answer_stamps s
+/**
+ * The message's chat's stamps and the store-wide ones, summed (a CTE behind MESSAGE_AND_KEYS), and
+ * whether the answer must be read: not when it equals `:kept`, the stamp of the answer the caller
+ * keeps (-1 when it keeps none). A condition on nothing but this CTE is checked once, before the
+ * scans it guards, on both backends.
+ */
+const STAMP = `st AS (SELECT CAST(COALESCE(sum(s.n), 0) AS BIGINT) AS answer_stamp FROM answer_stamps s
   WHERE s.chat_key = (SELECT chat_key FROM k) OR s.chat_key = '${STORE_WIDE}')`;
-
-/** The sum ANSWER_STAMP read with an answer, as it is now: one index range of a few rows. */
-export function* answerStamp(chatKey: string): Work<number> {
-  const row = yield* get<{ stamp: number }>(
-    `SELECT CAST(COALESCE(sum(n), 0) AS BIGINT) AS stamp FROM answer_stamps WHERE chat_key = :chatKey OR chat_key = '${STORE_WIDE}'`,
-    { chatKey },
-  );
-  return Number(row?.stamp ?? 0);
-}
+const STAMP_CHANGED = `(SELECT answer_stamp FROM st) <> :kept`;
 
 /**
  * One value of `k`, as a scalar subquery: the database computes it once, before the scans, and uses
@@ -261,23 +259,30 @@ const OPENED_BY = `cc.chat_key = ${K('chat_key')} AND cc.covers_below > 0 AND cc
  * columns on every reader's row cost PostgreSQL's driver 1.4 ms of parsing a page of 200, more than
  * the statement itself.
  */
-export function* readerPage(processQueryKey: string, afterUserId: string, limit: number): Work<Stamped<ReaderPage> | undefined> {
+export function* readerPage(
+  processQueryKey: string,
+  afterUserId: string,
+  limit: number,
+  keptStamp = -1,
+): Work<Stamped<ReaderPage> | undefined> {
   const rows = yield* all<MessageRow & { reader_id: string | null; answer_stamp: number }>(
-    `WITH ${MESSAGE_AND_KEYS},
+    `WITH ${MESSAGE_AND_KEYS}, ${STAMP},
      explicit AS (SELECT r.user_id FROM reads r WHERE r.message_id = ${K('id')} AND r.user_id > :after ORDER BY r.user_id LIMIT :limit),
      opened AS (SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${OPENED_BY} ORDER BY cc.user_id LIMIT :limit),
      page AS (SELECT user_id FROM explicit UNION SELECT user_id FROM opened ORDER BY user_id LIMIT :limit)
-     SELECT msg.*, NULL AS reader_id, ${ANSWER_STAMP} AS answer_stamp FROM msg
-     UNION ALL SELECT none.*, page.user_id, NULL FROM page LEFT JOIN msg none ON 1 = 0
+     SELECT msg.*, NULL AS reader_id, (SELECT answer_stamp FROM st) AS answer_stamp FROM msg
+     UNION ALL SELECT none.*, page.user_id, NULL FROM page LEFT JOIN msg none ON 1 = 0 WHERE ${STAMP_CHANGED}
      ORDER BY reader_id NULLS FIRST`,
-    { processQueryKey, after: afterUserId, limit, open: OPEN_END },
+    { processQueryKey, after: afterUserId, limit, open: OPEN_END, kept: keptStamp },
   );
   const first = rows[0];
   if (!first) return undefined;
+  const stamp = Number(first.answer_stamp);
+  if (stamp === keptStamp) return { value: undefined, stamp };
   const readerIds: string[] = [];
   // In code-point order: the user id columns' collation on every backend (rows.ts compareCodePoints).
   for (let i = 1; i < rows.length; i++) readerIds.push((rows[i] as { reader_id: string }).reader_id);
-  return { value: { message: toMessage(first), readerIds }, chatKey: chatKeyOf(first), stamp: Number(first.answer_stamp) };
+  return { value: { message: toMessage(first), readerIds }, stamp };
 }
 
 /**
@@ -285,11 +290,11 @@ export function* readerPage(processQueryKey: string, afterUserId: string, limit:
  * the message's row first, then one row a recipient with the message's columns NULL (parsing them
  * again for every recipient cost PostgreSQL's driver more than the query).
  */
-export function* recipientReads(processQueryKey: string): Work<Stamped<MessageRecipients> | undefined> {
+export function* recipientReads(processQueryKey: string, keptStamp = -1): Work<Stamped<MessageRecipients> | undefined> {
   const rows = yield* all<
     MessageRow & { answer_stamp: number; recipient_id: string; recipient_name: string | null; recipient_read_at: number | null }
   >(
-    `WITH ${MESSAGE_AND_KEYS},
+    `WITH ${MESSAGE_AND_KEYS}, ${STAMP},
      x AS (SELECT mr.user_id, mr.position AS sort_position, mr.user_id AS sort_user FROM message_recipients mr, k
              WHERE k.conversation_id IS NULL AND mr.message_id = k.id
            UNION ALL
@@ -302,19 +307,22 @@ export function* recipientReads(processQueryKey: string): Work<Stamped<MessageRe
            LEFT JOIN users u ON u.org_id = k.org_id AND u.user_id = x.user_id
            LEFT JOIN reads r ON r.message_id = k.id AND r.user_id = x.user_id)
      SELECT msg.*, NULL AS recipient_id, NULL AS recipient_name, NULL AS recipient_read_at, NULL AS sort_position, NULL AS sort_user,
-       ${ANSWER_STAMP} AS answer_stamp FROM msg
+       (SELECT answer_stamp FROM st) AS answer_stamp FROM msg
      UNION ALL SELECT none.*, y.user_id, y.name, y.read_at, y.sort_position, y.sort_user, NULL FROM y LEFT JOIN msg none ON 1 = 0
+       WHERE ${STAMP_CHANGED}
      ORDER BY sort_position NULLS FIRST, sort_user`,
-    { processQueryKey, open: OPEN_END },
+    { processQueryKey, open: OPEN_END, kept: keptStamp },
   );
   const first = rows[0];
   if (!first) return undefined;
+  const stamp = Number(first.answer_stamp);
+  if (stamp === keptStamp) return { value: undefined, stamp };
   const recipients: MessageRecipients['recipients'] = [];
   for (let i = 1; i < rows.length; i++) {
     const row = rows[i] as (typeof rows)[number];
     recipients.push({ userId: row.recipient_id, name: row.recipient_name ?? row.recipient_id, readAt: row.recipient_read_at });
   }
-  return { value: { message: toMessage(first), recipients }, chatKey: chatKeyOf(first), stamp: Number(first.answer_stamp) };
+  return { value: { message: toMessage(first), recipients }, stamp };
 }
 
 /** What countReaders's statement needs of a message, from its row. */

@@ -320,7 +320,7 @@ if (postgresSkipReason) {
       }
     });
 
-    it('writers racing on two nodes: ids follow commit order, an open covers exactly what it saw, first read wins', async () => {
+    it('writers racing on two nodes: no id twice, an open covers exactly what it saw, first read wins', async () => {
       const schema = newSchema();
       const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 4 });
       const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 4 });

@@ -6,10 +6,11 @@
  * Unlike SQLite, writers here run side by side, so the locks a unit asks for are real:
  * - `chat`: a transaction-scoped advisory lock on (schema, chat). The event sequence (`event_seq`)
  *   hands out numbers in call order, not commit order, and an open numbered n must cover exactly the
- *   messages of its chat below n that it has seen. Holding the chat's lock from before a unit reads
- *   anything to its commit makes the chat's numbers follow its commit order: sends, recalls and
- *   opens of one chat take turns, those of different chats never wait for each other (reads and
- *   queries never wait at all).
+ *   messages of its chat below n that it has seen. Sends hold the chat's lock shared from before they
+ *   draw their number to their commit; opens and recalls hold it exclusively, so they wait for the
+ *   sends in flight and every message numbered below them has committed. Sends of one chat run side
+ *   by side; opens and recalls take turns with everything in their chat; different chats never wait
+ *   for each other (reads and queries never wait at all).
  * - `chatUsers`: transaction-scoped advisory locks on (schema, chat, user), so a read and an open
  *   of the same user in the same chat judge "first read wins" one after the other.
  * Writes run at READ COMMITTED, so every statement after a lock sees what committed before it;

@@ -98,7 +98,7 @@ export function* lock(what: Lock): Work<void> {
   yield { op: 'lock', lock: what };
 }
 
-/** The next number of the event sequence; take the chat's lock first, so the chat's numbers follow commit order. */
+/** The next number of the event sequence; take the chat's lock first, so an open's number is above every send in flight in its chat. */
 export function* nextSeq(): Work<number> {
   return (yield { op: 'sequence' }) as number;
 }

@@ -202,36 +202,41 @@ export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: 
 }
 
 /**
- * The message by its key as a one-row table `msg`, and `k`, what the read-status statements need of
- * it: its id, its chat's key (rows.ts chatKeyOf, spelt in SQL), its member version and its recall
- * number (OPEN_END when it stands). A chat query is one statement behind these: one snapshot on
- * every backend, one round trip to a database server.
+ * What the read-status statements begin with. `msg`: the message by its key as a one-row table.
+ * `k`: what the statements need of it (its id, its chat's key as rows.ts chatKeyOf spells it, its
+ * member version, its recall number or OPEN_END). `st`: the sum of the stamps of the message's
+ * chat and of the store-wide ones, to keep with the answer (answerStamp). A chat query is one
+ * statement behind these: one snapshot on every backend, one round trip to a database server.
  */
 const MESSAGE_AND_KEYS = `msg AS (${MESSAGE_SELECT} WHERE m.process_query_key = :processQueryKey),
   k AS (SELECT id, org_id, conversation_id, member_version,
     CASE WHEN conversation_id IS NULL THEN 'r' || robot_id ELSE 'c' || conversation_id END AS chat_key,
-    COALESCE(recall_seq, :open) AS recall_seq FROM msg)`;
+    COALESCE(recall_seq, :open) AS recall_seq FROM msg),
+  st AS (SELECT CAST(COALESCE(sum(s.n), 0) AS BIGINT) AS answer_stamp FROM answer_stamps s
+    WHERE s.chat_key = (SELECT chat_key FROM k) OR s.chat_key = '${STORE_WIDE}')`;
 
 /**
  * An answer read with the sum of its chat's stamps (and the store-wide ones) as they were in the
  * same snapshot: a node may keep it while that sum stays the same (unit.ts answersChanged).
- * `value` is undefined when the caller named the stamp of the answer it keeps and the sum still
- * equals it: the statement then read the message's row and the stamp, and no page.
  */
 export interface Stamped<T> {
-  value: T | undefined;
+  value: T;
+  chatKey: string;
   stamp: number;
 }
 
 /**
- * The message's chat's stamps and the store-wide ones, summed (a CTE behind MESSAGE_AND_KEYS), and
- * whether the answer must be read: not when it equals `:kept`, the stamp of the answer the caller
- * keeps (-1 when it keeps none). A condition on nothing but this CTE is checked once, before the
- * scans it guards, on both backends.
+ * The sum `st` reads, as it is now: a node that keeps an answer asks this before it serves it. A
+ * few index probes and one narrow row; folding it into the query (reading the page only when the
+ * sum moved) cost a repeated query twice as much, for the wide row a union needs.
  */
-const STAMP = `st AS (SELECT CAST(COALESCE(sum(s.n), 0) AS BIGINT) AS answer_stamp FROM answer_stamps s
-  WHERE s.chat_key = (SELECT chat_key FROM k) OR s.chat_key = '${STORE_WIDE}')`;
-const STAMP_CHANGED = `(SELECT answer_stamp FROM st) <> :kept`;
+export function* answerStamp(chatKey: string): Work<number> {
+  const row = yield* get<{ stamp: number }>(
+    `SELECT CAST(COALESCE(sum(n), 0) AS BIGINT) AS stamp FROM answer_stamps WHERE chat_key = :chatKey OR chat_key = '${STORE_WIDE}'`,
+    { chatKey },
+  );
+  return Number(row?.stamp ?? 0);
+}
 
 /**
  * One value of `k`, as a scalar subquery: the database computes it once, before the scans, and uses
@@ -263,26 +268,24 @@ export function* readerPage(
   processQueryKey: string,
   afterUserId: string,
   limit: number,
-  keptStamp = -1,
 ): Work<Stamped<ReaderPage> | undefined> {
   const rows = yield* all<MessageRow & { reader_id: string | null; answer_stamp: number }>(
-    `WITH ${MESSAGE_AND_KEYS}, ${STAMP},
+    `WITH ${MESSAGE_AND_KEYS},
      explicit AS (SELECT r.user_id FROM reads r WHERE r.message_id = ${K('id')} AND r.user_id > :after ORDER BY r.user_id LIMIT :limit),
      opened AS (SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${OPENED_BY} ORDER BY cc.user_id LIMIT :limit),
      page AS (SELECT user_id FROM explicit UNION SELECT user_id FROM opened ORDER BY user_id LIMIT :limit)
      SELECT msg.*, NULL AS reader_id, (SELECT answer_stamp FROM st) AS answer_stamp FROM msg
-     UNION ALL SELECT none.*, page.user_id, NULL FROM page LEFT JOIN msg none ON 1 = 0 WHERE ${STAMP_CHANGED}
+     UNION ALL SELECT none.*, page.user_id, NULL FROM page LEFT JOIN msg none ON 1 = 0
      ORDER BY reader_id NULLS FIRST`,
-    { processQueryKey, after: afterUserId, limit, open: OPEN_END, kept: keptStamp },
+    { processQueryKey, after: afterUserId, limit, open: OPEN_END },
   );
   const first = rows[0];
   if (!first) return undefined;
   const stamp = Number(first.answer_stamp);
-  if (stamp === keptStamp) return { value: undefined, stamp };
   const readerIds: string[] = [];
   // In code-point order: the user id columns' collation on every backend (rows.ts compareCodePoints).
   for (let i = 1; i < rows.length; i++) readerIds.push((rows[i] as { reader_id: string }).reader_id);
-  return { value: { message: toMessage(first), readerIds }, stamp };
+  return { value: { message: toMessage(first), readerIds }, chatKey: chatKeyOf(first), stamp };
 }
 
 /**
@@ -290,11 +293,11 @@ export function* readerPage(
  * the message's row first, then one row a recipient with the message's columns NULL (parsing them
  * again for every recipient cost PostgreSQL's driver more than the query).
  */
-export function* recipientReads(processQueryKey: string, keptStamp = -1): Work<Stamped<MessageRecipients> | undefined> {
+export function* recipientReads(processQueryKey: string): Work<Stamped<MessageRecipients> | undefined> {
   const rows = yield* all<
     MessageRow & { answer_stamp: number; recipient_id: string; recipient_name: string | null; recipient_read_at: number | null }
   >(
-    `WITH ${MESSAGE_AND_KEYS}, ${STAMP},
+    `WITH ${MESSAGE_AND_KEYS},
      x AS (SELECT mr.user_id, mr.position AS sort_position, mr.user_id AS sort_user FROM message_recipients mr, k
              WHERE k.conversation_id IS NULL AND mr.message_id = k.id
            UNION ALL
@@ -309,20 +312,18 @@ export function* recipientReads(processQueryKey: string, keptStamp = -1): Work<S
      SELECT msg.*, NULL AS recipient_id, NULL AS recipient_name, NULL AS recipient_read_at, NULL AS sort_position, NULL AS sort_user,
        (SELECT answer_stamp FROM st) AS answer_stamp FROM msg
      UNION ALL SELECT none.*, y.user_id, y.name, y.read_at, y.sort_position, y.sort_user, NULL FROM y LEFT JOIN msg none ON 1 = 0
-       WHERE ${STAMP_CHANGED}
      ORDER BY sort_position NULLS FIRST, sort_user`,
-    { processQueryKey, open: OPEN_END, kept: keptStamp },
+    { processQueryKey, open: OPEN_END },
   );
   const first = rows[0];
   if (!first) return undefined;
   const stamp = Number(first.answer_stamp);
-  if (stamp === keptStamp) return { value: undefined, stamp };
   const recipients: MessageRecipients['recipients'] = [];
   for (let i = 1; i < rows.length; i++) {
     const row = rows[i] as (typeof rows)[number];
     recipients.push({ userId: row.recipient_id, name: row.recipient_name ?? row.recipient_id, readAt: row.recipient_read_at });
   }
-  return { value: { message: toMessage(first), recipients }, stamp };
+  return { value: { message: toMessage(first), recipients }, chatKey: chatKeyOf(first), stamp };
 }
 
 /** What countReaders's statement needs of a message, from its row. */

@@ -103,7 +103,7 @@ export abstract class SqlStore implements Store {
   /** Lookups kept in memory (lookup-cache.ts). */
   private lookups: LookupCache | null | undefined;
   /** Read-status answers of a shared store, with their stamps (see answer). */
-  private readonly stampedAnswers = new BoundedMap<{ value: object; stamp: number }>(ANSWER_CACHE_SIZE);
+  private readonly stampedAnswers = new BoundedMap<readRules.Stamped<object>>(ANSWER_CACHE_SIZE);
   /** How the other nodes hear of this one's writes, when the store is shared. */
   private sharing: BusInvalidation | undefined;
 
@@ -247,31 +247,27 @@ export abstract class SqlStore implements Store {
   }
   readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined> {
     // The key names the answer: a recall, a purge or a reset drops every answer anyway.
-    return this.answer(`page\n${processQueryKey}\n${afterUserId}\n${limit}`, (kept) => readRules.readerPage(processQueryKey, afterUserId, limit, kept));
+    return this.answer(`page\n${processQueryKey}\n${afterUserId}\n${limit}`, () => readRules.readerPage(processQueryKey, afterUserId, limit));
   }
   recipientReads(processQueryKey: string): Promise<MessageRecipients | undefined> {
-    return this.answer(`recipients\n${processQueryKey}`, (kept) => readRules.recipientReads(processQueryKey, kept));
+    return this.answer(`recipients\n${processQueryKey}`, () => readRules.recipientReads(processQueryKey));
   }
 
   /**
    * A read-status answer, kept in memory between calls. A store only this process writes keeps it
    * in the lookup cache, which its writes clear as they pass. A shared store keeps it with the
-   * stamp it was read with, and asks again every call, naming that stamp: the statement reads the
-   * answer only if the chat's stamp moved since (any node's read, open or recall of the chat moves
-   * it: unit.ts answersChanged), so an unchanged answer costs one small round trip and a changed
-   * one no more than before. No signal between nodes is waited for.
+   * stamp it was read with, and serves it again only when one small statement finds the chat's
+   * stamp unchanged: any node's read, open or recall of the chat since has changed it
+   * (unit.ts answersChanged). No signal between nodes is waited for, since one could come late.
    */
-  private async answer<T extends object>(key: string, make: (keptStamp?: number) => Work<readRules.Stamped<T> | undefined>): Promise<T | undefined> {
+  private async answer<T extends object>(key: string, make: () => Work<readRules.Stamped<T> | undefined>): Promise<T | undefined> {
     if (!this.capabilities.sharedAcrossProcesses || !this.keepsLookups()) return this.cached('answers', key, () => valueOf(make()));
-    const kept = this.stampedAnswers.get(key) as { value: T; stamp: number } | undefined;
-    const read = await this.unit('statement', () => make(kept?.stamp));
-    if (read === undefined) {
-      this.stampedAnswers.delete(key);
-      return undefined;
-    }
-    if (read.value === undefined) return (kept as { value: T }).value;
-    this.stampedAnswers.set(key, read as { value: T; stamp: number });
-    return read.value;
+    const kept = this.stampedAnswers.get(key) as readRules.Stamped<T> | undefined;
+    if (kept !== undefined && (await this.unit('statement', () => readRules.answerStamp(kept.chatKey))) === kept.stamp) return kept.value;
+    const read = await this.unit('statement', make);
+    if (read === undefined) this.stampedAnswers.delete(key);
+    else this.stampedAnswers.set(key, read);
+    return read?.value;
   }
   countReaders(message: MessageRecord): Promise<number> {
     return this.unit('read', () => readRules.countReaders(message));

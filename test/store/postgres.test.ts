@@ -12,7 +12,7 @@ import { SchemaTooNewError } from '../../src/store/errors.js';
 import { openStore, StoreSpecError } from '../../src/store/open-store.js';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { UnitMode, Work } from '../../src/store/sql/unit.js';
+import { get, run, type UnitMode, type Work } from '../../src/store/sql/unit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import {
   dropSchema,
@@ -274,6 +274,37 @@ if (postgresSkipReason) {
       } finally {
         await gatekeeper.end();
         await Promise.all([a.close(), b.close(), c.close()]);
+        await dropSchema(schema);
+      }
+    });
+
+    it("sends a unit's last statement with its COMMIT, parameters written in safely, and refuses a unit that goes on", async () => {
+      class Probe extends PostgresStore {
+        runWrite<T>(make: () => Work<T>): Promise<T> {
+          return this.unit('write', make);
+        }
+      }
+      const schema = newSchema();
+      const probe = new Probe({ url: POSTGRES_URL, schema, poolSize: 1 });
+      try {
+        const tricky = "it's a \\ backslash -- and 'quotes'; COMMIT; DROP TABLE messages";
+        const row = await probe.runWrite(function* () {
+          yield* run('CREATE TABLE probe (v TEXT, n BIGINT)');
+          return yield* get<{ v: string; n: number }>('INSERT INTO probe (v, n) VALUES (:v, 1 - :n) RETURNING v, n', { v: tricky, n: -5 }, { last: true });
+        });
+        assert.deepEqual(row, { v: tricky, n: 6 });
+        await assert.rejects(
+          probe.runWrite(function* () {
+            yield* run('INSERT INTO probe (v, n) VALUES (:v, 7)', { v: 'first' }, { last: true });
+            yield* run('INSERT INTO probe (v, n) VALUES (:v, 8)', { v: 'second' });
+          }),
+          /went on after/,
+        );
+        const rows = await inSchema(schema, async (client) => (await client.query('SELECT v FROM probe ORDER BY n')).rows);
+        assert.deepEqual(rows.map((r: { v: string }) => r.v), [tricky, 'first'], 'the statement marked last committed; nothing after it ran');
+        assert.ok(await inSchema(schema, async (client) => (await client.query(`SELECT to_regclass('messages') AS t`)).rows[0].t), 'no statement smuggled in');
+      } finally {
+        await probe.close();
         await dropSchema(schema);
       }
     });

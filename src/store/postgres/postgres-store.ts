@@ -204,6 +204,7 @@ export class PostgresStore extends SqlStore {
   }
 
   private async execute(client: pg.PoolClient, step: Step, opening: Opening): Promise<unknown> {
+    if (opening.committed) throw new Error('a unit went on after the statement it said was its last');
     if (step.op === 'lock') {
       opening.statements.push(this.lockSql(client, step.lock));
       return undefined;
@@ -225,7 +226,6 @@ export class PostgresStore extends SqlStore {
       const results = await opening.flush(client);
       return (results[results.length - 1] as pg.QueryResult).rows[0].value as number;
     }
-    await opening.flush(client);
     if (Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
       // PostgreSQL text cannot hold U+0000, so no stored value equals such a parameter: a lookup
       // finds nothing, as it does on SQLite (where such an id was never stored either). Writing
@@ -233,6 +233,15 @@ export class PostgresStore extends SqlStore {
       if (/^\s*(SELECT|WITH)\b/i.test(step.sql)) return step.op === 'get' ? undefined : step.op === 'run' ? 0 : [];
       throw new StoreConflictError('PostgreSQL cannot store text containing U+0000');
     }
+    if ((step.op === 'get' || step.op === 'run') && step.last && opening.inTransaction) {
+      // The unit's last statement, with the COMMIT, in one simple query: its parameters written in.
+      opening.statements.push(inlineParameters(client, step.sql, step.params), 'COMMIT');
+      opening.committed = true;
+      const results = await opening.flush(client);
+      const result = results[results.length - 2] as pg.QueryResult;
+      return step.op === 'get' ? result.rows[0] : (result.rowCount ?? 0);
+    }
+    await opening.flush(client);
     switch (step.op) {
       case 'get':
         return (await this.query(client, step.sql, step.params)).rows[0];
@@ -257,8 +266,10 @@ export class PostgresStore extends SqlStore {
         const work = make();
         let next = work.next();
         while (!next.done) next = work.next(await this.execute(client, next.value, opening));
-        opening.statements.push('COMMIT');
-        await opening.flush(client);
+        if (!opening.committed) {
+          opening.statements.push('COMMIT');
+          await opening.flush(client);
+        }
         return next.value;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {
@@ -318,9 +329,14 @@ export class PostgresStore extends SqlStore {
  */
 class Opening {
   readonly statements: string[];
+  /** Whether the unit runs in a transaction (it began with BEGIN), which it may commit early. */
+  readonly inTransaction: boolean;
+  /** Whether the COMMIT went with the unit's last statement. */
+  committed = false;
 
   constructor(begin?: string) {
     this.statements = begin === undefined ? [] : [begin];
+    this.inTransaction = begin !== undefined;
   }
 
   async flush(client: pg.PoolClient): Promise<pg.QueryResult[]> {
@@ -330,6 +346,22 @@ class Opening {
     const result = (await client.query(text)) as pg.QueryResult | pg.QueryResult[];
     return Array.isArray(result) ? result : [result];
   }
+}
+
+/**
+ * `:name` SQL with its parameters written in as literals, for a simple query (which takes none).
+ * Numbers and text only, as the statements that use it hold: an unquoted number is an integer or
+ * numeric literal, and text is escaped by the driver (quotes doubled, backslashes in E'' form).
+ */
+function inlineParameters(client: pg.PoolClient, sql: string, params: Params): string {
+  return sql.replace(/(?<![:\w]):([A-Za-z_]\w*)/g, (_match, name: string) => {
+    const value = params[name];
+    if (value === null || value === undefined) return 'NULL';
+    // In parentheses, so that a negative number after a minus sign cannot read as a comment.
+    if (typeof value === 'number' && Number.isFinite(value)) return `(${String(value)})`;
+    if (typeof value === 'string') return client.escapeLiteral(value);
+    throw new Error(`parameter ${name} cannot be written into a statement: ${typeof value}`);
+  });
 }
 
 /** Several statements of a read see one snapshot. */

@@ -27,10 +27,10 @@ const RECIPIENTS_PER_INSERT = 500;
 /**
  * A send: the chat's lock (shared with the chat's other sends) and the number, then the message in
  * one statement that also takes a conversation's member version and count and returns the row,
- * then its recipients a few hundred to a statement. On PostgreSQL that is three round trips with
- * the transaction's BEGIN and COMMIT (postgres-store.ts, Opening).
+ * then its recipients a few hundred to a statement. On PostgreSQL a group send is two round trips:
+ * BEGIN, the lock and the number; the insert with the COMMIT (postgres-store.ts, Opening).
  */
-export function* insertMessage(message: NewMessage): Work<MessageRecord> {
+export function* insertMessage(message: NewMessage, endsUnit = false): Work<MessageRecord> {
   const chat: ChatRef =
     message.conversationId === null ? { kind: 'robot', robotId: message.robotId } : { kind: 'conversation', conversationId: message.conversationId };
   yield* lock({ kind: 'chat', chatKey: chatKeyOfRef(chat), mode: 'send' });
@@ -51,6 +51,10 @@ export function* insertMessage(message: NewMessage): Work<MessageRecord> {
   };
   const columns = `(id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key,
        msg_param, sent_at, delivered_at, member_version, recipient_count)`;
+  const recipients = message.recipients ?? [];
+  // When the send is the whole unit, nothing follows the message's row in a group send, nor the
+  // last recipients' in a one-on-one one (a unit that sends and goes on passes endsUnit false).
+  const rowIsLast = endsUnit && recipients.length === 0 && !message.mediaIds;
   const row =
     message.conversationId === null
       ? yield* get<MessageRow>(
@@ -58,6 +62,7 @@ export function* insertMessage(message: NewMessage): Work<MessageRecord> {
            VALUES (:id, :processQueryKey, :kind, :orgId, :appId, :robotId, NULL, :msgKey, :msgParam,
              :sentAt, :deliveredAt, NULL, :recipientCount) ${RETURNING_MESSAGE}`,
           params,
+          { last: rowIsLast },
         )
       : yield* get<MessageRow>(
           `INSERT INTO messages ${columns}
@@ -65,9 +70,9 @@ export function* insertMessage(message: NewMessage): Work<MessageRecord> {
              :sentAt, :deliveredAt, c.member_version, c.member_count
            FROM conversations c WHERE c.id = :conversationId ${RETURNING_MESSAGE}`,
           params,
+          { last: rowIsLast },
         );
   if (!row) throw new Error(`conversation ${message.conversationId} vanished during the send`);
-  const recipients = message.recipients ?? [];
   for (let start = 0; start < recipients.length; start += RECIPIENTS_PER_INSERT) {
     const rows: string[] = [];
     const values: Record<string, unknown> = { id };
@@ -76,7 +81,10 @@ export function* insertMessage(message: NewMessage): Work<MessageRecord> {
       values[`u${i}`] = userId;
       values[`p${i}`] = start + i;
     });
-    yield* run(`INSERT INTO message_recipients (message_id, user_id, position) VALUES ${rows.join(', ')}`, values);
+    const lastChunk = start + RECIPIENTS_PER_INSERT >= recipients.length;
+    yield* run(`INSERT INTO message_recipients (message_id, user_id, position) VALUES ${rows.join(', ')}`, values, {
+      last: endsUnit && lastChunk && !message.mediaIds,
+    });
   }
   if (message.mediaIds) yield* linkMessageMedia(id, message.mediaIds);
   return toMessage(row);

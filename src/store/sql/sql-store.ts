@@ -49,6 +49,7 @@ import type {
   ReadsOutcome,
   MessageRecipients,
   ReaderPage,
+  RememberedLookups,
   RobotRecord,
   SessionWebhookRecord,
   Store,
@@ -79,6 +80,16 @@ import type { UnitMode, Work } from './unit.js';
 /** A file's name while its row is being written (media ids are of letters, digits, `$`, `-` and `_`). */
 const PARKED = '.new-';
 
+/** The lookup cache's keys of the hot lookups, shared by the lookups and `remembered`. */
+const KEYS = {
+  token: (tokenHash: string) => `token\n${tokenHash}`,
+  robot: (robotCode: string) => `robot\n${robotCode}`,
+  conversation: (openConversationId: string) => `conversation\n${openConversationId}`,
+  // The key names the answer: a recall, a purge or a reset drops every answer anyway.
+  readerPage: (processQueryKey: string, afterUserId: string, limit: number) => `page\n${processQueryKey}\n${afterUserId}\n${limit}`,
+  recipientReads: (processQueryKey: string) => `recipients\n${processQueryKey}`,
+};
+
 export abstract class SqlStore implements Store {
   abstract readonly kind: StoreKind;
   abstract readonly capabilities: StoreCapabilities;
@@ -104,6 +115,15 @@ export abstract class SqlStore implements Store {
   private lookups: LookupCache | null | undefined;
   /** How the other nodes hear of this one's writes, when the store is shared. */
   private sharing: BusInvalidation | undefined;
+
+  /** What the lookup cache holds of the hot lookups, without a unit of work (core/store.ts). */
+  readonly remembered: RememberedLookups = {
+    token: (tokenHash) => this.cache()?.peek('directory', KEYS.token(tokenHash)),
+    robot: (robotCode) => this.cache()?.peek('directory', KEYS.robot(robotCode)),
+    conversation: (openConversationId) => this.cache()?.peek('directory', KEYS.conversation(openConversationId)),
+    readerPage: (processQueryKey, afterUserId, limit) => this.cache()?.peek('answers', KEYS.readerPage(processQueryKey, afterUserId, limit)),
+    recipientReads: (processQueryKey) => this.cache()?.peek('answers', KEYS.recipientReads(processQueryKey)),
+  };
 
   /** Whether to keep lookups in memory. */
   protected keepsLookups(): boolean {
@@ -177,10 +197,10 @@ export abstract class SqlStore implements Store {
     return this.unit('statement', () => directoryRules.findApp(appKey));
   }
   findRobot(robotCode: string): Promise<RobotRecord | undefined> {
-    return this.cached('directory', `robot\n${robotCode}`, () => directoryRules.findRobot(robotCode));
+    return this.cached('directory', KEYS.robot(robotCode), () => directoryRules.findRobot(robotCode));
   }
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined> {
-    return this.cached('directory', `conversation\n${openConversationId}`, () => directoryRules.findConversation(openConversationId), 'read');
+    return this.cached('directory', KEYS.conversation(openConversationId), () => directoryRules.findConversation(openConversationId), 'read');
   }
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
     return this.unit('read', () => directoryRules.findUsers(orgId, userIds));
@@ -216,7 +236,7 @@ export abstract class SqlStore implements Store {
     return this.write('all', () => tokenRules.saveAppToken(appId, generation, tokenHash, expiresAt));
   }
   findToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    return this.cached('directory', `token\n${tokenHash}`, () => tokenRules.findToken(tokenHash));
+    return this.cached('directory', KEYS.token(tokenHash), () => tokenRules.findToken(tokenHash));
   }
 
   // Messages
@@ -244,13 +264,10 @@ export abstract class SqlStore implements Store {
     return this.write('answers', () => readRules.openChat(orgId, chat, userId, readAt, now));
   }
   readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined> {
-    // The key names the answer: a recall, a purge or a reset drops every answer anyway.
-    return this.cached('answers', `page\n${processQueryKey}\n${afterUserId}\n${limit}`, () =>
-      readRules.readerPage(processQueryKey, afterUserId, limit),
-    );
+    return this.cached('answers', KEYS.readerPage(processQueryKey, afterUserId, limit), () => readRules.readerPage(processQueryKey, afterUserId, limit));
   }
   recipientReads(processQueryKey: string): Promise<MessageRecipients | undefined> {
-    return this.cached('answers', `recipients\n${processQueryKey}`, () => readRules.recipientReads(processQueryKey));
+    return this.cached('answers', KEYS.recipientReads(processQueryKey), () => readRules.recipientReads(processQueryKey));
   }
   countReaders(message: MessageRecord): Promise<number> {
     return this.unit('read', () => readRules.countReaders(message));

@@ -3,7 +3,7 @@ import type { ChatQueryResult, MessageReadInfo, OtoQueryResult } from './answers
 import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { isExpired, sendStatusOf } from './messages.js';
-import { conversationOf, resolveRobot } from './robot-access.js';
+import { callersConversation, usableRobot } from './robot-access.js';
 import type { ChatKind, MessageKind, MessageRecord } from './store.js';
 import type { Caller } from './tokens.js';
 
@@ -33,8 +33,12 @@ export async function queryOto(ctx: CoreContext, caller: Caller, input: OtoQuery
   if (input.robotCode === undefined) fail('invalidParameter.robotCode.missing');
   if (input.robotCode === '') fail('invalidParameter.robotCode.empty');
   if (!input.processQueryKey) fail('invalidParameter.processQueryKey.missing');
-  const robot = await resolveRobot(ctx, caller, input.robotCode, 'otoQuery');
-  const { message, recipients } = queryable(ctx, caller, await ctx.store.recipientReads(input.processQueryKey), 'oto', robot.id, null);
+  // Each lookup is taken from the store's memory when it holds it and awaited only when it does
+  // not (Store.remembered): a bot's repeated query runs through without an await.
+  const { store } = ctx;
+  const robot = usableRobot(caller, input.robotCode, 'otoQuery', store.remembered.robot(input.robotCode) ?? (await store.findRobot(input.robotCode)));
+  const found = store.remembered.recipientReads(input.processQueryKey) ?? (await store.recipientReads(input.processQueryKey));
+  const { message, recipients } = queryable(ctx, caller, found, 'oto', robot.id, null);
   return {
     sendStatus: sendStatusOf(ctx, message),
     messageReadInfoList: recipients.map((recipient) => {
@@ -68,15 +72,26 @@ export async function queryChat(
     fail('openConversationId.notExisted');
   }
   if (!input.robotCode) fail('invalidParameter.robotCode.missing');
-  const robot = await resolveRobot(ctx, caller, input.robotCode, 'chatQuery');
-  const conversation = await conversationOf(ctx, caller, input.openConversationId, kind);
+  // From the store's memory when it holds them, as in queryOto.
+  const { store } = ctx;
+  const robot = usableRobot(caller, input.robotCode, 'chatQuery', store.remembered.robot(input.robotCode) ?? (await store.findRobot(input.robotCode)));
+  const conversationId = input.openConversationId;
+  const conversation = callersConversation(
+    caller,
+    conversationId,
+    kind,
+    store.remembered.conversation(conversationId) ?? (await store.findConversation(conversationId)),
+  );
   if (kind === 'group' && !conversation.robotCodes.includes(robot.robotCode)) {
     fail('invalidParameter.robotCode.notExsit', `robot ${robot.robotCode} is not in this group`);
   }
   // The cursor opens before the message is read, so that the message and the page are one store
   // call; whether it belongs to this message is judged after the message, in DingTalk's order.
   const position = input.nextToken ? ctx.cursors.open(input.nextToken) : undefined;
-  const found = await ctx.store.readerPage(input.processQueryKey, position?.afterUserId ?? '', pageSize + 1);
+  const afterUserId = position?.afterUserId ?? '';
+  const found =
+    store.remembered.readerPage(input.processQueryKey, afterUserId, pageSize + 1) ??
+    (await store.readerPage(input.processQueryKey, afterUserId, pageSize + 1));
   const { message, readerIds: page } = queryable(ctx, caller, found, kind, robot.id, conversation.id);
   if (input.nextToken && position?.messageId !== message.id) fail('invalidParameter.cursor.invalid');
   const hasMore = page.length > pageSize;

@@ -31,7 +31,14 @@ export async function resolveRobot(
   robotCode: string,
   use: RobotUse,
 ): Promise<RobotRecord> {
-  const robot = await ctx.store.findRobot(robotCode);
+  return usableRobot(caller, robotCode, use, await ctx.store.findRobot(robotCode));
+}
+
+/**
+ * The checks of resolveRobot on a robot already looked up (undefined when there is none):
+ * the read-status queries take it from the store's memory when they can (core/queries.ts).
+ */
+export function usableRobot(caller: Caller, robotCode: string, use: RobotUse, robot: RobotRecord | undefined): RobotRecord {
   // A robot of another org answers exactly like one that does not exist: no org learns of another's.
   if (!robot || robot.orgId !== caller.orgId) fail(UNKNOWN[use], `no robot ${robotCode} in this organization`);
   if (!mayUse(caller, robot)) fail(NOT_OWNER[use], `robot ${robotCode} belongs to another app`);
@@ -62,7 +69,16 @@ export async function conversationOf(
   openConversationId: string,
   kind: ChatKind,
 ): Promise<ConversationRecord> {
-  const conversation = await ctx.store.findConversation(openConversationId);
+  return callersConversation(caller, openConversationId, kind, await ctx.store.findConversation(openConversationId));
+}
+
+/** The check of conversationOf on a conversation already looked up, as usableRobot. */
+export function callersConversation(
+  caller: Caller,
+  openConversationId: string,
+  kind: ChatKind,
+  conversation: ConversationRecord | undefined,
+): ConversationRecord {
   if (!conversation || conversation.orgId !== caller.orgId || conversation.type !== kind) {
     fail('invalid.openConversationId', `no ${kind === 'group' ? 'group' : 'private'} conversation ${openConversationId}`);
   }

@@ -16,13 +16,13 @@ import type { Bus } from './bus.js';
 import { OperatorError } from './operator-errors.js';
 import type { CardStore } from './store/cards.js';
 import type { ChatStore } from './store/chats.js';
-import type { DirectoryStore } from './store/directory.js';
+import type { ConversationRecord, DirectoryStore, RobotRecord } from './store/directory.js';
 import type { MediaStore } from './store/media.js';
 import type { MessageStore } from './store/messages.js';
-import type { ReadStore } from './store/reads.js';
+import type { MessageRecipients, ReaderPage, ReadStore } from './store/reads.js';
 import type { RetentionStore } from './store/retention.js';
 import type { StreamStore } from './store/stream.js';
-import type { TokenStore } from './store/tokens.js';
+import type { TokenRecord, TokenStore } from './store/tokens.js';
 
 export * from './store/cards.js';
 export * from './store/chats.js';
@@ -45,6 +45,21 @@ export interface StoreCapabilities {
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
 /**
+ * What the lookups every read-status query makes would answer from the backend's memory right now:
+ * the record (or answer) itself when it is held there, undefined when it is not, and then the
+ * caller asks the lookup of the same name. No unit of work, no promise: a bot's repeated query is
+ * answered from memory without an await (core/queries.ts). A value here is exactly what the
+ * lookup would give, and is shared, so it must not be changed.
+ */
+export interface RememberedLookups {
+  token(tokenHash: string): TokenRecord | undefined;
+  robot(robotCode: string): RobotRecord | undefined;
+  conversation(openConversationId: string): ConversationRecord | undefined;
+  readerPage(processQueryKey: string, afterUserId: string, limit: number): ReaderPage | undefined;
+  recipientReads(processQueryKey: string): MessageRecipients | undefined;
+}
+
+/**
  * The local certificate authority of proxy mode (core/local-ca.ts), as PEM text. Made once per
  * store and kept in it, key included, so that a CA a developer trusted stays valid across restarts
  * and every node of a shared store presents certificates from the same one.
@@ -60,6 +75,8 @@ export interface Store extends DirectoryStore, TokenStore, MessageStore, ReadSto
   readonly capabilities: StoreCapabilities;
   /** The signal between the nodes that share this store (core/bus.ts); closed with the store. */
   readonly bus: Bus;
+  /** The hot lookups, answered from memory when they can be (RememberedLookups above). */
+  readonly remembered: RememberedLookups;
 
   /** A random secret made once per store and kept in it (cursor and token keys derive from it). */
   serverSecret(): Promise<Buffer>;

@@ -7,7 +7,7 @@ import type { CoreContext } from './context.js';
 import { fail } from './errors.js';
 import { deriveAccessToken, hashToken } from './ids.js';
 import { verifySecret } from './secrets.js';
-import type { SuiteRecord } from './store.js';
+import type { SuiteRecord, TokenRecord } from './store.js';
 
 /**
  * The app behind a request's access token: an org's internal app, or a third-party suite acting
@@ -118,10 +118,20 @@ function presentedTokenHash(token: string): string {
   return hash;
 }
 
-/** The caller of a DingTalk API request, from its `x-acs-dingtalk-access-token` header. */
-export async function authenticate(ctx: CoreContext, token: string | undefined): Promise<Caller> {
+/**
+ * The caller of a DingTalk API request, from its `x-acs-dingtalk-access-token` header. Answered
+ * without a promise when the store holds the token in memory (Store.remembered) and it is valid:
+ * every call of the robot API passes here first.
+ */
+export function authenticate(ctx: CoreContext, token: string | undefined): Caller | Promise<Caller> {
   if (token === undefined) fail('AuthenticationFailed.MissingParameter');
   const hash = token === '' ? undefined : presentedTokenHash(token);
+  const remembered = hash === undefined ? undefined : ctx.store.remembered.token(hash);
+  if (remembered !== undefined && remembered.expiresAt > ctx.clock.now()) return callerOf(remembered);
+  return authenticateStored(ctx, hash);
+}
+
+async function authenticateStored(ctx: CoreContext, hash: string | undefined): Promise<Caller> {
   const record = hash === undefined ? undefined : await ctx.store.findToken(hash);
   if (!record || record.expiresAt <= ctx.clock.now()) {
     const suiteToken = hash === undefined ? undefined : await ctx.store.findSuiteToken(hash);
@@ -130,6 +140,10 @@ export async function authenticate(ctx: CoreContext, token: string | undefined):
     }
     fail('InvalidAuthentication');
   }
+  return callerOf(record);
+}
+
+function callerOf(record: TokenRecord): Caller {
   return {
     appId: record.appId,
     appKey: record.appKey,

@@ -81,6 +81,19 @@ describe('LookupCache', () => {
     assert.deepEqual(await slow, { version: 'old' });
     assert.deepEqual(await cache.lookup('directory', 'k', async () => ({ version: 'new' })), { version: 'new' });
   });
+  it('peeks at what it holds without loading, and holds no answers when told not to', async () => {
+    const cache = new LookupCache(10, 10, false);
+    assert.equal(cache.peek('directory', 'k'), undefined);
+    const record = await cache.lookup('directory', 'k', async () => ({ id: 1 }));
+    assert.equal(cache.peek('directory', 'k'), record, 'the same object a lookup gives');
+    await cache.lookup('answers', 'page', async () => ({ readerIds: ['u1'] }));
+    assert.equal(cache.peek('answers', 'page'), undefined, 'answers are not kept by this cache');
+    cache.invalidate('all');
+    assert.equal(cache.peek('directory', 'k'), undefined);
+    await cache.lookup('directory', 'k', async () => ({ id: 2 }));
+    cache.keep(false);
+    assert.equal(cache.peek('directory', 'k'), undefined, 'nothing while not keeping');
+  });
 });
 
 describe('a SQLite store with the lookup cache sees every write', () => {
@@ -190,6 +203,38 @@ describe('a SQLite store with the lookup cache sees every write', () => {
     await store.close();
   });
 
+  it('remembers what the lookups answered, as the same objects, and nothing a write dropped', async () => {
+    const { store, send } = await world();
+    const { remembered } = store;
+    // world() looked the robot and the group up.
+    assert.equal(remembered.robot('botC'), await store.findRobot('botC'));
+    assert.equal(remembered.conversation('cidC=='), await store.findConversation('cidC=='));
+    assert.equal(await store.findRobot('nobody'), undefined);
+    assert.equal(remembered.robot('nobody'), undefined, 'never a "not found"');
+    const app = await store.findApp('appC');
+    assert.ok(app);
+    await store.saveAppToken(app.id, 1, 'tok', 5_000);
+    assert.equal(remembered.token('tok'), undefined, 'not before a lookup');
+    const token = await store.findToken('tok');
+    assert.equal(remembered.token('tok'), token);
+    await store.saveAppToken(app.id, 1, 'tok', 9_000);
+    assert.equal(remembered.token('tok'), undefined, 'a token write drops it');
+    assert.equal(remembered.robot('botC'), undefined, 'and the rest of the directory');
+
+    await send('m1');
+    const page = await store.readerPage('m1', '', 10);
+    const recipients = await store.recipientReads('m1');
+    assert.equal(remembered.readerPage('m1', '', 10), page);
+    assert.equal(remembered.readerPage('m1', '', 11), undefined, 'another page size is another answer');
+    assert.equal(remembered.recipientReads('m1'), recipients);
+    await store.recordReads([{ processQueryKey: 'm1', userId: 'u2', readAt: 2000 }]);
+    assert.equal(remembered.readerPage('m1', '', 10), undefined, 'a read drops the answers');
+    assert.equal(remembered.recipientReads('m1'), undefined);
+    assert.deepEqual((await store.readerPage('m1', '', 10))?.readerIds, ['u2']);
+    assert.deepEqual(remembered.readerPage('m1', '', 10)?.readerIds, ['u2']);
+    await store.close();
+  });
+
   it('can be turned off', async () => {
     const store = new SqliteStore({ path: ':memory:', lookupCache: false });
     await store.applyFixture(plan('active', ['u1']));
@@ -197,6 +242,7 @@ describe('a SQLite store with the lookup cache sees every write', () => {
     const second = await store.findRobot('botC');
     assert.notEqual(first, second, 'each lookup reads the database afresh');
     assert.equal(Object.isFrozen(first), false);
+    assert.equal(store.remembered.robot('botC'), undefined, 'nothing is remembered');
     await store.close();
   });
 });

@@ -37,7 +37,12 @@ export interface RequestTarget {
   malformed: boolean;
 }
 
-const targets = new WeakMap<IncomingMessage, RequestTarget>();
+/**
+ * Each request's target is kept on the request itself, under a symbol no other code knows: a
+ * property costs less per request than a WeakMap entry (an ephemeron the collector must trace).
+ */
+const TARGET = Symbol('dingread.requestTarget');
+type Targeted = IncomingMessage & { [TARGET]?: RequestTarget };
 /** The host each tunnel's TLS socket was opened for (proxy/tunnel.ts). */
 const tunnels = new WeakMap<Socket, string>();
 
@@ -104,7 +109,7 @@ export function normaliseRequestTarget(request: IncomingMessage): string {
   const tunnelHost = tunnels.get(request.socket);
   const absolute = url.startsWith('/') ? null : ABSOLUTE_FORM.exec(url);
   if (!absolute) {
-    targets.set(request, tunnelHost !== undefined ? target('tunnel', tunnelHost, tunnelHost) : directTarget(headerValue(request.headers.host)));
+    (request as Targeted)[TARGET] = tunnelHost !== undefined ? target('tunnel', tunnelHost, tunnelHost) : directTarget(headerValue(request.headers.host));
     return url;
   }
   const scheme = (absolute[1] as string).toLowerCase();
@@ -115,9 +120,9 @@ export function normaliseRequestTarget(request: IncomingMessage): string {
   const hostname = hostnameOf(authority);
   const malformed = (scheme !== 'http' && scheme !== 'https') || hostname === undefined;
   if (tunnelHost !== undefined) {
-    targets.set(request, target('tunnel', tunnelHost, tunnelHost, malformed));
+    (request as Targeted)[TARGET] = target('tunnel', tunnelHost, tunnelHost, malformed);
   } else {
-    targets.set(request, target('absolute', authority, hostname, malformed));
+    (request as Targeted)[TARGET] = target('absolute', authority, hostname, malformed);
     if (!malformed) request.headers.host = authority;
   }
   return path;
@@ -128,10 +133,10 @@ export function normaliseRequestTarget(request: IncomingMessage): string {
  * Node hands to `upgrade` listeners) is normalised here first, so it is known the same way.
  */
 export function requestTarget(request: IncomingMessage): RequestTarget {
-  const found = targets.get(request);
+  const found = (request as Targeted)[TARGET];
   if (found) return found;
   request.url = normaliseRequestTarget(request);
-  return targets.get(request) as RequestTarget;
+  return (request as Targeted)[TARGET] as RequestTarget;
 }
 
 /** The path of an origin-form URL, without its query string. */

@@ -91,17 +91,24 @@ export class LookupCache {
     this.areas = { directory: new BoundedMap(limit), messages: new BoundedMap(limit), answers: new BoundedMap(answerLimit) };
   }
 
+  /** The value under `key` if it is in memory now, without loading it: a hit costs no promise. */
+  peek<T extends object>(area: CacheArea, key: string): T | undefined {
+    if (!this.keeping || (area === 'answers' && !this.keepsAnswers)) return undefined;
+    return this.areas[area].get(key) as T | undefined;
+  }
+
   /** The value under `key`, from memory or else from `load` (remembered if it exists). */
-  async lookup<T extends object>(area: CacheArea, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+  lookup<T extends object>(area: CacheArea, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     if (!this.keeping || (area === 'answers' && !this.keepsAnswers)) return load();
     const map = this.areas[area];
     const hit = map.get(key);
-    if (hit !== undefined) return hit as T;
+    if (hit !== undefined) return Promise.resolve(hit as T);
     const generation = this.generation;
-    const record = await load();
-    if (record === undefined || generation !== this.generation) return record;
-    map.set(key, area === 'answers' ? record : freeze(record));
-    return record;
+    return load().then((record) => {
+      if (record === undefined || generation !== this.generation) return record;
+      map.set(key, area === 'answers' ? record : freeze(record));
+      return record;
+    });
   }
 
   /** Stops keeping entries (dropping them all), or starts again. */

@@ -49,6 +49,7 @@ import type {
   ReadsOutcome,
   MessageRecipients,
   ReaderPage,
+  RememberedLookups,
   RobotRecord,
   SessionWebhookRecord,
   Store,
@@ -79,6 +80,16 @@ import type { UnitMode, Work } from './unit.js';
 /** A file's name while its row is being written (media ids are of letters, digits, `$`, `-` and `_`). */
 const PARKED = '.new-';
 
+/** The lookup cache's keys of the hot lookups, shared by the lookups and `remembered`. */
+const KEYS = {
+  token: (tokenHash: string) => `token\n${tokenHash}`,
+  robot: (robotCode: string) => `robot\n${robotCode}`,
+  conversation: (openConversationId: string) => `conversation\n${openConversationId}`,
+  // The key names the answer: a recall, a purge or a reset drops every answer anyway.
+  readerPage: (processQueryKey: string, afterUserId: string, limit: number) => `page\n${processQueryKey}\n${afterUserId}\n${limit}`,
+  recipientReads: (processQueryKey: string) => `recipients\n${processQueryKey}`,
+};
+
 export abstract class SqlStore implements Store {
   abstract readonly kind: StoreKind;
   abstract readonly capabilities: StoreCapabilities;
@@ -106,6 +117,15 @@ export abstract class SqlStore implements Store {
   private readonly stampedAnswers = new BoundedMap<readRules.Stamped<object>>(ANSWER_CACHE_SIZE);
   /** How the other nodes hear of this one's writes, when the store is shared. */
   private sharing: BusInvalidation | undefined;
+
+  /** What the lookup cache holds of the hot lookups, without a unit of work (core/store.ts). */
+  readonly remembered: RememberedLookups = {
+    token: (tokenHash) => this.cache()?.peek('directory', KEYS.token(tokenHash)),
+    robot: (robotCode) => this.cache()?.peek('directory', KEYS.robot(robotCode)),
+    conversation: (openConversationId) => this.cache()?.peek('directory', KEYS.conversation(openConversationId)),
+    readerPage: (processQueryKey, afterUserId, limit) => this.cache()?.peek('answers', KEYS.readerPage(processQueryKey, afterUserId, limit)),
+    recipientReads: (processQueryKey) => this.cache()?.peek('answers', KEYS.recipientReads(processQueryKey)),
+  };
 
   /** Whether to keep lookups in memory. */
   protected keepsLookups(): boolean {
@@ -179,10 +199,10 @@ export abstract class SqlStore implements Store {
     return this.unit('statement', () => directoryRules.findApp(appKey));
   }
   findRobot(robotCode: string): Promise<RobotRecord | undefined> {
-    return this.cached('directory', `robot\n${robotCode}`, () => directoryRules.findRobot(robotCode));
+    return this.cached('directory', KEYS.robot(robotCode), () => directoryRules.findRobot(robotCode));
   }
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined> {
-    return this.cached('directory', `conversation\n${openConversationId}`, () => directoryRules.findConversation(openConversationId), 'read');
+    return this.cached('directory', KEYS.conversation(openConversationId), () => directoryRules.findConversation(openConversationId), 'read');
   }
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
     return this.unit('read', () => directoryRules.findUsers(orgId, userIds));
@@ -218,7 +238,7 @@ export abstract class SqlStore implements Store {
     return this.write('all', () => tokenRules.saveAppToken(appId, generation, tokenHash, expiresAt));
   }
   findToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    return this.cached('directory', `token\n${tokenHash}`, () => tokenRules.findToken(tokenHash));
+    return this.cached('directory', KEYS.token(tokenHash), () => tokenRules.findToken(tokenHash));
   }
 
   // Messages
@@ -247,18 +267,19 @@ export abstract class SqlStore implements Store {
   }
   readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined> {
     // The key names the answer: a recall, a purge or a reset drops every answer anyway.
-    return this.answer(`page\n${processQueryKey}\n${afterUserId}\n${limit}`, () => readRules.readerPage(processQueryKey, afterUserId, limit));
+    return this.answer(KEYS.readerPage(processQueryKey, afterUserId, limit), () => readRules.readerPage(processQueryKey, afterUserId, limit));
   }
   recipientReads(processQueryKey: string): Promise<MessageRecipients | undefined> {
-    return this.answer(`recipients\n${processQueryKey}`, () => readRules.recipientReads(processQueryKey));
+    return this.answer(KEYS.recipientReads(processQueryKey), () => readRules.recipientReads(processQueryKey));
   }
 
   /**
    * A read-status answer, kept in memory between calls. A store only this process writes keeps it
-   * in the lookup cache, which its writes clear as they pass. A shared store keeps it with the
-   * stamp it was read with, and serves it again only when one small statement finds the chat's
-   * stamp unchanged: any node's read, open or recall of the chat since has changed it
-   * (unit.ts answersChanged). No signal between nodes is waited for, since one could come late.
+   * in the lookup cache, which its writes clear as they pass (and `remembered` hands it out
+   * without a promise). A shared store keeps it with the stamp it was read with, and serves it
+   * again only when one small statement finds the chat's stamp unchanged: any node's read, open or
+   * recall of the chat since has changed it (unit.ts answersChanged). No signal between nodes is
+   * waited for, since one could come late; `remembered` never hands these out.
    */
   private async answer<T extends object>(key: string, make: () => Work<readRules.Stamped<T> | undefined>): Promise<T | undefined> {
     if (!this.capabilities.sharedAcrossProcesses || !this.keepsLookups()) return this.cached('answers', key, () => valueOf(make()));

@@ -239,18 +239,8 @@ if (postgresSkipReason) {
 
     it('no lock all writers share: sends in two chats on two nodes complete while a third chat is held', { timeout: 120_000 }, async () => {
       const schema = newSchema();
-      // Node c stops inside its send once it holds its chat's lock, until the gate opens.
       const gate = 0x6e0de;
-      class HeldStore extends PostgresStore {
-        protected override unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
-          return super.unit(mode, () => heldAfterChatLock(make(), gate));
-        }
-      }
-      const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
-      const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
-      const c = new HeldStore({ url: POSTGRES_URL, schema, poolSize: 2 });
-      const gatekeeper = new pg.Client({ connectionString: POSTGRES_URL });
-      await gatekeeper.connect();
+      const { a, b, c, gatekeeper, close } = await nodesWithAGate(schema, gate);
       try {
         const groups = ['cid==', 'c2==', 'c3=='];
         const base = plan()[0] as ReturnType<typeof plan>[number];
@@ -272,8 +262,7 @@ if (postgresSkipReason) {
         assert.ok(first.id !== second.id && last.id !== first.id && last.id !== second.id, 'one sequence, no number twice');
         assert.deepEqual(await Promise.all(['first', 'second', 'held'].map(async (key) => (await b.findMessage(key))?.id)), [first.id, second.id, last.id]);
       } finally {
-        await gatekeeper.end();
-        await Promise.all([a.close(), b.close(), c.close()]);
+        await close();
         await dropSchema(schema);
       }
     });
@@ -312,17 +301,7 @@ if (postgresSkipReason) {
     it('sends into one chat run side by side; an open of it waits for the sends in flight and covers them', { timeout: 120_000 }, async () => {
       const schema = newSchema();
       const gate = 0x6e0df;
-      // Node c stops inside its send once it holds the chat's lock, until the gate opens.
-      class HeldStore extends PostgresStore {
-        protected override unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
-          return super.unit(mode, () => heldAfterChatLock(make(), gate));
-        }
-      }
-      const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
-      const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
-      const c = new HeldStore({ url: POSTGRES_URL, schema, poolSize: 2 });
-      const gatekeeper = new pg.Client({ connectionString: POSTGRES_URL });
-      await gatekeeper.connect();
+      const { a, b, c, gatekeeper, close } = await nodesWithAGate(schema, gate);
       const waitingOn = async (lockFunction: string): Promise<boolean> => {
         const { rows } = await gatekeeper.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${lockFunction}(%`]);
         return rows.length > 0;
@@ -345,8 +324,7 @@ if (postgresSkipReason) {
         assert.equal(await open, 2, 'the open covers both sends, the one it waited for included');
         for (const message of [last, beside]) assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1']);
       } finally {
-        await gatekeeper.end();
-        await Promise.all([a.close(), b.close(), c.close()]);
+        await close();
         await dropSchema(schema);
       }
     });
@@ -405,6 +383,28 @@ if (postgresSkipReason) {
       }
     });
   });
+}
+
+/**
+ * Two nodes on the schema, and a third, c, that stops inside each unit once it holds its chat's
+ * lock, until the gate opens: the gatekeeper's connection holds the advisory lock `gate` to close it.
+ */
+async function nodesWithAGate(schema: string, gate: number) {
+  class HeldStore extends PostgresStore {
+    protected override unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
+      return super.unit(mode, () => heldAfterChatLock(make(), gate));
+    }
+  }
+  const a = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+  const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+  const c = new HeldStore({ url: POSTGRES_URL, schema, poolSize: 2 });
+  const gatekeeper = new pg.Client({ connectionString: POSTGRES_URL });
+  await gatekeeper.connect();
+  const close = async (): Promise<void> => {
+    await gatekeeper.end();
+    await Promise.all([a.close(), b.close(), c.close()]);
+  };
+  return { a, b, c, gatekeeper, close };
 }
 
 /** The unit's steps, with a wait at the advisory lock `gate` (shared) right after it takes its chat's lock. */

@@ -175,28 +175,31 @@ describe('session webhooks', () => {
     assert.equal(afterwards, before, 'no refused reply left a message behind');
   });
 
-  it('works through proxy mode: the same path on oapi.dingtalk.com reaches it', async () => {
+  it('works through proxy mode: the same path on oapi.dingtalk.com reaches it; api.dingtalk.com does not know it', async () => {
     const url = new URL(await sessionFrom('u0005'));
-    const body = JSON.stringify({ msgtype: 'text', text: { content: 'via the proxy' } });
-    const answer = await new Promise<any>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: server.port,
-          method: 'POST',
-          path: `https://oapi.dingtalk.com${url.pathname}${url.search}`,
-          headers: { host: 'oapi.dingtalk.com', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => resolve(JSON.parse(text)));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-    assert.deepEqual(answer, OK);
+    const postThrough = (host: string, content: string) =>
+      new Promise<any>((resolve, reject) => {
+        const body = JSON.stringify({ msgtype: 'text', text: { content } });
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            method: 'POST',
+            path: `https://${host}${url.pathname}${url.search}`,
+            headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () => resolve(JSON.parse(text)));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    assert.deepEqual(await postThrough('oapi.dingtalk.com', 'via the proxy'), OK);
     assert.equal((await lastRobotItem('u0005')).text, 'via the proxy');
+    assert.deepEqual(await postThrough('api.dingtalk.com', 'wrong host'), { errcode: 404, errmsg: '请求的URI地址不存在' });
+    assert.equal((await lastRobotItem('u0005')).text, 'via the proxy', 'nothing landed from the wrong host');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `POST /robot/sendBySession?session=…`: the session webhook a robot answers a user's message
  * through (core/session-webhooks.ts). The path is DingTalk's (oapi.dingtalk.com), so the same
- * route serves the URL dingread hands out and a request that reaches it through proxy mode.
+ * route serves the URL dingread hands out and a request that reaches it through proxy mode;
+ * addressed to api.dingtalk.com it is unknown, as there (oapi-only.ts).
  * Every answer is HTTP 200 with DingTalk's legacy `{errcode, errmsg}`, errors included.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
@@ -10,6 +11,7 @@ import { LEGACY_ANSWERS, LEGACY_BODY_LIMIT, LegacyError, type LegacyAnswer } fro
 import { replyBySession } from '../../core/session-webhooks.js';
 import { SESSION_WEBHOOK_PATH } from '../../core/chats.js';
 import { sendLegacy } from './legacy.js';
+import { oapiOnly } from './oapi-only.js';
 
 /** Framework errors (size, content type, JSON syntax) as the legacy answers DingTalk gives. */
 function legacyAnswer(error: FastifyError): LegacyAnswer | undefined {
@@ -26,6 +28,7 @@ export function sessionWebhookRoutes(ctx: CoreContext) {
       if (!answer) request.log.error({ err: error }, 'unexpected error');
       return sendLegacy(reply, answer ?? LEGACY_ANSWERS['system.busy']);
     });
+    app.addHook('onRequest', oapiOnly);
     app.post(SESSION_WEBHOOK_PATH, { bodyLimit: LEGACY_BODY_LIMIT }, async (request, reply) => {
       const session = (request.query as Record<string, unknown>)['session'];
       const { errcode, errmsg } = await replyBySession(ctx, typeof session === 'string' ? session : undefined, request.body);

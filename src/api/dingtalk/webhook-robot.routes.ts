@@ -8,9 +8,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
 import { LEGACY_ANSWERS, LEGACY_BODY_LIMIT, LegacyError, type LegacyAnswer } from '../../core/legacy-errors.js';
 import { sendByWebhook } from '../../core/webhook-robots.js';
-import { sendNotFound } from '../envelope.js';
-import { requestTarget } from '../proxy/request-target.js';
 import { sendLegacy } from './legacy.js';
+import { oapiOnly } from './oapi-only.js';
 
 const WEBHOOK_ROBOT_PATH = '/robot/send';
 
@@ -37,11 +36,7 @@ export function webhookRobotRoutes(ctx: CoreContext) {
       if (!answer) request.log.error({ err: error }, 'unexpected error');
       return sendLegacy(reply, answer ?? LEGACY_ANSWERS['system.busy']);
     });
-    // The custom robot lives on oapi.dingtalk.com only: addressed to api.dingtalk.com, the path is unknown there.
-    app.addHook('onRequest', async (request, reply) => {
-      if (requestTarget(request.raw).dingtalk === 'api') return sendNotFound(request, reply);
-      return undefined;
-    });
+    app.addHook('onRequest', oapiOnly);
     app.post(WEBHOOK_ROBOT_PATH, { bodyLimit: LEGACY_BODY_LIMIT }, async (request, reply) => {
       const answer = await sendByWebhook(
         ctx,

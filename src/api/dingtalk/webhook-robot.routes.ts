@@ -4,23 +4,14 @@
  * the same route serves a client pointed at dingread and one that reaches it through proxy mode.
  * Every answer is HTTP 200 with DingTalk's legacy `{errcode, errmsg}`, errors included.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
-import { LEGACY_ANSWERS, LEGACY_BODY_LIMIT, LegacyError, type LegacyAnswer } from '../../core/legacy-errors.js';
+import { LEGACY_ANSWERS, LEGACY_BODY_LIMIT } from '../../core/legacy-errors.js';
 import { sendByWebhook } from '../../core/webhook-robots.js';
 import { sendLegacy } from './legacy.js';
-import { oapiOnly } from './oapi-only.js';
+import { oapiLegacyRoutes } from './oapi-only.js';
 
 const WEBHOOK_ROBOT_PATH = '/robot/send';
-
-/** Framework errors (size, content type, JSON syntax) as the legacy answers DingTalk gives. */
-function legacyAnswer(error: FastifyError): LegacyAnswer | undefined {
-  if (error instanceof LegacyError) return error.answer;
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return LEGACY_ANSWERS['body.tooLong'];
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return LEGACY_ANSWERS['contentType.invalid'];
-  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return LEGACY_ANSWERS['json.missing'];
-  return undefined;
-}
 
 /** One query parameter as a string; given twice, the first (as DingTalk's servlet reads it). */
 function param(query: unknown, name: string): string | undefined {
@@ -31,12 +22,7 @@ function param(query: unknown, name: string): string | undefined {
 
 export function webhookRobotRoutes(ctx: CoreContext) {
   return async function register(app: FastifyInstance): Promise<void> {
-    app.setErrorHandler((error: FastifyError, request, reply) => {
-      const answer = legacyAnswer(error);
-      if (!answer) request.log.error({ err: error }, 'unexpected error');
-      return sendLegacy(reply, answer ?? LEGACY_ANSWERS['system.busy']);
-    });
-    app.addHook('onRequest', oapiOnly);
+    oapiLegacyRoutes(app, { contentType: LEGACY_ANSWERS['contentType.invalid'] });
     app.post(WEBHOOK_ROBOT_PATH, { bodyLimit: LEGACY_BODY_LIMIT }, async (request, reply) => {
       const answer = await sendByWebhook(
         ctx,

@@ -116,7 +116,9 @@ const CROSSINGS: Array<{ calls: string[]; tables: string[]; reason: string; even
     calls: [...QUERIES, ...STAMP_CHECKS],
     tables: ['answer_stamps'],
     evenAtExecution: true,
-    reason: "the chat's stamps and the store-wide row '*', which lives in another chat's shard: it belongs in a reference table",
+    reason:
+      "the chat's stamps and the store-wide row '*', which lives in a shard of its own (here none of the chats' shards): " +
+      'it belongs in a reference table',
   },
   {
     calls: ['group open', 'robot chat open'],
@@ -132,6 +134,29 @@ const CROSSINGS: Array<{ calls: string[]; tables: string[]; reason: string; even
     evenAtExecution: true,
     reason: "a robot chat's messages are found by their recipient's user id, not by message id",
   },
+  {
+    calls: ['message listing'],
+    tables: ['messages'],
+    evenAtExecution: true,
+    reason: "the control plane lists and counts a conversation's messages, which are spread by message id (rare, and paged)",
+  },
+  {
+    calls: ['message listing'],
+    tables: ['chat_cursors+chat_opens+reads'],
+    evenAtExecution: true,
+    reason: "a listed message's reader count reads its reads (its shard) and its chat's cursors and opens (the chat's) in one statement",
+  },
+  {
+    calls: ['purge'],
+    tables: ['messages'],
+    evenAtExecution: true,
+    reason: 'retention picks the oldest messages by time, and the oldest one left, in every shard (on Citus, on every worker)',
+  },
+  {
+    calls: ['purge'],
+    tables: ['chat_opens'],
+    reason: 'and deletes the opens that cover nothing any more, by their bound, in every chat',
+  },
 ];
 
 /** Calls whose writes reach more than one shard (a distributed transaction on Citus), with the reason. */
@@ -139,6 +164,7 @@ const WRITE_SPANS: Record<string, string> = {
   read: "the read's row on its message's shard; the reader's cursor flag and the answer stamp on the chat's",
   reads: 'a batch of reads of several messages in several chats: each message\'s shard and each chat\'s',
   recall: "the recall on its message's shard; the answer stamp on the chat's",
+  purge: 'a batch of messages of several chats, with their reads and recipients, and the opens left covering nothing in any chat',
 };
 
 interface Captured {
@@ -289,6 +315,53 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
   const answers: Record<string, unknown> = {};
   let recalledKey: string | undefined;
 
+  /** Per crossing (`call: table`), the statements that made it: when planned, and as a read ran. */
+  const planned = new Map<string, string[]>();
+  const executed = new Map<string, string[]>();
+  const seen = new Set<string>();
+
+  const shardsOf = async (statement: Captured, analyze: boolean): Promise<Map<string, Set<string>>> => {
+    const client = explainer as pg.Client;
+    const explain = analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
+    const plan = (await client.query({ text: `${explain} ${statement.sql}`, values: statement.values })).rows[0]['QUERY PLAN'];
+    const byTable = new Map<string, Set<string>>();
+    for (const relation of relationsOf(plan, analyze)) {
+      const found = shardOf(relation);
+      if (found) byTable.set(found.table, (byTable.get(found.table) ?? new Set()).add(found.shard));
+    }
+    return byTable;
+  };
+  /** Each table reached in more than one shard; or, if each is in one, the tables of a statement that joins shards of different keys. */
+  const crossingsOf = (call: string, byTable: Map<string, Set<string>>): string[] => {
+    const crossed = [...byTable].filter(([, shards]) => shards.size > 1).map(([table]) => table);
+    const shards = new Set([...byTable.values()].flatMap((set) => [...set]));
+    if (crossed.length === 0 && shards.size > 1) crossed.push([...byTable.keys()].sort().join('+'));
+    return crossed.map((table) => `${call}: ${table}`);
+  };
+  const note = (into: Map<string, string[]>, keys: string[], sql: string) => {
+    for (const key of keys) into.set(key, [...(into.get(key) ?? []), sql.replace(/\s+/g, ' ').trim().slice(0, 100)]);
+  };
+  /**
+   * Explains a call's statements as soon as it is done, while the rows they read are as the call
+   * left them (a later call, such as the purge, may delete them).
+   */
+  async function explainAll(statements: Captured[]): Promise<void> {
+    for (const statement of statements) {
+      if (!/^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i.test(statement.sql)) continue;
+      const id = `${statement.call}\n${statement.sql}\n${JSON.stringify(statement.values)}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const byTable = await shardsOf(statement, false);
+      if (byTable.size === 0) continue;
+      note(planned, crossingsOf(statement.call, byTable), statement.sql);
+      // A read runs again under ANALYZE: which partitions PostgreSQL reached once it knew the keys
+      // the statement computes from its own rows (pruning at execution, which a router planner lacks).
+      if (/^\s*(WITH|SELECT)\b/i.test(statement.sql) && !/\b(INSERT|UPDATE|DELETE)\b/i.test(statement.sql)) {
+        note(executed, crossingsOf(statement.call, await shardsOf(statement, true)), statement.sql);
+      }
+    }
+  }
+
   function capture(first: unknown, second: unknown): void {
     if (current === undefined) return;
     const call = current;
@@ -331,11 +404,13 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
     async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
       await log(); // what came before, such as the directory the server was seeded with
       current = name;
+      const from = captured.length;
       try {
         return await work();
       } finally {
         current = undefined;
         written.set(name, new Set(await log()));
+        await explainAll(captured.slice(from));
       }
     }
     async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
@@ -385,6 +460,11 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
     answers['group query after recall'] = await step('group query after recall', () =>
       api('POST', '/v1.0/robot/groupMessages/query', groupQuery),
     );
+    answers['message listing'] = await step('message listing', () =>
+      s.admin('GET', `/messages?openConversationId=${encodeURIComponent(ACME.smallGroup)}&total=true`),
+    );
+    // Retention's job, last: it deletes every message sent so far.
+    answers['purge'] = await step('purge', () => s.ctx.store.purgeMessagesBefore(s.ctx.clock.now() + 1, 500));
   });
 
   after(async () => {
@@ -420,48 +500,17 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
       assert.deepEqual(answers[`private chat query${again}`], { sendStatus: 'SUCCESS', readUserIds: ['u0002'], hasMore: false });
     }
     assert.deepEqual(answers['recall'], { successResult: [recalledKey], failedResult: {} });
+    const listing = answers['message listing'] as { total: number; items: Array<{ processQueryKey: string }> };
+    assert.equal(listing.total, 1);
+    assert.deepEqual(
+      listing.items.map((item) => item.processQueryKey),
+      [recalledKey],
+    );
+    assert.equal(answers['purge'], 3);
     assert.deepEqual(answers['group query after recall'], { sendStatus: 'RECALLED', readUserIds: ['u0002', 'u0003', 'u0004'], hasMore: false });
   });
 
-  it('sends each statement to one shard, but for the crossings listed', async () => {
-    const client = explainer as pg.Client;
-    const seen = new Set<string>();
-    const planned = new Map<string, string[]>();
-    const executed = new Map<string, string[]>();
-    const shardsOf = async (statement: Captured, analyze: boolean): Promise<Map<string, Set<string>>> => {
-      const explain = analyze ? 'EXPLAIN (ANALYZE, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)';
-      const plan = (await client.query({ text: `${explain} ${statement.sql}`, values: statement.values })).rows[0]['QUERY PLAN'];
-      const byTable = new Map<string, Set<string>>();
-      for (const relation of relationsOf(plan, analyze)) {
-        const found = shardOf(relation);
-        if (found) byTable.set(found.table, (byTable.get(found.table) ?? new Set()).add(found.shard));
-      }
-      return byTable;
-    };
-    /** Each table reached in more than one shard; or, if each is in one, the tables of a statement that joins shards of different keys. */
-    const crossingsOf = (call: string, byTable: Map<string, Set<string>>): string[] => {
-      const crossed = [...byTable].filter(([, shards]) => shards.size > 1).map(([table]) => table);
-      const shards = new Set([...byTable.values()].flatMap((set) => [...set]));
-      if (crossed.length === 0 && shards.size > 1) crossed.push([...byTable.keys()].sort().join('+'));
-      return crossed.map((table) => `${call}: ${table}`);
-    };
-    const note = (into: Map<string, string[]>, keys: string[], sql: string) => {
-      for (const key of keys) into.set(key, [...(into.get(key) ?? []), sql.replace(/\s+/g, ' ').trim().slice(0, 100)]);
-    };
-    for (const statement of captured) {
-      if (!/^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i.test(statement.sql)) continue;
-      const id = `${statement.call}\n${statement.sql}\n${JSON.stringify(statement.values)}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const byTable = await shardsOf(statement, false);
-      if (byTable.size === 0) continue;
-      note(planned, crossingsOf(statement.call, byTable), statement.sql);
-      // A read runs again under ANALYZE: which partitions PostgreSQL reached once it knew the keys
-      // the statement computes from its own rows (pruning at execution, which a router planner lacks).
-      if (/^\s*(WITH|SELECT)\b/i.test(statement.sql) && !/\b(INSERT|UPDATE|DELETE)\b/i.test(statement.sql)) {
-        note(executed, crossingsOf(statement.call, await shardsOf(statement, true)), statement.sql);
-      }
-    }
+  it('sends each statement to one shard, but for the crossings listed', () => {
     const unexplained = (found: Map<string, string[]>, listed: string[]) =>
       [...found.keys()].filter((key) => !listed.includes(key)).map((key) => `${key} <- ${found.get(key)?.join(' | ')}`);
     const expand = (crossings: typeof CROSSINGS) => [

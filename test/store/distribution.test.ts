@@ -515,6 +515,7 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
   });
 
   it('sends each statement to one shard, but for the crossings listed', () => {
+    for (const name of written.keys()) assert.ok(captured.some((statement) => statement.call === name), `the statements of ${name} were captured`);
     const unexplained = (found: Map<string, string[]>, listed: string[]) =>
       [...found.keys()].filter((key) => !listed.includes(key)).map((key) => `${key} <- ${found.get(key)?.join(' | ')}`);
     const expand = (crossings: typeof CROSSINGS) => [

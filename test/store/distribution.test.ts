@@ -122,7 +122,7 @@ const CROSSINGS: Array<{ calls: string[]; tables: string[]; reason: string; even
       'it belongs in a reference table',
   },
   {
-    calls: ['group open', 'robot chat open'],
+    calls: ['group open', 'robot chat open', 'user message'],
     tables: ['messages'],
     evenAtExecution: true,
     reason:
@@ -130,10 +130,15 @@ const CROSSINGS: Array<{ calls: string[]; tables: string[]; reason: string; even
       'message sent after the clock (a clock set back) in all of them',
   },
   {
-    calls: ['robot chat open'],
+    calls: ['robot chat open', 'user message'],
     tables: ['message_recipients'],
     evenAtExecution: true,
-    reason: "a robot chat's messages are found by their recipient's user id, not by message id",
+    reason: "a robot chat's messages are found by their recipient's user id, not by message id (a user message opens the chat)",
+  },
+  {
+    calls: ['chat timeline'],
+    tables: ['messages', 'message_recipients'],
+    reason: "a robot chat's timeline reads the robot's messages to the user through the user's recipient rows, spread by message id",
   },
   {
     calls: ['message listing'],
@@ -464,6 +469,9 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
     answers['group query after recall'] = await step('group query after recall', () =>
       api('POST', '/v1.0/robot/groupMessages/query', groupQuery),
     );
+    // What users write: an entry of the user's chat with the robot, which opens that chat too.
+    answers['user message'] = await step('user message', () => s.admin('POST', `/robots/${ACME.robot}/chats/u0003/messages`, { text: 'hi; there' }));
+    answers['chat timeline'] = await step('chat timeline', () => s.admin('GET', `/robots/${ACME.robot}/chats/u0003/messages`));
     answers['message listing'] = await step('message listing', () =>
       s.admin('GET', `/messages?openConversationId=${encodeURIComponent(ACME.smallGroup)}&total=true`),
     );
@@ -510,6 +518,11 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
       listing.items.map((item) => item.processQueryKey),
       [recalledKey],
     );
+    const timeline = answers['chat timeline'] as { items: Array<{ via: string; text: string }> };
+    assert.deepEqual(
+      timeline.items.map(({ via, text }) => ({ via, text })),
+      [{ via: 'user', text: 'hi; there' }],
+    );
     assert.equal(answers['purge'], 3);
     assert.deepEqual(answers['group query after recall'], { sendStatus: 'RECALLED', readUserIds: ['u0002', 'u0003', 'u0004'], hasMore: false });
   });
@@ -536,7 +549,7 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
       const shards = new Set([...partitions].map((partition) => shardOf(partition)?.shard ?? partition));
       if (shards.size > 1) spans.push(`${name}: ${[...shards].sort().join(' ')}`);
     }
-    for (const name of ['group send', 'one-on-one send', 'private chat send', 'group open', 'robot chat open']) {
+    for (const name of ['group send', 'one-on-one send', 'private chat send', 'group open', 'robot chat open', 'user message']) {
       const shards = new Set([...(written.get(name) ?? [])].map((partition) => shardOf(partition)?.shard ?? partition));
       assert.equal(shards.size, 1, `${name} writes one shard`);
     }

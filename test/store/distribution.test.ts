@@ -180,12 +180,19 @@ interface Captured {
 }
 
 /**
- * The statements of one simple query (the store sends BEGIN, locks, a statement with its
- * parameters written in and COMMIT as one), split at the semicolons outside literals and comments.
+ * The statements of one simple query (the store sends BEGIN, locks, a statement's PREPARE and its
+ * EXECUTE with the arguments written in, and COMMIT as one), split at the semicolons outside
+ * literals and comments.
  */
 function splitStatements(text: string): string[] {
+  return splitOutside(text, ';');
+}
+
+/** Text split at a separator that is outside literals, comments and parentheses. */
+function splitOutside(text: string, separator: string): string[] {
   const statements: string[] = [];
   let start = 0;
+  let depth = 0;
   let i = 0;
   while (i < text.length) {
     const c = text[i];
@@ -203,7 +210,11 @@ function splitStatements(text: string): string[] {
     } else if (c === '-' && text[i + 1] === '-') {
       i = text.indexOf('\n', i);
       if (i < 0) break;
-    } else if (c === ';') {
+    } else if (c === '(') {
+      depth++;
+    } else if (c === ')') {
+      depth--;
+    } else if (c === separator && depth === 0) {
       statements.push(text.slice(start, i));
       start = i + 1;
     }
@@ -371,12 +382,36 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
     }
   }
 
+  /** The texts the store PREPAREd, by name, whichever call prepared them. */
+  const preparedTexts = new Map<string, string>();
+  /** A simple query's statement as it runs: an EXECUTE becomes its prepared text with the arguments in. */
+  function asRun(sql: string): string | undefined {
+    const prepare = /^PREPARE\s+(\w+)\s+AS\s+([\s\S]*)$/i.exec(sql);
+    if (prepare) {
+      preparedTexts.set(prepare[1] as string, prepare[2] as string);
+      return undefined;
+    }
+    const execute = /^EXECUTE\s+(\w+)\s*(?:\(([\s\S]*)\))?$/i.exec(sql);
+    if (!execute) return sql;
+    const text = preparedTexts.get(execute[1] as string);
+    assert.ok(text !== undefined, `EXECUTE of a statement never prepared: ${sql}`);
+    const args = splitOutside(execute[2] ?? '', ',');
+    return text.replace(/\$(\d+)/g, (_match, n: string) => args[Number(n) - 1] as string);
+  }
+
   function capture(first: unknown, second: unknown): void {
-    if (current === undefined) return;
     const call = current;
     if (typeof first === 'string') {
-      if (Array.isArray(second)) captured.push({ call, sql: first, values: second });
-      else for (const sql of splitStatements(first)) captured.push({ call, sql, values: [] });
+      if (Array.isArray(second)) {
+        if (call !== undefined) captured.push({ call, sql: first, values: second });
+        return;
+      }
+      for (const statement of splitStatements(first)) {
+        const sql = asRun(statement);
+        if (sql !== undefined && call !== undefined) captured.push({ call, sql, values: [] });
+      }
+    } else if (call === undefined) {
+      return;
     } else if (first !== null && typeof first === 'object' && typeof (first as { text?: unknown }).text === 'string') {
       const { text, values } = first as { text: string; values?: unknown[] };
       captured.push({ call, sql: text, values: values ?? [] });

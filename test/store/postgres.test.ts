@@ -298,6 +298,72 @@ if (postgresSkipReason) {
       }
     });
 
+    it('a group send is one round trip, its insert prepared once per connection; a failed batch that prepared drops its connection', async () => {
+      class Probe extends PostgresStore {
+        runWrite<T>(make: () => Work<T>): Promise<T> {
+          return this.unit('write', make);
+        }
+      }
+      const schema = newSchema();
+      const store = new Probe({ url: POSTGRES_URL, schema, poolSize: 1 });
+      const sent: string[] = [];
+      const original = pg.Client.prototype.query;
+      const sendWatched = async (key: string): Promise<{ message: MessageRecord; texts: string[] }> => {
+        const org = (await store.findOrg('corp')) as { id: number };
+        const app = (await store.findApp('app')) as { id: number };
+        const robot = (await store.findRobot('bot')) as { id: number };
+        const conversation = (await store.findConversation('cid==')) as { id: number };
+        sent.length = 0;
+        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+          const first = args[0] as string | { text?: string };
+          sent.push(typeof first === 'string' ? first : (first.text ?? ''));
+          return (original as (...a: unknown[]) => unknown).apply(this, args);
+        } as typeof original;
+        try {
+          return { message: await store.insertMessage(groupMessageRecord({ org, app, robot, conversation }, key)), texts: [...sent] };
+        } finally {
+          pg.Client.prototype.query = original;
+        }
+      };
+      try {
+        await store.applyFixture(plan());
+        const first = await sendWatched('one');
+        assert.equal(first.texts.length, 1, 'one query to the server');
+        assert.match(first.texts[0] as string, /^BEGIN;\s*SELECT pg_advisory_xact_lock_shared\(.*PREPARE \w+ AS INSERT INTO messages[\s\S]*nextval\('event_seq'\)[\s\S]*;\s*EXECUTE \w+\(.*\);\s*COMMIT$/s);
+        const second = await sendWatched('two');
+        assert.equal(second.texts.length, 1);
+        assert.doesNotMatch(second.texts[0] as string, /PREPARE/, 'the connection prepared the insert already');
+        assert.match(second.texts[0] as string, /EXECUTE \w+\(/);
+        assert.ok(second.message.id > first.message.id, 'the numbers come from the sequence, rising');
+        assert.deepEqual(await Promise.all(['one', 'two'].map(async (key) => (await store.findMessage(key))?.id)), [first.message.id, second.message.id]);
+
+        // PREPARE outlives a rollback, so after a failed batch that prepared, which statements the
+        // connection holds is unknown: the store drops the connection rather than guess.
+        const backend = async (): Promise<number> =>
+          ((await store.runWrite(function* () {
+            return yield* get<{ pid: number }>('SELECT pg_backend_pid() AS pid', {}, { last: true });
+          })) as { pid: number }).pid;
+        await store.runWrite(function* () {
+          yield* run('CREATE TABLE probe (v TEXT PRIMARY KEY)');
+        });
+        const before = await backend();
+        const insert = (v: string) =>
+          store.runWrite(function* () {
+            return yield* run('INSERT INTO probe (v) VALUES (:v)', { v }, { last: true });
+          });
+        await store.runWrite(function* () {
+          yield* run(`INSERT INTO probe (v) SELECT 'taken'`);
+        });
+        await assert.rejects(insert('taken'), StoreConflictError);
+        assert.notEqual(await backend(), before, 'a fresh connection');
+        assert.equal(await insert('free'), 1, 'prepared again on the fresh connection');
+      } finally {
+        pg.Client.prototype.query = original;
+        await store.close();
+        await dropSchema(schema);
+      }
+    });
+
     it('sends into one chat run side by side; an open of it waits for the sends in flight and covers them', { timeout: 120_000 }, async () => {
       const schema = newSchema();
       const gate = 0x6e0df;

@@ -22,7 +22,7 @@ import { OperatorError } from '../../core/operator-errors.js';
 import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
 import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
-import type { Lock, Params, Step, UnitMode, Work } from '../sql/unit.js';
+import { NEXT_NUMBER, type Lock, type Params, type Step, type UnitMode, type Work } from '../sql/unit.js';
 import { MIGRATIONS } from './migrations.js';
 import { PostgresBus } from './postgres-bus.js';
 
@@ -95,7 +95,9 @@ export class PostgresStore extends SqlStore {
   /** Settles once the schema is migrated; every unit waits for it (and fails as it failed). */
   private readonly ready: Promise<void>;
   /** `:name` SQL rewritten to positional parameters, by SQL text. */
-  private readonly statements = new Map<string, { name: string; text: string; names: string[] }>();
+  private readonly statements = new Map<string, Statement>();
+  /** The statements each connection has PREPAREd by name for EXECUTE (see executeSql). */
+  private readonly preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
   private closed: Promise<void> | undefined;
 
   constructor(options: PostgresStoreOptions) {
@@ -169,15 +171,16 @@ export class PostgresStore extends SqlStore {
     }
   }
 
-  private prepared(sql: string): { name: string; text: string; names: string[] } {
+  private prepared(sql: string): Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       const names: string[] = [];
-      const text = sql.replace(/(?<![:\w]):([A-Za-z_]\w*)/g, (_match, name: string) => {
+      const text = sql.replace(PARAMETER, (_match, name: string) => {
+        if (name === NEXT_NUMBER) return NEXT_NUMBER_SQL;
         if (!names.includes(name)) names.push(name);
         return `$${names.indexOf(name) + 1}`;
       });
-      statement = { name: `dingread_${this.statements.size}`, text, names };
+      statement = { name: `dingread_${this.statements.size}`, text, names, preparable: PREPARABLE.test(text) };
       this.statements.set(sql, statement);
     }
     return statement;
@@ -233,25 +236,52 @@ export class PostgresStore extends SqlStore {
       if (/^\s*(SELECT|WITH)\b/i.test(step.sql)) return step.op === 'get' ? undefined : step.op === 'run' ? 0 : [];
       throw new StoreConflictError('PostgreSQL cannot store text containing U+0000');
     }
-    if ((step.op === 'get' || step.op === 'run') && step.last && opening.inTransaction) {
-      // The unit's last statement, with the COMMIT, in one simple query: its parameters written in.
-      opening.statements.push(inlineParameters(client, step.sql, step.params), 'COMMIT');
-      opening.committed = true;
-      const results = await opening.flush(client);
-      const result = results[results.length - 2] as pg.QueryResult;
-      return step.op === 'get' ? result.rows[0] : (result.rowCount ?? 0);
+    const last = (step.op === 'get' || step.op === 'run') && step.last === true && opening.inTransaction;
+    if (last || opening.statements.length > 0) {
+      // BEGIN and the locks are waiting, or the COMMIT may go along: the statement rides with them
+      // in one simple query, as an EXECUTE of its prepared form.
+      const executed = this.executeSql(client, step.sql, step.params, opening);
+      if (executed !== undefined) {
+        opening.statements.push(executed);
+        if (last) {
+          opening.statements.push('COMMIT');
+          opening.committed = true;
+        }
+        const results = await opening.flush(client);
+        return resultOf(step, results[results.length - (last ? 2 : 1)] as pg.QueryResult);
+      }
     }
     await opening.flush(client);
-    switch (step.op) {
-      case 'get':
-        return (await this.query(client, step.sql, step.params)).rows[0];
-      case 'all':
-        return (await this.query(client, step.sql, step.params)).rows;
-      case 'column':
-        return (await this.query(client, step.sql, step.params)).rows.map((row: Record<string, unknown>) => Object.values(row)[0]);
-      case 'run':
-        return (await this.query(client, step.sql, step.params)).rowCount ?? 0;
+    return resultOf(step, await this.query(client, step.sql, step.params));
+  }
+
+  /**
+   * `EXECUTE name(arguments)` of a statement, for a simple query (which takes no parameters), with
+   * its arguments written in as literals; the PREPARE goes first when this connection has not
+   * prepared it yet. The server plans the statement once per connection instead of on every call,
+   * as it does for the driver's own prepared statements. Undefined when an argument cannot be
+   * written as a literal: the statement then goes on its own.
+   */
+  private executeSql(client: pg.PoolClient, sql: string, params: Params, opening: Opening): string | undefined {
+    const { name, text, names, preparable } = this.prepared(sql);
+    if (!preparable) return undefined;
+    const literals: string[] = [];
+    for (const key of names) {
+      const literal = literalOf(client, params[key]);
+      if (literal === undefined) return undefined;
+      literals.push(literal);
     }
+    const sqlName = `${name}_simple`;
+    let known = this.preparedOn.get(client);
+    if (!known) {
+      known = new Set();
+      this.preparedOn.set(client, known);
+    }
+    if (!known.has(sqlName) && !opening.preparing.has(sqlName)) {
+      opening.statements.push(`PREPARE ${sqlName} AS ${text}`);
+      opening.preparing.set(sqlName, known);
+    }
+    return literals.length === 0 ? `EXECUTE ${sqlName}` : `EXECUTE ${sqlName}(${literals.join(', ')})`;
   }
 
   protected async unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
@@ -261,8 +291,8 @@ export class PostgresStore extends SqlStore {
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect();
       let broken = false;
+      const opening = new Opening(mode === 'read' ? BEGIN_SNAPSHOT : 'BEGIN');
       try {
-        const opening = new Opening(mode === 'read' ? BEGIN_SNAPSHOT : 'BEGIN');
         const work = make();
         let next = work.next();
         while (!next.done) next = work.next(await this.execute(client, next.value, opening));
@@ -275,6 +305,9 @@ export class PostgresStore extends SqlStore {
         await client.query('ROLLBACK').catch(() => {
           broken = true;
         });
+        // Whether a PREPARE in the failed batch ran is unknown: the connection goes, and with it
+        // the statements it prepared.
+        if (opening.unsure) broken = true;
         // A deadlock (two writers took hash-colliding locks in opposite orders) or a serialization
         // failure leaves nothing applied: run the unit again.
         if (isRetryable(error) && attempt < RETRIES) continue;
@@ -322,10 +355,11 @@ export class PostgresStore extends SqlStore {
 
 /**
  * The start of a transaction, held back until the unit first needs a result: BEGIN and the locks
- * (which answer nothing the unit reads) go to the database with the next statement that does, as
- * one simple query, so a send's BEGIN, chat lock and number cost one round trip instead of three.
- * Their text holds no parameter (lockSql writes its keys as escaped literals). A unit that ends
- * before needing anything sends its COMMIT along too.
+ * (which answer nothing the unit reads) go to the database with the next statement, as one simple
+ * query, and that statement goes as an EXECUTE of its prepared form (executeSql), so a group
+ * send's BEGIN, chat lock, insert and COMMIT are one round trip. Their text holds no parameter
+ * (lockSql writes its keys as escaped literals). A unit that ends before needing anything sends
+ * its COMMIT along too.
  */
 class Opening {
   readonly statements: string[];
@@ -333,6 +367,10 @@ class Opening {
   readonly inTransaction: boolean;
   /** Whether the COMMIT went with the unit's last statement. */
   committed = false;
+  /** PREPAREs in the batch being gathered, each with its connection's set to note it in once it ran. */
+  readonly preparing = new Map<string, Set<string>>();
+  /** A batch with a PREPARE failed, so which statements the connection holds is no longer known. */
+  unsure = false;
 
   constructor(begin?: string) {
     this.statements = begin === undefined ? [] : [begin];
@@ -343,26 +381,62 @@ class Opening {
     if (this.statements.length === 0) return [];
     const text = this.statements.join(';\n');
     this.statements.length = 0;
-    const result = (await client.query(text)) as pg.QueryResult | pg.QueryResult[];
+    let result: pg.QueryResult | pg.QueryResult[];
+    try {
+      result = (await client.query(text)) as pg.QueryResult | pg.QueryResult[];
+    } catch (error) {
+      if (this.preparing.size > 0) this.unsure = true;
+      throw error;
+    }
+    for (const [name, known] of this.preparing) known.add(name);
+    this.preparing.clear();
     return Array.isArray(result) ? result : [result];
   }
 }
 
 /**
- * `:name` SQL with its parameters written in as literals, for a simple query (which takes none).
- * Numbers and text only, as the statements that use it hold: an unquoted number is an integer or
- * numeric literal, and text is escaped by the driver (quotes doubled, backslashes in E'' form).
+ * A parameter written as a literal, or undefined when it cannot be: null, finite numbers, booleans
+ * and text (escaped by the driver: quotes doubled, backslashes in E'' form).
  */
-function inlineParameters(client: pg.PoolClient, sql: string, params: Params): string {
-  return sql.replace(/(?<![:\w]):([A-Za-z_]\w*)/g, (_match, name: string) => {
-    const value = params[name];
-    if (value === null || value === undefined) return 'NULL';
-    // In parentheses, so that a negative number after a minus sign cannot read as a comment.
-    if (typeof value === 'number' && Number.isFinite(value)) return `(${String(value)})`;
-    if (typeof value === 'string') return client.escapeLiteral(value);
-    throw new Error(`parameter ${name} cannot be written into a statement: ${typeof value}`);
-  });
+function literalOf(client: pg.PoolClient, value: unknown): string | undefined {
+  if (value === null || value === undefined) return 'NULL';
+  // In parentheses, so that a negative number after a minus sign cannot read as a comment.
+  if (typeof value === 'number') return Number.isFinite(value) ? `(${String(value)})` : undefined;
+  if (typeof value === 'string') return client.escapeLiteral(value);
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  return undefined;
 }
+
+/** A step's answer from its statement's result. */
+function resultOf(step: Step, result: pg.QueryResult): unknown {
+  switch (step.op) {
+    case 'get':
+      return result.rows[0];
+    case 'all':
+      return result.rows;
+    case 'column':
+      return result.rows.map((row: Record<string, unknown>) => Object.values(row)[0]);
+    default:
+      return result.rowCount ?? 0;
+  }
+}
+
+/** A statement as the server gets it: positional parameters, and the names they stand for. */
+interface Statement {
+  name: string;
+  text: string;
+  names: string[];
+  /** Whether PREPARE takes it (a query or a row change; not DDL). */
+  preparable: boolean;
+}
+
+const PREPARABLE = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|VALUES)\b/i;
+
+/** A `:name` parameter in dingread's SQL (not a `::type` cast). */
+const PARAMETER = /(?<![:\w]):([A-Za-z_]\w*)/g;
+
+/** What a numbered statement's `:nextNumber` becomes here (unit.ts NEXT_NUMBER). */
+const NEXT_NUMBER_SQL = `nextval('event_seq')`;
 
 /** Several statements of a read see one snapshot. */
 const BEGIN_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';

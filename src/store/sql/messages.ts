@@ -2,7 +2,7 @@
 import type { ChatRef, MessageFilter, MessageRecord, NewMessage } from '../../core/store.js';
 import { linkMessageMedia } from './media.js';
 import { chatKeyOf, chatKeyOfRef, toMessage, type MessageRow } from './rows.js';
-import { all, answersChanged, get, lock, nextSeq, run, type Work } from './unit.js';
+import { all, answersChanged, get, lock, NEXT_NUMBER, nextSeq, run, type Work } from './unit.js';
 
 /** A message row with its org's, robot's and conversation's public ids (rows.ts MessageRow). */
 export const MESSAGE_SELECT = `
@@ -25,18 +25,17 @@ const RETURNING_MESSAGE = `RETURNING *,
 const RECIPIENTS_PER_INSERT = 500;
 
 /**
- * A send: the chat's lock (shared with the chat's other sends) and the number, then the message in
- * one statement that also takes a conversation's member version and count and returns the row,
- * then its recipients a few hundred to a statement. On PostgreSQL a group send is two round trips:
- * BEGIN, the lock and the number; the insert with the COMMIT (postgres-store.ts, Opening).
+ * A send: the chat's lock (shared with the chat's other sends), then the message in one statement
+ * that takes its number, a conversation's member version and count, and returns the row, then its
+ * recipients a few hundred to a statement. On PostgreSQL a group send is one round trip: BEGIN, the
+ * lock, the insert and the COMMIT (postgres-store.ts, Opening); a one-on-one send is two.
  */
 export function* insertMessage(message: NewMessage, endsUnit = false): Work<MessageRecord> {
   const chat: ChatRef =
     message.conversationId === null ? { kind: 'robot', robotId: message.robotId } : { kind: 'conversation', conversationId: message.conversationId };
+  // Before the number, so that an open's number is above every send in flight in its chat.
   yield* lock({ kind: 'chat', chatKey: chatKeyOfRef(chat), mode: 'send' });
-  const id = yield* nextSeq();
   const params = {
-    id,
     processQueryKey: message.processQueryKey,
     kind: message.kind,
     orgId: message.orgId,
@@ -54,25 +53,26 @@ export function* insertMessage(message: NewMessage, endsUnit = false): Work<Mess
   const recipients = message.recipients ?? [];
   // When the send is the whole unit, nothing follows the message's row in a group send, nor the
   // last recipients' in a one-on-one one (a unit that sends and goes on passes endsUnit false).
-  const rowIsLast = endsUnit && recipients.length === 0 && !message.mediaIds;
+  const rowOptions = { numbered: true, last: endsUnit && recipients.length === 0 && !message.mediaIds };
   const row =
     message.conversationId === null
       ? yield* get<MessageRow>(
           `INSERT INTO messages ${columns}
-           VALUES (:id, :processQueryKey, :kind, :orgId, :appId, :robotId, NULL, :msgKey, :msgParam,
+           VALUES (:${NEXT_NUMBER}, :processQueryKey, :kind, :orgId, :appId, :robotId, NULL, :msgKey, :msgParam,
              :sentAt, :deliveredAt, NULL, :recipientCount) ${RETURNING_MESSAGE}`,
           params,
-          { last: rowIsLast },
+          rowOptions,
         )
       : yield* get<MessageRow>(
           `INSERT INTO messages ${columns}
-           SELECT :id, :processQueryKey, :kind, :orgId, :appId, :robotId, c.id, :msgKey, :msgParam,
+           SELECT :${NEXT_NUMBER}, :processQueryKey, :kind, :orgId, :appId, :robotId, c.id, :msgKey, :msgParam,
              :sentAt, :deliveredAt, c.member_version, c.member_count
            FROM conversations c WHERE c.id = :conversationId ${RETURNING_MESSAGE}`,
           params,
-          { last: rowIsLast },
+          rowOptions,
         );
   if (!row) throw new Error(`conversation ${message.conversationId} vanished during the send`);
+  const id = row.id;
   for (let start = 0; start < recipients.length; start += RECIPIENTS_PER_INSERT) {
     const rows: string[] = [];
     const values: Record<string, unknown> = { id };

@@ -29,14 +29,22 @@ export type Params = Readonly<Record<string, unknown>>;
 export type Lock = { kind: 'chat'; chatKey: string; mode: 'send' | 'exclusive' } | { kind: 'chatUsers'; keys: string[] };
 
 /**
- * `last`: the unit promises to yield nothing after this statement, so a backend that talks to a
- * database server may send it together with the COMMIT (PostgreSQL: one round trip less).
+ * How a writing statement may be sent:
+ * - `last`: the unit promises to yield nothing after this statement, so a backend that talks to a
+ *   database server may send it together with the COMMIT (PostgreSQL: one round trip less);
+ * - `numbered`: the statement takes the next number of the event sequence itself, where it says
+ *   `:nextNumber` (see NEXT_NUMBER), so the unit needs no round trip to learn the number first.
  */
+export interface StepOptions {
+  last?: boolean;
+  numbered?: boolean;
+}
+
 export type Step =
-  | { op: 'get'; sql: string; params: Params; last?: boolean }
+  | ({ op: 'get'; sql: string; params: Params } & StepOptions)
   | { op: 'all'; sql: string; params: Params }
   | { op: 'column'; sql: string; params: Params }
-  | { op: 'run'; sql: string; params: Params; last?: boolean }
+  | ({ op: 'run'; sql: string; params: Params } & StepOptions)
   | { op: 'lock'; lock: Lock }
   /** The next number of the event sequence (message ids, open and recall numbers): unique, rising. */
   | { op: 'sequence' }
@@ -79,8 +87,16 @@ export function* answersChanged(stamps: AnswerStamp[]): Work<void> {
 /** One Store method's statements; the backend feeds each statement's result back in. */
 export type Work<T> = Generator<Step, T, unknown>;
 
+/**
+ * The parameter a `numbered` statement writes where it takes the next number of the event sequence
+ * (the number nextSeq would give): PostgreSQL puts `nextval('event_seq')` in its place, SQLite
+ * draws the number just before the statement runs, inside the same transaction. Take the chat's
+ * lock before such a statement, as before nextSeq. Read the number back with RETURNING.
+ */
+export const NEXT_NUMBER = 'nextNumber';
+
 /** The first row, or undefined. */
-export function* get<T>(sql: string, params: Params = {}, options: { last?: boolean } = {}): Work<T | undefined> {
+export function* get<T>(sql: string, params: Params = {}, options: StepOptions = {}): Work<T | undefined> {
   return (yield { op: 'get', sql, params, ...options }) as T | undefined;
 }
 
@@ -94,7 +110,7 @@ export function* column<T>(sql: string, params: Params = {}): Work<T[]> {
 }
 
 /** Runs a statement and gives the number of rows it changed. */
-export function* run(sql: string, params: Params = {}, options: { last?: boolean } = {}): Work<number> {
+export function* run(sql: string, params: Params = {}, options: StepOptions = {}): Work<number> {
   return (yield { op: 'run', sql, params, ...options }) as number;
 }
 

@@ -17,7 +17,7 @@ import { LocalBus } from '../../core/bus.js';
 import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
 import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
-import type { Step, UnitMode, Work } from '../sql/unit.js';
+import { NEXT_NUMBER, type Params, type Step, type UnitMode, type Work } from '../sql/unit.js';
 import { MIGRATIONS } from './migrations.js';
 
 export { SchemaTooNewError } from '../errors.js';
@@ -111,20 +111,29 @@ export class SqliteStore extends SqlStore {
   private execute(step: Step): unknown {
     switch (step.op) {
       case 'get':
-        return this.stmt(step.sql).get(step.params);
+        return this.stmt(step.sql).get(step.numbered ? this.numbered(step.params) : step.params);
       case 'all':
         return this.stmt(step.sql).all(step.params);
       case 'column':
         return this.stmt(step.sql, true).all(step.params);
       case 'run':
-        return this.stmt(step.sql).run(step.params).changes;
+        return this.stmt(step.sql).run(step.numbered ? this.numbered(step.params) : step.params).changes;
       case 'lock':
         return undefined; // every transaction here runs alone
       case 'stamp':
         return undefined; // no other process keeps answers: sql-store.ts drops this one's as the write passes
       case 'sequence':
-        return (this.stmt(`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`).get() as { value: number }).value;
+        return this.nextNumber();
     }
+  }
+
+  private nextNumber(): number {
+    return (this.stmt(`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`).get() as { value: number }).value;
+  }
+
+  /** A numbered statement's parameters: the number drawn now, in the statement's transaction. */
+  private numbered(params: Params): Params {
+    return { ...params, [NEXT_NUMBER]: this.nextNumber() };
   }
 
   protected unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {

@@ -19,7 +19,6 @@ interface PendingEntry {
   faults?: string[];
   /** The body as parsed, before leniency dropped anything (dingtalk/leniency.ts). */
   requestBody?: unknown;
-  payload?: unknown;
   logged?: true;
 }
 
@@ -53,18 +52,13 @@ export class RequestRecorder {
     if (entry) entry.requestBody = request.body;
   }
 
-  keepPayload(request: FastifyRequest, payload: unknown): void {
-    const entry = request.loggedCall;
-    if (entry) entry.payload = payload;
-  }
-
   noteFaults(request: FastifyRequest, fired: string[]): void {
     const entry = request.loggedCall;
     if (entry) entry.faults = fired;
   }
 
-  /** Writes the call's entry, once: when it is answered (onResponse), or dropped (status 0). */
-  record(request: FastifyRequest, status: number, payload: unknown = request.loggedCall?.payload): void {
+  /** Writes the call's entry, once: when its answer goes out (onSend), or when it is dropped (status 0). */
+  record(request: FastifyRequest, status: number, payload: unknown): void {
     const entry = request.loggedCall;
     if (!entry || entry.logged) return;
     entry.logged = true;

@@ -36,6 +36,12 @@ export function placeOnCores(): CorePlacement {
   const cpus = affinityOf(process.pid);
   if (typeof cpus === 'string') return { unpinned: cpus };
   if (cpus.length < 2) return { unpinned: `only ${cpus.length} CPU to run on` };
+  // Setting the affinity it has already: where that is not allowed (some containers), nothing is pinned.
+  try {
+    pinSelf(cpus);
+  } catch (error) {
+    return { unpinned: (error as Error).message };
+  }
   return { load: cpus[0] as number, server: cpus[1] as number, all: cpus };
 }
 

@@ -273,8 +273,8 @@ function floorSection(run: BenchRun, lines: string[]): void {
     'the Fastify dingread runs on) at the same method and path, answering dingread\'s answer, serialized again for every',
     'request as dingread serializes its own. No hooks, no token, no request check, no store: what any Fastify service pays',
     'for this request and this answer. **floor ÷ baseline** is the most dingread could reach on this framework;',
-    '**dingread ÷ floor** is the share of it dingread keeps while doing its own work; **CPU dingread ÷ floor** is what',
-    'dingread\'s own work costs on top of the framework, per request.',
+    '**dingread ÷ floor** is the share of it dingread keeps while doing its own work; **CPU dingread ÷ floor**, each',
+    'server\'s CPU per request over the other\'s, says how much dingread\'s own work adds to the framework\'s.',
     '',
   );
   lines.push(

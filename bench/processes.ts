@@ -1,8 +1,9 @@
 /** Servers under test, each in a process of its own so the load generator does not share its event loop. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { onCpu } from './cores.js';
 
 /** The `dingread` command as package.json's `bin` names it: the bundle (scripts/bundle.js). */
 export const MAIN = fileURLToPath(new URL('../src/bin.js', import.meta.url));
@@ -19,6 +20,20 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** What the process wrote to stderr so far. */
   stderr(): string;
+}
+
+/** The CPU servers started from now on run on alone (cores.ts), or undefined for any. */
+let serverCpu: number | undefined;
+
+/** Servers started after this call run on `cpu` alone (undefined: wherever the system puts them). */
+export function runServersOn(cpu: number | undefined): void {
+  serverCpu = cpu;
+}
+
+/** `node args` as a child, on the servers' CPU when one is set. */
+function spawnNode(args: string[], options: SpawnOptions): ChildProcess {
+  const [command, commandArgs] = onCpu(serverCpu, process.execPath, args);
+  return spawn(command, commandArgs, options);
 }
 
 function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
@@ -74,7 +89,7 @@ function wrap(child: ChildProcess, url: string): ServerProcess {
 
 /** `dingread serve` on a free port, throttling off, with `nodeFlags` given to Node itself (--cpu-prof). Resolves when the banner is out. */
 export async function startDingread(store: string, extra: string[] = [], nodeFlags: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, MAIN, 'serve', '--port', '0', '--store', store, ...extra], {
+  const child = spawnNode([...nodeFlags, MAIN, 'serve', '--port', '0', '--store', store, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DINGREAD_QPS_LIMIT: '0' },
   });
@@ -84,7 +99,7 @@ export async function startDingread(store: string, extra: string[] = [], nodeFla
 
 /** A bench-only server script that takes its settings as arguments and prints `READY <port>`. */
 async function startReadyServer(script: string, args: string[], what: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnNode([script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const match = await waitFor(child, /READY (\d+)/, what);
   return wrap(child, `http://127.0.0.1:${match[1]}`);
 }
@@ -120,7 +135,7 @@ function freePort(): Promise<number> {
 export async function startPrism(cli: string, document: string): Promise<ServerProcess> {
   const port = await freePort();
   const args = ['mock', document, '--host', '127.0.0.1', '--port', String(port), '--dynamic', 'false', '--errors', 'false', '--verboseLevel', 'error'];
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnNode([cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-2000)));
   const server = wrap(child, `http://127.0.0.1:${port}`);

@@ -11,8 +11,9 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describePlacement, pinLoadGenerator, placeOnCores } from './cores.js';
 import { measure } from './load.js';
-import { startDingread } from './processes.js';
+import { runServersOn, startDingread } from './processes.js';
 import { SCENARIOS } from './scenarios.js';
 
 interface ProfileNode {
@@ -73,6 +74,11 @@ async function main(): Promise<void> {
   if (!scenario) throw new Error(`no scenario ${values.scenario}; one of ${SCENARIOS.map((s) => s.id).join(', ')}`);
   const dir = mkdtempSync(join(tmpdir(), 'dingread-profile-'));
   const store = values.store === 'sqlite' ? `sqlite:${join(dir, 'profile.db')}` : (values.store as string);
+  // As `npm run bench` measures: the server on a core of its own, the load generator on another.
+  const placement = placeOnCores();
+  process.stderr.write(`${describePlacement(placement)}\n`);
+  if ('server' in placement) runServersOn(placement.server);
+  pinLoadGenerator(placement);
   const server = await startDingread(store, [], ['--cpu-prof', '--cpu-prof-dir', dir]);
   try {
     const prepared = await scenario.prepare(server.url);

@@ -47,6 +47,8 @@ export interface BenchRun {
   durationSec: number;
   warmupSec: number;
   connections: number;
+  /** Where the servers and the load generator ran (cores.ts), when the run says. */
+  cores?: string;
   rows: MeasuredRow[];
   cold: ColdStart[];
   /** Every scenario a Prism mock can stand in for (DingTalk API requests), measured in this run or not. */
@@ -254,6 +256,11 @@ const perSecond = (unit: string): string => (unit === 'req' ? 'req/s' : `${unit}
 
 const cpuOf = (result: LoadResult): string => (result.cpuUsPerRequest === undefined ? '–' : fmt(result.cpuUsPerRequest));
 
+/** `a`'s CPU per request over `b`'s, or a dash where either was not read. */
+export function cpuRatio(a: LoadResult, b: LoadResult): string {
+  return a.cpuUsPerRequest === undefined || b.cpuUsPerRequest === undefined || b.cpuUsPerRequest === 0 ? '–' : fmt(a.cpuUsPerRequest / b.cpuUsPerRequest, 2);
+}
+
 /** dingread, the bare Fastify route and the bare node:http server on the same request. */
 function floorSection(run: BenchRun, lines: string[]): void {
   const rows = run.rows.filter((row) => row.floor !== undefined);
@@ -266,17 +273,20 @@ function floorSection(run: BenchRun, lines: string[]): void {
     'the Fastify dingread runs on) at the same method and path, answering dingread\'s answer, serialized again for every',
     'request as dingread serializes its own. No hooks, no token, no request check, no store: what any Fastify service pays',
     'for this request and this answer. **floor ÷ baseline** is the most dingread could reach on this framework;',
-    '**dingread ÷ floor** is the share of it dingread keeps while doing its own work.',
+    '**dingread ÷ floor** is the share of it dingread keeps while doing its own work; **CPU dingread ÷ floor**, each',
+    'server\'s CPU per request over the other\'s, says how much dingread\'s own work adds to the framework\'s.',
     '',
   );
-  lines.push('| scenario | store | dingread | floor | baseline | dingread ÷ baseline | floor ÷ baseline | dingread ÷ floor | CPU µs/req (dingread / floor / baseline) |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    '| scenario | store | dingread | floor | baseline | dingread ÷ baseline | floor ÷ baseline | dingread ÷ floor | CPU µs/req (dingread / floor / baseline) | CPU dingread ÷ floor |',
+  );
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const floor = row.floor as LoadResult;
     lines.push(
       `| ${row.title} | ${row.store} | ${fmt(row.dingread.rps)} req/s | ${fmt(floor.rps)} req/s | ${fmt(row.baseline.rps)} req/s | ` +
         `${fmt(row.dingread.rps / row.baseline.rps, 2)} | ${fmt(floor.rps / row.baseline.rps, 2)} | ${fmt(row.dingread.rps / floor.rps, 2)} | ` +
-        `${cpuOf(row.dingread)} / ${cpuOf(floor)} / ${cpuOf(row.baseline)} |`,
+        `${cpuOf(row.dingread)} / ${cpuOf(floor)} / ${cpuOf(row.baseline)} | ${cpuRatio(row.dingread, floor)} |`,
     );
   }
 }
@@ -336,6 +346,7 @@ export function buildReport(run: BenchRun, existing?: string): string {
     '**ratio** = dingread ÷ baseline, both measured in the same run. RSS is the server\'s after the run.',
     '**CPU µs/req** is each server process\'s CPU time (user + system) per request during the measurement,',
     'dingread / baseline: unlike throughput, it barely moves when other work shares the machine.',
+    ...(run.cores === undefined ? [] : [`Placement: ${run.cores}.`]),
     '',
   );
   lines.push('| scenario | store | dingread | baseline | ratio | CPU µs/req | p50 ms | p99 ms | RSS MiB | errors |');

@@ -12,11 +12,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describePlacement, pinLoadGenerator, placeOnCores, releaseLoadGenerator } from './cores.js';
 import { bareNodeStart, coldStart, makeLargeSqliteFile } from './cold-start.js';
 import { measure, type LoadResult, type LoadSpec } from './load.js';
 import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './prism.js';
-import { startBaseline, startDingread, startFrameworkFloor, startPrism } from './processes.js';
-import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
+import { runServersOn, startBaseline, startDingread, startFrameworkFloor, startPrism } from './processes.js';
+import { buildReport, cpuRatio, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
 import { scratchStore } from './reliability/crash.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 
@@ -156,6 +157,8 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
   }
 }
 
+const cpuText = (result: LoadResult): string => (result.cpuUsPerRequest === undefined ? '–' : fmt(result.cpuUsPerRequest));
+
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `${cpus().length} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
@@ -165,7 +168,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dingread-bench-'));
   const rows: MeasuredRow[] = [];
   const cold: ColdStart[] = [];
+  // Every server measured below (dingread, the baseline, the floor, Prism) on one CPU, the load
+  // generator on another: each server is measured alike, and neither takes the other's core.
+  const placement = placeOnCores();
+  process.stderr.write(`${describePlacement(placement)}\n`);
   try {
+    if ('server' in placement) runServersOn(placement.server);
+    pinLoadGenerator(placement);
     for (const scenario of SCENARIOS) {
       if (only && !only.includes(scenario.id)) continue;
       for (const store of stores) {
@@ -176,13 +185,19 @@ async function main(): Promise<void> {
         process.stderr.write(
           `${fmt(row.dingread.rps * row.perRequest)} ${row.unit}/s, baseline ${fmt(row.baseline.rps * row.perRequest)}, ` +
             `ratio ${fmt(row.dingread.rps / row.baseline.rps, 2)}` +
-            (row.floor ? `; framework floor ratio ${fmt(row.floor.rps / row.baseline.rps, 2)}` : '') +
+            (row.floor
+              ? `; framework floor ratio ${fmt(row.floor.rps / row.baseline.rps, 2)}; CPU µs/req dingread ${cpuText(row.dingread)}, ` +
+                `floor ${cpuText(row.floor)}, dingread ÷ floor ${cpuRatio(row.dingread, row.floor)}`
+              : '') +
             (prismResult ? `; Prism ${fmt(prismResult.rps)}, ratio ${fmt(row.dingread.rps / prismResult.rps, 2)}` : '') +
             (row.prism && !prismResult ? `; Prism answered ${row.prism.status}` : '') +
             '\n',
         );
       }
     }
+    // A cold start is Node's and dingread's own start, on every core as users run it.
+    releaseLoadGenerator(placement);
+    runServersOn(undefined);
     if (!only || only.includes('cold-start')) {
       cold.push({ what: 'bare `node -e 0`, for reference', ms: await bareNodeStart(5) });
       cold.push({ what: 'memory', ms: await coldStart('memory', 5) });
@@ -207,6 +222,7 @@ async function main(): Promise<void> {
       durationSec,
       warmupSec,
       connections,
+      cores: describePlacement(placement),
       rows,
       cold,
       shared: SCENARIOS.filter((scenario) => scenario.dingtalk).map(({ id, title }) => ({ id, title })),

@@ -81,27 +81,130 @@ function fromText(body: unknown): unknown {
   }
 }
 
+/**
+ * One place of the ring, reused by every entry that comes to it. Numbers and the strings made
+ * once (method, route, host, app) stay in fields; what each call makes afresh (its id, query,
+ * bodies) is kept as UTF-8 bytes in a buffer of the place's own.
+ */
+interface Slot {
+  seq: number;
+  at: number;
+  status: number;
+  durationMs: number;
+  method: string;
+  path: string;
+  host: string | undefined;
+  via: LoggedRequest['via'];
+  appKey: string | undefined;
+  code: string | undefined;
+  faults: string[] | undefined;
+  unknownFields: string[] | undefined;
+  /** The request id, then the query's JSON, the request body's JSON and the response body's text, each when there. */
+  bytes: Buffer;
+  idBytes: number;
+  /** -1 for each that the entry has not. */
+  queryBytes: number;
+  requestBytes: number;
+  responseBytes: number;
+  /** An entry that does not fit the bytes (a body over the limit, or neither text nor JSON), kept as it came. */
+  whole: LoggedRequest | undefined;
+}
+
+/** An entry's bytes above this are kept whole rather than copied: the log cuts such bodies when read. */
+const MAX_SLOT_BYTES = 2 * MAX_LOGGED_BODY_BYTES;
+/** A place's first buffer; it grows to the largest entry that came to it. */
+const FIRST_SLOT_BYTES = 2048;
+const EMPTY = Buffer.alloc(0);
+
+function emptySlot(): Slot {
+  return {
+    seq: 0,
+    at: 0,
+    status: 0,
+    durationMs: 0,
+    method: '',
+    path: '',
+    host: undefined,
+    via: undefined,
+    appKey: undefined,
+    code: undefined,
+    faults: undefined,
+    unknownFields: undefined,
+    bytes: EMPTY,
+    idBytes: 0,
+    queryBytes: -1,
+    requestBytes: -1,
+    responseBytes: -1,
+    whole: undefined,
+  };
+}
+
+/**
+ * The ring. An entry lives for the next `capacity` calls: long enough, under load, to outlive V8's
+ * young-generation collections and be copied into the old generation, whose collections then
+ * clear it, which cost more a request than all of dingread's own work on a query. So the ring
+ * keeps what a call makes afresh as bytes outside the JavaScript heap, in buffers made once per
+ * place, and builds the entry again when the log is read, which is rare.
+ */
 export class RequestLog {
-  /** A ring: `size` entries, the newest at `(start + size - 1) % capacity`. */
-  private readonly entries: LoggedRequest[] = [];
+  /** `size` places in use, the newest at `(start + size - 1) % capacity`. */
+  private slots: Slot[] = [];
   private start = 0;
   private size = 0;
   private nextSeq = 1;
 
   constructor(readonly capacity: number = DEFAULT_REQUEST_LOG_SIZE) {}
 
-  /** Keeps the entry itself (it is the caller's no more), numbered; the oldest falls out when full. */
+  /** Keeps the entry, numbered; the oldest falls out when full. */
   add(entry: Omit<LoggedRequest, 'seq'>): void {
     if (this.capacity <= 0) return;
-    const numbered = entry as LoggedRequest;
-    numbered.seq = this.nextSeq++;
+    let slot: Slot;
     if (this.size < this.capacity) {
-      this.entries[(this.start + this.size) % this.capacity] = numbered;
+      slot = this.slots[(this.start + this.size) % this.capacity] ??= emptySlot();
       this.size++;
     } else {
-      this.entries[this.start] = numbered;
+      slot = this.slots[this.start] as Slot;
       this.start = (this.start + 1) % this.capacity;
     }
+    slot.seq = this.nextSeq++;
+    slot.at = entry.at;
+    slot.status = entry.status;
+    slot.durationMs = entry.durationMs;
+    slot.method = entry.method;
+    slot.path = entry.path;
+    slot.host = entry.host;
+    slot.via = entry.via;
+    slot.appKey = entry.appKey;
+    slot.code = entry.code;
+    slot.faults = entry.faults;
+    slot.unknownFields = entry.unknownFields;
+    slot.whole = keepAsBytes(slot, entry) ? undefined : { ...entry, seq: slot.seq };
+  }
+
+  /** The entry in a place, built again, its fields in the order the recorder writes them. */
+  private entryAt(slot: Slot): LoggedRequest {
+    if (slot.whole) return slot.whole;
+    const { bytes } = slot;
+    const entry: Omit<LoggedRequest, 'seq'> = {
+      requestId: bytes.toString('utf8', 0, slot.idBytes),
+      at: slot.at,
+      method: slot.method,
+      path: slot.path,
+      status: slot.status,
+      durationMs: slot.durationMs,
+    };
+    let at = slot.idBytes;
+    const next = (length: number): string => bytes.toString('utf8', at, (at += length));
+    if (slot.host !== undefined) entry.host = slot.host;
+    if (slot.via !== undefined) entry.via = slot.via;
+    if (slot.queryBytes >= 0) entry.query = JSON.parse(next(slot.queryBytes)) as Record<string, unknown>;
+    if (slot.appKey !== undefined) entry.appKey = slot.appKey;
+    if (slot.code !== undefined) entry.code = slot.code;
+    if (slot.faults !== undefined) entry.faults = slot.faults;
+    if (slot.unknownFields !== undefined) entry.unknownFields = slot.unknownFields;
+    if (slot.requestBytes >= 0) entry.requestBody = JSON.parse(next(slot.requestBytes)) as unknown;
+    if (slot.responseBytes >= 0) entry.responseBody = next(slot.responseBytes);
+    return { ...entry, seq: slot.seq };
   }
 
   /**
@@ -121,22 +224,77 @@ export class RequestLog {
     const out: LoggedRequest[] = [];
     const limit = filter.limit ?? 100;
     for (let i = this.size - 1; i >= 0 && out.length < limit; i--) {
-      const entry = this.entries[(this.start + i) % this.capacity] as LoggedRequest;
-      if (filter.path !== undefined && entry.path !== filter.path) continue;
-      if (filter.appKey !== undefined && entry.appKey !== filter.appKey) continue;
-      if (filter.since !== undefined && entry.at < filter.since) continue;
-      if (filter.status !== undefined && !statusMatches(filter.status, entry.status)) continue;
-      out.push(this.view(entry));
+      const slot = this.slots[(this.start + i) % this.capacity] as Slot;
+      if (filter.path !== undefined && slot.path !== filter.path) continue;
+      if (filter.appKey !== undefined && slot.appKey !== filter.appKey) continue;
+      if (filter.since !== undefined && slot.at < filter.since) continue;
+      if (filter.status !== undefined && !statusMatches(filter.status, slot.status)) continue;
+      out.push(this.view(this.entryAt(slot)));
     }
     return out;
   }
 
   clear(): number {
     const cleared = this.size;
-    this.entries.length = 0;
+    this.slots = [];
     this.start = 0;
     this.size = 0;
     return cleared;
+  }
+}
+
+/** JSON text, or undefined for what JSON cannot write (a body from the JSON parser always can). */
+function jsonOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the entry's id, query, request body and response body into `slot.bytes`; false when
+ * they are not to be kept so: a response body that is not text, a value JSON cannot write, or
+ * more than MAX_SLOT_BYTES together.
+ */
+function keepAsBytes(slot: Slot, entry: Omit<LoggedRequest, 'seq'>): boolean {
+  const { requestId, responseBody } = entry;
+  if (responseBody !== undefined && typeof responseBody !== 'string') return false;
+  const query = entry.query === undefined ? undefined : jsonOf(entry.query);
+  const request = entry.requestBody === undefined ? undefined : jsonOf(entry.requestBody);
+  if ((entry.query !== undefined && query === undefined) || (entry.requestBody !== undefined && request === undefined)) return false;
+  // Each UTF-16 unit takes at most 3 bytes: the length in bytes is counted only when that bound is over the limit.
+  const units = requestId.length + (query?.length ?? 0) + (request?.length ?? 0) + (responseBody?.length ?? 0);
+  const byteLength = (): number =>
+    Buffer.byteLength(requestId) +
+    (query === undefined ? 0 : Buffer.byteLength(query)) +
+    (request === undefined ? 0 : Buffer.byteLength(request)) +
+    (responseBody === undefined ? 0 : Buffer.byteLength(responseBody));
+  if (units * 3 > MAX_SLOT_BYTES && byteLength() > MAX_SLOT_BYTES) return false;
+  for (;;) {
+    const { bytes } = slot;
+    let at = 0;
+    const write = (text: string | undefined): number => {
+      if (text === undefined) return -1;
+      const written = bytes.write(text, at, 'utf8');
+      at += written;
+      return written;
+    };
+    const idBytes = write(requestId);
+    const queryBytes = write(query);
+    const requestBytes = write(request);
+    const responseBytes = write(responseBody);
+    // A write that leaves fewer than 4 bytes free may have stopped short of a character.
+    if (bytes.length - at >= 4) {
+      slot.idBytes = idBytes;
+      slot.queryBytes = queryBytes;
+      slot.requestBytes = requestBytes;
+      slot.responseBytes = responseBytes;
+      return true;
+    }
+    // A quarter more than this entry needs, so that the next, a little larger, fits too.
+    const needed = byteLength() + 4;
+    slot.bytes = Buffer.allocUnsafeSlow(Math.max(FIRST_SLOT_BYTES, needed + (needed >> 2)));
   }
 }
 

@@ -176,14 +176,21 @@ describe('bench report: targets', () => {
     query.dingread = load(6000, { cpuUsPerRequest: 81.4 });
     const text = buildReport(run);
     const section = text.slice(text.indexOf("## The framework's floor"), text.indexOf('## Flatness'));
-    // dingread ÷ baseline 0.60, floor ÷ baseline 0.80, dingread ÷ floor 0.75; CPU with a dash where unread.
+    // dingread ÷ baseline 0.60, floor ÷ baseline 0.80, dingread ÷ floor 0.75; CPU with a dash where
+    // unread, and dingread's CPU over the floor's (81.4 / 52.6).
     assert.match(
       section,
-      /\| groupMessages\/query, page of 200, 5,000 members, half read \| sqlite \| 6,000 req\/s \| 8,000 req\/s \| 10,000 req\/s \| 0\.60 \| 0\.80 \| 0\.75 \| 81 \/ 53 \/ – \|/,
+      /\| groupMessages\/query, page of 200, 5,000 members, half read \| sqlite \| 6,000 req\/s \| 8,000 req\/s \| 10,000 req\/s \| 0\.60 \| 0\.80 \| 0\.75 \| 81 \/ 53 \/ – \| 1\.55 \|/,
     );
     assert.equal(section.match(/^\| groupMessages/gm)?.length, 1, 'only the row that measured a floor');
     // Only the query scenarios ask for it.
     assert.deepEqual(SCENARIOS.filter((s) => s.floor).map((s) => s.id), ['group-query', 'oto-read-status']);
+  });
+
+  it('say where the servers and the load generator ran when the run tells, and nothing when it does not', () => {
+    assert.ok(!buildReport(fullRun()).includes('Placement:'));
+    const text = buildReport({ ...fullRun(), cores: 'each measured server on CPU 1 alone and the load generator on CPU 0 (taskset)' });
+    assert.match(text, /^Placement: each measured server on CPU 1 alone and the load generator on CPU 0 \(taskset\)\.$/m);
   });
 });
 

@@ -68,18 +68,17 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
         (error: Error) => done(error),
       );
     });
+    // The call's entry is written here, with the answer in hand, rather than in an onResponse
+    // hook: a route with any onResponse hook makes Fastify put listeners on every response and
+    // time it, about 7 µs of CPU a request in all, a tenth of a query's.
     app.addHook('onSend', (request, reply, payload, done) => {
-      recorder.keepPayload(request, payload);
+      recorder.record(request, reply.statusCode, payload);
       // `POST /reset` forgets everything: the emulator's state goes with the store's.
       if (routeOf(request).url === RESET_ROUTE && request.method === 'POST' && reply.statusCode === 200) {
         faults.clear();
         recorder.log.clear();
       }
       done(null, payload);
-    });
-    app.addHook('onResponse', (request, reply, done) => {
-      recorder.record(request, reply.statusCode);
-      done();
     });
 
     app.get('/_dingread/openapi.json', async () => openApiDocument(catalog.routes, options.version));

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import { RequestLog, type LoggedRequest, type RequestLogFilter } from '../../core/request-log.js';
+import { routeOf } from '../access.js';
 import { pathOf, requestTarget } from '../proxy/request-target.js';
 import { appKeyOf, isDingTalkCall } from './calls.js';
 import { RequestsQuery } from './schemas.js';
@@ -18,7 +19,6 @@ interface PendingEntry {
   faults?: string[];
   /** The body as parsed, before leniency dropped anything (dingtalk/leniency.ts). */
   requestBody?: unknown;
-  payload?: unknown;
   logged?: true;
 }
 
@@ -52,18 +52,13 @@ export class RequestRecorder {
     if (entry) entry.requestBody = request.body;
   }
 
-  keepPayload(request: FastifyRequest, payload: unknown): void {
-    const entry = request.loggedCall;
-    if (entry) entry.payload = payload;
-  }
-
   noteFaults(request: FastifyRequest, fired: string[]): void {
     const entry = request.loggedCall;
     if (entry) entry.faults = fired;
   }
 
-  /** Writes the call's entry, once: when it is answered (onResponse), or dropped (status 0). */
-  record(request: FastifyRequest, status: number, payload: unknown = request.loggedCall?.payload): void {
+  /** Writes the call's entry, once: when its answer goes out (onSend), or when it is dropped (status 0). */
+  record(request: FastifyRequest, status: number, payload: unknown): void {
     const entry = request.loggedCall;
     if (!entry || entry.logged) return;
     entry.logged = true;
@@ -77,7 +72,7 @@ export class RequestRecorder {
       requestId: request.id,
       at: entry.at,
       method: request.method,
-      path: pathOf(request.url),
+      path: pathOrRoute(request),
       status,
       durationMs: Math.round(performance.now() - entry.startedAt),
     };
@@ -113,6 +108,16 @@ function filterOf(query: RequestsQuery): RequestLogFilter {
   if (query.since !== undefined) filter.since = Number(query.since);
   if (query.limit !== undefined) filter.limit = Number(query.limit);
   return filter;
+}
+
+/**
+ * The path as sent; the route's own pattern when they are the same, so that the log's entry, kept
+ * for the next thousand calls, holds a string made once rather than one made for this request.
+ */
+function pathOrRoute(request: FastifyRequest): string {
+  const path = pathOf(request.url);
+  const route = routeOf(request).url;
+  return path === route ? route : path;
 }
 
 function hasKeys(object: object): boolean {

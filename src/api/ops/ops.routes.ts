@@ -50,13 +50,12 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
     });
     // An answer finished while draining closes its connection, so that no kept-alive socket (or a
     // request pipelined behind it) holds the process open.
-    app.addHook('onSend', (_request, reply, payload, done) => {
+    // The answer is counted here, as it goes out, rather than in an onResponse hook (see the
+    // emulator's onSend hook for why).
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (draining) reply.header('connection', 'close');
-      done(null, payload);
-    });
-    app.addHook('onResponse', (request, reply, done) => {
       options.metrics.request(request.method, routeOf(request).url ?? 'unmatched', reply.statusCode, (performance.now() - request.receivedAt) / 1000);
-      done();
+      done(null, payload);
     });
 
     app.get('/_dingread/ready', async (_request, reply) => {

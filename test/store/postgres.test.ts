@@ -237,6 +237,49 @@ if (postgresSkipReason) {
       }
     });
 
+    it('calls for one chat share stamp checks, but never one that may have read the stamps before they came', async () => {
+      /** A node whose one-statement reads can be held after they ran, as if their answer were still on its way. */
+      class Held extends PostgresStore {
+        oneStatementReads = 0;
+        hold: Promise<void> | undefined;
+        protected override async unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
+          if (mode !== 'statement') return super.unit(mode, make);
+          this.oneStatementReads++;
+          const hold = this.hold;
+          const result = await super.unit(mode, make);
+          if (hold) await hold;
+          return result;
+        }
+      }
+      const schema = newSchema();
+      const a = new Held({ url: POSTGRES_URL, schema, poolSize: 4 });
+      const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      try {
+        await a.applyFixture(plan());
+        const { message } = await sendOne(a, 'shared');
+        assert.deepEqual(await readerIdsOf(a, message, '', 10), [], 'kept, with its stamp');
+        let release = (): void => undefined;
+        a.hold = new Promise<void>((resolve) => (release = resolve));
+        a.oneStatementReads = 0;
+        // The first call's check has read the stamps and is on its way back...
+        const early = readerIdsOf(a, message, '', 10);
+        await until('the early check ran', () => a.oneStatementReads === 1);
+        a.hold = undefined;
+        // ...when another node's read commits, and then two more calls come.
+        await b.recordReads([{ processQueryKey: 'shared', userId: 'u1', readAt: 2 }]);
+        const late = [readerIdsOf(a, message, '', 10), readerIdsOf(a, message, '', 10)];
+        assert.equal(a.oneStatementReads, 1, 'the late calls wait: the check on its way may be older than they are');
+        release();
+        assert.deepEqual(await early, [], 'the early call came before the read');
+        assert.deepEqual(await Promise.all(late), [['u1'], ['u1']], 'the late calls see the read');
+        assert.equal(a.oneStatementReads, 4, 'the early check, one check shared by both late calls, then each reads the page again');
+      } finally {
+        await a.close();
+        await b.close();
+        await dropSchema(schema);
+      }
+    });
+
     it('no lock all writers share: sends in two chats on two nodes complete while a third chat is held', { timeout: 120_000 }, async () => {
       const schema = newSchema();
       const gate = 0x6e0de;

@@ -115,6 +115,8 @@ export abstract class SqlStore implements Store {
   private lookups: LookupCache | null | undefined;
   /** Read-status answers of a shared store, with their stamps (see answer). */
   private readonly stampedAnswers = new BoundedMap<readRules.Stamped<object>>(ANSWER_CACHE_SIZE);
+  /** Stamp checks by chat key, while any is on its way (see stampOf). */
+  private readonly stampChecks = new Map<string, StampCheck>();
   /** How the other nodes hear of this one's writes, when the store is shared. */
   private sharing: BusInvalidation | undefined;
 
@@ -284,12 +286,47 @@ export abstract class SqlStore implements Store {
   private async answer<T extends object>(key: string, make: () => Work<readRules.Stamped<T> | undefined>): Promise<T | undefined> {
     if (!this.capabilities.sharedAcrossProcesses || !this.keepsLookups()) return this.cached('answers', key, () => valueOf(make()));
     const kept = this.stampedAnswers.get(key) as readRules.Stamped<T> | undefined;
-    if (kept !== undefined && (await this.unit('statement', () => readRules.answerStamp(kept.chatKey))) === kept.stamp) return kept.value;
+    if (kept !== undefined && (await this.stampOf(kept.chatKey)) === kept.stamp) return kept.value;
     const read = await this.unit('statement', make);
     if (read === undefined) this.stampedAnswers.delete(key);
     else this.stampedAnswers.set(key, read);
     return read?.value;
   }
+
+  /**
+   * The sum of a chat's stamps, as a check sent after this call came reads it. Calls for one chat
+   * share checks: while one is on its way, the calls that come meanwhile wait for it to return and
+   * then share the next one (it may have read the stamps before they came, so they cannot share
+   * it). Each call so sees every write committed before it came, and a busy chat costs a check a
+   * round trip, not one a call.
+   */
+  private stampOf(chatKey: string): Promise<number> {
+    let check = this.stampChecks.get(chatKey);
+    if (check === undefined) {
+      check = { sent: undefined, next: undefined };
+      this.stampChecks.set(chatKey, check);
+    }
+    if (check.next !== undefined) return check.next;
+    const inFlight = check.sent;
+    if (inFlight === undefined) return this.sendStampCheck(chatKey, check);
+    const shared = check;
+    const after = (): Promise<number> => {
+      shared.next = undefined;
+      return this.sendStampCheck(chatKey, shared);
+    };
+    shared.next = inFlight.then(after, after);
+    return shared.next;
+  }
+
+  private sendStampCheck(chatKey: string, check: StampCheck): Promise<number> {
+    const sent: Promise<number> = this.unit('statement', () => readRules.answerStamp(chatKey)).finally(() => {
+      if (check.sent === sent) check.sent = undefined;
+      if (check.sent === undefined && check.next === undefined) this.stampChecks.delete(chatKey);
+    });
+    check.sent = sent;
+    return sent;
+  }
+
   countReaders(message: MessageRecord): Promise<number> {
     return this.unit('read', () => readRules.countReaders(message));
   }
@@ -496,4 +533,10 @@ export abstract class SqlStore implements Store {
 /** The answer of a read that named no stamp (so it always has one), for a store that keeps answers without stamps. */
 function* valueOf<T>(work: Work<readRules.Stamped<T> | undefined>): Work<T | undefined> {
   return (yield* work)?.value;
+}
+
+/** A chat's stamp check on its way, and the one the calls that came after it wait for. */
+interface StampCheck {
+  sent: Promise<number> | undefined;
+  next: Promise<number> | undefined;
 }

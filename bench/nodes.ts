@@ -12,7 +12,9 @@
  *
  * The offered load is closed-loop: `--connections` callers, each waiting for its answer before
  * the next call, the same total for every N, so what changes between rows is only how many
- * processes share it.
+ * processes share it. With `--rate R` it is also held to R requests a second in all (spread over
+ * the nodes as the connections are): below what one node can serve, every N should then serve R,
+ * and the rows show what more nodes cost in latency and CPU at the same work.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -131,7 +133,7 @@ interface Row {
 }
 
 /** One load run over all `servers`, `connections` spread round-robin; autocannon instances side by side, results summed. */
-async function run(servers: ServerProcess[], token: string, connections: number, durationSec: number): Promise<autocannon.Result[]> {
+async function run(servers: ServerProcess[], token: string, connections: number, durationSec: number, rate?: number): Promise<autocannon.Result[]> {
   const spread = spreadConnections(connections, servers.length);
   // Rounds on all nodes take groups 0, 1, 2, … in turn, so every chat gets the same share.
   let group = 0;
@@ -143,6 +145,8 @@ async function run(servers: ServerProcess[], token: string, connections: number,
         connections: spread[n] as number,
         duration: durationSec,
         pipelining: 1,
+        // A node's share of the offered rate, as its share of the connections.
+        ...(rate === undefined ? {} : { overallRate: Math.max(1, Math.round((rate * (spread[n] as number)) / connections)) }),
         requests: cycle(nextGroup, token),
         initialContext: {},
       }),
@@ -150,7 +154,7 @@ async function run(servers: ServerProcess[], token: string, connections: number,
   );
 }
 
-async function measureNodes(postgresUrl: string, nodes: number, options: { connections: number; durationSec: number; warmupSec: number }): Promise<Row> {
+async function measureNodes(postgresUrl: string, nodes: number, options: { connections: number; durationSec: number; warmupSec: number; rate?: number }): Promise<Row> {
   const scratch = await scratchStore('postgres', postgresUrl);
   const servers: ServerProcess[] = [];
   try {
@@ -164,12 +168,12 @@ async function measureNodes(postgresUrl: string, nodes: number, options: { conne
     if (!auth.ok) throw new Error(`token: ${auth.status} ${await auth.text()}`);
     const token = ((await auth.json()) as { accessToken: string }).accessToken;
 
-    if (options.warmupSec > 0) await run(servers, token, options.connections, options.warmupSec);
+    if (options.warmupSec > 0) await run(servers, token, options.connections, options.warmupSec, options.rate);
     const cpuBefore = servers.map((s) => cpuTimeMs(s.pid) ?? 0);
     const machineBefore = machineTicks();
     const generatorBefore = process.cpuUsage();
     const started = performance.now();
-    const results = await run(servers, token, options.connections, options.durationSec);
+    const results = await run(servers, token, options.connections, options.durationSec, options.rate);
     const seconds = (performance.now() - started) / 1000;
     const generator = process.cpuUsage(generatorBefore);
     const nodeCpuMs = servers.reduce((sum, s, i) => sum + ((cpuTimeMs(s.pid) ?? 0) - (cpuBefore[i] ?? 0)), 0);
@@ -210,12 +214,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       duration: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '6' },
       connections: { type: 'string', default: '24' },
+      rate: { type: 'string' },
       postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     },
   });
   const counts = values.nodes.split(',').map(Number);
-  const options = { connections: Number(values.connections), durationSec: Number(values.duration), warmupSec: Number(values.warmup) };
-  console.log(`${options.connections} connections, ${options.warmupSec} s warm-up, ${options.durationSec} s measured; a connection repeats send, reads, query, query`);
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new Error(`--rate must be a positive number of requests a second, not ${values.rate}`);
+  const options = { connections: Number(values.connections), durationSec: Number(values.duration), warmupSec: Number(values.warmup), ...(rate === undefined ? {} : { rate }) };
+  console.log(
+    `${options.connections} connections${rate === undefined ? '' : `, offered ${rate} req/s in all`}, ${options.warmupSec} s warm-up, ${options.durationSec} s measured; a connection repeats send, reads, query, query`,
+  );
   console.log('| nodes | req/s | p50 ms | p99 ms | requests | errors | non-2xx | nodes\' CPU | generator CPU | machine CPU (cores) |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of counts) {

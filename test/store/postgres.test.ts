@@ -311,13 +311,8 @@ if (postgresSkipReason) {
     });
 
     it("sends a unit's last statement with its COMMIT, parameters written in safely, and refuses a unit that goes on", async () => {
-      class Probe extends PostgresStore {
-        runWrite<T>(make: () => Work<T>): Promise<T> {
-          return this.unit('write', make);
-        }
-      }
       const schema = newSchema();
-      const probe = new Probe({ url: POSTGRES_URL, schema, poolSize: 1 });
+      const probe = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 1 });
       try {
         const tricky = "it's a \\ backslash -- and 'quotes'; COMMIT; DROP TABLE messages";
         const row = await probe.runWrite(function* () {
@@ -342,13 +337,8 @@ if (postgresSkipReason) {
     });
 
     it('a group send is one round trip, its insert prepared once per connection; a failed batch that prepared drops its connection', async () => {
-      class Probe extends PostgresStore {
-        runWrite<T>(make: () => Work<T>): Promise<T> {
-          return this.unit('write', make);
-        }
-      }
       const schema = newSchema();
-      const store = new Probe({ url: POSTGRES_URL, schema, poolSize: 1 });
+      const store = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 1 });
       const sent: string[] = [];
       const original = pg.Client.prototype.query;
       const sendWatched = async (key: string): Promise<{ message: MessageRecord; texts: string[] }> => {
@@ -526,6 +516,13 @@ function* heldAfterChatLock<T>(work: Work<T>, gate: number): Work<T> {
     next = work.next(result);
   }
   return next.value;
+}
+
+/** A store whose units of work a test can run directly. */
+class WriteProbe extends PostgresStore {
+  runWrite<T>(make: () => Work<T>): Promise<T> {
+    return this.unit('write', make);
+  }
 }
 
 async function sendTo(store: Store, openConversationId: string, key: string): Promise<MessageRecord> {

@@ -175,6 +175,8 @@ export function relayEvents(events: EventBus, bus: Bus): void {
   });
   void bus
     .subscribe(EVENTS_TOPIC, (message) => {
+      // Nobody here to tell: not parsing the message saves every node a share of every other's writes.
+      if (events.listenerCount === 0) return;
       const split = message.indexOf('\n');
       if (split < 0 || message.slice(0, split) === bus.nodeId) return;
       let relayed: unknown;

@@ -339,24 +339,28 @@ if (postgresSkipReason) {
     it('a group send is one round trip, its insert prepared once per connection; a failed batch that prepared drops its connection', async () => {
       const schema = newSchema();
       const store = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 1 });
-      const sent: string[] = [];
       const original = pg.Client.prototype.query;
+      /** What `work` sends to the server, a text a query. */
+      const watched = async <T>(work: () => Promise<T>): Promise<{ value: T; texts: string[] }> => {
+        const texts: string[] = [];
+        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+          const head = args[0] as string | { text?: string };
+          texts.push(typeof head === 'string' ? head : (head.text ?? ''));
+          return (original as (...a: unknown[]) => unknown).apply(this, args);
+        } as typeof original;
+        try {
+          return { value: await work(), texts };
+        } finally {
+          pg.Client.prototype.query = original;
+        }
+      };
       const sendWatched = async (key: string): Promise<{ message: MessageRecord; texts: string[] }> => {
         const org = (await store.findOrg('corp')) as { id: number };
         const app = (await store.findApp('app')) as { id: number };
         const robot = (await store.findRobot('bot')) as { id: number };
         const conversation = (await store.findConversation('cid==')) as { id: number };
-        sent.length = 0;
-        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-          const first = args[0] as string | { text?: string };
-          sent.push(typeof first === 'string' ? first : (first.text ?? ''));
-          return (original as (...a: unknown[]) => unknown).apply(this, args);
-        } as typeof original;
-        try {
-          return { message: await store.insertMessage(groupMessageRecord({ org, app, robot, conversation }, key)), texts: [...sent] };
-        } finally {
-          pg.Client.prototype.query = original;
-        }
+        const { value, texts } = await watched(() => store.insertMessage(groupMessageRecord({ org, app, robot, conversation }, key)));
+        return { message: value, texts };
       };
       try {
         await store.applyFixture(plan());
@@ -369,6 +373,16 @@ if (postgresSkipReason) {
         assert.match(second.texts[0] as string, /EXECUTE \w+\(/);
         assert.ok(second.message.id > first.message.id, 'the numbers come from the sequence, rising');
         assert.deepEqual(await Promise.all(['one', 'two'].map(async (key) => (await store.findMessage(key))?.id)), [first.message.id, second.message.id]);
+
+        // A one-on-one send is two: its recipients go with the COMMIT, written out rather than
+        // prepared when they are many (a plan per batch size and connection would cost memory).
+        const many = Array.from({ length: 40 }, (_, i) => `r${String(i).padStart(2, '0')}`);
+        const robot = (await store.findRobot('bot')) as { id: number };
+        const ids = { org: { id: first.message.orgId }, app: { id: first.message.appId }, robot, conversation: { id: 0 } };
+        const oto = await watched(() => store.insertMessage({ ...groupMessageRecord(ids, 'oto'), kind: 'oto', conversationId: null, recipients: many }));
+        assert.equal(oto.texts.length, 2, 'the message with BEGIN and the lock; the recipients with the COMMIT');
+        assert.match(oto.texts[1] as string, /^INSERT INTO message_recipients[\s\S]*'r39'[\s\S]*;\s*COMMIT$/);
+        assert.deepEqual((await recipientsOf(store, oto.value)).map((r) => r.userId), many, 'every recipient, in order');
 
         // PREPARE outlives a rollback, so after a failed batch that prepared, which statements the
         // connection holds is unknown: the store drops the connection rather than guess.

@@ -271,6 +271,11 @@ export class PostgresStore extends SqlStore {
       if (literal === undefined) return undefined;
       literals.push(literal);
     }
+    if (names.length > MOST_PREPARED_PARAMETERS) {
+      // A batch (hundreds of recipients): its text differs with its size, so a plan kept per size
+      // and connection would cost the server memory for little; it goes written out instead.
+      return sql.replace(PARAMETER, (_match, key: string) => (key === NEXT_NUMBER ? NEXT_NUMBER_SQL : (literals[names.indexOf(key)] as string)));
+    }
     const sqlName = `${name}_simple`;
     let known = this.preparedOn.get(client);
     if (!known) {
@@ -431,6 +436,9 @@ interface Statement {
 }
 
 const PREPARABLE = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|VALUES)\b/i;
+
+/** Statements with more parameters than this are written out rather than prepared (executeSql). */
+const MOST_PREPARED_PARAMETERS = 64;
 
 /** A `:name` parameter in dingread's SQL (not a `::type` cast). */
 const PARAMETER = /(?<![:\w]):([A-Za-z_]\w*)/g;

@@ -13,10 +13,12 @@ export const MESSAGE_SELECT = `
   LEFT JOIN conversations c ON c.id = m.conversation_id`;
 
 /**
- * What an insert of a message returns: its row as MESSAGE_SELECT gives it, so the send needs no
- * second statement to read it back.
+ * What an insert of a message returns beyond what the send gave it: its number, its recipient
+ * count (a conversation's members) and its org's, robot's and conversation's public ids, so the
+ * send needs no second statement to read its record back. Only these: every column returned is
+ * described and parsed again on every send.
  */
-const RETURNING_MESSAGE = `RETURNING *,
+const RETURNING_MESSAGE = `RETURNING id, recipient_count,
   (SELECT o.corp_id FROM orgs o WHERE o.id = messages.org_id) AS corp_id,
   (SELECT r.robot_code FROM robots r WHERE r.id = messages.robot_id) AS robot_code,
   (SELECT c.open_conversation_id FROM conversations c WHERE c.id = messages.conversation_id) AS open_conversation_id`;
@@ -56,14 +58,14 @@ export function* insertMessage(message: NewMessage, endsUnit = false): Work<Mess
   const rowOptions = { numbered: true, last: endsUnit && recipients.length === 0 && !message.mediaIds };
   const row =
     message.conversationId === null
-      ? yield* get<MessageRow>(
+      ? yield* get<InsertedRow>(
           `INSERT INTO messages ${columns}
            VALUES (:${NEXT_NUMBER}, :processQueryKey, :kind, :orgId, :appId, :robotId, NULL, :msgKey, :msgParam,
              :sentAt, :deliveredAt, NULL, :recipientCount) ${RETURNING_MESSAGE}`,
           params,
           rowOptions,
         )
-      : yield* get<MessageRow>(
+      : yield* get<InsertedRow>(
           `INSERT INTO messages ${columns}
            SELECT :${NEXT_NUMBER}, :processQueryKey, :kind, :orgId, :appId, :robotId, c.id, :msgKey, :msgParam,
              :sentAt, :deliveredAt, c.member_version, c.member_count
@@ -87,8 +89,28 @@ export function* insertMessage(message: NewMessage, endsUnit = false): Work<Mess
     });
   }
   if (message.mediaIds) yield* linkMessageMedia(id, message.mediaIds);
-  return toMessage(row);
+  return {
+    id,
+    processQueryKey: message.processQueryKey,
+    kind: message.kind,
+    orgId: message.orgId,
+    corpId: row.corp_id,
+    appId: message.appId,
+    robotId: message.robotId,
+    robotCode: row.robot_code,
+    conversationId: message.conversationId,
+    openConversationId: row.open_conversation_id,
+    msgKey: message.msgKey,
+    msgParam: message.msgParam,
+    sentAt: message.sentAt,
+    deliveredAt: message.deliveredAt,
+    recipientCount: row.recipient_count,
+    recalledAt: null,
+  };
 }
+
+/** What RETURNING_MESSAGE gives. */
+type InsertedRow = Pick<MessageRow, 'id' | 'recipient_count' | 'corp_id' | 'robot_code' | 'open_conversation_id'>;
 
 export function* messageRowById(id: number): Work<MessageRow | undefined> {
   return yield* get<MessageRow>(`${MESSAGE_SELECT} WHERE m.id = :id`, { id });

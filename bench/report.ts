@@ -190,6 +190,8 @@ const POSTGRES_AGAINST_SQLITE = [
   { id: 'group-query', least: 0.5 },
   { id: 'oto-read-status', least: 0.5 },
   { id: 'private-chat-query', least: 0.5 },
+  { id: 'group-query-spread', least: 0.5 },
+  { id: 'oto-read-status-spread', least: 0.5 },
   { id: 'group-send-10', least: 0.3 },
   { id: 'group-send-1000', least: 0.3 },
 ];

@@ -175,6 +175,69 @@ const privateChatQuery: Scenario = {
   },
 };
 
+/** Chats the spread queries go round: each connection's calls go to every one of them in turn. */
+const SPREAD_CHATS = 50;
+
+/**
+ * The group page again, each call about a message of another of 50 groups (400 members, half
+ * read): what a node serving many chats meets, where no call shares another's work (on
+ * PostgreSQL, its answer's stamp check).
+ */
+const groupQuerySpread: Scenario = {
+  id: 'group-query-spread',
+  title: `groupMessages/query, page of 200, each call another of ${SPREAD_CHATS} groups`,
+  dingtalk: true,
+  async prepare(url) {
+    const groups = Array.from({ length: SPREAD_CHATS }, (_, i) => ({ id: `cidBenchSpread${i}==`, size: 400 }));
+    const { admin, client, token } = await connect(url, directory(400, groups));
+    const readers = users(400).filter((_, i) => i % 2 === 0);
+    const bodies: string[] = [];
+    for (const group of groups) {
+      const [key] = await sendGroup(client, group.id, 1);
+      await readAll(admin, key as string, readers);
+      bodies.push(JSON.stringify({ openConversationId: group.id, robotCode: BENCH.robot, processQueryKey: key, maxResults: 200 }));
+    }
+    return {
+      request: {
+        method: 'POST',
+        path: '/v1.0/robot/groupMessages/query',
+        headers: { 'x-acs-dingtalk-access-token': token },
+        body: bodies[0] as string,
+        vary: (n) => ({ body: bodies[(n + 1) % bodies.length] as string }),
+      },
+    };
+  },
+};
+
+/** readStatus again, each call about another of 50 one-on-one messages (20 recipients, 10 read). */
+const otoQuerySpread: Scenario = {
+  id: 'oto-read-status-spread',
+  title: `oToMessages/readStatus, 20 recipients, each call another of ${SPREAD_CHATS} messages`,
+  dingtalk: true,
+  async prepare(url) {
+    const { admin, client, token } = await connect(url, directory(20, []));
+    const paths: string[] = [];
+    for (let i = 0; i < SPREAD_CHATS; i++) {
+      const { processQueryKey } = await client.batchSendOTO({
+        robotCode: BENCH.robot,
+        userIds: users(20),
+        msgKey: 'sampleText',
+        msgParam: { content: `hello ${i}` },
+      });
+      await readAll(admin, processQueryKey, users(10));
+      paths.push(`/v1.0/robot/oToMessages/readStatus?${new URLSearchParams({ robotCode: BENCH.robot, processQueryKey })}`);
+    }
+    return {
+      request: {
+        method: 'GET',
+        path: paths[0] as string,
+        headers: { 'x-acs-dingtalk-access-token': token },
+        vary: (n) => ({ path: paths[(n + 1) % paths.length] as string }),
+      },
+    };
+  },
+};
+
 /** Scenario 3: read ingestion, 1,000 new reads a request (every request reads a message never read). */
 const readIngestion: Scenario = {
   id: 'read-ingestion',
@@ -250,4 +313,6 @@ export const SCENARIOS: Scenario[] = [
   openChat(1000),
   groupQuery(10),
   groupQuery(100),
+  groupQuerySpread,
+  otoQuerySpread,
 ];

@@ -31,6 +31,8 @@ const GOOD: Record<string, number> = {
   'open-chat-1000': 3000,
   'group-query-history-10x': 6000,
   'group-query-history-100x': 5000,
+  'group-query-spread': 6000,
+  'oto-read-status-spread': 8000,
 };
 
 function row(id: string, store: string, rps: number, prismRps = 500): MeasuredRow {
@@ -89,9 +91,9 @@ describe('bench report: targets', () => {
     assert.match(text, /group query: memory 0\.60, sqlite 0\.60; readStatus: memory 0\.80, sqlite 0\.80/);
     assert.match(text, /memory 1\.25, sqlite 1\.25/, 'group send: 5,000 ÷ 4,000 req/s');
     assert.match(text, /150,000 reads\/s/);
-    assert.match(text, /group-query 0\.60, oto-read-status 0\.60, private-chat-query 0\.60, group-send-10 0\.60, group-send-1000 0\.60/);
+    assert.match(text, /group-query 0\.60, oto-read-status 0\.60, private-chat-query 0\.60, group-query-spread 0\.60, oto-read-status-spread 0\.60, group-send-10 0\.60, group-send-1000 0\.60/);
     assert.match(text, /memory 250 ms/);
-    assert.match(text, /dingread ÷ Prism 8\.00 at the lowest \(group-send-10000 on memory\), 16 of 16 measured/);
+    assert.match(text, /dingread ÷ Prism 8\.00 at the lowest \(group-send-10000 on memory\), 20 of 20 measured/);
   });
 
   it('say missed when one figure misses, whatever the others', () => {
@@ -128,7 +130,7 @@ describe('bench report: targets', () => {
     }
     const prism = byStart('faster than a Prism');
     assert.equal(prism?.status, 'met where measured');
-    assert.match(prism?.result ?? '', /2 of 16 measured; not measured: private-chat-query, group-send-10, group-send-1000, group-send-10000, group-query-history-10x, group-query-history-100x$/);
+    assert.match(prism?.result ?? '', /2 of 20 measured; not measured: private-chat-query, group-send-10, group-send-1000, group-send-10000, group-query-history-10x, group-query-history-100x, group-query-spread, oto-read-status-spread$/);
   });
 
   it('leave Prism out when it did not run or did not answer 2xx, and say why', () => {

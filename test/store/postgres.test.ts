@@ -12,7 +12,7 @@ import { SchemaTooNewError } from '../../src/store/errors.js';
 import { openStore, StoreSpecError } from '../../src/store/open-store.js';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { get, run, type UnitMode, type Work } from '../../src/store/sql/unit.js';
+import { get, lock, run, type UnitMode, type Work } from '../../src/store/sql/unit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import {
   dropSchema,
@@ -339,31 +339,13 @@ if (postgresSkipReason) {
     it('a group send is one round trip, its insert prepared once per connection; a failed batch that prepared drops its connection', async () => {
       const schema = newSchema();
       const store = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 1 });
-      const original = pg.Client.prototype.query;
-      /** What `work` sends to the server, a text a query. */
-      const watched = async <T>(work: () => Promise<T>): Promise<{ value: T; texts: string[] }> => {
-        const texts: string[] = [];
-        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-          const head = args[0] as string | { text?: string };
-          texts.push(typeof head === 'string' ? head : (head.text ?? ''));
-          return (original as (...a: unknown[]) => unknown).apply(this, args);
-        } as typeof original;
-        try {
-          return { value: await work(), texts };
-        } finally {
-          pg.Client.prototype.query = original;
-        }
-      };
-      const sendWatched = async (key: string): Promise<{ message: MessageRecord; texts: string[] }> => {
-        const org = (await store.findOrg('corp')) as { id: number };
-        const app = (await store.findApp('app')) as { id: number };
-        const robot = (await store.findRobot('bot')) as { id: number };
-        const conversation = (await store.findConversation('cid==')) as { id: number };
-        const { value, texts } = await watched(() => store.insertMessage(groupMessageRecord({ org, app, robot, conversation }, key)));
-        return { message: value, texts };
-      };
       try {
         await store.applyFixture(plan());
+        const send = await sender(store);
+        const sendWatched = async (key: string): Promise<{ message: MessageRecord; texts: string[] }> => {
+          const { value, texts } = await watched(() => send('cid==', key));
+          return { message: value, texts };
+        };
         const first = await sendWatched('one');
         assert.equal(first.texts.length, 1, 'one query to the server');
         assert.match(first.texts[0] as string, /^BEGIN;\s*SELECT pg_advisory_xact_lock_shared\(.*PREPARE \w+ AS INSERT INTO messages[\s\S]*nextval\('event_seq'\)[\s\S]*;\s*EXECUTE \w+\(.*\);\s*COMMIT$/s);
@@ -405,7 +387,117 @@ if (postgresSkipReason) {
         assert.notEqual(await backend(), before, 'a fresh connection');
         assert.equal(await insert('free'), 1, 'prepared again on the fresh connection');
       } finally {
-        pg.Client.prototype.query = original;
+        await store.close();
+        await dropSchema(schema);
+      }
+    });
+
+    it('the sends of one event-loop turn commit together: one round trip, their chats locked in one order', async () => {
+      const schema = newSchema();
+      const store = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const alone = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 2, groupCommit: false });
+      try {
+        await store.applyFixture(twoChats(plan()));
+        const send = await sender(store);
+        const keys = ['a1', 'b1', 'a2', 'b2'];
+        const { value: sent, texts: all } = await watched(() => Promise.all(keys.map((key) => send(key.startsWith('a') ? 'cid==' : 'cid2==', key))));
+        // (The bus's LISTEN, made on first use, is not the sends'.)
+        const texts = all.filter((text) => !text.startsWith('LISTEN '));
+        assert.equal(texts.length, 1, 'one query to the server for the four sends');
+        const text = texts[0] as string;
+        const locked = /^BEGIN;\s*SELECT pg_advisory_xact_lock_shared\(hashtextextended\(k, 0\)\) FROM unnest\(ARRAY\[([^\]]*)\]/.exec(text);
+        assert.ok(locked, text);
+        const chats = (locked[1] as string).split(', ');
+        assert.equal(chats.length, 2, 'each chat locked once');
+        assert.deepEqual(chats, [...chats].sort(), 'in one order for every group');
+        assert.equal(text.match(/EXECUTE \w+\(/g)?.length, 4);
+        assert.match(text, /;\s*COMMIT$/);
+        const ids = sent.map((message) => message.id);
+        assert.deepEqual(ids, [...ids].sort((x, y) => x - y), 'numbered in the order they came');
+        assert.equal(new Set(ids).size, 4);
+        for (const [i, key] of keys.entries()) assert.equal((await store.findMessage(key))?.id, ids[i]);
+        assert.deepEqual(
+          sent.map((message) => message.openConversationId),
+          ['cid==', 'cid2==', 'cid==', 'cid2=='],
+          'each answered with its own row',
+        );
+
+        // Turned off, each send is a transaction of its own.
+        const sendAlone = await sender(alone);
+        const one = await watched(() => Promise.all(['c1', 'c2'].map((key) => sendAlone('cid==', key))));
+        assert.equal(one.texts.filter((text) => text.startsWith('BEGIN')).length, 2);
+      } finally {
+        await Promise.all([store.close(), alone.close()]);
+        await dropSchema(schema);
+      }
+    });
+
+    it('a refused send of a group fails alone; a group whose COMMIT may be lost sends nothing twice', async () => {
+      const schema = newSchema();
+      const store = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const count = async (): Promise<number> => inSchema(schema, async (client) => (await client.query('SELECT count(*)::int AS n FROM messages')).rows[0].n as number);
+      try {
+        await store.applyFixture(plan());
+        const send = await sender(store);
+        await send('cid==', 'taken');
+        // The group fails on the taken key, nothing of it kept; each then runs alone.
+        const outcomes = await Promise.allSettled([send('cid==', 'x1'), send('cid==', 'taken'), send('cid==', 'x2')]);
+        assert.equal(outcomes[0].status, 'fulfilled');
+        assert.equal(outcomes[2].status, 'fulfilled');
+        assert.equal(outcomes[1].status, 'rejected');
+        assert.ok((outcomes[1] as PromiseRejectedResult).reason instanceof StoreConflictError);
+        assert.equal(await count(), 3, 'taken, x1 and x2, each once');
+
+        // The connection drops as the COMMIT's answer comes: the group may have committed, so no
+        // send runs again, and each fails as a lone write would.
+        const original = pg.Client.prototype.query;
+        pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+          const answer = (original as (...a: unknown[]) => unknown).apply(this, args);
+          if (typeof args[0] === 'string' && /EXECUTE[\s\S]*COMMIT$/.test(args[0])) {
+            return (answer as Promise<unknown>).then(() => {
+              throw new Error('Connection terminated unexpectedly');
+            });
+          }
+          return answer;
+        } as typeof original;
+        let lost: Array<PromiseSettledResult<MessageRecord>>;
+        try {
+          lost = await Promise.allSettled([send('cid==', 'y1'), send('cid==', 'y2')]);
+        } finally {
+          pg.Client.prototype.query = original;
+        }
+        for (const outcome of lost) {
+          assert.equal(outcome.status, 'rejected');
+          assert.ok((outcome as PromiseRejectedResult).reason instanceof StoreUnavailableError);
+        }
+        assert.equal(await count(), 5, 'committed once, not sent again');
+        assert.ok(await store.findMessage('y1'));
+        assert.ok(await send('cid==', 'z'), 'the store goes on, on a fresh connection');
+      } finally {
+        await store.close();
+        await dropSchema(schema);
+      }
+    });
+
+    it('an append a group cannot take runs alone, and nothing of its group is lost', async () => {
+      const schema = newSchema();
+      const store = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 2 });
+      try {
+        await store.runWrite(function* () {
+          yield* run('CREATE TABLE probe (v TEXT PRIMARY KEY)');
+        });
+        const append = (v: string, mode: 'send' | 'exclusive') =>
+          store.runAppend(function* () {
+            yield* lock({ kind: 'chat', chatKey: `c${v}`, mode });
+            return yield* run('INSERT INTO probe (v) VALUES (:v)', { v }, { last: true });
+          });
+        const { value, texts } = await watched(() => Promise.all([append('shared', 'send'), append('exclusive', 'exclusive')]));
+        assert.deepEqual(value, [1, 1]);
+        assert.equal(texts.length, 2, 'no group reached the server: one transaction each');
+        assert.match(texts[1] as string, /pg_advisory_xact_lock\(/, 'the exclusive lock, taken alone');
+        const rows = await inSchema(schema, async (client) => (await client.query('SELECT v FROM probe ORDER BY v')).rows);
+        assert.deepEqual(rows.map((r: { v: string }) => r.v), ['exclusive', 'shared']);
+      } finally {
         await store.close();
         await dropSchema(schema);
       }
@@ -537,6 +629,47 @@ class WriteProbe extends PostgresStore {
   runWrite<T>(make: () => Work<T>): Promise<T> {
     return this.unit('write', make);
   }
+  runAppend<T>(make: () => Work<T>): Promise<T> {
+    return this.unit('append', make);
+  }
+}
+
+/** What `work` sends to the server, a text a query. */
+async function watched<T>(work: () => Promise<T>): Promise<{ value: T; texts: string[] }> {
+  const original = pg.Client.prototype.query;
+  const texts: string[] = [];
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const head = args[0] as string | { text?: string };
+    texts.push(typeof head === 'string' ? head : (head.text ?? ''));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    return { value: await work(), texts };
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+}
+
+/** The test's directory with a second group chat, cid2==, like the first. */
+function twoChats<T extends { conversations: Array<{ openConversationId: string }> }>(orgs: T[]): T[] {
+  return orgs.map((org) => ({ ...org, conversations: [...org.conversations, { ...(org.conversations[0] as object), openConversationId: 'cid2==' }] }));
+}
+
+/**
+ * Sends into the test directory's group chats (by open id), its ids looked up first, so that sends
+ * asked for together reach the store in one event-loop turn.
+ */
+async function sender(store: Store): Promise<(openConversationId: string, key: string) => Promise<MessageRecord>> {
+  const org = (await store.findOrg('corp')) as { id: number };
+  const app = (await store.findApp('app')) as { id: number };
+  const robot = (await store.findRobot('bot')) as { id: number };
+  const conversations = new Map<string, { id: number }>();
+  for (const openConversationId of ['cid==', 'cid2==']) {
+    const conversation = await store.findConversation(openConversationId);
+    if (conversation) conversations.set(openConversationId, conversation);
+  }
+  return (openConversationId, key) =>
+    store.insertMessage(groupMessageRecord({ org, app, robot, conversation: conversations.get(openConversationId) as { id: number } }, key));
 }
 
 async function sendTo(store: Store, openConversationId: string, key: string): Promise<MessageRecord> {

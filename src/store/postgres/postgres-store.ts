@@ -22,8 +22,10 @@ import { OperatorError } from '../../core/operator-errors.js';
 import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
 import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
-import { NEXT_NUMBER, type Lock, type Params, type Step, type UnitMode, type Work } from '../sql/unit.js';
+import { NEXT_NUMBER, type AnswerStamp, type Lock, type Params, type Step, type UnitMode, type Work } from '../sql/unit.js';
+import { GroupFailed, runTogether, type GroupRunner } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
+import { literalOf, Opening, resultOf } from './opening.js';
 import { PostgresBus } from './postgres-bus.js';
 
 export interface PostgresStoreOptions {
@@ -33,6 +35,11 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Most connections this node opens (default 10, or the URL's `pool`). */
   poolSize?: number;
+  /**
+   * Commit the sends of one event-loop turn together (default true; group-commit.ts). False runs
+   * each in a transaction of its own.
+   */
+  groupCommit?: boolean;
 }
 
 export class PostgresUrlError extends OperatorError {
@@ -99,11 +106,23 @@ export class PostgresStore extends SqlStore {
   /** The statements each connection has PREPAREd by name for EXECUTE (see executeSql). */
   private readonly preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
   private closed: Promise<void> | undefined;
+  private readonly groupCommit: boolean;
+  /** Appends waiting for this turn's group commit, in arrival order. */
+  private appends: QueuedAppend[] = [];
+  /** What a group needs of this store (group-commit.ts). */
+  private readonly groupRunner: GroupRunner = {
+    connect: () => this.connect(),
+    stepText: (client, step, opening) => this.stepText(client, step, opening),
+    sharedChatLocks: (client, chatKeys) => this.sharedChatLocks(client, chatKeys),
+    stamping: (client, stamps) => this.stamping(client, stamps),
+    isConnectionError,
+  };
 
   constructor(options: PostgresStoreOptions) {
     super();
     const { connectionString, schema, poolSize } = parsePostgresUrl(options);
     this.schema = schema;
+    this.groupCommit = options.groupCommit ?? true;
     this.pool = loadDriver().then((driver) => {
       const pool = new driver.Pool({ connectionString, max: poolSize, types: typeParsers(driver), options: `-c search_path=${schema}` });
       // An idle client losing its connection must not end the process: the next unit that needs a
@@ -206,6 +225,29 @@ export class PostgresStore extends SqlStore {
     return `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(ARRAY[${keys.map((key) => client.escapeLiteral(key)).join(', ')}]::text[]) AS k`;
   }
 
+  /** Adds one to each stamp, in one fixed order, so two units stamping the same rows cannot wait on each other. */
+  private stamping(client: pg.PoolClient, stamps: readonly AnswerStamp[]): string {
+    const rows = [...new Set(stamps.map((stamp) => `(${client.escapeLiteral(stamp.chatKey)}, ${Number(stamp.stripe)}, 1)`))].sort();
+    return `INSERT INTO answer_stamps (chat_key, stripe, n) VALUES ${rows.join(', ')}
+         ON CONFLICT (chat_key, stripe) DO UPDATE SET n = answer_stamps.n + 1`;
+  }
+
+  /** Several chats' locks in `send` mode, taken in the order given (a group's: group-commit.ts). */
+  private sharedChatLocks(client: pg.PoolClient, chatKeys: readonly string[]): string {
+    const keys = chatKeys.map((chatKey) => client.escapeLiteral(`${this.schema}\n${chatKey}`));
+    return `SELECT pg_advisory_xact_lock_shared(hashtextextended(k, 0)) FROM unnest(ARRAY[${keys.join(', ')}]::text[]) AS k`;
+  }
+
+  /**
+   * A step of a group's member as text for the group's simple query (group-commit.ts), or
+   * undefined when it cannot go so: the member then runs alone.
+   */
+  private stepText(client: pg.PoolClient, step: Step, opening: Opening): string | undefined {
+    if (step.op === 'sequence') return `SELECT nextval('event_seq') AS value`;
+    if (step.op === 'lock' || step.op === 'stamp' || holdsNul(step.params)) return undefined;
+    return this.executeSql(client, step.sql, step.params, opening);
+  }
+
   private async execute(client: pg.PoolClient, step: Step, opening: Opening): Promise<unknown> {
     if (opening.committed) throw new Error('a unit went on after the statement it said was its last');
     if (step.op === 'lock') {
@@ -214,12 +256,8 @@ export class PostgresStore extends SqlStore {
     }
     if (step.op === 'stamp') {
       // Last in most units, so it goes with the COMMIT: the rows stay locked for that round trip
-      // only. In one fixed order, so two units stamping the same rows cannot wait on each other.
-      const rows = [...new Set(step.stamps.map((stamp) => `(${client.escapeLiteral(stamp.chatKey)}, ${Number(stamp.stripe)}, 1)`))].sort();
-      opening.statements.push(
-        `INSERT INTO answer_stamps (chat_key, stripe, n) VALUES ${rows.join(', ')}
-         ON CONFLICT (chat_key, stripe) DO UPDATE SET n = answer_stamps.n + 1`,
-      );
+      // only.
+      opening.statements.push(this.stamping(client, step.stamps));
       return undefined;
     }
     if (step.op === 'sequence') {
@@ -229,7 +267,7 @@ export class PostgresStore extends SqlStore {
       const results = await opening.flush(client);
       return (results[results.length - 1] as pg.QueryResult).rows[0].value as number;
     }
-    if (Object.values(step.params).some((value) => typeof value === 'string' && value.includes('\u0000'))) {
+    if (holdsNul(step.params)) {
       // PostgreSQL text cannot hold U+0000, so no stored value equals such a parameter: a lookup
       // finds nothing, as it does on SQLite (where such an id was never stored either). Writing
       // one is refused. Range parameters (reader-page cursors) only ever hold stored user ids.
@@ -293,6 +331,48 @@ export class PostgresStore extends SqlStore {
     if (this.closed) throw new StoreUnavailableError('the PostgreSQL store is closed');
     await this.ready;
     if (mode === 'statement') return this.statement(make);
+    if (mode === 'append' && this.groupCommit) return this.append(make);
+    return this.transaction(mode, make);
+  }
+
+  /** An append, committed with the others of this event-loop turn (group-commit.ts). */
+  private append<T>(make: () => Work<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.appends.length === 0) setImmediate(() => this.commitAppends());
+      this.appends.push({ make, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private commitAppends(): void {
+    const queued = this.appends;
+    this.appends = [];
+    for (let start = 0; start < queued.length; start += MOST_IN_A_GROUP) void this.commitGroup(queued.slice(start, start + MOST_IN_A_GROUP));
+  }
+
+  private async commitGroup(group: QueuedAppend[]): Promise<void> {
+    if (group.length > 1) {
+      try {
+        const outcomes = await runTogether(this.groupRunner, group.map((queued) => queued.make));
+        group.forEach((queued, i) => {
+          const outcome = outcomes[i];
+          if (outcome?.ok) queued.resolve(outcome.value);
+          else queued.reject(translate(outcome?.error));
+        });
+        return;
+      } catch (error) {
+        const failed = error as GroupFailed;
+        if (!failed.runAlone) {
+          for (const queued of group) queued.reject(translate(failed.error));
+          return;
+        }
+        // Nothing of the group was kept: each runs alone, as without the group.
+      }
+    }
+    for (const queued of group) this.transaction('write', queued.make).then(queued.resolve, queued.reject);
+  }
+
+  /** A unit in a transaction of its own. */
+  private async transaction<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect();
       let broken = false;
@@ -358,72 +438,23 @@ export class PostgresStore extends SqlStore {
   }
 }
 
-/**
- * The start of a transaction, held back until the unit first needs a result: BEGIN and the locks
- * (which answer nothing the unit reads) go to the database with the next statement, as one simple
- * query, and that statement goes as an EXECUTE of its prepared form (executeSql), so a group
- * send's BEGIN, chat lock, insert and COMMIT are one round trip. Their text holds no parameter
- * (lockSql writes its keys as escaped literals). A unit that ends before needing anything sends
- * its COMMIT along too.
- */
-class Opening {
-  readonly statements: string[];
-  /** Whether the unit runs in a transaction (it began with BEGIN), which it may commit early. */
-  readonly inTransaction: boolean;
-  /** Whether the COMMIT went with the unit's last statement. */
-  committed = false;
-  /** PREPAREs in the batch being gathered, each with its connection's set to note it in once it ran. */
-  readonly preparing = new Map<string, Set<string>>();
-  /** A batch with a PREPARE failed, so which statements the connection holds is no longer known. */
-  unsure = false;
-
-  constructor(begin?: string) {
-    this.statements = begin === undefined ? [] : [begin];
-    this.inTransaction = begin !== undefined;
-  }
-
-  async flush(client: pg.PoolClient): Promise<pg.QueryResult[]> {
-    if (this.statements.length === 0) return [];
-    const text = this.statements.join(';\n');
-    this.statements.length = 0;
-    let result: pg.QueryResult | pg.QueryResult[];
-    try {
-      result = (await client.query(text)) as pg.QueryResult | pg.QueryResult[];
-    } catch (error) {
-      if (this.preparing.size > 0) this.unsure = true;
-      throw error;
-    }
-    for (const [name, known] of this.preparing) known.add(name);
-    this.preparing.clear();
-    return Array.isArray(result) ? result : [result];
-  }
+/** A send waiting for its group (see commitAppends). */
+interface QueuedAppend {
+  make: () => Work<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
 }
 
-/**
- * A parameter written as a literal, or undefined when it cannot be: null, finite numbers, booleans
- * and text (escaped by the driver: quotes doubled, backslashes in E'' form).
- */
-function literalOf(client: pg.PoolClient, value: unknown): string | undefined {
-  if (value === null || value === undefined) return 'NULL';
-  // In parentheses, so that a negative number after a minus sign cannot read as a comment.
-  if (typeof value === 'number') return Number.isFinite(value) ? `(${String(value)})` : undefined;
-  if (typeof value === 'string') return client.escapeLiteral(value);
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  return undefined;
-}
+/** Most appends in one group: a larger burst is split, its groups running side by side. */
+const MOST_IN_A_GROUP = 64;
 
-/** A step's answer from its statement's result. */
-function resultOf(step: Step, result: pg.QueryResult): unknown {
-  switch (step.op) {
-    case 'get':
-      return result.rows[0];
-    case 'all':
-      return result.rows;
-    case 'column':
-      return result.rows.map((row: Record<string, unknown>) => Object.values(row)[0]);
-    default:
-      return result.rowCount ?? 0;
+/** Whether a parameter holds U+0000, which PostgreSQL text cannot. */
+function holdsNul(params: Params): boolean {
+  for (const key in params) {
+    const value = params[key];
+    if (typeof value === 'string' && value.includes('\u0000')) return true;
   }
+  return false;
 }
 
 /** A statement as the server gets it: positional parameters, and the names they stand for. */

@@ -245,7 +245,7 @@ export abstract class SqlStore implements Store {
 
   // Messages
   insertMessage(message: NewMessage): Promise<MessageRecord> {
-    return this.write('none', () => messageRules.insertMessage(message, true));
+    return this.unit('append', () => messageRules.insertMessage(message, true));
   }
   findMessage(processQueryKey: string): Promise<MessageRecord | undefined> {
     return this.cached('messages', processQueryKey, () => messageRules.findMessage(processQueryKey));

@@ -128,9 +128,14 @@ export function* nextSeq(): Work<number> {
  * - `statement`: reads with one statement, which sees one snapshot by itself on every backend, so
  *   it needs no transaction around it (PostgreSQL: one round trip, no BEGIN or COMMIT);
  * - `read`: reads with several statements, which must see one snapshot;
- * - `write`: also writes.
+ * - `write`: also writes;
+ * - `append`: a write that only adds rows of its own (a send): it takes every lock it needs, all
+ *   shared (`chat` in `send` mode), before its first statement, and reads nothing another append
+ *   writes. So appends may share one transaction and its commit, their statements side by side,
+ *   and each still sees what it would see alone (PostgreSQL: postgres/group-commit.ts). A backend
+ *   may also run one as any other write.
  */
-export type UnitMode = 'statement' | 'read' | 'write';
+export type UnitMode = 'statement' | 'read' | 'write' | 'append';
 
 /** `:prefix0, :prefix1, …` and their parameters, for an `IN (…)` list (callers keep lists short). */
 export function inList(prefix: string, values: readonly unknown[]): { sql: string; params: Record<string, unknown> } {

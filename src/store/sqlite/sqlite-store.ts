@@ -147,7 +147,7 @@ export class SqliteStore extends SqlStore {
       // A read needs no transaction here: the unit runs synchronously on the process's only
       // connection, so no write can land between its statements (and no other process shares the
       // file: capabilities.sharedAcrossProcesses). That saves a BEGIN and a COMMIT per query.
-      if (mode !== 'write') return Promise.resolve(drive());
+      if (mode === 'statement' || mode === 'read') return Promise.resolve(drive());
       if (this.groupCommit) {
         return new Promise<T>((resolve, reject) => {
           if (this.queued.length === 0) setImmediate(() => this.commitQueued());

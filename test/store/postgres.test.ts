@@ -280,6 +280,41 @@ if (postgresSkipReason) {
       }
     });
 
+    it("the stamp checks of one turn go as one statement for every chat asked about; each chat's answer stays exact", async () => {
+      /** A node that counts its one-statement reads (stamp checks and pages). */
+      class Counting extends PostgresStore {
+        oneStatementReads = 0;
+        protected override unit<T>(mode: UnitMode, make: () => Work<T>): Promise<T> {
+          if (mode === 'statement') this.oneStatementReads++;
+          return super.unit(mode, make);
+        }
+      }
+      const schema = newSchema();
+      const a = new Counting({ url: POSTGRES_URL, schema, poolSize: 4 });
+      const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      const chats = ['cid==', 'c1==', 'c2==', 'c3==', 'c4=='];
+      try {
+        await a.applyFixture(withChats(plan(), chats));
+        const messages = await Promise.all(chats.map((chat, i) => sendTo(a, chat, `k${i}`)));
+        for (const message of messages) assert.deepEqual(await readerIdsOf(a, message, '', 10), [], 'kept, with its stamp');
+        a.oneStatementReads = 0;
+        const pages = await Promise.all(messages.map((message) => readerIdsOf(a, message, '', 10)));
+        assert.deepEqual(pages, chats.map(() => []));
+        assert.equal(a.oneStatementReads, 1, "one check for the five chats' stamps");
+
+        // Another node's read in one chat: that chat's next call reads its page again; the others are served as kept.
+        await b.recordReads([{ processQueryKey: 'k2', userId: 'u1', readAt: 2 }]);
+        a.oneStatementReads = 0;
+        const again = await Promise.all(messages.map((message) => readerIdsOf(a, message, '', 10)));
+        assert.deepEqual(again, [[], [], ['u1'], [], []]);
+        assert.equal(a.oneStatementReads, 2, 'the check, then the one page that changed');
+      } finally {
+        await a.close();
+        await b.close();
+        await dropSchema(schema);
+      }
+    });
+
     it('no lock all writers share: sends in two chats on two nodes complete while a third chat is held', { timeout: 120_000 }, async () => {
       const schema = newSchema();
       const gate = 0x6e0de;
@@ -397,7 +432,7 @@ if (postgresSkipReason) {
       const store = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 2 });
       const alone = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 2, groupCommit: false });
       try {
-        await store.applyFixture(twoChats(plan()));
+        await store.applyFixture(withChats(plan(), ['cid==', 'cid2==']));
         const send = await sender(store);
         const keys = ['a1', 'b1', 'a2', 'b2'];
         const { value: sent, texts: all } = await watched(() => Promise.all(keys.map((key) => send(key.startsWith('a') ? 'cid==' : 'cid2==', key))));
@@ -650,9 +685,13 @@ async function watched<T>(work: () => Promise<T>): Promise<{ value: T; texts: st
   }
 }
 
-/** The test's directory with a second group chat, cid2==, like the first. */
-function twoChats<T extends { conversations: Array<{ openConversationId: string }> }>(orgs: T[]): T[] {
-  return orgs.map((org) => ({ ...org, conversations: [...org.conversations, { ...(org.conversations[0] as object), openConversationId: 'cid2==' }] }));
+/** The test's directory with its group chat's copies under these open ids (the first, cid==, kept as it is). */
+function withChats<T extends { conversations: Array<{ openConversationId: string }> }>(orgs: T[], openConversationIds: string[]): T[] {
+  return orgs.map((org) => {
+    const first = org.conversations[0] as T['conversations'][number];
+    const more = openConversationIds.filter((id) => id !== first.openConversationId).map((id) => ({ ...first, openConversationId: id }));
+    return { ...org, conversations: [first, ...more] };
+  });
 }
 
 /**

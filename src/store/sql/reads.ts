@@ -2,7 +2,7 @@
 import type { ChatRef, MessageRecipients, MessageRecord, ReaderPage, ReadInput, ReadsOutcome } from '../../core/store.js';
 import { MESSAGE_SELECT, messageRowById, messageRowByKey } from './messages.js';
 import { chatKeyOf, chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
-import { all, answersChanged, get, lock, nextSeq, run, STORE_WIDE, stripeOf, type AnswerStamp, type Work } from './unit.js';
+import { all, answersChanged, get, inList, lock, nextSeq, run, STORE_WIDE, stripeOf, type AnswerStamp, type Work } from './unit.js';
 
 /** Recipients of a conversation message: members whose interval holds the message's version. */
 const IS_MEMBER = `EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = :conversationId
@@ -205,7 +205,7 @@ export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: 
  * What the read-status statements begin with. `msg`: the message by its key as a one-row table.
  * `k`: what the statements need of it (its id, its chat's key as rows.ts chatKeyOf spells it, its
  * member version, its recall number or OPEN_END). `st`: the sum of the stamps of the message's
- * chat and of the store-wide ones, to keep with the answer (answerStamp). A chat query is one
+ * chat and of the store-wide ones, to keep with the answer (answerStamps). A chat query is one
  * statement behind these: one snapshot on every backend, one round trip to a database server.
  */
 const MESSAGE_AND_KEYS = `msg AS (${MESSAGE_SELECT} WHERE m.process_query_key = :processQueryKey),
@@ -225,17 +225,29 @@ export interface Stamped<T> {
   stamp: number;
 }
 
+/** Most chats one stamp check reads (sql-store.ts, stampOf). */
+export const MOST_STAMPS_A_CHECK = 64;
+
+/** The sizes a check's list of chats is padded to, so that a backend keeps a plan for each of a few, not one per count. */
+const STAMP_CHECK_SIZES = [1, 4, 16, MOST_STAMPS_A_CHECK];
+
 /**
- * The sum `st` reads, as it is now: a node that keeps an answer asks this before it serves it. A
- * few index probes and one narrow row; folding it into the query (reading the page only when the
- * sum moved) cost a repeated query twice as much, for the wide row a union needs.
+ * The sums `st` reads, as they are now, for each of a few chats: a node that keeps an answer asks
+ * this before it serves it, for every chat asked about in one turn at once. A few index probes and
+ * one narrow row a chat; folding it into the query (reading the page only when the sum moved) cost
+ * a repeated query twice as much, for the wide row a union needs.
  */
-export function* answerStamp(chatKey: string): Work<number> {
-  const row = yield* get<{ stamp: number }>(
-    `SELECT CAST(COALESCE(sum(n), 0) AS BIGINT) AS stamp FROM answer_stamps WHERE chat_key = :chatKey OR chat_key = '${STORE_WIDE}'`,
-    { chatKey },
+export function* answerStamps(chatKeys: readonly string[]): Work<Map<string, number>> {
+  const size = STAMP_CHECK_SIZES.find((n) => n >= chatKeys.length) ?? chatKeys.length;
+  const padded = [...chatKeys, ...Array.from({ length: size - chatKeys.length }, () => chatKeys[0])];
+  const list = inList('k', padded);
+  const rows = yield* all<{ chat_key: string; stamp: number }>(
+    `SELECT chat_key, CAST(sum(n) AS BIGINT) AS stamp FROM answer_stamps WHERE chat_key IN (${list.sql}, '${STORE_WIDE}') GROUP BY chat_key`,
+    list.params,
   );
-  return Number(row?.stamp ?? 0);
+  const sums = new Map(rows.map((row) => [row.chat_key, Number(row.stamp)]));
+  const storeWide = sums.get(STORE_WIDE) ?? 0;
+  return new Map(chatKeys.map((chatKey) => [chatKey, (sums.get(chatKey) ?? 0) + storeWide]));
 }
 
 /**

@@ -115,8 +115,10 @@ export abstract class SqlStore implements Store {
   private lookups: LookupCache | null | undefined;
   /** Read-status answers of a shared store, with their stamps (see answer). */
   private readonly stampedAnswers = new BoundedMap<readRules.Stamped<object>>(ANSWER_CACHE_SIZE);
-  /** Stamp checks by chat key, while any is on its way (see stampOf). */
+  /** Stamp checks by chat key, while any is waiting or on its way (see stampOf). */
   private readonly stampChecks = new Map<string, StampCheck>();
+  /** The chats whose stamps this turn's check will read, each with the calls' promise. */
+  private queuedStampChecks: Map<string, { promise: Promise<number>; resolve(stamp: Promise<number>): void }> | undefined;
   /** How the other nodes hear of this one's writes, when the store is shared. */
   private sharing: BusInvalidation | undefined;
 
@@ -294,11 +296,13 @@ export abstract class SqlStore implements Store {
   }
 
   /**
-   * The sum of a chat's stamps, as a check sent after this call came reads it. Calls for one chat
-   * share checks: while one is on its way, the calls that come meanwhile wait for it to return and
-   * then share the next one (it may have read the stamps before they came, so they cannot share
-   * it). Each call so sees every write committed before it came, and a busy chat costs a check a
-   * round trip, not one a call.
+   * The sum of a chat's stamps, as a check sent after this call came reads it. Checks wait for the
+   * end of the event loop's turn and go as one statement for every chat asked about in it, so
+   * calls spread over many chats cost a round trip a turn, not one a call. Calls for one chat share
+   * checks: every call that comes before a check goes shares it; while one is on its way, the calls
+   * that come meanwhile wait for it to return and then share the next one (it may have read the
+   * stamps before they came, so they cannot share it). Each call so sees every write committed
+   * before it came, and a busy chat costs a check a round trip, not one a call.
    */
   private stampOf(chatKey: string): Promise<number> {
     let check = this.stampChecks.get(chatKey);
@@ -308,23 +312,55 @@ export abstract class SqlStore implements Store {
     }
     if (check.next !== undefined) return check.next;
     const inFlight = check.sent;
-    if (inFlight === undefined) return this.sendStampCheck(chatKey, check);
-    const shared = check;
-    const after = (): Promise<number> => {
-      shared.next = undefined;
-      return this.sendStampCheck(chatKey, shared);
-    };
-    shared.next = inFlight.then(after, after);
-    return shared.next;
+    if (inFlight === undefined) {
+      check.next = this.queueStampCheck(chatKey);
+      return check.next;
+    }
+    const after = (): Promise<number> => this.queueStampCheck(chatKey);
+    check.next = inFlight.then(after, after);
+    return check.next;
   }
 
-  private sendStampCheck(chatKey: string, check: StampCheck): Promise<number> {
-    const sent: Promise<number> = this.unit('statement', () => readRules.answerStamp(chatKey)).finally(() => {
-      if (check.sent === sent) check.sent = undefined;
-      if (check.sent === undefined && check.next === undefined) this.stampChecks.delete(chatKey);
-    });
-    check.sent = sent;
-    return sent;
+  /** A chat's stamp from the checks of this turn (see stampOf), gathered until the turn ends. */
+  private queueStampCheck(chatKey: string): Promise<number> {
+    let queued = this.queuedStampChecks;
+    if (queued === undefined) {
+      queued = new Map();
+      this.queuedStampChecks = queued;
+      setImmediate(() => this.sendStampChecks());
+    }
+    let waiting = queued.get(chatKey);
+    if (waiting === undefined) {
+      let resolve: (stamp: Promise<number>) => void = () => undefined;
+      const promise = new Promise<number>((settle) => (resolve = settle));
+      waiting = { promise, resolve };
+      queued.set(chatKey, waiting);
+    }
+    return waiting.promise;
+  }
+
+  private sendStampChecks(): void {
+    const queued = this.queuedStampChecks;
+    this.queuedStampChecks = undefined;
+    if (queued === undefined) return;
+    const chatKeys = [...queued.keys()];
+    for (let start = 0; start < chatKeys.length; start += readRules.MOST_STAMPS_A_CHECK) {
+      const some = chatKeys.slice(start, start + readRules.MOST_STAMPS_A_CHECK);
+      const sent = this.unit('statement', () => readRules.answerStamps(some));
+      for (const chatKey of some) {
+        const check = this.stampChecks.get(chatKey) as StampCheck;
+        const stamp: Promise<number> = sent
+          .then((stamps) => stamps.get(chatKey) as number)
+          .finally(() => {
+            if (check.sent === stamp) check.sent = undefined;
+            if (check.sent === undefined && check.next === undefined) this.stampChecks.delete(chatKey);
+          });
+        // On its way now: a call that comes from here on waits for it and shares the next.
+        check.sent = stamp;
+        check.next = undefined;
+        queued.get(chatKey)?.resolve(stamp);
+      }
+    }
   }
 
   countReaders(message: MessageRecord): Promise<number> {
@@ -535,7 +571,7 @@ function* valueOf<T>(work: Work<readRules.Stamped<T> | undefined>): Work<T | und
   return (yield* work)?.value;
 }
 
-/** A chat's stamp check on its way, and the one the calls that came after it wait for. */
+/** A chat's stamp check on its way, and the one the calls that came after it wait for (queued, or to be queued when the one on its way returns). */
 interface StampCheck {
   sent: Promise<number> | undefined;
   next: Promise<number> | undefined;

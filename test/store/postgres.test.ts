@@ -514,6 +514,31 @@ if (postgresSkipReason) {
       }
     });
 
+    it('sends asked for as the store closes are committed and answered before its pool ends', async () => {
+      const schema = newSchema();
+      const setup = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 1 });
+      // A node that has heard nothing on its bus yet closes in a few microtasks: before the end of
+      // the turn, when its sends would have gone.
+      const store = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+      try {
+        await setup.applyFixture(plan());
+        const org = (await setup.findOrg('corp')) as { id: number };
+        const app = (await setup.findApp('app')) as { id: number };
+        const robot = (await setup.findRobot('bot')) as { id: number };
+        const conversation = (await setup.findConversation('cid==')) as { id: number };
+        const send = (key: string): Promise<MessageRecord> => store.insertMessage(groupMessageRecord({ org, app, robot, conversation }, key));
+        const sending = Promise.all(['q1', 'q2', 'q3'].map(send));
+        await store.close();
+        const sent = await sending;
+        assert.equal(new Set(sent.map((message) => message.id)).size, 3);
+        await assert.rejects(send('late'), StoreUnavailableError, 'a send after close is refused');
+        for (const message of sent) assert.equal((await setup.findMessage(message.processQueryKey))?.id, message.id);
+      } finally {
+        await Promise.all([store.close(), setup.close()]);
+        await dropSchema(schema);
+      }
+    });
+
     it('an append a group cannot take runs alone, and nothing of its group is lost', async () => {
       const schema = newSchema();
       const store = new WriteProbe({ url: POSTGRES_URL, schema, poolSize: 2 });

@@ -109,6 +109,8 @@ export class PostgresStore extends SqlStore {
   private readonly groupCommit: boolean;
   /** Appends waiting for this turn's group commit, in arrival order. */
   private appends: QueuedAppend[] = [];
+  /** Groups on their way (close waits for them). */
+  private readonly committing = new Set<Promise<void>>();
   /** What a group needs of this store (group-commit.ts). */
   private readonly groupRunner: GroupRunner = {
     connect: () => this.connect(),
@@ -346,7 +348,11 @@ export class PostgresStore extends SqlStore {
   private commitAppends(): void {
     const queued = this.appends;
     this.appends = [];
-    for (let start = 0; start < queued.length; start += MOST_IN_A_GROUP) void this.commitGroup(queued.slice(start, start + MOST_IN_A_GROUP));
+    for (let start = 0; start < queued.length; start += MOST_IN_A_GROUP) {
+      const committing = this.commitGroup(queued.slice(start, start + MOST_IN_A_GROUP));
+      this.committing.add(committing);
+      void committing.finally(() => this.committing.delete(committing));
+    }
   }
 
   private async commitGroup(group: QueuedAppend[]): Promise<void> {
@@ -368,7 +374,7 @@ export class PostgresStore extends SqlStore {
         // Nothing of the group was kept: each runs alone, as without the group.
       }
     }
-    for (const queued of group) this.transaction('write', queued.make).then(queued.resolve, queued.reject);
+    await Promise.all(group.map((queued) => this.transaction('write', queued.make).then(queued.resolve, queued.reject)));
   }
 
   /** A unit in a transaction of its own. */
@@ -428,13 +434,28 @@ export class PostgresStore extends SqlStore {
   }
 
   close(): Promise<void> {
-    this.closed ??= Promise.all([this.ready.catch(() => undefined), this.bus.close(), this.removeTemporaryStaging()])
-      .then(() => this.pool)
-      .then(
-        (pool) => pool.end(),
-        () => undefined, // the driver could not be loaded: there is no pool to end
-      );
+    this.closed ??= this.finish();
     return this.closed;
+  }
+
+  private async finish(): Promise<void> {
+    // Sends already asked for are committed (and answered) before the pool ends, as on SQLite:
+    // those still waiting for the schema join the queue first (they awaited it before this did).
+    const sent = this.ready.then(
+      () => {
+        this.commitAppends();
+        return Promise.all([...this.committing]);
+      },
+      () => undefined,
+    );
+    await Promise.allSettled([sent, this.bus.close(), this.removeTemporaryStaging()]);
+    let pool: pg.Pool;
+    try {
+      pool = await this.pool;
+    } catch {
+      return; // the driver could not be loaded: there is no pool to end
+    }
+    await pool.end();
   }
 }
 

@@ -6,7 +6,7 @@
  * Options: --quick (3 s runs), --duration S, --warmup S, --connections N, --stores memory,sqlite,postgres
  * (postgres: a fresh schema a scenario on --postgres URL, dropped after it),
  * --only id1,id2 (scenario ids from scenarios.ts, and cold-start), --no-prism,
- * --out FILE (default BENCHMARKS.md), --no-write (print the report instead).
+ * --out FILE (default BENCHMARKS.md), --no-write (print the report instead), --help.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -21,20 +21,42 @@ import { buildReport, cpuRatio, fmt, notesStart, type ColdStart, type MeasuredRo
 import { scratchStore } from './reliability/crash.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    warmup: { type: 'string' },
-    duration: { type: 'string' },
-    connections: { type: 'string', default: '50' },
-    stores: { type: 'string', default: 'memory,sqlite' },
-    only: { type: 'string' },
-    'no-prism': { type: 'boolean', default: false },
-    out: { type: 'string', default: 'BENCHMARKS.md' },
-    'no-write': { type: 'boolean', default: false },
-    postgres: { type: 'string', default: process.env['DINGREAD_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
-  },
-});
+const OPTIONS = {
+  help: { type: 'boolean', default: false },
+  quick: { type: 'boolean', default: false },
+  warmup: { type: 'string' },
+  duration: { type: 'string' },
+  connections: { type: 'string', default: '50' },
+  stores: { type: 'string', default: 'memory,sqlite' },
+  only: { type: 'string' },
+  'no-prism': { type: 'boolean', default: false },
+  out: { type: 'string', default: 'BENCHMARKS.md' },
+  'no-write': { type: 'boolean', default: false },
+  postgres: { type: 'string', default: process.env['DINGREAD_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
+} as const;
+
+const USAGE = `usage: npm run bench -- [options]
+  --quick                 3 s runs after 2 s of warm-up (default 10 s after 5 s)
+  --duration S, --warmup S, --connections N (default 50)
+  --stores LIST           memory,sqlite,postgres (default memory,sqlite)
+  --postgres URL          where postgres scenarios make their scratch schemas
+  --only LIST             scenario ids, and cold-start: ${SCENARIOS.map((s) => s.id).join(', ')}
+  --no-prism              leave out the Prism mock
+  --out FILE              where the report goes (default BENCHMARKS.md); --no-write prints it
+`;
+
+const { values } = (() => {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const durationSec = Number(values.duration ?? (values.quick ? 3 : 10));
 // JIT compilation takes a few thousand requests to settle (the first 5,000 cost about three times
 // the next): shorter warm-ups measure the compiler, not the server.

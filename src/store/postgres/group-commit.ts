@@ -7,9 +7,10 @@
  * insert) is one round trip (BEGIN, the locks, the inserts, COMMIT) and one WAL flush, however
  * many it holds, where alone each would pay its own.
  *
- * The group's locks are taken first, in one order (sorted chat keys) for every group: two groups
- * holding shared locks on two chats cannot end up waiting on each other through an open or a
- * recall queued for an exclusive lock between them.
+ * The group's locks are taken first, in one order (sorted chat keys) for every group, and each
+ * only if it is free now (runner.sharedChatLocks): a chat that an open or a recall holds, or waits
+ * for, fails the group at once and its sends run alone, so a send never waits for the open of
+ * another chat because they came in the same turn, and two groups never wait on each other.
  *
  * A group answers each member once its COMMIT is known to have run. When it fails before that
  * (a statement refused, a member that cannot take part), nothing of it was kept, and its members
@@ -27,7 +28,7 @@ export interface GroupRunner {
   connect(): Promise<pg.PoolClient>;
   /** The statement of a step as text (with its PREPARE added to `opening` when it needs one), or undefined when it cannot be written so. */
   stepText(client: pg.PoolClient, step: Step, opening: Opening): string | undefined;
-  /** The statement that takes these chats' locks in `send` mode, in the order given. */
+  /** The statement that takes these chats' locks in `send` mode, in the order given, and fails when one is not free now. */
   sharedChatLocks(client: pg.PoolClient, chatKeys: readonly string[]): string;
   /** The statement that adds one to each stamp. */
   stamping(client: pg.PoolClient, stamps: readonly AnswerStamp[]): string;

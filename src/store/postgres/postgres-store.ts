@@ -234,10 +234,18 @@ export class PostgresStore extends SqlStore {
          ON CONFLICT (chat_key, stripe) DO UPDATE SET n = answer_stamps.n + 1`;
   }
 
-  /** Several chats' locks in `send` mode, taken in the order given (a group's: group-commit.ts). */
+  /**
+   * Several chats' locks in `send` mode, in the order given (a group's: group-commit.ts), each
+   * taken only if it is free now: when one is not (an open or a recall of the chat holds it, or
+   * waits for it), the statement fails, the group with it, and its sends run each alone, so that
+   * no chat waits for another's open.
+   */
   private sharedChatLocks(client: pg.PoolClient, chatKeys: readonly string[]): string {
     const keys = chatKeys.map((chatKey) => client.escapeLiteral(`${this.schema}\n${chatKey}`));
-    return `SELECT pg_advisory_xact_lock_shared(hashtextextended(k, 0)) FROM unnest(ARRAY[${keys.join(', ')}]::text[]) AS k`;
+    // The cast fails only when a lock was not free: a CASE of constants would be folded, and
+    // fail, when the statement is planned.
+    return `SELECT CAST(CASE WHEN bool_and(pg_try_advisory_xact_lock_shared(hashtextextended(k, 0))) THEN 'true'
+        ELSE 'a chat of the group is locked' END AS boolean) FROM unnest(ARRAY[${keys.join(', ')}]::text[]) AS k`;
   }
 
   /**

@@ -11,7 +11,7 @@ import { StoreConflictError, StoreUnavailableError, type MessageRecord, type Sto
 import { SchemaTooNewError } from '../../src/store/errors.js';
 import { openStore, StoreSpecError } from '../../src/store/open-store.js';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { parsePostgresUrl, PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { get, lock, run, type UnitMode, type Work } from '../../src/store/sql/unit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import {
@@ -96,6 +96,11 @@ if (postgresSkipReason) {
       }
       assert.throws(() => openStore(`${POSTGRES_URL}?schema=Bad-Name`), StoreSpecError);
       assert.throws(() => openStore(`${POSTGRES_URL}?pool=0`), StoreSpecError);
+      assert.throws(() => openStore(`${POSTGRES_URL}?groupCommit=maybe`), StoreSpecError);
+      assert.equal(parsePostgresUrl({ url: `${POSTGRES_URL}?groupCommit=off&pool=3` }).groupCommit, false);
+      const on = parsePostgresUrl({ url: `${POSTGRES_URL}?groupCommit=on&schema=s1` });
+      assert.deepEqual([on.groupCommit, on.schema, /groupCommit/.test(on.connectionString)], [true, 's1', false], 'read, and not passed on to the driver');
+      assert.equal(parsePostgresUrl({ url: POSTGRES_URL }).groupCommit, true, 'on unless turned off');
     });
 
     it('two nodes starting together on an empty schema migrate it once and share one secret', async () => {

@@ -29,15 +29,15 @@ import { literalOf, Opening, resultOf } from './opening.js';
 import { PostgresBus } from './postgres-bus.js';
 
 export interface PostgresStoreOptions {
-  /** postgres://user:password@host:port/database; `?schema=NAME` and `?pool=N` are read here. */
+  /** postgres://user:password@host:port/database; `?schema=NAME`, `?pool=N` and `?groupCommit=on|off` are read here. */
   url: string;
   /** The schema the tables live in (default `public`, or the URL's `schema`). */
   schema?: string;
   /** Most connections this node opens (default 10, or the URL's `pool`). */
   poolSize?: number;
   /**
-   * Commit the sends of one event-loop turn together (default true; group-commit.ts). False runs
-   * each in a transaction of its own.
+   * Commit the sends of one event-loop turn together (default true, or the URL's `groupCommit`;
+   * group-commit.ts). False runs each in a transaction of its own.
    */
   groupCommit?: boolean;
 }
@@ -70,7 +70,7 @@ function typeParsers(driver: typeof pg): pg.CustomTypesConfig {
   } as pg.CustomTypesConfig;
 }
 
-export function parsePostgresUrl(options: PostgresStoreOptions): { connectionString: string; schema: string; poolSize: number } {
+export function parsePostgresUrl(options: PostgresStoreOptions): { connectionString: string; schema: string; poolSize: number; groupCommit: boolean } {
   let url: URL;
   try {
     url = new URL(options.url);
@@ -80,15 +80,21 @@ export function parsePostgresUrl(options: PostgresStoreOptions): { connectionStr
   const schema = options.schema ?? url.searchParams.get('schema') ?? 'public';
   const poolText = url.searchParams.get('pool');
   const poolSize = options.poolSize ?? (poolText === null ? 10 : Number(poolText));
+  const groupText = url.searchParams.get('groupCommit');
   url.searchParams.delete('schema');
   url.searchParams.delete('pool');
+  url.searchParams.delete('groupCommit');
+  if (groupText !== null && groupText !== 'on' && groupText !== 'off') {
+    throw new PostgresUrlError('groupCommit must be on or off');
+  }
+  const groupCommit = options.groupCommit ?? groupText !== 'off';
   if (!SCHEMA_NAME.test(schema)) {
     throw new PostgresUrlError(`schema ${JSON.stringify(schema)}: use lower-case letters, digits and _ (at most 63)`);
   }
   if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
     throw new PostgresUrlError('pool must be a whole number of connections from 1 to 1000');
   }
-  return { connectionString: url.toString(), schema, poolSize };
+  return { connectionString: url.toString(), schema, poolSize, groupCommit };
 }
 
 export class PostgresStore extends SqlStore {
@@ -122,9 +128,9 @@ export class PostgresStore extends SqlStore {
 
   constructor(options: PostgresStoreOptions) {
     super();
-    const { connectionString, schema, poolSize } = parsePostgresUrl(options);
+    const { connectionString, schema, poolSize, groupCommit } = parsePostgresUrl(options);
     this.schema = schema;
-    this.groupCommit = options.groupCommit ?? true;
+    this.groupCommit = groupCommit;
     this.pool = loadDriver().then((driver) => {
       const pool = new driver.Pool({ connectionString, max: poolSize, types: typeParsers(driver), options: `-c search_path=${schema}` });
       // An idle client losing its connection must not end the process: the next unit that needs a

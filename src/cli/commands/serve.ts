@@ -22,7 +22,7 @@ export const command = defineCommand({
     port: { ...SERVER_OPTIONS.port, help: 'port to listen on; 0 picks a free one (default 3939; env DINGREAD_PORT)' },
     store: {
       ...SERVER_OPTIONS.store,
-      help: `memory | sqlite:PATH | postgres://USER[:PASSWORD]@HOST:PORT/DB[?schema=NAME&pool=N] (default ${DEFAULT_STORE}; env DINGREAD_STORE). Several nodes may share one PostgreSQL database.`,
+      help: `memory | sqlite:PATH | postgres://USER[:PASSWORD]@HOST:PORT/DB[?schema=NAME&pool=N&groupCommit=off] (default ${DEFAULT_STORE}; env DINGREAD_STORE). Several nodes may share one PostgreSQL database.`,
     },
     simulate: { ...SERVER_OPTIONS.simulate, help: `${SERVER_OPTIONS.simulate.help} (on unless --no-simulate)` },
   },

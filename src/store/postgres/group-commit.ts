@@ -12,12 +12,12 @@
  * for, fails the group at once and its sends run alone, so a send never waits for the open of
  * another chat because they came in the same turn, and two groups never wait on each other.
  *
- * A group answers each member once its COMMIT is known to have run. When it fails before that
- * (a statement refused, a member that cannot take part), nothing of it was kept, and its members
- * run again each alone, as they would have without the group: so a refused send fails alone, with
- * its own error. When the connection is lost with the COMMIT on its way, whether the group was
- * kept is not known: then every member fails as a lone write would, and none runs again (it may
- * have been sent).
+ * A group answers each member once its COMMIT is known to have run. When the server refuses one
+ * of its statements, or a member cannot take part, nothing of it was kept, and its members run
+ * again each alone, as they would have without the group: so a refused send fails alone, with its
+ * own error. When the connection fails instead, what the server did is not known (the COMMIT may
+ * have run; before it, the server may hold the group's rows until it notices): every member then
+ * fails as a lone send would, and none runs again.
  */
 import type pg from 'pg';
 import type { AnswerStamp, Step, Work } from '../sql/unit.js';
@@ -32,8 +32,10 @@ export interface GroupRunner {
   sharedChatLocks(client: pg.PoolClient, chatKeys: readonly string[]): string;
   /** The statement that adds one to each stamp. */
   stamping(client: pg.PoolClient, stamps: readonly AnswerStamp[]): string;
-  /** Whether the connection itself failed (so an answer on its way may have been lost). */
-  isConnectionError(error: unknown): boolean;
+  /** Whether the server refused a statement (an error it answered, its connection still sound), so the batch's transaction kept nothing. */
+  isRefusal(error: unknown): boolean;
+  /** Whether the error is sharedChatLocks' refusal: a lock was not free. */
+  isLockRefusal(error: unknown): boolean;
 }
 
 /** A member's answer, once its group committed. */
@@ -73,7 +75,6 @@ export async function runTogether(runner: GroupRunner, makes: ReadonlyArray<() =
   let locking = true;
   /** Whether any of the group reached the server (else there is nothing to roll back). */
   let begun = false;
-  let commitSent = false;
   let broken = false;
 
   /** Feeds a member its last result and runs it to its next statement (or its end). */
@@ -95,10 +96,20 @@ export async function runTogether(runner: GroupRunner, makes: ReadonlyArray<() =
     member.step = undefined;
     member.outcome = { ok: true, value: next.value };
   };
+  /** Whether a batch failed other than by the server refusing a statement (so what it did is not known). */
+  let lostOnTheWay = false;
+  const flush = async (): Promise<pg.QueryResult[]> => {
+    begun = true;
+    try {
+      return await opening.flush(client);
+    } catch (error) {
+      if (!runner.isRefusal(error)) lostOnTheWay = true;
+      throw error;
+    }
+  };
   const commit = (): void => {
     if (stamps.size > 0) opening.statements.push(runner.stamping(client, [...stamps.values()]));
     opening.statements.push('COMMIT');
-    commitSent = true;
   };
 
   try {
@@ -116,8 +127,7 @@ export async function runTogether(runner: GroupRunner, makes: ReadonlyArray<() =
       }
       const ending = waiting.every((member) => isLast(member.step as Step));
       if (ending) commit();
-      begun = true;
-      const results = await opening.flush(client);
+      const results = await flush();
       if (ending) {
         // Committed: each member's end is its own now, and none may run again.
         for (const member of waiting) {
@@ -133,7 +143,7 @@ export async function runTogether(runner: GroupRunner, makes: ReadonlyArray<() =
       for (const member of waiting) advance(member, valueOf(member.step as Step, results[member.at] as pg.QueryResult));
       if (members.every((member) => member.step === undefined)) {
         commit();
-        await opening.flush(client);
+        await flush();
         return members.map((member) => member.outcome as Outcome);
       }
     }
@@ -144,9 +154,13 @@ export async function runTogether(runner: GroupRunner, makes: ReadonlyArray<() =
       });
     }
     // Whether a PREPARE in the failed batch ran is unknown: the connection goes, and with it the
-    // statements it prepared.
-    if (opening.unsure || runner.isConnectionError(error)) broken = true;
-    throw new GroupFailed(error, !(commitSent && runner.isConnectionError(error)));
+    // statements it prepared. Not when the locks were refused: they come first, so nothing after
+    // them ran.
+    if ((opening.unsure && !runner.isLockRefusal(error)) || lostOnTheWay) broken = true;
+    // Refused by the server, the group kept nothing: its sends run again alone. Lost on the way,
+    // it may have committed (or, before its COMMIT, may still hold its rows until the server
+    // notices): its sends fail, as a lone send would.
+    throw new GroupFailed(error, !lostOnTheWay);
   } finally {
     client.release(broken);
   }

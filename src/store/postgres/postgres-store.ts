@@ -123,7 +123,8 @@ export class PostgresStore extends SqlStore {
     stepText: (client, step, opening) => this.stepText(client, step, opening),
     sharedChatLocks: (client, chatKeys) => this.sharedChatLocks(client, chatKeys),
     stamping: (client, stamps) => this.stamping(client, stamps),
-    isConnectionError,
+    isRefusal: (error) => typeof (error as { severity?: unknown }).severity === 'string' && !isConnectionError(error),
+    isLockRefusal: (error) => String((error as Error).message).includes(LOCKED_CHAT),
   };
 
   constructor(options: PostgresStoreOptions) {
@@ -251,7 +252,7 @@ export class PostgresStore extends SqlStore {
     // The cast fails only when a lock was not free: a CASE of constants would be folded, and
     // fail, when the statement is planned.
     return `SELECT CAST(CASE WHEN bool_and(pg_try_advisory_xact_lock_shared(hashtextextended(k, 0))) THEN 'true'
-        ELSE 'a chat of the group is locked' END AS boolean) FROM unnest(ARRAY[${keys.join(', ')}]::text[]) AS k`;
+        ELSE '${LOCKED_CHAT}' END AS boolean) FROM unnest(ARRAY[${keys.join(', ')}]::text[]) AS k`;
   }
 
   /**
@@ -380,9 +381,10 @@ export class PostgresStore extends SqlStore {
         });
         return;
       } catch (error) {
-        const failed = error as GroupFailed;
-        if (!failed.runAlone) {
-          for (const queued of group) queued.reject(translate(failed.error));
+        if (!(error instanceof GroupFailed && error.runAlone)) {
+          // Whether the group committed is not known: no send may run again.
+          const cause = error instanceof GroupFailed ? error.error : error;
+          for (const queued of group) queued.reject(translate(cause));
           return;
         }
         // Nothing of the group was kept: each runs alone, as without the group.
@@ -479,6 +481,9 @@ interface QueuedAppend {
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
+
+/** What sharedChatLocks' statement fails with when a lock is not free (in its error message). */
+const LOCKED_CHAT = 'a chat of the group is locked';
 
 /** Most appends in one group: a larger burst is split, its groups running side by side. */
 const MOST_IN_A_GROUP = 64;

@@ -44,6 +44,7 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
   const plugin = async (app: FastifyInstance): Promise<void> => {
     catalog.watch(app);
     app.decorateRequest('loggedCall', null);
+    recorder.parseJsonKeepingText(app);
 
     // Callback-form hooks (no promise per hook): they run on every request.
     app.addHook('onRequest', (request, _reply, done) => {

@@ -63,7 +63,8 @@ export class RequestRecorder {
       // Noted before parsing (its callback goes on with the request at once); read only once a body
       // was parsed from it. A byte-order mark is dropped by the parser and so from the text kept.
       if (entry) entry.requestText = (text as string).charCodeAt(0) === 0xfeff ? (text as string).slice(1) : (text as string);
-      parse(request, text as string, done);
+      // Fastify's parser answers through `done`; its declared type also allows a promise, which it never returns.
+      void parse(request, text as string, done);
     });
   }
 

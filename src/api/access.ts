@@ -17,9 +17,10 @@
  *   DingTalk, and `/_dingread/*` does not exist.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DingReadError } from '../core/errors.js';
 import { sendError, sendNotFound } from './envelope.js';
+import type { RequestStep } from './request-steps.js';
 import { hostnameOf, isLoopbackAddress, isLoopbackHost, pathOf, requestTarget, type RequestTarget } from './proxy/request-target.js';
 
 /** What a route is, for access: decided by its path (the matched route's pattern when there is one). */
@@ -145,28 +146,29 @@ function refusal(request: FastifyRequest, surface: Exclude<Surface, 'dingtalk' |
 }
 
 /**
- * The hook that applies all of the above, on every request, after the control-plane rate limit
- * (so that guessing the admin token is throttled too) and before any route's own hooks.
+ * The step that applies all of the above (request-steps.ts), on every request, after the
+ * control-plane rate limit (so that guessing the admin token is throttled too) and before any
+ * route's own hooks. True when it answered (refused) the request.
  */
-export function accessGuard(adminToken: string | undefined): onRequestHookHandler {
-  return function guard(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+export function accessGuard(adminToken: string | undefined): RequestStep {
+  return function guard(request: FastifyRequest, reply: FastifyReply): boolean {
     const target = requestTarget(request.raw);
     if (target.malformed) {
       sendError(reply, new DingReadError('invalidParameter.param.invalid', 'the request target is not an http or https URL with a host'));
-      return;
+      return true;
     }
     const surface = surfaceOf(request);
-    if (surface === 'dingtalk') return done();
+    if (surface === 'dingtalk') return false;
     if (target.dingtalk !== undefined) {
       sendNotFound(request, reply);
-      return;
+      return true;
     }
-    if (surface === 'open') return done();
+    if (surface === 'open') return false;
     const refused = refusal(request, surface, adminToken);
     if (refused) {
       sendError(reply, refused);
-      return;
+      return true;
     }
-    done();
+    return false;
   };
 }

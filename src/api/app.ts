@@ -32,6 +32,7 @@ import { mediaRoutes } from './media/media.routes.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { proxyRoutes } from './proxy/proxy.routes.js';
+import { RequestSteps } from './request-steps.js';
 import { attachResponseSchema } from './responses.js';
 import { normaliseRequestTarget } from './proxy/request-target.js';
 import { streamRoutes } from './stream/stream.routes.js';
@@ -175,12 +176,15 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   app.decorateRequest('matchedRoute', null);
   app.decorateRequest('surface', null);
   app.decorateRequest('receivedAt', 0);
-  // Hooks on every request take Fastify's callback form: cheaper than a promise per hook.
-  app.addHook('onRequest', (request, reply, done) => {
+  // The steps of every request (request-steps.ts): this one first, then the emulator's, the ops
+  // plugin's and the access guard's, each added as they are registered below.
+  const steps = new RequestSteps();
+  steps.onRequest((request, reply) => {
     request.receivedAt = performance.now();
     reply.header('x-acs-request-id', String(request.id));
-    done();
+    return false;
   });
+  // Other hooks on every request take Fastify's callback form: cheaper than a promise per hook.
   // A POST without a body is checked as an empty object, so that it gets the endpoint's own
   // missing-field code (robotCode.empty, processQueryKey.missing…) rather than a generic one.
   app.addHook('preValidation', (request, _reply, done) => {
@@ -196,13 +200,15 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   app.addHook('onRoute', attachResponseSchema);
   if (options.answerCheck) options.answerCheck.install(app);
   installErrorHandling(app);
+  // Where the emulator's hooks were: after the answer check's, before every route's own hooks.
+  steps.install(app);
   // First, so that its hooks and its route catalogue (for the OpenAPI document) cover every route.
-  await app.register(emulator(ctx, { ...options.emulator, version: options.version }));
-  // Its onRequest hook answers a draining server's and a throttled client's calls before any
-  // body is read or any other route hook runs.
-  await app.register(opsRoutes(ctx, { metrics: options.metrics ?? new Metrics(), controlQpsLimit: options.controlQpsLimit ?? 0 }));
+  await app.register(emulator(ctx, { ...options.emulator, version: options.version, steps }));
+  // Its step answers a draining server's and a throttled client's calls before any body is read
+  // or any route hook runs.
+  await app.register(opsRoutes(ctx, { metrics: options.metrics ?? new Metrics(), controlQpsLimit: options.controlQpsLimit ?? 0, steps }));
   // After the control-plane limit (so guessing the admin token is throttled) and before every route's own hooks.
-  app.addHook('onRequest', accessGuard(options.adminToken));
+  steps.onRequest(accessGuard(options.adminToken));
   // After the emulator has kept the body as sent, for the request log.
   app.addHook('preValidation', leniency(options.strict ?? false));
   const hub = new StreamHub(ctx, options.stream, (error, what) => app.log.error({ err: error }, what));

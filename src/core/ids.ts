@@ -1,5 +1,5 @@
 /** Identifiers dingread makes: message keys, request ids and access tokens. */
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomFillSync } from 'node:crypto';
 import { systemRandom, type RandomSource } from './random.js';
 
 /**
@@ -15,10 +15,41 @@ export function newProcessQueryKey(random: RandomSource = systemRandom): string 
   }
 }
 
+/** Random bytes drawn for many request ids at once: no system call per request. */
+const ID_POOL = Buffer.alloc(16 * 256);
+let poolAt = ID_POOL.length;
+/** The id's text, written byte by byte, then read as one string. */
+const ID_TEXT = Buffer.alloc(36);
+const UPPER_HEX = Buffer.from('0123456789ABCDEF', 'latin1');
+/** Where the hex digits of each of the 16 bytes go; the dashes stay in place. */
+const DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+ID_TEXT.fill('-');
+
+/**
+ * An upper-case version 4 UUID from the pool. Written into one buffer and read out as one string,
+ * rather than randomUUID's lower-case string upper-cased: a request's id is made on every request
+ * and this takes a fraction of that.
+ */
+function pooledRequestId(): string {
+  if (poolAt === ID_POOL.length) {
+    randomFillSync(ID_POOL);
+    poolAt = 0;
+  }
+  for (let i = 0; i < 16; i++) {
+    let byte = ID_POOL[poolAt + i] as number;
+    if (i === 6) byte = (byte & 0x0f) | 0x40;
+    else if (i === 8) byte = (byte & 0x3f) | 0x80;
+    const at = DIGIT_AT[i] as number;
+    ID_TEXT[at] = UPPER_HEX[byte >> 4] as number;
+    ID_TEXT[at + 1] = UPPER_HEX[byte & 0x0f] as number;
+  }
+  poolAt += 16;
+  return ID_TEXT.toString('latin1', 0, 36);
+}
+
 /** A request id in the shape DingTalk's gateway uses: an upper-case (version 4) UUID. */
 export function newRequestId(random: RandomSource = systemRandom): string {
-  // Unseeded, randomUUID draws from a cached pool of entropy: no system call per request.
-  if (!random.seeded) return randomUUID().toUpperCase();
+  if (!random.seeded) return pooledRequestId();
   const bytes = random.bytes('requestId', 16);
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40;
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;

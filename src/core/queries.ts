@@ -1,10 +1,11 @@
 /** The three read-status queries (DingTalk's documents are cited in test/data/dingtalk-query-errors.json): oto readStatus, and the paged group and private ones. */
 import type { ChatQueryResult, MessageReadInfo, OtoQueryResult } from './answers.js';
 import type { CoreContext } from './context.js';
+import type { CursorPosition } from './cursor.js';
 import { fail } from './errors.js';
 import { isExpired, sendStatusOf } from './messages.js';
 import { callersConversation, usableRobot } from './robot-access.js';
-import type { ChatKind, MessageKind, MessageRecord } from './store.js';
+import type { ChatKind, ConversationRecord, MessageKind, MessageRecipients, MessageRecord, ReaderPage, RobotRecord } from './store.js';
 import type { Caller } from './tokens.js';
 
 export const MAX_PAGE_SIZE = 200;
@@ -28,16 +29,36 @@ export interface ChatQueryInput {
 }
 
 
+/**
+ * An answer, or the promise of one when a lookup had to wait for the store. The queries answer
+ * synchronously when the store's memory holds every record they need (Store.remembered), so that
+ * a bot's repeated query costs no promise and no trip through the microtask queue; the route hands
+ * either to Fastify, which sends a value at once and awaits a promise.
+ */
+export type Answer<T> = T | Promise<T>;
+
 /** `GET /v1.0/robot/oToMessages/readStatus`: every recipient (at most 20) with READ or UNREAD. */
-export async function queryOto(ctx: CoreContext, caller: Caller, input: OtoQueryInput): Promise<OtoQueryResult> {
+export function queryOto(ctx: CoreContext, caller: Caller, input: OtoQueryInput): Answer<OtoQueryResult> {
   if (input.robotCode === undefined) fail('invalidParameter.robotCode.missing');
   if (input.robotCode === '') fail('invalidParameter.robotCode.empty');
   if (!input.processQueryKey) fail('invalidParameter.processQueryKey.missing');
   // Each lookup is taken from the store's memory when it holds it and awaited only when it does
-  // not (Store.remembered): a bot's repeated query runs through without an await.
-  const { store } = ctx;
-  const robot = usableRobot(caller, input.robotCode, 'otoQuery', store.remembered.robot(input.robotCode) ?? (await store.findRobot(input.robotCode)));
-  const found = store.remembered.recipientReads(input.processQueryKey) ?? (await store.recipientReads(input.processQueryKey));
+  // not (Store.remembered): a bot's repeated query runs through without a promise.
+  const robotCode = input.robotCode;
+  const robot = ctx.store.remembered.robot(robotCode);
+  if (robot === undefined) return ctx.store.findRobot(robotCode).then((found) => otoWithRobot(ctx, caller, input, found));
+  return otoWithRobot(ctx, caller, input, robot);
+}
+
+function otoWithRobot(ctx: CoreContext, caller: Caller, input: OtoQueryInput, found: RobotRecord | undefined): Answer<OtoQueryResult> {
+  const robot = usableRobot(caller, input.robotCode as string, 'otoQuery', found);
+  const processQueryKey = input.processQueryKey as string;
+  const reads = ctx.store.remembered.recipientReads(processQueryKey);
+  if (reads === undefined) return ctx.store.recipientReads(processQueryKey).then((read) => otoAnswer(ctx, caller, robot, read));
+  return otoAnswer(ctx, caller, robot, reads);
+}
+
+function otoAnswer(ctx: CoreContext, caller: Caller, robot: RobotRecord, found: MessageRecipients | undefined): OtoQueryResult {
   const { message, recipients } = queryable(ctx, caller, found, 'oto', robot.id, null);
   return {
     sendStatus: sendStatusOf(ctx, message),
@@ -58,12 +79,7 @@ export async function queryOto(ctx: CoreContext, caller: Caller, input: OtoQuery
  * of the userIds that have read the message, in userId order. Reads only ever get added, so a walk
  * in that order never repeats a user and never skips one who had read before it began.
  */
-export async function queryChat(
-  ctx: CoreContext,
-  caller: Caller,
-  kind: ChatKind,
-  input: ChatQueryInput,
-): Promise<ChatQueryResult> {
+export function queryChat(ctx: CoreContext, caller: Caller, kind: ChatKind, input: ChatQueryInput): Answer<ChatQueryResult> {
   if (!input.processQueryKey) fail('invalidParameter.processQueryKey.missing');
   const pageSize = input.maxResults ?? DEFAULT_PAGE_SIZE;
   if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) fail('invalidParameter.pageSize.invalid', `maxResults ${pageSize}`);
@@ -72,16 +88,36 @@ export async function queryChat(
     fail('openConversationId.notExisted');
   }
   if (!input.robotCode) fail('invalidParameter.robotCode.missing');
-  // From the store's memory when it holds them, as in queryOto.
-  const { store } = ctx;
-  const robot = usableRobot(caller, input.robotCode, 'chatQuery', store.remembered.robot(input.robotCode) ?? (await store.findRobot(input.robotCode)));
-  const conversationId = input.openConversationId;
-  const conversation = callersConversation(
-    caller,
-    conversationId,
-    kind,
-    store.remembered.conversation(conversationId) ?? (await store.findConversation(conversationId)),
-  );
+  // From the store's memory when it holds them, as in queryOto; each step awaits only a miss.
+  const query: ChatQuery = { ctx, caller, kind, input, pageSize };
+  const robot = ctx.store.remembered.robot(input.robotCode);
+  if (robot === undefined) return ctx.store.findRobot(input.robotCode).then((found) => chatWithRobot(query, found));
+  return chatWithRobot(query, robot);
+}
+
+/** A chat query's inputs, checked, handed from one step to the next. */
+interface ChatQuery {
+  ctx: CoreContext;
+  caller: Caller;
+  kind: ChatKind;
+  input: ChatQueryInput;
+  pageSize: number;
+}
+
+function chatWithRobot(query: ChatQuery, found: RobotRecord | undefined): Answer<ChatQueryResult> {
+  const { ctx, caller, input } = query;
+  const robot = usableRobot(caller, input.robotCode as string, 'chatQuery', found);
+  const conversationId = input.openConversationId as string;
+  const conversation = ctx.store.remembered.conversation(conversationId);
+  if (conversation === undefined) {
+    return ctx.store.findConversation(conversationId).then((found) => chatInConversation(query, robot, found));
+  }
+  return chatInConversation(query, robot, conversation);
+}
+
+function chatInConversation(query: ChatQuery, robot: RobotRecord, found: ConversationRecord | undefined): Answer<ChatQueryResult> {
+  const { ctx, caller, kind, input, pageSize } = query;
+  const conversation = callersConversation(caller, input.openConversationId as string, kind, found);
   if (kind === 'group' && !conversation.robotCodes.includes(robot.robotCode)) {
     fail('invalidParameter.robotCode.notExsit', `robot ${robot.robotCode} is not in this group`);
   }
@@ -89,15 +125,29 @@ export async function queryChat(
   // call; whether it belongs to this message is judged after the message, in DingTalk's order.
   const position = input.nextToken ? ctx.cursors.open(input.nextToken) : undefined;
   const afterUserId = position?.afterUserId ?? '';
-  const found =
-    store.remembered.readerPage(input.processQueryKey, afterUserId, pageSize + 1) ??
-    (await store.readerPage(input.processQueryKey, afterUserId, pageSize + 1));
-  const { message, readerIds: page } = queryable(ctx, caller, found, kind, robot.id, conversation.id);
+  const processQueryKey = input.processQueryKey as string;
+  const page = ctx.store.remembered.readerPage(processQueryKey, afterUserId, pageSize);
+  if (page === undefined) {
+    return ctx.store
+      .readerPage(processQueryKey, afterUserId, pageSize)
+      .then((read) => chatAnswer(query, robot, conversation, position, read));
+  }
+  return chatAnswer(query, robot, conversation, position, page);
+}
+
+function chatAnswer(
+  query: ChatQuery,
+  robot: RobotRecord,
+  conversation: ConversationRecord,
+  position: CursorPosition | undefined,
+  found: ReaderPage | undefined,
+): ChatQueryResult {
+  const { ctx, caller, kind, input } = query;
+  // The store's page is the answer's as it is: it holds at most the page's size and says whether more follow.
+  const { message, readerIds, more } = queryable(ctx, caller, found, kind, robot.id, conversation.id);
   if (input.nextToken && position?.messageId !== message.id) fail('invalidParameter.cursor.invalid');
-  const hasMore = page.length > pageSize;
-  const readUserIds = hasMore ? page.slice(0, pageSize) : page;
-  const result: ChatQueryResult = { sendStatus: sendStatusOf(ctx, message), readUserIds, hasMore };
-  if (hasMore) result.nextToken = ctx.cursors.seal({ messageId: message.id, afterUserId: readUserIds.at(-1) as string });
+  const result: ChatQueryResult = { sendStatus: sendStatusOf(ctx, message), readUserIds: readerIds, hasMore: more };
+  if (more) result.nextToken = ctx.cursors.seal({ messageId: message.id, afterUserId: readerIds.at(-1) as string });
   return result;
 }
 

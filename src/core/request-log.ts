@@ -155,8 +155,12 @@ export class RequestLog {
 
   constructor(readonly capacity: number = DEFAULT_REQUEST_LOG_SIZE) {}
 
-  /** Keeps the entry, numbered; the oldest falls out when full. */
-  add(entry: Omit<LoggedRequest, 'seq'>): void {
+  /**
+   * Keeps the entry, numbered; the oldest falls out when full. `requestJson`, when the caller has
+   * it, is the request body's JSON text as it came (the body the entry holds parsed from it): kept
+   * as it is rather than written out again.
+   */
+  add(entry: Omit<LoggedRequest, 'seq'>, requestJson?: string): void {
     if (this.capacity <= 0) return;
     let slot: Slot;
     if (this.size < this.capacity) {
@@ -178,7 +182,7 @@ export class RequestLog {
     slot.code = entry.code;
     slot.faults = entry.faults;
     slot.unknownFields = entry.unknownFields;
-    slot.whole = keepAsBytes(slot, entry) ? undefined : { ...entry, seq: slot.seq };
+    slot.whole = keepAsBytes(slot, entry, requestJson) ? undefined : { ...entry, seq: slot.seq };
   }
 
   /** The entry in a place, built again, its fields in the order the recorder writes them. */
@@ -257,11 +261,11 @@ function jsonOf(value: unknown): string | undefined {
  * they are not to be kept so: a response body that is not text, a value JSON cannot write, or
  * more than MAX_SLOT_BYTES together.
  */
-function keepAsBytes(slot: Slot, entry: Omit<LoggedRequest, 'seq'>): boolean {
+function keepAsBytes(slot: Slot, entry: Omit<LoggedRequest, 'seq'>, requestJson: string | undefined): boolean {
   const { requestId, responseBody } = entry;
   if (responseBody !== undefined && typeof responseBody !== 'string') return false;
   const query = entry.query === undefined ? undefined : jsonOf(entry.query);
-  const request = entry.requestBody === undefined ? undefined : jsonOf(entry.requestBody);
+  const request = entry.requestBody === undefined ? undefined : (requestJson ?? jsonOf(entry.requestBody));
   if ((entry.query !== undefined && query === undefined) || (entry.requestBody !== undefined && request === undefined)) return false;
   // Each UTF-16 unit takes at most 3 bytes: the length in bytes is counted only when that bound is over the limit.
   const units = requestId.length + (query?.length ?? 0) + (request?.length ?? 0) + (responseBody?.length ?? 0);

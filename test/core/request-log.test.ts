@@ -38,6 +38,13 @@ describe('RequestLog', () => {
     assert.deepEqual(Object.keys(read as object), Object.keys(read as object).slice().sort((a, b) => order(a) - order(b)), 'fields in the order they were written');
   });
 
+  it('keeps a request body\'s JSON text when given it, read back parsed and masked like any body', () => {
+    const log = new RequestLog(2);
+    const text = '{ "appSecret" : "hush",\n "n": 1.50, "s": "é" }';
+    log.add(entry(1, { requestBody: JSON.parse(text) as unknown }), text);
+    assert.deepEqual(log.list()[0]?.requestBody, { appSecret: '***', n: 1.5, s: 'é' });
+  });
+
   it('keeps the newest entries as they cycle through its places, smaller and larger bodies in turn', () => {
     const log = new RequestLog(3);
     const bodies: string[] = [];

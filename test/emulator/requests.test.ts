@@ -49,6 +49,18 @@ describe('request log', () => {
     assert.equal(get?.method, 'GET');
   });
 
+  it('records a body as the JSON it came in, spaces and a byte-order mark left out, and none for a body that is not JSON', async () => {
+    const rawBody = '\ufeff{ "appKey" : "' + GLOBEX.appKey + '",\n  "appSecret": "wrong", "extra": [1, 2.50, {"deep": "é"}] }';
+    await call(s.dingread.url, 'POST', '/v1.0/oauth2/accessToken', { rawBody });
+    const [spaced] = await s.dingread.admin.requests({ limit: 1 });
+    assert.equal(spaced?.status, 400);
+    assert.deepEqual(spaced?.requestBody, { appKey: GLOBEX.appKey, appSecret: '***', extra: [1, 2.5, { deep: 'é' }] });
+    await call(s.dingread.url, 'POST', '/v1.0/oauth2/accessToken', { rawBody: '{"appKey": ' });
+    const [broken] = await s.dingread.admin.requests({ limit: 1 });
+    assert.equal(broken?.status, 400);
+    assert.equal(broken?.requestBody, undefined, 'a body that did not parse is not logged');
+  });
+
   it('filters by path, appKey, status (exact or class) and since', async () => {
     await s.dingread.admin.clearRequests();
     const start = (await s.dingread.admin.clock.get()).nowMs;

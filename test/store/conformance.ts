@@ -690,7 +690,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
       it('readerPage and recipientReads give the message as findMessage does, in the same call; nothing for an unknown key', async () => {
         const m = await sendChat(w, w.group);
         await store.recordReads([{ processQueryKey: m.processQueryKey, userId: 'u2', readAt: 7 }]);
-        assert.deepEqual(await store.readerPage(m.processQueryKey, '', 10), { message: m, readerIds: ['u2'] });
+        assert.deepEqual(await store.readerPage(m.processQueryKey, '', 10), { message: m, readerIds: ['u2'], more: false });
         assert.deepEqual(await store.recipientReads(m.processQueryKey), {
           message: m,
           recipients: [
@@ -729,6 +729,13 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(await readerIdsOf(store, current, 'u4', 2), []);
         assert.deepEqual(await readerIdsOf(store, current, 'u1', 1), ['u2']);
         assert.deepEqual(await readerIdsOf(store, current, 'u25', 10), ['u3', 'u4'], 'after needs not be a reader');
+        // Whether more readers follow the page: the page's size exactly is not yet the end.
+        const moreAfter = async (after: string, limit: number) => (await store.readerPage(current.processQueryKey, after, limit))?.more;
+        assert.equal(await moreAfter('', 3), true);
+        assert.equal(await moreAfter('', 4), false, 'a page of exactly the readers left');
+        assert.equal(await moreAfter('u2', 1), true);
+        assert.equal(await moreAfter('u3', 1), false);
+        assert.equal(await moreAfter('u4', 2), false);
         assert.equal(await store.countReaders(current), 4);
         const later = await sendChat(w, w.group);
         // zz joins, gets a message and opens the chat: that open is newer than m and later, but

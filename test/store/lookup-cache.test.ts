@@ -19,80 +19,124 @@ describe('LookupCache', () => {
   it('remembers records that exist, never a "not found"', async () => {
     const cache = new LookupCache();
     const found = loader({ id: 1 });
-    assert.deepEqual(await cache.lookup('directory', 'k', found.load), { id: 1 });
-    assert.deepEqual(await cache.lookup('directory', 'k', found.load), { id: 1 });
+    assert.deepEqual(await cache.lookup('robot', 'k', found.load), { id: 1 });
+    assert.deepEqual(await cache.lookup('robot', 'k', found.load), { id: 1 });
     assert.equal(found.calls.n, 1);
     const missing = loader<{ id: number }>(undefined);
-    assert.equal(await cache.lookup('directory', 'gone', missing.load), undefined);
-    assert.equal(await cache.lookup('directory', 'gone', missing.load), undefined);
+    assert.equal(await cache.lookup('robot', 'gone', missing.load), undefined);
+    assert.equal(await cache.lookup('robot', 'gone', missing.load), undefined);
     assert.equal(missing.calls.n, 2);
   });
 
   it('hands out frozen records, arrays inside included, and answers (arrays) as they are', async () => {
     const cache = new LookupCache();
-    const record = (await cache.lookup('directory', 'k', async () => ({ scopes: ['a'] }))) as { scopes: string[] };
+    const record = (await cache.lookup('robot', 'k', async () => ({ scopes: ['a'] }))) as { scopes: string[] };
     assert.throws(() => {
       (record as { scopes: string[] }).scopes = [];
     }, TypeError);
     assert.throws(() => record.scopes.push('b'), TypeError);
     // Frozen arrays take V8's slow paths for slice and JSON.stringify: a page stays a plain array.
-    const page = await cache.lookup('answers', 'page', async () => ['u1', 'u2']);
+    const page = await cache.lookup('recipients', 'page', async () => ['u1', 'u2']);
     assert.equal(Object.isFrozen(page), false);
   });
 
   it('keeps at most its limit, forgetting the oldest first', async () => {
     const cache = new LookupCache(2, 2);
     const a = loader({ v: 'a' });
-    await cache.lookup('messages', 'a', a.load);
-    await cache.lookup('messages', 'b', async () => ({ v: 'b' }));
-    await cache.lookup('messages', 'c', async () => ({ v: 'c' }));
-    await cache.lookup('messages', 'a', a.load);
+    await cache.lookup('message', 'a', a.load);
+    await cache.lookup('message', 'b', async () => ({ v: 'b' }));
+    await cache.lookup('message', 'c', async () => ({ v: 'c' }));
+    await cache.lookup('message', 'a', a.load);
     assert.equal(a.calls.n, 2, 'a was the oldest and went');
   });
 
-  it('drops each level with the levels below it', async () => {
+  it('drops each level with the levels below it, every kind of entry of a level', async () => {
     const cache = new LookupCache();
-    const loads = { directory: loader({ x: 1 }), messages: loader({ x: 2 }), answers: loader({ x: 3 }) };
+    const shelves = ['token', 'robot', 'conversation', 'message', 'recipients'] as const;
+    const loads = Object.fromEntries(shelves.map((shelf) => [shelf, loader({ shelf })])) as Record<(typeof shelves)[number], ReturnType<typeof loader>>;
+    const page = loader({ readerIds: ['u1'] });
     const touch = async () => {
-      for (const area of ['directory', 'messages', 'answers'] as const) await cache.lookup(area, 'k', loads[area].load);
-      return [loads.directory.calls.n, loads.messages.calls.n, loads.answers.calls.n];
+      for (const shelf of shelves) await cache.lookup(shelf, 'k', loads[shelf].load);
+      await cache.lookupPage('k', '', 200, page.load);
+      return [...shelves.map((shelf) => loads[shelf].calls.n), page.calls.n];
     };
-    assert.deepEqual(await touch(), [1, 1, 1]);
+    assert.deepEqual(await touch(), [1, 1, 1, 1, 1, 1]);
     cache.invalidate('none');
-    assert.deepEqual(await touch(), [1, 1, 1]);
+    assert.deepEqual(await touch(), [1, 1, 1, 1, 1, 1]);
     cache.invalidate('answers');
-    assert.deepEqual(await touch(), [1, 1, 2]);
+    assert.deepEqual(await touch(), [1, 1, 1, 1, 2, 2]);
     cache.invalidate('messages');
-    assert.deepEqual(await touch(), [1, 2, 3]);
+    assert.deepEqual(await touch(), [1, 1, 1, 2, 3, 3]);
     cache.invalidate('all');
-    assert.deepEqual(await touch(), [2, 3, 4]);
+    assert.deepEqual(await touch(), [2, 2, 2, 3, 4, 4]);
+  });
+
+  it('keeps each kind of record apart: the same id names different records', async () => {
+    const cache = new LookupCache();
+    await cache.lookup('robot', 'same', async () => ({ kind: 'robot' }));
+    await cache.lookup('conversation', 'same', async () => ({ kind: 'conversation' }));
+    assert.deepEqual(cache.peek('robot', 'same'), { kind: 'robot' });
+    assert.deepEqual(cache.peek('conversation', 'same'), { kind: 'conversation' });
+    assert.equal(cache.peek('token', 'same'), undefined);
+  });
+
+  it('finds a page by its message, where it starts and its size, each one apart', async () => {
+    const cache = new LookupCache();
+    const first = await cache.lookupPage('m', '', 2, async () => ({ readerIds: ['a', 'b'] }));
+    await cache.lookupPage('m', 'b', 2, async () => ({ readerIds: ['c'] }));
+    await cache.lookupPage('m', '', 3, async () => ({ readerIds: ['a', 'b', 'c'] }));
+    assert.equal(cache.peekPage('m', '', 2), first, 'the same object the lookup gave');
+    assert.deepEqual(cache.peekPage('m', 'b', 2), { readerIds: ['c'] });
+    assert.deepEqual(cache.peekPage('m', '', 3), { readerIds: ['a', 'b', 'c'] });
+    assert.equal(cache.peekPage('m', 'a', 2), undefined);
+    assert.equal(cache.peekPage('other', '', 2), undefined);
+    assert.equal(await cache.lookupPage('gone', '', 2, async () => undefined), undefined);
+    assert.equal(cache.peekPage('gone', '', 2), undefined, 'no "not found" is kept');
+  });
+
+  it('keeps at most its limit of pages, the oldest message\'s going first, and a message\'s latest pages', async () => {
+    const cache = new LookupCache(10, 3);
+    await cache.lookupPage('old', '', 1, async () => ({ p: 'old' }));
+    await cache.lookupPage('m', '', 1, async () => ({ p: 1 }));
+    await cache.lookupPage('m', 'a', 1, async () => ({ p: 2 }));
+    await cache.lookupPage('m', 'b', 1, async () => ({ p: 3 }));
+    assert.equal(cache.peekPage('old', '', 1), undefined, 'the oldest message went whole');
+    assert.deepEqual(cache.peekPage('m', '', 1), { p: 1 });
+    await cache.lookupPage('m', 'c', 1, async () => ({ p: 4 }));
+    assert.equal(cache.peekPage('m', '', 1), undefined, "over the limit within one message: its oldest page went");
+    assert.deepEqual(cache.peekPage('m', 'a', 1), { p: 2 });
+    assert.deepEqual(cache.peekPage('m', 'c', 1), { p: 4 });
+    const walk = new LookupCache(100, 100);
+    for (let i = 0; i < 20; i++) await walk.lookupPage('long', `u${i}`, 1, async () => ({ i }));
+    assert.equal(walk.peekPage('long', 'u0', 1), undefined, 'a message keeps its latest pages only');
+    assert.deepEqual(walk.peekPage('long', 'u19', 1), { i: 19 });
   });
 
   it('does not keep what a lookup read while a write was landing', async () => {
     const cache = new LookupCache();
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const slow = cache.lookup('directory', 'k', async () => {
+    const slow = cache.lookup('robot', 'k', async () => {
       await gate;
       return { version: 'old' };
     });
     cache.invalidate('all');
     release();
     assert.deepEqual(await slow, { version: 'old' });
-    assert.deepEqual(await cache.lookup('directory', 'k', async () => ({ version: 'new' })), { version: 'new' });
+    assert.deepEqual(await cache.lookup('robot', 'k', async () => ({ version: 'new' })), { version: 'new' });
   });
   it('peeks at what it holds without loading, and holds no answers when told not to', async () => {
     const cache = new LookupCache(10, 10, false);
-    assert.equal(cache.peek('directory', 'k'), undefined);
-    const record = await cache.lookup('directory', 'k', async () => ({ id: 1 }));
-    assert.equal(cache.peek('directory', 'k'), record, 'the same object a lookup gives');
-    await cache.lookup('answers', 'page', async () => ({ readerIds: ['u1'] }));
-    assert.equal(cache.peek('answers', 'page'), undefined, 'answers are not kept by this cache');
+    assert.equal(cache.peek('robot', 'k'), undefined);
+    const record = await cache.lookup('robot', 'k', async () => ({ id: 1 }));
+    assert.equal(cache.peek('robot', 'k'), record, 'the same object a lookup gives');
+    await cache.lookup('recipients', 'page', async () => ({ readerIds: ['u1'] }));
+    assert.equal(cache.peek('recipients', 'page'), undefined, 'answers are not kept by this cache');
     cache.invalidate('all');
-    assert.equal(cache.peek('directory', 'k'), undefined);
-    await cache.lookup('directory', 'k', async () => ({ id: 2 }));
+    assert.equal(cache.peek('robot', 'k'), undefined);
+    await cache.lookup('robot', 'k', async () => ({ id: 2 }));
     cache.keep(false);
-    assert.equal(cache.peek('directory', 'k'), undefined, 'nothing while not keeping');
+    assert.equal(cache.peek('robot', 'k'), undefined, 'nothing while not keeping');
   });
 });
 
@@ -279,21 +323,23 @@ describe('BusInvalidation', () => {
     assert.deepEqual(sent, ['self answers', 'self all'], 'then one signal for the most the waiting writes changed');
     release();
     const robot = loaderOf({ name: 'old' });
-    await cache.lookup('directory', 'robot', robot.load);
+    await cache.lookup('robot', 'robot', robot.load);
     hear('self all');
-    await cache.lookup('directory', 'robot', robot.load);
+    await cache.lookup('robot', 'robot', robot.load);
     assert.equal(robot.calls.n, 1, "its own signal: it dropped its writes' entries already");
     hear('other messages');
-    await cache.lookup('directory', 'robot', robot.load);
+    await cache.lookup('robot', 'robot', robot.load);
     assert.equal(robot.calls.n, 1, 'a recall elsewhere leaves the directory');
     hear('other all');
-    await cache.lookup('directory', 'robot', robot.load);
+    await cache.lookup('robot', 'robot', robot.load);
     assert.equal(robot.calls.n, 2);
     // Answers are not kept when other nodes write.
     const answer = loaderOf({ page: [] });
-    await cache.lookup('answers', 'page', answer.load);
-    await cache.lookup('answers', 'page', answer.load);
-    assert.equal(answer.calls.n, 2);
+    await cache.lookup('recipients', 'page', answer.load);
+    await cache.lookup('recipients', 'page', answer.load);
+    await cache.lookupPage('page', '', 1, answer.load);
+    assert.equal(cache.peekPage('page', '', 1), undefined);
+    assert.equal(answer.calls.n, 3);
   });
 });
 

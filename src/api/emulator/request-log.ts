@@ -12,14 +12,19 @@ import { pathOf, requestTarget } from '../proxy/request-target.js';
 import { appKeyOf, isDingTalkCall } from './calls.js';
 import { RequestsQuery } from './schemas.js';
 
-/** What one logged call carries from its first hook to its last. */
+/**
+ * What one logged call carries from its first hook to its last. Made with every field in place,
+ * so that the fields set later do not change the object's shape on every call.
+ */
 interface PendingEntry {
   startedAt: number;
   at: number;
-  faults?: string[];
+  faults: string[] | undefined;
   /** The body as parsed, before leniency dropped anything (dingtalk/leniency.ts). */
-  requestBody?: unknown;
-  logged?: true;
+  requestBody: unknown;
+  /** The JSON text the body was parsed from (parseJsonKeepingText), for the log to keep as it is. */
+  requestText: string | undefined;
+  logged: boolean;
 }
 
 declare module 'fastify' {
@@ -42,8 +47,25 @@ export class RequestRecorder {
   /** Starts the entry of a DingTalk call (onRequest); answers whether the call is logged. */
   begin(request: FastifyRequest): boolean {
     if (!isDingTalkCall(request)) return false;
-    request.loggedCall = { startedAt: request.receivedAt, at: this.clock.now() };
+    request.loggedCall = { startedAt: request.receivedAt, at: this.clock.now(), faults: undefined, requestBody: undefined, requestText: undefined, logged: false };
     return true;
+  }
+
+  /**
+   * Fastify's own JSON body parser, with the text it parses noted on a logged call's entry: the log
+   * keeps that text instead of writing the parsed body out as JSON again on every call.
+   */
+  parseJsonKeepingText(app: FastifyInstance): void {
+    const parse = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+      const entry = request.loggedCall;
+      // Noted before parsing (its callback goes on with the request at once); read only once a body
+      // was parsed from it. A byte-order mark is dropped by the parser and so from the text kept.
+      if (entry) entry.requestText = (text as string).charCodeAt(0) === 0xfeff ? (text as string).slice(1) : (text as string);
+      // Fastify's parser answers through `done`; its declared type also allows a promise, which it never returns.
+      void parse(request, text as string, done);
+    });
   }
 
   /** Keeps the body as sent, before leniency leaves fields out (preValidation, before leniency's hook). */
@@ -85,10 +107,11 @@ export class RequestRecorder {
     if (status >= 400 && typeof envelopeCode === 'string') logged.code = envelopeCode;
     if (entry.faults) logged.faults = entry.faults;
     if (request.unknownFields) logged.unknownFields = request.unknownFields;
+    // The text is the body's only when the body kept is the one parsed from it (keepBody).
     const requestBody = entry.requestBody ?? request.body;
     if (requestBody !== undefined) logged.requestBody = requestBody;
     if (responseBody !== undefined) logged.responseBody = responseBody;
-    this.log.add(logged);
+    this.log.add(logged, entry.requestBody === undefined ? undefined : entry.requestText);
   }
 
   /** `/_dingread/v1/requests`: list (filtered) and clear. */

@@ -11,12 +11,15 @@ import { DingReadError } from '../../core/errors.js';
 import { QpsLimiter } from '../../core/throttle.js';
 import { routeOf, surfaceOf } from '../access.js';
 import { sendError } from '../envelope.js';
+import type { RequestSteps } from '../request-steps.js';
 import type { Metrics } from './metrics.js';
 
 export interface OpsOptions {
   metrics: Metrics;
   /** Control-plane calls per second per client address before 403 QpsLimitForApi; 0 turns it off. */
   controlQpsLimit: number;
+  /** Where its steps on every request go (request-steps.ts). */
+  steps: RequestSteps;
 }
 
 /** How long the readiness probe waits for the store. */
@@ -34,28 +37,28 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
       draining = true;
     });
 
-    // Callback form, as it runs on every request; answering early means not calling done.
-    app.addHook('onRequest', (request, reply, done) => {
+    // A step on every request (request-steps.ts); true when it answered the request.
+    options.steps.onRequest((request, reply) => {
       if (draining) {
         sendError(reply.header('connection', 'close'), new DingReadError('server.shuttingDown'));
-        return;
+        return true;
       }
       // Before the admin token is checked (access.ts), so that guessing it is throttled too.
       const surface = surfaceOf(request);
       if ((surface === 'control' || surface === 'events') && !limiter.admit(request.ip, 'control')) {
         sendError(reply, new DingReadError('Forbidden.AccessDenied.QpsLimitForApi', `client ${request.ip}`));
-        return;
+        return true;
       }
-      done();
+      return false;
     });
     // An answer finished while draining closes its connection, so that no kept-alive socket (or a
     // request pipelined behind it) holds the process open.
     // The answer is counted here, as it goes out, rather than in an onResponse hook (see the
-    // emulator's onSend hook for why).
-    app.addHook('onSend', (request, reply, payload, done) => {
+    // emulator's onSend step for why).
+    options.steps.onSend((request, reply, payload) => {
       if (draining) reply.header('connection', 'close');
       options.metrics.request(request.method, routeOf(request).url ?? 'unmatched', reply.statusCode, (performance.now() - request.receivedAt) / 1000);
-      done(null, payload);
+      return payload;
     });
 
     app.get('/_dingread/ready', async (_request, reply) => {

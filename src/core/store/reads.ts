@@ -28,8 +28,10 @@ export interface ReadsOutcome {
 /** A message as the store has it now, with one page of the users who have read it. */
 export interface ReaderPage {
   message: MessageRecord;
-  /** In userId order (code-point order, as UTF-8 bytes sort). */
+  /** In userId order (code-point order, as UTF-8 bytes sort), at most the page's size. */
   readerIds: string[];
+  /** Whether more readers follow the page: the store reads one more than it gives to know. */
+  more: boolean;
 }
 
 /** A message as the store has it now, with its recipients: in send order (oto) or userId order. */
@@ -54,7 +56,8 @@ export interface ReadStore {
   openChat(orgId: number, chat: ChatRef, userId: string, readAt: number, now?: number): Promise<number>;
   /**
    * What a chat query reads, in one unit: the message the key names (undefined if none does) and
-   * its readers with a userId above `afterUserId`, in userId order, at most `limit`.
+   * its readers with a userId above `afterUserId`, in userId order, at most `limit`, and whether
+   * more follow. The query hands the page out as it is, so the store makes it once, not per call.
    */
   readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined>;
   /** The message the key names (undefined if none does) and every recipient with the time of their first read. */

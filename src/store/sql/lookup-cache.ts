@@ -29,10 +29,27 @@ const LEVELS: readonly Invalidation[] = ['none', 'answers', 'messages', 'all'];
 
 export type CacheArea = 'directory' | 'messages' | 'answers';
 
+/**
+ * Where an entry is kept: each kind of record its own map, keyed by the record's own id as the
+ * request gave it, so that a lookup builds no key string (a hot query makes four). A page of
+ * readers is found by its message's key, then by where it starts and its size (PageShelf).
+ */
+export type Shelf = 'token' | 'robot' | 'conversation' | 'message' | 'recipients';
+
+const AREA_OF: Record<Shelf, CacheArea> = {
+  token: 'directory',
+  robot: 'directory',
+  conversation: 'directory',
+  message: 'messages',
+  recipients: 'answers',
+};
+
 /** Sized so that a busy server's working set fits and a runaway one stays bounded. */
 export const LOOKUP_CACHE_SIZE = 10_000;
 /** Answers are bigger (a page holds up to 200 userIds): fewer of them. */
 export const ANSWER_CACHE_SIZE = 1_000;
+/** A message's pages kept at once: a bot walking a long list of readers keeps its latest ones. */
+const PAGES_PER_MESSAGE = 16;
 
 export class BoundedMap<V> {
   private readonly entries = new Map<string, V>();
@@ -61,6 +78,72 @@ export class BoundedMap<V> {
   }
 }
 
+interface KeptPage<V> {
+  after: string;
+  size: number;
+  value: V;
+}
+
+/**
+ * Pages of readers by message key, each message's in a short list searched in order (a bot asks
+ * for one page, or walks a few): no key is built per lookup. At most `limit` pages in all, the
+ * oldest message's going first, and PAGES_PER_MESSAGE of one message, its oldest going first.
+ */
+export class PageShelf<V> {
+  private readonly messages = new Map<string, KeptPage<V>[]>();
+  private count = 0;
+
+  constructor(private readonly limit: number) {}
+
+  get(key: string, after: string, size: number): V | undefined {
+    const pages = this.messages.get(key);
+    if (pages === undefined) return undefined;
+    for (let i = 0; i < pages.length; i++) {
+      const page = pages[i] as KeptPage<V>;
+      if (page.size === size && page.after === after) return page.value;
+    }
+    return undefined;
+  }
+
+  set(key: string, after: string, size: number, value: V): void {
+    let pages = this.messages.get(key);
+    if (pages === undefined) {
+      pages = [];
+      this.messages.set(key, pages);
+    }
+    const at = pages.findIndex((page) => page.size === size && page.after === after);
+    if (at >= 0) {
+      (pages[at] as KeptPage<V>).value = value;
+      return;
+    }
+    if (pages.length >= PAGES_PER_MESSAGE) {
+      pages.shift();
+      this.count--;
+    }
+    pages.push({ after, size, value });
+    this.count++;
+    while (this.count > this.limit) {
+      const oldest = this.messages.entries().next();
+      if (oldest.done) break;
+      const [oldestKey, oldestPages] = oldest.value;
+      // Only this message's pages left: its oldest go, one by one, and the newest stays.
+      if (oldestKey === key) {
+        if (oldestPages.length <= 1) break;
+        oldestPages.shift();
+        this.count--;
+        continue;
+      }
+      this.messages.delete(oldestKey);
+      this.count -= oldestPages.length;
+    }
+  }
+
+  clear(): void {
+    this.messages.clear();
+    this.count = 0;
+  }
+}
+
 /**
  * Records are frozen, with the small arrays they hold (scopes, robotCodes). Answers are not: V8
  * copies and serialises a frozen array through a slow path (slicing a page of 200 userIds took 40
@@ -72,7 +155,8 @@ function freeze<T extends object>(value: T): T {
 }
 
 export class LookupCache {
-  private readonly areas: Record<CacheArea, BoundedMap<object>>;
+  private readonly shelves: Record<Shelf, BoundedMap<object>>;
+  private readonly pages: PageShelf<object>;
   /**
    * Bumped by every write that drops entries. A lookup that began before a write finished must
    * not store what it read, since it may have read the row as it was before the write.
@@ -83,30 +167,62 @@ export class LookupCache {
   private keeping = true;
 
   constructor(
+    /** The most records of each kind kept. */
     limit = LOOKUP_CACHE_SIZE,
+    /** The most answers of each kind (recipient lists, pages) kept. */
     answerLimit = ANSWER_CACHE_SIZE,
     /** Whether query answers are kept too (not when other nodes write: see the top of this file). */
     private readonly keepsAnswers = true,
   ) {
-    this.areas = { directory: new BoundedMap(limit), messages: new BoundedMap(limit), answers: new BoundedMap(answerLimit) };
+    this.shelves = {
+      token: new BoundedMap(limit),
+      robot: new BoundedMap(limit),
+      conversation: new BoundedMap(limit),
+      message: new BoundedMap(limit),
+      recipients: new BoundedMap(answerLimit),
+    };
+    this.pages = new PageShelf(answerLimit);
+  }
+
+  private holds(area: CacheArea): boolean {
+    return this.keeping && (area !== 'answers' || this.keepsAnswers);
   }
 
   /** The value under `key` if it is in memory now, without loading it: a hit costs no promise. */
-  peek<T extends object>(area: CacheArea, key: string): T | undefined {
-    if (!this.keeping || (area === 'answers' && !this.keepsAnswers)) return undefined;
-    return this.areas[area].get(key) as T | undefined;
+  peek<T extends object>(shelf: Shelf, key: string): T | undefined {
+    if (!this.holds(AREA_OF[shelf])) return undefined;
+    return this.shelves[shelf].get(key) as T | undefined;
   }
 
   /** The value under `key`, from memory or else from `load` (remembered if it exists). */
-  lookup<T extends object>(area: CacheArea, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    if (!this.keeping || (area === 'answers' && !this.keepsAnswers)) return load();
-    const map = this.areas[area];
+  lookup<T extends object>(shelf: Shelf, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const area = AREA_OF[shelf];
+    if (!this.holds(area)) return load();
+    const map = this.shelves[shelf];
     const hit = map.get(key);
     if (hit !== undefined) return Promise.resolve(hit as T);
+    return this.kept(load, (record) => map.set(key, area === 'answers' ? record : freeze(record)));
+  }
+
+  /** A page of a message's readers (by its key, where the page starts, its size) if in memory now. */
+  peekPage<T extends object>(key: string, after: string, size: number): T | undefined {
+    if (!this.holds('answers')) return undefined;
+    return this.pages.get(key, after, size) as T | undefined;
+  }
+
+  /** The page, from memory or else from `load`, as lookup. */
+  lookupPage<T extends object>(key: string, after: string, size: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    if (!this.holds('answers')) return load();
+    const hit = this.pages.get(key, after, size);
+    if (hit !== undefined) return Promise.resolve(hit as T);
+    return this.kept(load, (page) => this.pages.set(key, after, size, page));
+  }
+
+  /** What `load` finds, kept unless it is nothing or a write landed meanwhile. */
+  private kept<T extends object>(load: () => Promise<T | undefined>, keep: (record: T) => void): Promise<T | undefined> {
     const generation = this.generation;
     return load().then((record) => {
-      if (record === undefined || generation !== this.generation) return record;
-      map.set(key, area === 'answers' ? record : freeze(record));
+      if (record !== undefined && generation === this.generation) keep(record);
       return record;
     });
   }
@@ -120,10 +236,15 @@ export class LookupCache {
   invalidate(what: Invalidation): void {
     if (what === 'none') return;
     this.generation++;
-    this.areas.answers.clear();
+    this.shelves.recipients.clear();
+    this.pages.clear();
     if (what === 'answers') return;
-    this.areas.messages.clear();
-    if (what === 'all') this.areas.directory.clear();
+    this.shelves.message.clear();
+    if (what === 'all') {
+      this.shelves.token.clear();
+      this.shelves.robot.clear();
+      this.shelves.conversation.clear();
+    }
   }
 }
 

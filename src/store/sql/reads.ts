@@ -289,15 +289,17 @@ export function* readerPage(
      SELECT msg.*, NULL AS reader_id, (SELECT answer_stamp FROM st) AS answer_stamp FROM msg
      UNION ALL SELECT none.*, page.user_id, NULL FROM page LEFT JOIN msg none ON 1 = 0
      ORDER BY reader_id NULLS FIRST`,
-    { processQueryKey, after: afterUserId, limit, open: OPEN_END },
+    // One more than the page, to know whether more follow.
+    { processQueryKey, after: afterUserId, limit: limit + 1, open: OPEN_END },
   );
   const first = rows[0];
   if (!first) return undefined;
   const stamp = Number(first.answer_stamp);
   const readerIds: string[] = [];
+  const end = Math.min(rows.length, limit + 1);
   // In code-point order: the user id columns' collation on every backend (rows.ts compareCodePoints).
-  for (let i = 1; i < rows.length; i++) readerIds.push((rows[i] as { reader_id: string }).reader_id);
-  return { value: { message: toMessage(first), readerIds }, chatKey: chatKeyOf(first), stamp };
+  for (let i = 1; i < end; i++) readerIds.push((rows[i] as { reader_id: string }).reader_id);
+  return { value: { message: toMessage(first), readerIds, more: rows.length > limit + 1 }, chatKey: chatKeyOf(first), stamp };
 }
 
 /**

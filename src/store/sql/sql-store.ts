@@ -66,7 +66,7 @@ import type {
 import * as cardRules from './cards.js';
 import * as chatRules from './chats.js';
 import * as directoryRules from './directory.js';
-import { ANSWER_CACHE_SIZE, BoundedMap, BusInvalidation, LOOKUP_CACHE_SIZE, LookupCache, type CacheArea, type Invalidation } from './lookup-cache.js';
+import { ANSWER_CACHE_SIZE, BoundedMap, BusInvalidation, LOOKUP_CACHE_SIZE, LookupCache, type Invalidation, type Shelf } from './lookup-cache.js';
 import * as mediaRules from './media.js';
 import * as messageRules from './messages.js';
 import * as readRules from './reads.js';
@@ -80,12 +80,8 @@ import type { UnitMode, Work } from './unit.js';
 /** A file's name while its row is being written (media ids are of letters, digits, `$`, `-` and `_`). */
 const PARKED = '.new-';
 
-/** The lookup cache's keys of the hot lookups, shared by the lookups and `remembered`. */
-const KEYS = {
-  token: (tokenHash: string) => `token\n${tokenHash}`,
-  robot: (robotCode: string) => `robot\n${robotCode}`,
-  conversation: (openConversationId: string) => `conversation\n${openConversationId}`,
-  // The key names the answer: a recall, a purge or a reset drops every answer anyway.
+/** A shared store's key of a read-status answer (see answer): the kind of answer and what names it. */
+const ANSWER_KEYS = {
   readerPage: (processQueryKey: string, afterUserId: string, limit: number) => `page\n${processQueryKey}\n${afterUserId}\n${limit}`,
   recipientReads: (processQueryKey: string) => `recipients\n${processQueryKey}`,
 };
@@ -124,11 +120,11 @@ export abstract class SqlStore implements Store {
 
   /** What the lookup cache holds of the hot lookups, without a unit of work (core/store.ts). */
   readonly remembered: RememberedLookups = {
-    token: (tokenHash) => this.cache()?.peek('directory', KEYS.token(tokenHash)),
-    robot: (robotCode) => this.cache()?.peek('directory', KEYS.robot(robotCode)),
-    conversation: (openConversationId) => this.cache()?.peek('directory', KEYS.conversation(openConversationId)),
-    readerPage: (processQueryKey, afterUserId, limit) => this.cache()?.peek('answers', KEYS.readerPage(processQueryKey, afterUserId, limit)),
-    recipientReads: (processQueryKey) => this.cache()?.peek('answers', KEYS.recipientReads(processQueryKey)),
+    token: (tokenHash) => this.cache()?.peek('token', tokenHash),
+    robot: (robotCode) => this.cache()?.peek('robot', robotCode),
+    conversation: (openConversationId) => this.cache()?.peek('conversation', openConversationId),
+    readerPage: (processQueryKey, afterUserId, limit) => this.cache()?.peekPage(processQueryKey, afterUserId, limit),
+    recipientReads: (processQueryKey) => this.cache()?.peek('recipients', processQueryKey),
   };
 
   /** Whether to keep lookups in memory. */
@@ -147,10 +143,10 @@ export abstract class SqlStore implements Store {
   }
 
   /** A lookup through the cache; `mode` is 'read' for the few whose rules take more than one statement. */
-  private cached<T extends object>(area: CacheArea, key: string, make: () => Work<T | undefined>, mode: UnitMode = 'statement'): Promise<T | undefined> {
+  private cached<T extends object>(shelf: Shelf, key: string, make: () => Work<T | undefined>, mode: UnitMode = 'statement'): Promise<T | undefined> {
     const load = (): Promise<T | undefined> => this.unit(mode, make);
     const cache = this.cache();
-    return cache ? cache.lookup(area, key, load) : load();
+    return cache ? cache.lookup(shelf, key, load) : load();
   }
 
   /** A write, and what it may have changed dropped from the cache once it is done, whatever its outcome. */
@@ -203,10 +199,10 @@ export abstract class SqlStore implements Store {
     return this.unit('statement', () => directoryRules.findApp(appKey));
   }
   findRobot(robotCode: string): Promise<RobotRecord | undefined> {
-    return this.cached('directory', KEYS.robot(robotCode), () => directoryRules.findRobot(robotCode));
+    return this.cached('robot', robotCode, () => directoryRules.findRobot(robotCode));
   }
   findConversation(openConversationId: string): Promise<ConversationRecord | undefined> {
-    return this.cached('directory', KEYS.conversation(openConversationId), () => directoryRules.findConversation(openConversationId), 'read');
+    return this.cached('conversation', openConversationId, () => directoryRules.findConversation(openConversationId), 'read');
   }
   findUsers(orgId: number, userIds: string[]): Promise<UserRecord[]> {
     return this.unit('read', () => directoryRules.findUsers(orgId, userIds));
@@ -242,7 +238,7 @@ export abstract class SqlStore implements Store {
     return this.write('all', () => tokenRules.saveAppToken(appId, generation, tokenHash, expiresAt));
   }
   findToken(tokenHash: string): Promise<TokenRecord | undefined> {
-    return this.cached('directory', KEYS.token(tokenHash), () => tokenRules.findToken(tokenHash));
+    return this.cached('token', tokenHash, () => tokenRules.findToken(tokenHash));
   }
 
   // Messages
@@ -250,7 +246,7 @@ export abstract class SqlStore implements Store {
     return this.unit('append', () => messageRules.insertMessage(message, true));
   }
   findMessage(processQueryKey: string): Promise<MessageRecord | undefined> {
-    return this.cached('messages', processQueryKey, () => messageRules.findMessage(processQueryKey));
+    return this.cached('message', processQueryKey, () => messageRules.findMessage(processQueryKey));
   }
   recallMessage(messageId: number, at: number): Promise<void> {
     return this.write('messages', () => messageRules.recallMessage(messageId, at));
@@ -270,23 +266,35 @@ export abstract class SqlStore implements Store {
     return this.write('answers', () => readRules.openChat(orgId, chat, userId, readAt, now));
   }
   readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined> {
-    // The key names the answer: a recall, a purge or a reset drops every answer anyway.
-    return this.answer(KEYS.readerPage(processQueryKey, afterUserId, limit), () => readRules.readerPage(processQueryKey, afterUserId, limit));
+    // The message's key names the answer: a recall, a purge or a reset drops every answer anyway.
+    const make = (): Work<readRules.Stamped<ReaderPage> | undefined> => readRules.readerPage(processQueryKey, afterUserId, limit);
+    if (!this.stampsAnswers()) {
+      const load = (): Promise<ReaderPage | undefined> => this.unit('statement', () => valueOf(make()));
+      const cache = this.cache();
+      return cache ? cache.lookupPage(processQueryKey, afterUserId, limit, load) : load();
+    }
+    return this.stampedAnswer(ANSWER_KEYS.readerPage(processQueryKey, afterUserId, limit), make);
   }
   recipientReads(processQueryKey: string): Promise<MessageRecipients | undefined> {
-    return this.answer(KEYS.recipientReads(processQueryKey), () => readRules.recipientReads(processQueryKey));
+    const make = (): Work<readRules.Stamped<MessageRecipients> | undefined> => readRules.recipientReads(processQueryKey);
+    if (!this.stampsAnswers()) return this.cached('recipients', processQueryKey, () => valueOf(make()));
+    return this.stampedAnswer(ANSWER_KEYS.recipientReads(processQueryKey), make);
+  }
+
+  /** Whether read-status answers are kept with their stamps (see stampedAnswer) rather than in the lookup cache. */
+  private stampsAnswers(): boolean {
+    return this.capabilities.sharedAcrossProcesses && this.keepsLookups();
   }
 
   /**
-   * A read-status answer, kept in memory between calls. A store only this process writes keeps it
-   * in the lookup cache, which its writes clear as they pass (and `remembered` hands it out
-   * without a promise). A shared store keeps it with the stamp it was read with, and serves it
+   * A read-status answer of a shared store, kept in memory between calls. (A store only this
+   * process writes keeps it in the lookup cache, which its writes clear as they pass, and
+   * `remembered` hands it out without a promise.) A shared store keeps it with the stamp it was read with, and serves it
    * again only when one small statement finds the chat's stamp unchanged: any node's read, open or
    * recall of the chat since has changed it (unit.ts answersChanged). No signal between nodes is
    * waited for, since one could come late; `remembered` never hands these out.
    */
-  private async answer<T extends object>(key: string, make: () => Work<readRules.Stamped<T> | undefined>): Promise<T | undefined> {
-    if (!this.capabilities.sharedAcrossProcesses || !this.keepsLookups()) return this.cached('answers', key, () => valueOf(make()));
+  private async stampedAnswer<T extends object>(key: string, make: () => Work<readRules.Stamped<T> | undefined>): Promise<T | undefined> {
     const kept = this.stampedAnswers.get(key) as readRules.Stamped<T> | undefined;
     if (kept !== undefined && (await this.stampOf(kept.chatKey)) === kept.stamp) return kept.value;
     const read = await this.unit('statement', make);

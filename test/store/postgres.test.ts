@@ -562,11 +562,8 @@ if (postgresSkipReason) {
       const store = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
       try {
         await setup.applyFixture(plan());
-        const org = (await setup.findOrg('corp')) as { id: number };
-        const app = (await setup.findApp('app')) as { id: number };
-        const robot = (await setup.findRobot('bot')) as { id: number };
-        const conversation = (await setup.findConversation('cid==')) as { id: number };
-        const send = (key: string): Promise<MessageRecord> => store.insertMessage(groupMessageRecord({ org, app, robot, conversation }, key));
+        const sendThrough = await sender(setup, store);
+        const send = (key: string): Promise<MessageRecord> => sendThrough('cid==', key);
         const sending = Promise.all(['q1', 'q2', 'q3'].map(send));
         await store.close();
         const sent = await sending;
@@ -760,10 +757,10 @@ function withChats<T extends { conversations: Array<{ openConversationId: string
 }
 
 /**
- * Sends into the test directory's group chats (by open id), its ids looked up first, so that sends
- * asked for together reach the store in one event-loop turn.
+ * Sends into the test directory's group chats (by open id) through `into`, the ids looked up in
+ * `store` first, so that sends asked for together reach the store in one event-loop turn.
  */
-async function sender(store: Store): Promise<(openConversationId: string, key: string) => Promise<MessageRecord>> {
+async function sender(store: Store, into: Store = store): Promise<(openConversationId: string, key: string) => Promise<MessageRecord>> {
   const org = (await store.findOrg('corp')) as { id: number };
   const app = (await store.findApp('app')) as { id: number };
   const robot = (await store.findRobot('bot')) as { id: number };
@@ -773,7 +770,7 @@ async function sender(store: Store): Promise<(openConversationId: string, key: s
     if (conversation) conversations.set(openConversationId, conversation);
   }
   return (openConversationId, key) =>
-    store.insertMessage(groupMessageRecord({ org, app, robot, conversation: conversations.get(openConversationId) as { id: number } }, key));
+    into.insertMessage(groupMessageRecord({ org, app, robot, conversation: conversations.get(openConversationId) as { id: number } }, key));
 }
 
 async function sendTo(store: Store, openConversationId: string, key: string): Promise<MessageRecord> {

@@ -260,7 +260,7 @@ export class PostgresStore extends SqlStore {
    * undefined when it cannot go so: the member then runs alone.
    */
   private stepText(client: pg.PoolClient, step: Step, opening: Opening): string | undefined {
-    if (step.op === 'sequence') return `SELECT nextval('event_seq') AS value`;
+    if (step.op === 'sequence') return NEXT_VALUE;
     if (step.op === 'lock' || step.op === 'stamp' || holdsNul(step.params)) return undefined;
     return this.executeSql(client, step.sql, step.params, opening);
   }
@@ -280,7 +280,7 @@ export class PostgresStore extends SqlStore {
     if (step.op === 'sequence') {
       // The transaction's start, its locks and the number in one round trip: what a send waits
       // for before its first statement.
-      opening.statements.push(`SELECT nextval('event_seq') AS value`);
+      opening.statements.push(NEXT_VALUE);
       const results = await opening.flush(client);
       return (results[results.length - 1] as pg.QueryResult).rows[0].value as number;
     }
@@ -516,6 +516,9 @@ const PARAMETER = /(?<![:\w]):([A-Za-z_]\w*)/g;
 
 /** What a numbered statement's `:nextNumber` becomes here (unit.ts NEXT_NUMBER). */
 const NEXT_NUMBER_SQL = `nextval('event_seq')`;
+
+/** A `sequence` step's statement: the next number, as `value`. */
+const NEXT_VALUE = `SELECT ${NEXT_NUMBER_SQL} AS value`;
 
 /** Several statements of a read see one snapshot. */
 const BEGIN_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';

@@ -191,7 +191,7 @@ interface Delivering {
 /** The robot message that carries a delivery (its processQueryKey is the carrierId). */
 function carrierMessage(d: Delivering, kind: NewMessage['kind'], robotId: number, conversationId: number | null, recipients?: string[]): NewMessage {
   return {
-    processQueryKey: newProcessQueryKey(d.ctx.random),
+    processQueryKey: newProcessQueryKey(d.ctx.random, robotId, conversationId),
     kind,
     orgId: d.caller.orgId,
     appId: d.caller.appId,

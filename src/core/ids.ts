@@ -3,16 +3,51 @@ import { createHash, createHmac, randomFillSync } from 'node:crypto';
 import { systemRandom, type RandomSource } from './random.js';
 
 /**
- * A processQueryKey: 32 random bytes in standard base64 (44 characters ending in `=`), like
- * DingTalk's. Each key is drawn until it holds a `+`, so a client that forgets to URL-encode it
- * in the readStatus query string fails here on every message, as it would in production, and
+ * A processQueryKey: 32 random-looking bytes in standard base64 (44 characters ending in `=`),
+ * like DingTalk's. Each key is drawn until it holds a `+`, so a client that forgets to URL-encode
+ * it in the readStatus query string fails here on every message, as it would in production, and
  * not only on the half of the keys that happen to hold one.
+ *
+ * The key names its message's chat (chatOfProcessQueryKey), so that a store finds the message by
+ * its key in its chat's part of the tables: on a distributed PostgreSQL, the chat's shard, and not
+ * an index probe on every shard (docs/SCALING.md). Its first 8 bytes are the chat's tag (a bit for
+ * a robot's one-on-one chats, then the conversation's or robot's store id) mixed with the 8 random
+ * bytes after them, so keys look as random as before: nothing is secret in it, a key made up to
+ * name another chat is simply not found there.
  */
-export function newProcessQueryKey(random: RandomSource = systemRandom): string {
+export function newProcessQueryKey(random: RandomSource, robotId: number, conversationId: number | null): string {
+  const tag = chatTag(robotId, conversationId);
   for (;;) {
-    const key = random.bytes('processQueryKey', 32).toString('base64');
+    const bytes = random.bytes('processQueryKey', 32);
+    bytes.writeBigUInt64BE(tag ^ bytes.readBigUInt64BE(8), 0);
+    const key = bytes.toString('base64');
     if (key.includes('+')) return key;
   }
+}
+
+/** The top bit of a tag: the chat is a robot's one-on-one chats, not a conversation. */
+const ROBOT_CHAT = 1n << 63n;
+/** Store ids are safe integers: a tag whose bits between them and ROBOT_CHAT are set was not made here. */
+const ID_BITS = (1n << 53n) - 1n;
+
+function chatTag(robotId: number, conversationId: number | null): bigint {
+  return conversationId === null ? ROBOT_CHAT | BigInt(robotId) : BigInt(conversationId);
+}
+
+/**
+ * The chat a processQueryKey names: a conversation's store id, or a robot's (its one-on-one chats);
+ * undefined for a key that names none (not 44 characters of base64, or its tag out of range, as a
+ * key of an earlier version or a made-up one may be). A key may still name a chat its message is
+ * not in: a store that finds nothing there looks for the key in every chat (sql-store.ts).
+ */
+export function chatOfProcessQueryKey(key: string): { conversationId: number } | { robotId: number } | undefined {
+  if (key.length !== 44) return undefined;
+  const bytes = Buffer.from(key, 'base64');
+  if (bytes.length !== 32) return undefined;
+  const tag = bytes.readBigUInt64BE(0) ^ bytes.readBigUInt64BE(8);
+  const id = tag & ID_BITS;
+  if ((tag & ~ID_BITS & ~ROBOT_CHAT) !== 0n || id === 0n) return undefined;
+  return (tag & ROBOT_CHAT) !== 0n ? { robotId: Number(id) } : { conversationId: Number(id) };
 }
 
 /** Random bytes drawn for many request ids at once: no system call per request. */

@@ -99,7 +99,7 @@ async function insert(
   const mediaIds = await mediaOfSend(ctx, caller, message);
   const sentAt = ctx.clock.now();
   const record: NewMessage = {
-    processQueryKey: newProcessQueryKey(ctx.random),
+    processQueryKey: newProcessQueryKey(ctx.random, robotId, conversationId),
     kind,
     orgId: caller.orgId,
     appId: caller.appId,

@@ -125,7 +125,7 @@ export async function replyBySession(ctx: CoreContext, session: string | undefin
   const content = replyContent(body);
   const oneOnOne = found.conversationId === null;
   const message: NewMessage = {
-    processQueryKey: newProcessQueryKey(ctx.random),
+    processQueryKey: newProcessQueryKey(ctx.random, found.robotId, found.conversationId),
     kind: oneOnOne ? 'oto' : 'group',
     orgId: found.orgId,
     appId: found.appId,

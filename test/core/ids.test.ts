@@ -1,7 +1,7 @@
-/** Identifiers (src/core/ids.ts): the request id's shape, drawn from the pool or from a seeded source. */
+/** Identifiers (src/core/ids.ts): the request id's shape, drawn from the pool or from a seeded source; the processQueryKey and the chat it names. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newRequestId } from '../../src/core/ids.js';
+import { chatOfProcessQueryKey, newProcessQueryKey, newRequestId } from '../../src/core/ids.js';
 import { systemRandom } from '../../src/core/random.js';
 
 const UPPER_UUID_V4 = /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/;
@@ -24,5 +24,39 @@ describe('newRequestId', () => {
     const copy = `${first}`;
     newRequestId();
     assert.equal(first, copy);
+  });
+});
+
+describe('newProcessQueryKey', () => {
+  const KEY = /^[A-Za-z0-9+/]{43}=$/;
+
+  it("is 44 characters of base64 holding a '+', and names the chat it was made for", () => {
+    for (const [robotId, conversationId] of [
+      [1, 1],
+      [7, null],
+      [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+      [Number.MAX_SAFE_INTEGER, null],
+    ] as const) {
+      for (let i = 0; i < 50; i++) {
+        const key = newProcessQueryKey(systemRandom, robotId, conversationId);
+        assert.match(key, KEY);
+        assert.ok(key.includes('+'));
+        assert.deepEqual(chatOfProcessQueryKey(key), conversationId === null ? { robotId } : { conversationId });
+      }
+    }
+  });
+
+  it("looks random: keys of one chat share no bytes' position by necessity", () => {
+    const firsts = new Set<string>();
+    for (let i = 0; i < 200; i++) firsts.add(newProcessQueryKey(systemRandom, 3, 5).slice(0, 10));
+    assert.ok(firsts.size > 190, `the first bytes of 200 keys of one chat took ${firsts.size} values`);
+  });
+
+  it('names no chat for what it did not make: other lengths, not base64, most random keys', () => {
+    for (const key of ['', 'm1', 'bWFkZSB1cA==', '!'.repeat(44), `${'A'.repeat(43)}=`]) assert.equal(chatOfProcessQueryKey(key), undefined, key);
+    let named = 0;
+    for (let i = 0; i < 2000; i++) if (chatOfProcessQueryKey(systemRandom.bytes('processQueryKey', 32).toString('base64')) !== undefined) named++;
+    // A random tag passes the range check about once in 1,024: a store that finds nothing in that chat looks everywhere.
+    assert.ok(named < 20, `${named} of 2,000 random keys named a chat`);
   });
 });

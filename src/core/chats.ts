@@ -319,7 +319,7 @@ async function timelineItem(ctx: CoreContext, thread: ChatThread, record: Timeli
     sendStatus: sendStatusOf(ctx, message),
     recipientCount: message.recipientCount,
   };
-  const files = await ctx.store.messageMedia(message.id);
+  const files = await ctx.store.messageMedia(message);
   if (files.length > 0) item.files = files.map(fileView);
   if (thread.kind === 'robot') {
     // A message purged since the timeline was read has no readers left.

@@ -37,7 +37,7 @@ export async function inspectMessage(ctx: CoreContext, processQueryKey: string):
   const { message, recipients } = found;
   // Only recipients ever count as readers, so the count is that of recipients with a read time.
   const readCount = recipients.filter((recipient) => recipient.readAt !== null).length;
-  const files = (await ctx.store.messageMedia(message.id)).map(fileView);
+  const files = (await ctx.store.messageMedia(message)).map(fileView);
   return { ...summarize(ctx, message, readCount), recipients, ...(files.length > 0 ? { files } : {}) };
 }
 

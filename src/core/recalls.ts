@@ -49,7 +49,7 @@ export async function recall(
       // Recalling twice is harmless: the message keeps its first recall.
       const first = message.recalledAt === null;
       const at = ctx.clock.now();
-      await ctx.store.recallMessage(message.id, at);
+      await ctx.store.recallMessage(message, at);
       result.successResult.push(key);
       if (first && ctx.events.active) {
         ctx.events.emit({

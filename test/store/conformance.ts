@@ -474,11 +474,11 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
 
       it('recallMessage marks the message and keeps its first time', async () => {
         const m = await sendChat(w, w.group);
-        await store.recallMessage(m.id, 5000);
+        await store.recallMessage(m, 5000);
         assert.equal((await fresh(store, m)).recalledAt, 5000);
-        await store.recallMessage(m.id, 9000);
+        await store.recallMessage(m, 9000);
         assert.equal((await fresh(store, m)).recalledAt, 5000);
-        await store.recallMessage(m.id + 100_000, 1); // unknown: nothing happens
+        await store.recallMessage({ ...m, id: m.id + 100_000 }, 1); // unknown: nothing happens
       });
 
       it('listMessages: newest first, filtered, below an id, at most limit', async () => {
@@ -511,7 +511,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         const quoted = await note('{"content":"say \\"hi\\" 100%"}', 2000, 2500);
         const chinese = await note('{"content":"发布 done"}', 3000);
         const escaped = await note('{"content":"\\u53d1\\u5e03 later"}', 4000, 9000);
-        await store.recallMessage(plain.id, 5000);
+        await store.recallMessage(plain, 5000);
         const both = async (filter: Parameters<Store['listMessages']>[0]) => {
           const keys = (await store.listMessages(filter, 100)).map((m) => m.processQueryKey);
           assert.equal(await store.countMessages(filter), keys.length, JSON.stringify(filter));
@@ -542,7 +542,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         const m = await sendChat(w, w.group);
         const recalled = await sendChat(w, w.group);
         await store.recordReads([{ processQueryKey: recalled.processQueryKey, userId: 'u2', readAt: 10 }]);
-        await store.recallMessage(recalled.id, 20);
+        await store.recallMessage(recalled, 20);
         const oto = await sendOto(w, w.botA, ['u5']);
         const outcome = await store.recordReads([
           { processQueryKey: m.processQueryKey, userId: 'u1', readAt: 100 },
@@ -617,7 +617,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
       it('a recalled message is not made read by a later open, but keeps an earlier one', async () => {
         const m1 = await sendChat(w, w.group);
         assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u3', 150), 1);
-        await store.recallMessage(m1.id, 200);
+        await store.recallMessage(m1, 200);
         assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u1', 300), 0, 'only a recalled message is new');
         const m2 = await sendChat(w, w.group);
         assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u1', 400), 1);
@@ -700,7 +700,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
           ],
         });
         // Each call reads the message as it is now.
-        await store.recallMessage(m.id, 50);
+        await store.recallMessage(m, 50);
         const recalled = await fresh(store, m);
         assert.equal(recalled.recalledAt, 50);
         assert.deepEqual((await store.readerPage(m.processQueryKey, '', 10))?.message, recalled);
@@ -786,7 +786,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         // (before the recall) must still count for it after the purge.
         assert.equal(await store.openChat(w.orgA.id, conversationChat(w.group), 'u1', 3300), 2);
         await store.openChat(w.orgA.id, robotChat(w.botA), 'u1', 3400);
-        await store.recallMessage(kept.id, 3500);
+        await store.recallMessage(kept, 3500);
         const before = { readers: await readers(store, kept), times: await readTimes(store, kept) };
         assert.deepEqual(before.readers, ['u1', 'u2']);
 

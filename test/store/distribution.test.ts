@@ -1,6 +1,6 @@
 /**
- * The distributed PostgreSQL of docs/SCALING.md (Citus-style: traffic tables sharded by message and
- * by chat, the directory replicated), with PostgreSQL's own hash partitions standing in for shards.
+ * The distributed PostgreSQL of docs/SCALING.md (Citus-style: every traffic table sharded by its
+ * chat, the directory replicated), with PostgreSQL's own hash partitions standing in for shards.
  *
  * The schema is the real one: the store's migrations run, then every traffic table is rebuilt as a
  * HASH-partitioned copy by its distribution key (SHARDS partitions), with its keys, indexes and
@@ -23,15 +23,15 @@ import { ACME } from '../helpers/fixtures.js';
 import { dropSchema, inSchema, newSchema, POSTGRES_URL, postgresSkipReason, schemaUrl } from '../helpers/postgres.js';
 import { call, startTestServer, tokenFor, type TestServer } from '../helpers/server.js';
 
-/** Tables colocated by one key share a shard number: `message/2` holds the rows of the same ids in every table by message. */
-type Colocation = 'message' | 'chat';
+/** Tables colocated by one key share a shard number: `chat/2` holds the rows of the same chats in every table by chat. */
+type Colocation = 'chat';
 
 /** The traffic tables and their distribution keys (docs/SCALING.md, "On a distributed PostgreSQL"). */
 const DISTRIBUTED: Record<string, { key: string; by: Colocation }> = {
-  messages: { key: 'id', by: 'message' },
-  message_recipients: { key: 'message_id', by: 'message' },
-  reads: { key: 'message_id', by: 'message' },
-  message_media: { key: 'message_id', by: 'message' },
+  messages: { key: 'chat_key', by: 'chat' },
+  message_recipients: { key: 'chat_key', by: 'chat' },
+  reads: { key: 'chat_key', by: 'chat' },
+  message_media: { key: 'chat_key', by: 'chat' },
   chat_opens: { key: 'chat_key', by: 'chat' },
   chat_cursors: { key: 'chat_key', by: 'chat' },
   chat_entries: { key: 'chat_key', by: 'chat' },
@@ -42,6 +42,7 @@ const DISTRIBUTED: Record<string, { key: string; by: Colocation }> = {
 const REFERENCE = [
   'meta',
   'counters',
+  'store_stamps',
   'schema_version',
   'orgs',
   'apps',
@@ -76,7 +77,9 @@ const SHARDS = 4;
 
 /** Keys that do not hold their table's distribution key: no shard can check them alone. */
 const UNENFORCEABLE_KEYS = [
-  // Found by it on every query, read and recall (see CROSSINGS); its 32 random bytes keep it unique in practice.
+  // Numbers from event_seq: unique by construction. (chat_key, id) is the key the others refer to.
+  'messages PRIMARY KEY (id)',
+  // Its 32 bytes (24 of them random) keep it unique in practice; found in the chat it names.
   'messages UNIQUE (process_query_key)',
   // Numbers from event_seq: unique by construction.
   'chat_entries PRIMARY KEY (seq)',
@@ -84,79 +87,26 @@ const UNENFORCEABLE_KEYS = [
   'chat_entries UNIQUE (msg_id)',
 ];
 
-/** The chat queries that read their answer, and those served from memory once their chat's stamps are checked. */
-const QUERIES = ['group query', 'readStatus', 'private chat query', 'group query after recall'];
-const STAMP_CHECKS = ['group query again', 'readStatus again', 'private chat query again', 'group query after recall'];
-
 /**
  * The statements that reach more than one shard when planned, by the API call that sent them and
- * the table (or `chat+message`: one statement on a shard of each key), with the reason;
- * `evenAtExecution` when they do so even where PostgreSQL prunes partitions as the statement runs
- * (the key is nowhere in the statement).
+ * the table, with the reason; `evenAtExecution` when they do so even where PostgreSQL prunes
+ * partitions as the statement runs (the key is nowhere in the statement). Every read-status call,
+ * send, read, open and recall names its chat in each statement it sends, so none is here.
  */
 const CROSSINGS: Array<{ calls: string[]; tables: string[]; reason: string; evenAtExecution?: true }> = [
   {
-    calls: ['read', 'reads', 'recall', ...QUERIES],
-    tables: ['messages'],
-    evenAtExecution: true,
-    reason: 'the message is found by its processQueryKey, which is not its distribution key: an index probe on every shard',
-  },
-  {
-    calls: QUERIES,
-    tables: ['reads', 'message_recipients', 'chat_opens'],
-    reason:
-      "the message's id and chat key come from the message row inside the same statement: not known when it is planned, so a " +
-      'router planner sends it to every shard (PostgreSQL prunes at execution, see evenAtExecution)',
-  },
-  {
-    calls: ['group query', 'private chat query', 'group query after recall'],
-    tables: ['chat_cursors'],
-    reason: "the chat's cursors by the chat key the statement computes from its message row, as above",
-  },
-  {
-    calls: [...QUERIES, ...STAMP_CHECKS],
-    tables: ['answer_stamps'],
-    evenAtExecution: true,
-    reason:
-      "the chat's stamps and the store-wide row '*', which lives in a shard of its own (here none of the chats' shards): " +
-      'it belongs in a reference table',
-  },
-  {
-    calls: ['group open', 'robot chat open', 'user message'],
+    calls: ['unknown key'],
     tables: ['messages'],
     evenAtExecution: true,
     reason:
-      "an open counts its chat's messages (by conversation or robot), which are spread by message id, and first looks for any " +
-      'message sent after the clock (a clock set back) in all of them',
-  },
-  {
-    calls: ['robot chat open', 'user message'],
-    tables: ['message_recipients'],
-    evenAtExecution: true,
-    reason: "a robot chat's messages are found by their recipient's user id, not by message id (a user message opens the chat)",
-  },
-  {
-    calls: ['chat timeline'],
-    tables: ['messages', 'message_recipients'],
-    reason: "a robot chat's timeline reads the robot's messages to the user through the user's recipient rows, spread by message id",
-  },
-  {
-    calls: ['message listing'],
-    tables: ['messages'],
-    evenAtExecution: true,
-    reason: "the control plane lists and counts a conversation's messages, which are spread by message id (rare, and paged)",
-  },
-  {
-    calls: ['message listing'],
-    tables: ['chat+message'],
-    evenAtExecution: true,
-    reason: "a listed message's reader count reads its reads (its shard) and its chat's cursors and opens (the chat's) in one statement",
+      'a processQueryKey that names no chat (made up, or made before keys named their chat, core/ids.ts) is looked for in every ' +
+      'chat: an index probe on every shard. A key the server made is found in the chat it names',
   },
   {
     calls: ['purge'],
     tables: ['messages'],
     evenAtExecution: true,
-    reason: 'retention picks the oldest messages by time, and the oldest one left, in every shard (on Citus, on every worker)',
+    reason: 'retention picks the oldest messages by time, and the oldest one left, in every shard (on Citus, on every worker side by side)',
   },
   {
     calls: ['purge'],
@@ -167,9 +117,7 @@ const CROSSINGS: Array<{ calls: string[]; tables: string[]; reason: string; even
 
 /** Calls whose writes reach more than one shard (a distributed transaction on Citus), with the reason. */
 const WRITE_SPANS: Record<string, string> = {
-  read: "the read's row on its message's shard; the reader's cursor flag and the answer stamp on the chat's",
-  reads: 'a batch of reads of several messages in several chats: each message\'s shard and each chat\'s',
-  recall: "the recall on its message's shard; the answer stamp on the chat's",
+  reads: "a batch of reads of messages in several chats: each chat's shard",
   purge: 'a batch of messages of several chats, with their reads and recipients, and the opens left covering nothing in any chat',
 };
 
@@ -499,6 +447,12 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
         api('POST', '/v1.0/robot/privateChatMessages/query', privateQuery),
       );
     }
+    // A key no send made: it names no chat, so it is looked for in every one.
+    answers['unknown key'] = await step('unknown key', async () => {
+      const unknown = `/v1.0/robot/oToMessages/readStatus?robotCode=${ACME.robot}&processQueryKey=${encodeURIComponent('bWFkZSB1cA==')}`;
+      const answer = await call(s.url, 'GET', unknown, { token });
+      return { status: answer.status, code: (answer.body as { code?: string }).code };
+    });
     recalledKey = groupKey;
     answers['recall'] = await step('recall', () => api('POST', '/v1.0/robot/groupMessages/recall', { ...group, processQueryKeys: [groupKey] }));
     answers['group query after recall'] = await step('group query after recall', () =>
@@ -547,6 +501,7 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
       assert.deepEqual(answers[`private chat query${again}`], { sendStatus: 'SUCCESS', readUserIds: ['u0002'], hasMore: false });
     }
     assert.deepEqual(answers['recall'], { successResult: [recalledKey], failedResult: {} });
+    assert.deepEqual(answers['unknown key'], { status: 400, code: 'invalid.processQueryKey' });
     const listing = answers['message listing'] as { total: number; items: Array<{ processQueryKey: string }> };
     assert.equal(listing.total, 1);
     assert.deepEqual(
@@ -584,7 +539,7 @@ describe('a distributed PostgreSQL, hash partitions standing in for shards', { s
       const shards = new Set([...partitions].map((partition) => shardOf(partition)?.shard ?? partition));
       if (shards.size > 1) spans.push(`${name}: ${[...shards].sort().join(' ')}`);
     }
-    for (const name of ['group send', 'one-on-one send', 'private chat send', 'group open', 'robot chat open', 'user message']) {
+    for (const name of ['group send', 'one-on-one send', 'private chat send', 'read', 'group open', 'robot chat open', 'recall', 'user message']) {
       const shards = new Set([...(written.get(name) ?? [])].map((partition) => shardOf(partition)?.shard ?? partition));
       assert.equal(shards.size, 1, `${name} writes one shard`);
     }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { OrgPlan, RobotPlan, Store } from '../../src/core/store.js';
+import type { MessageRecord, OrgPlan, RobotPlan, Store } from '../../src/core/store.js';
 import { BusInvalidation, LookupCache } from '../../src/store/sql/lookup-cache.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { readerIdsOf, recipientsOf } from '../helpers/store-records.js';
@@ -161,7 +161,7 @@ describe('a SQLite store with the lookup cache sees every write', () => {
     },
   ];
 
-  async function world(): Promise<{ store: Store; send: (key: string, sentAt?: number) => Promise<number> }> {
+  async function world(): Promise<{ store: Store; send: (key: string, sentAt?: number) => Promise<MessageRecord> }> {
     const store = new SqliteStore({ path: ':memory:' });
     await store.applyFixture(plan('active', ['u1', 'u2']));
     const org = await store.findOrg('corpC');
@@ -169,9 +169,8 @@ describe('a SQLite store with the lookup cache sees every write', () => {
     const bot = await store.findRobot('botC');
     const group = await store.findConversation('cidC==');
     assert.ok(org && app && bot && group);
-    const send = async (processQueryKey: string, sentAt = 1000): Promise<number> =>
-      (
-        await store.insertMessage({
+    const send = (processQueryKey: string, sentAt = 1000): Promise<MessageRecord> =>
+      store.insertMessage({
           processQueryKey,
           kind: 'group',
           orgId: org.id,
@@ -182,8 +181,7 @@ describe('a SQLite store with the lookup cache sees every write', () => {
           msgParam: '{}',
           sentAt,
           deliveredAt: sentAt,
-        })
-      ).id;
+        });
     return { store, send };
   }
 
@@ -231,10 +229,10 @@ describe('a SQLite store with the lookup cache sees every write', () => {
 
   it('a recall, a purge and a reset change the message', async () => {
     const { store, send } = await world();
-    const id = await send('m1', 1000);
+    const m1 = await send('m1', 1000);
     await send('m2', 9000);
     assert.equal((await store.findMessage('m1'))?.recalledAt, null);
-    await store.recallMessage(id, 1500);
+    await store.recallMessage(m1, 1500);
     assert.equal((await store.findMessage('m1'))?.recalledAt, 1500);
     assert.ok(await store.findMessage('m2'));
     assert.equal(await store.purgeMessagesBefore(5000, 10), 1);

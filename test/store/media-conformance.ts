@@ -105,7 +105,7 @@ export function mediaConformance(name: string, makeStore: StoreFactory): void {
         recipients: ['u1'],
         mediaIds: [used.id],
       });
-      assert.deepEqual(await store.messageMedia(message.id), [used]);
+      assert.deepEqual(await store.messageMedia(message), [used]);
       assert.equal(await store.purgeMediaBefore(3_000, 10), 1);
       assert.equal(await store.findMedia(lone.mediaId), undefined);
       assert.equal(await store.readMediaContent(lone), undefined, 'its bytes too');

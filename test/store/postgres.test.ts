@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { after, describe, it } from 'node:test';
 import { StoreConflictError, StoreUnavailableError, type MessageRecord, type Store } from '../../src/core/store.js';
+import { newProcessQueryKey } from '../../src/core/ids.js';
+import { systemRandom } from '../../src/core/random.js';
 import { SchemaTooNewError } from '../../src/store/errors.js';
 import { openStore, StoreSpecError } from '../../src/store/open-store.js';
 import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
@@ -120,6 +122,70 @@ if (postgresSkipReason) {
       }
     });
 
+    it("upgrades a schema from before the chat led every key: messages, recipients, reads and stamps keep their meaning", async () => {
+      // A schema as that version left it: its migrations only, and its rows as it wrote them (a
+      // group message read by u2, a one-on-one message to u1 and u2 read by u1, stamps of the
+      // chat and of the store).
+      const schema = newSchema();
+      const before = MIGRATIONS.findIndex((sql) => sql.includes('CREATE UNIQUE INDEX messages_by_chat'));
+      try {
+        await inSchema(schema, async (client) => {
+          await client.query(`CREATE SCHEMA ${schema}`);
+          await client.query(`CREATE TABLE schema_version (version INTEGER NOT NULL)`);
+          for (const [i, sql] of MIGRATIONS.slice(0, before).entries()) {
+            await client.query(sql);
+            await client.query(`INSERT INTO schema_version (version) VALUES ($1)`, [i + 1]);
+          }
+          const message = (id: number, key: string, conversation: number | null) =>
+            `(${id}, '${key}', '${conversation === null ? 'oto' : 'group'}', 1, 1, 1, ${conversation ?? 'NULL'}, 'sampleText', '{}', 10, 10,
+              ${conversation === null ? 'NULL' : 1}, 2)`;
+          await client.query(`INSERT INTO orgs (id, corp_id, name) VALUES (1, 'corp', 'Corp');
+            INSERT INTO apps (id, org_id, app_key, secret_hash, scopes) VALUES (1, 1, 'app', 'h', '["s"]');
+            INSERT INTO users (org_id, user_id, name) VALUES (1, 'u1', 'One'), (1, 'u2', 'Two');
+            INSERT INTO robots (id, org_id, robot_code, name, status, template_status) VALUES (1, 1, 'bot', 'Bot', 'active', 'active');
+            INSERT INTO conversations (id, org_id, open_conversation_id, type, member_version, member_count) VALUES (1, 1, 'cid==', 'group', 1, 2);
+            INSERT INTO conversation_robots (conversation_id, robot_id) VALUES (1, 1);
+            INSERT INTO memberships (conversation_id, user_id, from_version, to_version)
+              VALUES (1, 'u1', 1, ${Number.MAX_SAFE_INTEGER}), (1, 'u2', 1, ${Number.MAX_SAFE_INTEGER});
+            INSERT INTO messages (id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key, msg_param, sent_at,
+              delivered_at, member_version, recipient_count) VALUES ${message(1, 'g1', 1)}, ${message(2, 'o1', null)};
+            INSERT INTO message_recipients (message_id, user_id, position) VALUES (2, 'u1', 0), (2, 'u2', 1);
+            INSERT INTO reads (message_id, user_id, read_at) VALUES (1, 'u2', 20), (2, 'u1', 21);
+            INSERT INTO answer_stamps (chat_key, stripe, n) VALUES ('*', 0, 5), ('c1', 0, 2);
+            SELECT setval('event_seq', 2);`);
+        });
+        const store = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
+        try {
+          assert.deepEqual((await store.readerPage('g1', '', 10))?.readerIds, ['u2'], "the group message's read, in its chat");
+          const readTimes = async () => (await store.recipientReads('o1'))?.recipients.map(({ userId, readAt }) => ({ userId, readAt }));
+          assert.deepEqual(await readTimes(), [
+            { userId: 'u1', readAt: 21 },
+            { userId: 'u2', readAt: null },
+          ]);
+          assert.deepEqual(await store.recordReads([{ processQueryKey: 'o1', userId: 'u2', readAt: 30 }], 40), { accepted: 1, ignored: [] });
+          assert.deepEqual(await readTimes(), [
+            { userId: 'u1', readAt: 21 },
+            { userId: 'u2', readAt: 30 },
+          ]);
+          const stamps = await inSchema(schema, async (client) => ({
+            storeWide: (await client.query(`SELECT stripe, n FROM store_stamps`)).rows,
+            chats: (await client.query(`SELECT chat_key, stripe, n FROM answer_stamps WHERE stripe = 0 ORDER BY chat_key`)).rows,
+            chatKeys: (await client.query(`SELECT process_query_key, chat_key FROM messages ORDER BY id`)).rows,
+          }));
+          assert.deepEqual(stamps.storeWide, [{ stripe: 0, n: '5' }], 'the store-wide stamp moved to its own table, its count kept');
+          assert.deepEqual(stamps.chats, [{ chat_key: 'c1', stripe: 0, n: '2' }]);
+          assert.deepEqual(stamps.chatKeys, [
+            { process_query_key: 'g1', chat_key: 'c1' },
+            { process_query_key: 'o1', chat_key: 'r1' },
+          ]);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await dropSchema(schema);
+      }
+    });
+
     it('refuses a schema written by a newer dingread, and leaves it as it was', async () => {
       const schema = newSchema();
       await (await PostgresStore.open({ url: POSTGRES_URL, schema })).close();
@@ -216,7 +282,13 @@ if (postgresSkipReason) {
         const { message } = await sendOne(a, 'stamped');
         const conversation = (await a.findConversation('cid==')) as { id: number; orgId: number };
         const readBehind = (userId: string) =>
-          inSchema(schema, (client) => client.query(`INSERT INTO reads (message_id, user_id, read_at) VALUES ($1, $2, 1)`, [message.id, userId]));
+          inSchema(schema, (client) =>
+            client.query(`INSERT INTO reads (chat_key, message_id, user_id, read_at) VALUES ($1, $2, $3, 1)`, [
+              `c${message.conversationId}`,
+              message.id,
+              userId,
+            ]),
+          );
         assert.deepEqual(await readerIdsOf(a, message, '', 10), []);
         assert.deepEqual(await recipientsOf(a, message).then((all) => all.filter((r) => r.readAt !== null)), []);
         // A read written behind the store's back changes no stamp: node a serves what it kept.
@@ -230,7 +302,7 @@ if (postgresSkipReason) {
         assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1', 'u2'], 'kept again');
         assert.equal(await b.openChat(conversation.orgId, { kind: 'conversation', conversationId: conversation.id }, 'u4', 3), 1);
         assert.deepEqual(await readerIdsOf(a, message, '', 10), ['u1', 'u2', 'u3', 'u4']);
-        await b.recallMessage(message.id, 4);
+        await b.recallMessage(message, 4);
         assert.notEqual((await a.readerPage('stamped', '', 10))?.message.recalledAt, null, 'the recall shows');
         // A reset clears the tables but not the stamps, which grow: nothing kept from before matches.
         await b.reset();
@@ -261,7 +333,8 @@ if (postgresSkipReason) {
       const b = await PostgresStore.open({ url: POSTGRES_URL, schema, poolSize: 2 });
       try {
         await a.applyFixture(plan());
-        const { message } = await sendOne(a, 'shared');
+        const key = await madeKey(a, 'cid==');
+        const { message } = await sendOne(a, key);
         assert.deepEqual(await readerIdsOf(a, message, '', 10), [], 'kept, with its stamp');
         let release = (): void => undefined;
         a.hold = new Promise<void>((resolve) => (release = resolve));
@@ -271,7 +344,7 @@ if (postgresSkipReason) {
         await until('the early check ran', () => a.oneStatementReads === 1);
         a.hold = undefined;
         // ...when another node's read commits, and then two more calls come.
-        await b.recordReads([{ processQueryKey: 'shared', userId: 'u1', readAt: 2 }]);
+        await b.recordReads([{ processQueryKey: key, userId: 'u1', readAt: 2 }]);
         const late = [readerIdsOf(a, message, '', 10), readerIdsOf(a, message, '', 10)];
         assert.equal(a.oneStatementReads, 1, 'the late calls wait: the check on its way may be older than they are');
         release();
@@ -300,7 +373,7 @@ if (postgresSkipReason) {
       const chats = ['cid==', 'c1==', 'c2==', 'c3==', 'c4=='];
       try {
         await a.applyFixture(withChats(plan(), chats));
-        const messages = await Promise.all(chats.map((chat, i) => sendTo(a, chat, `k${i}`)));
+        const messages = await Promise.all(chats.map(async (chat) => sendTo(a, chat, await madeKey(a, chat))));
         for (const message of messages) assert.deepEqual(await readerIdsOf(a, message, '', 10), [], 'kept, with its stamp');
         a.oneStatementReads = 0;
         const pages = await Promise.all(messages.map((message) => readerIdsOf(a, message, '', 10)));
@@ -308,11 +381,22 @@ if (postgresSkipReason) {
         assert.equal(a.oneStatementReads, 1, "one check for the five chats' stamps");
 
         // Another node's read in one chat: that chat's next call reads its page again; the others are served as kept.
-        await b.recordReads([{ processQueryKey: 'k2', userId: 'u1', readAt: 2 }]);
+        await b.recordReads([{ processQueryKey: (messages[2] as MessageRecord).processQueryKey, userId: 'u1', readAt: 2 }]);
         a.oneStatementReads = 0;
         const again = await Promise.all(messages.map((message) => readerIdsOf(a, message, '', 10)));
         assert.deepEqual(again, [[], [], ['u1'], [], []]);
         assert.equal(a.oneStatementReads, 2, 'the check, then the one page that changed');
+
+        // A key the server did not make (it names no chat) is looked for in every chat first: one statement more.
+        const unnamed = await sendTo(a, 'c3==', 'made elsewhere');
+        a.oneStatementReads = 0;
+        assert.deepEqual(await readerIdsOf(a, unnamed, '', 10), []);
+        assert.equal(a.oneStatementReads, 2, "the key's chat, then the page there");
+        // One that names another chat than its message's: looked for where it says, then everywhere.
+        const misnamed = await sendTo(a, 'c3==', await madeKey(a, 'c4=='));
+        a.oneStatementReads = 0;
+        assert.deepEqual(await readerIdsOf(a, misnamed, '', 10), []);
+        assert.equal(a.oneStatementReads, 3, "the chat it names, the key's chat, then the page there");
       } finally {
         await a.close();
         await b.close();
@@ -771,6 +855,13 @@ async function sender(store: Store, into: Store = store): Promise<(openConversat
   }
   return (openConversationId, key) =>
     into.insertMessage(groupMessageRecord({ org, app, robot, conversation: conversations.get(openConversationId) as { id: number } }, key));
+}
+
+/** A processQueryKey as the server makes one for the bot's message into the conversation (core/ids.ts): it names its chat. */
+async function madeKey(store: Store, openConversationId: string): Promise<string> {
+  const robot = (await store.findRobot('bot')) as { id: number };
+  const conversation = (await store.findConversation(openConversationId)) as { id: number };
+  return newProcessQueryKey(systemRandom, robot.id, conversation.id);
 }
 
 async function sendTo(store: Store, openConversationId: string, key: string): Promise<MessageRecord> {

@@ -191,7 +191,7 @@ export async function runProgram(store: Store, ops: Op[]): Promise<Trace> {
       case 'recall': {
         if (keys.length === 0) break;
         const message = await fresh(keys[op.msg % keys.length] as string);
-        await store.recallMessage(message.id, op.at);
+        await store.recallMessage(message, op.at);
         break;
       }
       case 'members': {

@@ -127,15 +127,18 @@ async function postgresSchema(client: pg.Client, schemaName: string): Promise<Sc
         )
       ).rows;
     const primaryKey = (await constraint('PRIMARY KEY'))[0]?.columns ?? [];
+    // A key of several columns pairs them in order (information_schema would cross every column with every one).
     const foreignKeys = (
       await client.query<{ line: string }>(
-        `SELECT kcu.column_name || ' -> ' || ccu.table_name || '.' || ccu.column_name AS line
-         FROM information_schema.table_constraints tc
-         JOIN information_schema.key_column_usage kcu
-           ON kcu.constraint_schema = tc.constraint_schema AND kcu.constraint_name = tc.constraint_name
-         JOIN information_schema.constraint_column_usage ccu
-           ON ccu.constraint_schema = tc.constraint_schema AND ccu.constraint_name = tc.constraint_name
-         WHERE tc.table_schema = $1 AND tc.table_name = $2 AND tc.constraint_type = 'FOREIGN KEY'`,
+        `SELECT fa.attname || ' -> ' || rt.relname || '.' || ra.attname AS line
+         FROM pg_constraint c
+         JOIN pg_class t ON t.oid = c.conrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         JOIN pg_class rt ON rt.oid = c.confrelid
+         CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k (own, referenced)
+         JOIN pg_attribute fa ON fa.attrelid = c.conrelid AND fa.attnum = k.own
+         JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.referenced
+         WHERE n.nspname = $1 AND t.relname = $2 AND c.contype = 'f'`,
         [schemaName, table],
       )
     ).rows
@@ -145,7 +148,8 @@ async function postgresSchema(client: pg.Client, schemaName: string): Promise<Sc
     const indexes: Table['indexes'] = {};
     const indexRows = await client.query<{ name: string; columns: string[]; unique: boolean; primary: boolean; constraint: boolean; where: string | null }>(
       `SELECT ic.relname AS name, i.indisunique AS unique, i.indisprimary AS primary,
-         EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) AS constraint,
+         -- A key's own index (a foreign key names the index it references too: that one stays an index).
+         EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')) AS constraint,
          pg_get_expr(i.indpred, i.indrelid) AS where,
          ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) AS columns

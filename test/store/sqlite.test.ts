@@ -4,9 +4,9 @@
  * refuse a schema from the future).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { fc } from '../helpers/property.js';
@@ -140,38 +140,38 @@ describe('sqlite file store', () => {
   });
 
   it('upgrades a file written before chat cursors flagged reads: an open still leaves them out of its count', async () => {
+    // A file as that version left it: its migrations only, and its rows as it wrote them (a group
+    // of two, three messages, two of them read one by one by u2). The migrations after it add the
+    // flag, and the chat's key to the messages and their reads.
     const path = newFile();
-    const store = new SqliteStore({ path });
-    const { org, conversation, groupMessage } = await seedGroup(store);
-    for (const key of ['m1', 'm2', 'm3']) await store.insertMessage(groupMessage(key));
-    await store.recordReads([
-      { processQueryKey: 'm1', userId: 'u2', readAt: 20 },
-      { processQueryKey: 'm2', userId: 'u2', readAt: 20 },
-    ]);
-    await store.close();
-
-    // Back to the schema before the flag's migration, as such a file was: no flag, no flag rows,
-    // and none of the tables later migrations made.
+    mkdirSync(dirname(path), { recursive: true });
     const flagMigration = MIGRATIONS.findIndex((sql) => sql.includes('ADD COLUMN reads_past_cover'));
-    const laterTables = MIGRATIONS.slice(flagMigration + 1).flatMap((sql) => [...sql.matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1]));
     const raw = new Database(path);
-    for (const table of laterTables) raw.exec(`DROP TABLE ${table}`);
-    const laterIndexes = MIGRATIONS.slice(flagMigration + 1).flatMap((sql) => [...sql.matchAll(/CREATE INDEX (\w+)/g)].map((m) => m[1]));
-    for (const index of laterIndexes) raw.exec(`DROP INDEX IF EXISTS ${index}`);
-    raw.exec(`DELETE FROM chat_cursors WHERE covers_below = 0;
-      DROP INDEX messages_open_scan;
-      DROP INDEX messages_recalled;
-      DROP INDEX messages_delayed;
-      CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
-      ALTER TABLE chat_cursors DROP COLUMN reads_past_cover;`);
+    for (const sql of MIGRATIONS.slice(0, flagMigration)) raw.exec(sql);
+    const message = (id: number) => `(${id}, 'm${id}', 'group', 1, 1, 1, 1, 'sampleText', '{}', 10, 10, 1, 2)`;
+    raw.exec(`INSERT INTO orgs (id, corp_id, name) VALUES (1, 'corp', 'Corp');
+      INSERT INTO apps (id, org_id, app_key, secret_hash, scopes) VALUES (1, 1, 'app', 'h', '["s"]');
+      INSERT INTO users (org_id, user_id, name) VALUES (1, 'u1', 'One'), (1, 'u2', 'Two');
+      INSERT INTO robots (id, org_id, robot_code, name, status, template_status) VALUES (1, 1, 'bot', 'Bot', 'active', 'active');
+      INSERT INTO conversations (id, org_id, open_conversation_id, type, member_version, member_count) VALUES (1, 1, 'cid==', 'group', 1, 2);
+      INSERT INTO conversation_robots (conversation_id, robot_id) VALUES (1, 1);
+      INSERT INTO memberships (conversation_id, user_id, from_version, to_version) VALUES (1, 'u1', 1, ${Number.MAX_SAFE_INTEGER}),
+        (1, 'u2', 1, ${Number.MAX_SAFE_INTEGER});
+      INSERT INTO messages (id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key, msg_param, sent_at,
+        delivered_at, member_version, recipient_count) VALUES ${[1, 2, 3].map(message).join(', ')};
+      INSERT INTO reads (message_id, user_id, read_at) VALUES (1, 'u2', 20), (2, 'u2', 20);
+      UPDATE counters SET value = 3 WHERE name = 'seq';`);
     raw.pragma(`user_version = ${flagMigration}`);
     raw.close();
 
     const upgraded = new SqliteStore({ path });
     try {
-      const chat = { kind: 'conversation', conversationId: conversation.id } as const;
-      assert.equal(await upgraded.openChat(org.id, chat, 'u2', 30), 1, 'u2 had read two of three already');
-      assert.equal(await upgraded.openChat(org.id, chat, 'u1', 30), 3);
+      const readers = async (key: string) => (await upgraded.readerPage(key, '', 10))?.readerIds;
+      assert.deepEqual(await readers('m1'), ['u2'], "the read kept, in its message's chat");
+      const chat = { kind: 'conversation', conversationId: 1 } as const;
+      assert.equal(await upgraded.openChat(1, chat, 'u2', 30), 1, 'u2 had read two of three already');
+      assert.equal(await upgraded.openChat(1, chat, 'u1', 30), 3);
+      assert.deepEqual(await readers('m3'), ['u1', 'u2']);
     } finally {
       await upgraded.close();
     }

@@ -7,6 +7,8 @@
  * over in one unit: the file and its row are both kept, or neither.
  */
 
+import type { MessageRecord } from './messages.js';
+
 /** DingTalk's four upload types (`media/upload`'s `type`). */
 export type MediaType = 'image' | 'voice' | 'video' | 'file';
 
@@ -51,7 +53,7 @@ export interface MediaStore {
   /** The file's bytes; undefined when the media is gone. */
   readMediaContent(media: MediaRecord): Promise<Buffer | undefined>;
   /** The media a message refers to (its mediaIds, photoURL…), oldest reference first. */
-  messageMedia(messageId: number): Promise<MediaRecord[]>;
+  messageMedia(message: MessageRecord): Promise<MediaRecord[]>;
   /**
    * Retention: deletes at most `batchSize` media created before `cutoff` that no message refers to
    * any more, bytes included; answers how many.

@@ -69,7 +69,7 @@ export interface MessageStore {
   insertMessage(message: NewMessage): Promise<MessageRecord>;
   findMessage(processQueryKey: string): Promise<MessageRecord | undefined>;
   /** Marks the message recalled at `at`; a message already recalled keeps its first time. */
-  recallMessage(messageId: number, at: number): Promise<void>;
+  recallMessage(message: MessageRecord, at: number): Promise<void>;
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]>;
   /** How many messages match the filter (its `beforeId` included). */
   countMessages(filter: MessageFilter): Promise<number>;

@@ -334,4 +334,50 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (chat_key, stripe)
   );
   `,
+  // The chat (its conversation, or a robot's one-on-one chats: rows.ts chatKeyOf) leads the keys
+  // of every traffic table, so that each unit of work names one chat in every statement: on a
+  // distributed PostgreSQL, one shard (docs/SCALING.md). A message's recipients, reads and media
+  // carry its chat and point at it by (chat_key, id). messages.chat_key keeps a default of '' only
+  // because SQLite cannot add a NOT NULL column without one; every send writes it. The store-wide
+  // stamp leaves answer_stamps for a table of its own, which a distributed database replicates.
+  `
+  ALTER TABLE messages ADD COLUMN chat_key TEXT COLLATE "C" NOT NULL DEFAULT '';
+  UPDATE messages SET chat_key = CASE WHEN conversation_id IS NULL THEN 'r' || robot_id ELSE 'c' || conversation_id END;
+  CREATE UNIQUE INDEX messages_by_chat ON messages (chat_key, id);
+  -- An open's count reads index entries only (sql/reads.ts openCoverage), now by the chat's key.
+  DROP INDEX messages_open_scan;
+  DROP INDEX messages_recalled;
+  DROP INDEX messages_delayed;
+  CREATE INDEX messages_open_scan ON messages (chat_key, id, member_version);
+  CREATE INDEX messages_recalled ON messages (chat_key, id, member_version) WHERE recalled_at IS NOT NULL;
+  CREATE INDEX messages_delayed ON messages (chat_key, id) WHERE delivered_at > sent_at;
+  -- An open first asks whether its chat has a message sent after the clock (a clock set back);
+  -- retention, which used the index by time alone, takes the oldest messages by number instead.
+  DROP INDEX messages_by_sent_at;
+  CREATE INDEX messages_by_chat_and_sent_at ON messages (chat_key, sent_at);
+
+  ALTER TABLE message_recipients ADD COLUMN chat_key TEXT COLLATE "C";
+  UPDATE message_recipients x SET chat_key = m.chat_key FROM messages m WHERE m.id = x.message_id;
+  ALTER TABLE message_recipients ALTER COLUMN chat_key SET NOT NULL,
+    DROP CONSTRAINT message_recipients_pkey, ADD PRIMARY KEY (chat_key, message_id, user_id),
+    DROP CONSTRAINT message_recipients_message_id_fkey, ADD FOREIGN KEY (chat_key, message_id) REFERENCES messages (chat_key, id);
+  DROP INDEX recipients_by_user;
+  CREATE INDEX recipients_by_user ON message_recipients (chat_key, user_id, message_id);
+
+  ALTER TABLE reads ADD COLUMN chat_key TEXT COLLATE "C";
+  UPDATE reads x SET chat_key = m.chat_key FROM messages m WHERE m.id = x.message_id;
+  ALTER TABLE reads ALTER COLUMN chat_key SET NOT NULL,
+    DROP CONSTRAINT reads_pkey, ADD PRIMARY KEY (chat_key, message_id, user_id),
+    DROP CONSTRAINT reads_message_id_fkey, ADD FOREIGN KEY (chat_key, message_id) REFERENCES messages (chat_key, id);
+
+  ALTER TABLE message_media ADD COLUMN chat_key TEXT COLLATE "C";
+  UPDATE message_media x SET chat_key = m.chat_key FROM messages m WHERE m.id = x.message_id;
+  ALTER TABLE message_media ALTER COLUMN chat_key SET NOT NULL,
+    DROP CONSTRAINT message_media_pkey, ADD PRIMARY KEY (chat_key, message_id, media_id),
+    DROP CONSTRAINT message_media_message_id_fkey, ADD FOREIGN KEY (chat_key, message_id) REFERENCES messages (chat_key, id);
+
+  CREATE TABLE store_stamps (stripe INTEGER PRIMARY KEY, n BIGINT NOT NULL);
+  INSERT INTO store_stamps (stripe, n) SELECT stripe, n FROM answer_stamps WHERE chat_key = '*';
+  DELETE FROM answer_stamps WHERE chat_key = '*';
+  `,
 ];

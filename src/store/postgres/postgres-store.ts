@@ -22,7 +22,7 @@ import { OperatorError } from '../../core/operator-errors.js';
 import { StoreConflictError, StoreUnavailableError, type StoreCapabilities } from '../../core/store.js';
 import { SchemaTooNewError } from '../errors.js';
 import { SqlStore } from '../sql/sql-store.js';
-import { NEXT_NUMBER, type AnswerStamp, type Lock, type Params, type Step, type UnitMode, type Work } from '../sql/unit.js';
+import { NEXT_NUMBER, STORE_WIDE, type AnswerStamp, type Lock, type Params, type Step, type UnitMode, type Work } from '../sql/unit.js';
 import { GroupFailed, runTogether, type GroupRunner } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
 import { literalOf, Opening, resultOf } from './opening.js';
@@ -234,11 +234,27 @@ export class PostgresStore extends SqlStore {
     return `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(ARRAY[${keys.map((key) => client.escapeLiteral(key)).join(', ')}]::text[]) AS k`;
   }
 
-  /** Adds one to each stamp, in one fixed order, so two units stamping the same rows cannot wait on each other. */
+  /**
+   * Adds one to each stamp, in one fixed order, so two units stamping the same rows cannot wait on
+   * each other: the chats' in `answer_stamps`, the store-wide ones in `store_stamps` (a table of
+   * their own, which a distributed PostgreSQL keeps on every shard). One statement either way, as a
+   * batch counts its results by statement.
+   */
   private stamping(client: pg.PoolClient, stamps: readonly AnswerStamp[]): string {
-    const rows = [...new Set(stamps.map((stamp) => `(${client.escapeLiteral(stamp.chatKey)}, ${Number(stamp.stripe)}, 1)`))].sort();
-    return `INSERT INTO answer_stamps (chat_key, stripe, n) VALUES ${rows.join(', ')}
+    const rowsOf = (of: readonly AnswerStamp[], row: (stamp: AnswerStamp) => string): string => [...new Set(of.map(row))].sort().join(', ');
+    const storeWide = rowsOf(
+      stamps.filter((stamp) => stamp.chatKey === STORE_WIDE),
+      (stamp) => `(${Number(stamp.stripe)}, 1)`,
+    );
+    const chats = rowsOf(
+      stamps.filter((stamp) => stamp.chatKey !== STORE_WIDE),
+      (stamp) => `(${client.escapeLiteral(stamp.chatKey)}, ${Number(stamp.stripe)}, 1)`,
+    );
+    const storeWideSql = `INSERT INTO store_stamps (stripe, n) VALUES ${storeWide} ON CONFLICT (stripe) DO UPDATE SET n = store_stamps.n + 1`;
+    const chatsSql = `INSERT INTO answer_stamps (chat_key, stripe, n) VALUES ${chats}
          ON CONFLICT (chat_key, stripe) DO UPDATE SET n = answer_stamps.n + 1`;
+    if (chats === '') return storeWideSql;
+    return storeWide === '' ? chatsSql : `WITH store_wide AS (${storeWideSql}) ${chatsSql}`;
   }
 
   /**

@@ -226,14 +226,15 @@ export function* chatTimeline(thread: ChatThread, limit: number): Work<TimelineR
   );
   const messages =
     thread.kind === 'conversation'
-      ? yield* all<MessageRow>(`${MESSAGE_SELECT} WHERE m.conversation_id = :id ORDER BY m.id DESC LIMIT :limit`, {
-          id: thread.conversationId,
+      ? yield* all<MessageRow>(`${MESSAGE_SELECT} WHERE m.chat_key = :chatKey ORDER BY m.id DESC LIMIT :limit`, {
+          chatKey: key.chatKey,
           limit,
         })
-      : yield* all<MessageRow>(
-          `${MESSAGE_SELECT} JOIN message_recipients mr ON mr.message_id = m.id AND mr.user_id = :userId
-           WHERE m.robot_id = :robotId AND m.conversation_id IS NULL ORDER BY m.id DESC LIMIT :limit`,
-          { userId: thread.userId, robotId: thread.robotId, limit },
+      : // The robot's one-on-one messages to this user: the chat's, through the user's recipient rows.
+        yield* all<MessageRow>(
+          `${MESSAGE_SELECT} JOIN message_recipients mr ON mr.chat_key = :chatKey AND mr.message_id = m.id AND mr.user_id = :userId
+           WHERE m.chat_key = :chatKey ORDER BY m.id DESC LIMIT :limit`,
+          { chatKey: key.chatKey, userId: thread.userId, limit },
         );
   const items: TimelineRecord[] = [
     ...users.map(entryRecord),

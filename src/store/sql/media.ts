@@ -1,5 +1,6 @@
 /** The SQL rules of media: the rows of uploaded and user-sent files, their bytes when kept in a table, and their retention. */
-import type { MediaRecord, MediaType, NewMedia } from '../../core/store.js';
+import type { MediaRecord, MediaType, MessageRecord, NewMedia } from '../../core/store.js';
+import { chatKeyOfMessage } from './rows.js';
 import { all, get, run, type Work } from './unit.js';
 
 interface MediaRow {
@@ -61,18 +62,20 @@ export function* readMediaContent(id: number): Work<Buffer | undefined> {
   return row && Buffer.from(row.bytes);
 }
 
-export function* messageMedia(messageId: number): Work<MediaRecord[]> {
+export function* messageMedia(message: Pick<MessageRecord, 'id' | 'conversationId' | 'robotId'>): Work<MediaRecord[]> {
   const rows = yield* all<MediaRow>(
-    `${MEDIA_SELECT} JOIN message_media mm ON mm.media_id = m.id WHERE mm.message_id = :messageId ORDER BY mm.position`,
-    { messageId },
+    `${MEDIA_SELECT} JOIN message_media mm ON mm.media_id = m.id
+     WHERE mm.chat_key = :chatKey AND mm.message_id = :messageId ORDER BY mm.position`,
+    { chatKey: chatKeyOfMessage(message), messageId: message.id },
   );
   return rows.map(toMedia);
 }
 
 /** A message's references, written in the message's own unit (messages.ts insertMessage). */
-export function* linkMessageMedia(messageId: number, mediaIds: readonly number[]): Work<void> {
+export function* linkMessageMedia(chatKey: string, messageId: number, mediaIds: readonly number[]): Work<void> {
   for (const [position, mediaId] of [...new Set(mediaIds)].entries()) {
-    yield* run(`INSERT INTO message_media (message_id, media_id, position) VALUES (:messageId, :mediaId, :position)`, {
+    yield* run(`INSERT INTO message_media (chat_key, message_id, media_id, position) VALUES (:chatKey, :messageId, :mediaId, :position)`, {
+      chatKey,
       messageId,
       mediaId,
       position,

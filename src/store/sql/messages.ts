@@ -1,7 +1,7 @@
 /** The SQL rules of messages: sending (one row however big the group), finding, recalling and listing. */
 import type { ChatRef, MessageFilter, MessageRecord, NewMessage } from '../../core/store.js';
 import { linkMessageMedia } from './media.js';
-import { chatKeyOf, chatKeyOfRef, toMessage, type MessageRow } from './rows.js';
+import { chatKeyOfMessage, chatKeyOfProcessQueryKey, chatKeyOfRef, toMessage, type MessageRow } from './rows.js';
 import { all, answersChanged, get, lock, NEXT_NUMBER, nextSeq, run, type Work } from './unit.js';
 
 /** A message row with its org's, robot's and conversation's public ids (rows.ts MessageRow). */
@@ -35,9 +35,11 @@ const RECIPIENTS_PER_INSERT = 500;
 export function* insertMessage(message: NewMessage, endsUnit = false): Work<MessageRecord> {
   const chat: ChatRef =
     message.conversationId === null ? { kind: 'robot', robotId: message.robotId } : { kind: 'conversation', conversationId: message.conversationId };
+  const chatKey = chatKeyOfRef(chat);
   // Before the number, so that an open's number is above every send in flight in its chat.
-  yield* lock({ kind: 'chat', chatKey: chatKeyOfRef(chat), mode: 'send' });
+  yield* lock({ kind: 'chat', chatKey, mode: 'send' });
   const params = {
+    chatKey,
     processQueryKey: message.processQueryKey,
     kind: message.kind,
     orgId: message.orgId,
@@ -50,7 +52,7 @@ export function* insertMessage(message: NewMessage, endsUnit = false): Work<Mess
     deliveredAt: message.deliveredAt,
     recipientCount: message.recipients?.length ?? 0,
   };
-  const columns = `(id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key,
+  const columns = `(id, chat_key, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key,
        msg_param, sent_at, delivered_at, member_version, recipient_count)`;
   const recipients = message.recipients ?? [];
   // When the send is the whole unit, nothing follows the message's row in a group send, nor the
@@ -60,14 +62,14 @@ export function* insertMessage(message: NewMessage, endsUnit = false): Work<Mess
     message.conversationId === null
       ? yield* get<InsertedRow>(
           `INSERT INTO messages ${columns}
-           VALUES (:${NEXT_NUMBER}, :processQueryKey, :kind, :orgId, :appId, :robotId, NULL, :msgKey, :msgParam,
+           VALUES (:${NEXT_NUMBER}, :chatKey, :processQueryKey, :kind, :orgId, :appId, :robotId, NULL, :msgKey, :msgParam,
              :sentAt, :deliveredAt, NULL, :recipientCount) ${RETURNING_MESSAGE}`,
           params,
           rowOptions,
         )
       : yield* get<InsertedRow>(
           `INSERT INTO messages ${columns}
-           SELECT :${NEXT_NUMBER}, :processQueryKey, :kind, :orgId, :appId, :robotId, c.id, :msgKey, :msgParam,
+           SELECT :${NEXT_NUMBER}, :chatKey, :processQueryKey, :kind, :orgId, :appId, :robotId, c.id, :msgKey, :msgParam,
              :sentAt, :deliveredAt, c.member_version, c.member_count
            FROM conversations c WHERE c.id = :conversationId ${RETURNING_MESSAGE}`,
           params,
@@ -77,18 +79,18 @@ export function* insertMessage(message: NewMessage, endsUnit = false): Work<Mess
   const id = row.id;
   for (let start = 0; start < recipients.length; start += RECIPIENTS_PER_INSERT) {
     const rows: string[] = [];
-    const values: Record<string, unknown> = { id };
+    const values: Record<string, unknown> = { chatKey, id };
     recipients.slice(start, start + RECIPIENTS_PER_INSERT).forEach((userId, i) => {
-      rows.push(`(:id, :u${i}, :p${i})`);
+      rows.push(`(:chatKey, :id, :u${i}, :p${i})`);
       values[`u${i}`] = userId;
       values[`p${i}`] = start + i;
     });
     const lastChunk = start + RECIPIENTS_PER_INSERT >= recipients.length;
-    yield* run(`INSERT INTO message_recipients (message_id, user_id, position) VALUES ${rows.join(', ')}`, values, {
+    yield* run(`INSERT INTO message_recipients (chat_key, message_id, user_id, position) VALUES ${rows.join(', ')}`, values, {
       last: endsUnit && lastChunk && !message.mediaIds,
     });
   }
-  if (message.mediaIds) yield* linkMessageMedia(id, message.mediaIds);
+  if (message.mediaIds) yield* linkMessageMedia(chatKey, id, message.mediaIds);
   return {
     id,
     processQueryKey: message.processQueryKey,
@@ -112,32 +114,55 @@ export function* insertMessage(message: NewMessage, endsUnit = false): Work<Mess
 /** What RETURNING_MESSAGE gives. */
 type InsertedRow = Pick<MessageRow, 'id' | 'recipient_count' | 'corp_id' | 'robot_code' | 'open_conversation_id'>;
 
-export function* messageRowById(id: number): Work<MessageRow | undefined> {
-  return yield* get<MessageRow>(`${MESSAGE_SELECT} WHERE m.id = :id`, { id });
+export function* messageRowById(chatKey: string, id: number): Work<MessageRow | undefined> {
+  return yield* get<MessageRow>(`${MESSAGE_SELECT} WHERE m.chat_key = :chatKey AND m.id = :id`, { chatKey, id });
 }
 
+/** The message by its key in one chat: one shard of a distributed PostgreSQL. */
+export function* messageRowInChat(chatKey: string, processQueryKey: string): Work<MessageRow | undefined> {
+  return yield* get<MessageRow>(`${MESSAGE_SELECT} WHERE m.chat_key = :chatKey AND m.process_query_key = :processQueryKey`, {
+    chatKey,
+    processQueryKey,
+  });
+}
+
+/**
+ * The chat of the message with this key, looked for in every chat: for a key not found in the chat
+ * it names (core/ids.ts), one this store did not make (an earlier version's, or made up). On a
+ * distributed PostgreSQL an index probe on every shard, the only lookup by key that is.
+ */
+export function* chatOfKey(processQueryKey: string): Work<string | undefined> {
+  return (yield* get<{ chat_key: string }>(`SELECT chat_key FROM messages WHERE process_query_key = :processQueryKey`, { processQueryKey }))
+    ?.chat_key;
+}
+
+/** The message by its key, in the chat the key names, or else wherever it is (chatOfKey), in a unit of several statements. */
 export function* messageRowByKey(processQueryKey: string): Work<MessageRow | undefined> {
-  return yield* get<MessageRow>(`${MESSAGE_SELECT} WHERE m.process_query_key = :processQueryKey`, { processQueryKey });
+  const named = chatKeyOfProcessQueryKey(processQueryKey);
+  const row = named === undefined ? undefined : yield* messageRowInChat(named, processQueryKey);
+  if (row !== undefined) return row;
+  const chatKey = yield* chatOfKey(processQueryKey);
+  return chatKey === undefined || chatKey === named ? undefined : yield* messageRowInChat(chatKey, processQueryKey);
 }
 
-export function* findMessage(processQueryKey: string): Work<MessageRecord | undefined> {
-  const row = yield* messageRowByKey(processQueryKey);
+export function* findMessage(chatKey: string, processQueryKey: string): Work<MessageRecord | undefined> {
+  const row = yield* messageRowInChat(chatKey, processQueryKey);
   return row && toMessage(row);
 }
 
-export function* recallMessage(messageId: number, at: number): Work<void> {
-  const row = yield* get<MessageRow>(`SELECT * FROM messages WHERE id = :messageId`, { messageId });
+export function* recallMessage(message: MessageRecord, at: number): Work<void> {
+  const chatKey = chatKeyOfMessage(message);
+  const row = yield* get<MessageRow>(`SELECT * FROM messages WHERE chat_key = :chatKey AND id = :messageId`, { chatKey, messageId: message.id });
   if (!row || row.recalled_at !== null) return;
   // The chat's lock, then the number: a recall is numbered in its chat's commit order like an open.
   // A recall that raced this one and won leaves the update nothing to change.
-  yield* lock({ kind: 'chat', chatKey: chatKeyOf(row), mode: 'exclusive' });
+  yield* lock({ kind: 'chat', chatKey, mode: 'exclusive' });
   const seq = yield* nextSeq();
-  const recalled = yield* run(`UPDATE messages SET recalled_at = :at, recall_seq = :seq WHERE id = :messageId AND recalled_at IS NULL`, {
-    at,
-    seq,
-    messageId,
-  });
-  if (recalled > 0) yield* answersChanged([{ chatKey: chatKeyOf(row), stripe: 0 }]);
+  const recalled = yield* run(
+    `UPDATE messages SET recalled_at = :at, recall_seq = :seq WHERE chat_key = :chatKey AND id = :messageId AND recalled_at IS NULL`,
+    { at, seq, chatKey, messageId: message.id },
+  );
+  if (recalled > 0) yield* answersChanged([{ chatKey, stripe: 0 }]);
 }
 
 export function* listMessages(filter: MessageFilter, limit: number): Work<MessageRecord[]> {
@@ -160,7 +185,11 @@ function messageWhere(filter: MessageFilter): { where: string; params: Record<st
     params[name] = filter[name];
   };
   compare('orgId', 'm.org_id = :orgId');
-  compare('conversationId', 'm.conversation_id = :conversationId');
+  // A conversation's messages by its chat's key: messages_open_scan, and one shard of a distributed PostgreSQL.
+  if (filter.conversationId !== undefined) {
+    clauses.push('m.chat_key = :conversationChat');
+    params['conversationChat'] = chatKeyOfRef({ kind: 'conversation', conversationId: filter.conversationId });
+  }
   compare('robotId', 'm.robot_id = :robotId');
   compare('beforeId', 'm.id < :beforeId');
   compare('pendingAt', 'm.delivered_at > :pendingAt');

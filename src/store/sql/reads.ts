@@ -1,21 +1,22 @@
 /** The SQL rules of reads and chat opens, and of the read-status answers: reader pages, recipients' read times, counts. */
 import type { ChatRef, MessageRecipients, MessageRecord, ReaderPage, ReadInput, ReadsOutcome } from '../../core/store.js';
 import { MESSAGE_SELECT, messageRowById, messageRowByKey } from './messages.js';
-import { chatKeyOf, chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
+import { chatKeyOfMessage, chatKeyOfRef, OPEN_END, toMessage, type MessageRow } from './rows.js';
 import { all, answersChanged, get, inList, lock, nextSeq, run, STORE_WIDE, stripeOf, type AnswerStamp, type Work } from './unit.js';
 
 /** Recipients of a conversation message: members whose interval holds the message's version. */
 const IS_MEMBER = `EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = :conversationId
   AND ms.user_id = cc.user_id AND ms.from_version <= :version AND ms.to_version > :version)`;
-const IS_OTO_RECIPIENT = `EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.message_id = :id
+const IS_OTO_RECIPIENT = `EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.chat_key = :chatKey AND mr.message_id = :id
   AND mr.user_id = cc.user_id)`;
 /** An open counts for a recalled message only if it happened before the recall. */
-const OPENED_BEFORE_RECALL = `EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = cc.chat_key
+const OPENED_BEFORE_RECALL = `EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = :chatKey
   AND o.user_id = cc.user_id AND o.covers_below > :id AND o.seq < :recallSeq)`;
 
 function* isRecipient(message: MessageRow, userId: string): Work<boolean> {
   if (message.conversation_id === null) {
-    const row = yield* get(`SELECT 1 AS x FROM message_recipients WHERE message_id = :id AND user_id = :userId`, {
+    const row = yield* get(`SELECT 1 AS x FROM message_recipients WHERE chat_key = :chatKey AND message_id = :id AND user_id = :userId`, {
+      chatKey: message.chat_key,
       id: message.id,
       userId,
     });
@@ -34,7 +35,7 @@ export function* recordReads(reads: ReadInput[], now: number): Work<ReadsOutcome
   for (const key of new Set(reads.map((read) => read.processQueryKey))) messages.set(key, yield* messageRowByKey(key));
   const pairs = reads.flatMap((read) => {
     const message = messages.get(read.processQueryKey);
-    return message ? [`${chatKeyOf(message)}\n${read.userId}`] : [];
+    return message ? [`${message.chat_key}\n${read.userId}`] : [];
   });
   if (pairs.length > 0) yield* lock({ kind: 'chatUsers', keys: pairs });
   const outcome: ReadsOutcome = { accepted: 0, ignored: [] };
@@ -60,15 +61,15 @@ export function* recordReads(reads: ReadInput[], now: number): Work<ReadsOutcome
     }
     outcome.accepted++;
     // First read wins: an earlier open of the chat already counts as the read.
-    const pair = { chatKey: chatKeyOf(message), userId: read.userId };
+    const pair = { chatKey: message.chat_key, userId: read.userId };
     const cursor = yield* get<{ covers_below: number; reads_past_cover: number }>(
       `SELECT covers_below, reads_past_cover FROM chat_cursors WHERE chat_key = :chatKey AND user_id = :userId`,
       pair,
     );
     if (cursor && cursor.covers_below > message.id) continue;
     const inserted = yield* run(
-      `INSERT INTO reads (message_id, user_id, read_at) VALUES (:id, :userId, :readAt) ON CONFLICT DO NOTHING`,
-      { id: message.id, userId: read.userId, readAt: read.readAt },
+      `INSERT INTO reads (chat_key, message_id, user_id, read_at) VALUES (:chatKey, :id, :userId, :readAt) ON CONFLICT DO NOTHING`,
+      { chatKey: pair.chatKey, id: message.id, userId: read.userId, readAt: read.readAt },
     );
     if (inserted > 0) changed.push({ chatKey: pair.chatKey, stripe: stripeOf(read.userId) });
     // Tell the next open of this chat that it must look for reads to leave out of its count
@@ -97,6 +98,8 @@ export function* recordReads(reads: ReadInput[], now: number): Work<ReadsOutcome
  * messages_delayed, which holds only messages sent with a delivery delay. A message sent after
  * `now` is on its way too; that happens only when the clock was set back, and then the slower scan
  * below finds it. A robot chat joins the user's recipient rows to their messages, one row each.
+ * Every statement names the chat by its key, which leads those indexes: on a distributed
+ * PostgreSQL each is planned for the chat's shard.
  */
 function* openCoverage(
   orgId: number,
@@ -106,13 +109,15 @@ function* openCoverage(
   now: number,
   lookForReads: boolean,
 ): Work<{ pending: number | null; covered: number; alreadyRead: number }> {
-  const readOneByOne = `AND EXISTS (SELECT 1 FROM reads r WHERE r.message_id = m.id AND r.user_id = :userId)`;
-  const clockSetBack = (yield* get(`SELECT 1 AS x FROM messages WHERE sent_at > :now LIMIT 1`, { now })) !== undefined;
+  const chatKey = chatKeyOfRef(chat);
+  const readOneByOne = `AND EXISTS (SELECT 1 FROM reads r WHERE r.chat_key = :chatKey AND r.message_id = m.id AND r.user_id = :userId)`;
+  const clockSetBack =
+    (yield* get(`SELECT 1 AS x FROM messages WHERE chat_key = :chatKey AND sent_at > :now LIMIT 1`, { chatKey, now })) !== undefined;
   if (chat.kind === 'robot') {
     const scope = `FROM message_recipients mr CROSS JOIN messages m
-      WHERE mr.user_id = :userId AND mr.message_id >= :after AND mr.message_id < :below
-        AND m.id = mr.message_id AND m.robot_id = :robotId AND m.org_id = :orgId AND m.recalled_at IS NULL`;
-    const params = { userId, after, orgId, robotId: chat.robotId, now, below: OPEN_END };
+      WHERE mr.chat_key = :chatKey AND mr.user_id = :userId AND mr.message_id >= :after AND mr.message_id < :below
+        AND m.chat_key = :chatKey AND m.id = mr.message_id AND m.org_id = :orgId AND m.recalled_at IS NULL`;
+    const params = { chatKey, userId, after, orgId, now, below: OPEN_END };
     const pending = (yield* get<{ id: number | null }>(`SELECT min(m.id) AS id ${scope} AND m.delivered_at > :now`, params))?.id ?? null;
     const bounded = { ...params, below: pending ?? OPEN_END };
     const covered = (yield* get<{ n: number }>(`SELECT count(*) AS n ${scope}`, bounded))?.n ?? 0;
@@ -126,7 +131,7 @@ function* openCoverage(
     { conversationId: chat.conversationId, userId },
   );
   const ranges = intervals.map((interval) => ({
-    conversationId: chat.conversationId,
+    chatKey,
     userId,
     after,
     now,
@@ -134,7 +139,7 @@ function* openCoverage(
     from: interval.from_version,
     last: interval.to_version - 1,
   }));
-  const inRange = `m.conversation_id = :conversationId AND m.id >= :after AND m.id < :below
+  const inRange = `m.chat_key = :chatKey AND m.id >= :after AND m.id < :below
     AND m.member_version BETWEEN :from AND :last`;
   let pending: number | null = null;
   for (const range of ranges) {
@@ -202,18 +207,18 @@ export function* openChat(orgId: number, chat: ChatRef, userId: string, readAt: 
 }
 
 /**
- * What the read-status statements begin with. `msg`: the message by its key as a one-row table.
- * `k`: what the statements need of it (its id, its chat's key as rows.ts chatKeyOf spells it, its
- * member version, its recall number or OPEN_END). `st`: the sum of the stamps of the message's
- * chat and of the store-wide ones, to keep with the answer (answerStamps). A chat query is one
- * statement behind these: one snapshot on every backend, one round trip to a database server.
+ * What the read-status statements begin with. `msg`: the message by its key in the chat `:chatKey`
+ * as a one-row table. `k`: what the statements need of it (its id, its member version, its recall
+ * number or OPEN_END). `st`: the sum of the chat's stamps and of the store-wide ones, to keep with
+ * the answer (answerStamps). A chat query is one statement behind these: one snapshot on every
+ * backend, one round trip to a database server. Every traffic table in it is asked for the chat by
+ * `:chatKey` itself, not by a value the statement computes: on a distributed PostgreSQL the
+ * statement is then planned for the chat's shard alone (docs/SCALING.md).
  */
-const MESSAGE_AND_KEYS = `msg AS (${MESSAGE_SELECT} WHERE m.process_query_key = :processQueryKey),
-  k AS (SELECT id, org_id, conversation_id, member_version,
-    CASE WHEN conversation_id IS NULL THEN 'r' || robot_id ELSE 'c' || conversation_id END AS chat_key,
-    COALESCE(recall_seq, :open) AS recall_seq FROM msg),
-  st AS (SELECT CAST(COALESCE(sum(s.n), 0) AS BIGINT) AS answer_stamp FROM answer_stamps s
-    WHERE s.chat_key = (SELECT chat_key FROM k) OR s.chat_key = '${STORE_WIDE}')`;
+const MESSAGE_AND_KEYS = `msg AS (${MESSAGE_SELECT} WHERE m.chat_key = :chatKey AND m.process_query_key = :processQueryKey),
+  k AS (SELECT id, org_id, conversation_id, member_version, COALESCE(recall_seq, :open) AS recall_seq FROM msg),
+  st AS (SELECT CAST(COALESCE((SELECT sum(s.n) FROM answer_stamps s WHERE s.chat_key = :chatKey), 0)
+    + COALESCE((SELECT sum(w.n) FROM store_stamps w), 0) AS BIGINT) AS answer_stamp)`;
 
 /**
  * An answer read with the sum of its chat's stamps (and the store-wide ones) as they were in the
@@ -241,8 +246,10 @@ export function* answerStamps(chatKeys: readonly string[]): Work<Map<string, num
   const size = STAMP_CHECK_SIZES.find((n) => n >= chatKeys.length) ?? chatKeys.length;
   const padded = [...chatKeys, ...Array.from({ length: size - chatKeys.length }, () => chatKeys[0])];
   const list = inList('k', padded);
+  // The store-wide stamps are a table of their own, which a distributed PostgreSQL keeps on every shard.
   const rows = yield* all<{ chat_key: string; stamp: number }>(
-    `SELECT chat_key, CAST(sum(n) AS BIGINT) AS stamp FROM answer_stamps WHERE chat_key IN (${list.sql}, '${STORE_WIDE}') GROUP BY chat_key`,
+    `SELECT chat_key, CAST(sum(n) AS BIGINT) AS stamp FROM answer_stamps WHERE chat_key IN (${list.sql}) GROUP BY chat_key
+     UNION ALL SELECT '${STORE_WIDE}', CAST(sum(n) AS BIGINT) FROM store_stamps`,
     list.params,
   );
   const sums = new Map(rows.map((row) => [row.chat_key, Number(row.stamp)]));
@@ -260,12 +267,12 @@ const K = (column: string): string => `(SELECT ${column} FROM k)`;
  * Users whose chat cursor covers the message and who were its recipients (before any recall).
  * `covers_below > 0` lets the scan use chat_cursors_covering, which leaves out flag-only cursors.
  */
-const OPENED_BY = `cc.chat_key = ${K('chat_key')} AND cc.covers_below > 0 AND cc.covers_below > ${K('id')}
+const OPENED_BY = `cc.chat_key = :chatKey AND cc.covers_below > 0 AND cc.covers_below > ${K('id')}
   AND CASE WHEN ${K('conversation_id')} IS NULL
-    THEN EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.message_id = ${K('id')} AND mr.user_id = cc.user_id)
+    THEN EXISTS (SELECT 1 FROM message_recipients mr WHERE mr.chat_key = :chatKey AND mr.message_id = ${K('id')} AND mr.user_id = cc.user_id)
     ELSE EXISTS (SELECT 1 FROM memberships ms WHERE ms.conversation_id = ${K('conversation_id')} AND ms.user_id = cc.user_id
       AND ms.from_version <= ${K('member_version')} AND ms.to_version > ${K('member_version')}) END
-  AND (${K('recall_seq')} = :open OR EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = cc.chat_key
+  AND (${K('recall_seq')} = :open OR EXISTS (SELECT 1 FROM chat_opens o WHERE o.chat_key = :chatKey
     AND o.user_id = cc.user_id AND o.covers_below > ${K('id')} AND o.seq < ${K('recall_seq')}))`;
 
 /**
@@ -277,20 +284,21 @@ const OPENED_BY = `cc.chat_key = ${K('chat_key')} AND cc.covers_below > 0 AND cc
  * the statement itself.
  */
 export function* readerPage(
+  chatKey: string,
   processQueryKey: string,
   afterUserId: string,
   limit: number,
 ): Work<Stamped<ReaderPage> | undefined> {
   const rows = yield* all<MessageRow & { reader_id: string | null; answer_stamp: number }>(
     `WITH ${MESSAGE_AND_KEYS},
-     explicit AS (SELECT r.user_id FROM reads r WHERE r.message_id = ${K('id')} AND r.user_id > :after ORDER BY r.user_id LIMIT :limit),
+     explicit AS (SELECT r.user_id FROM reads r WHERE r.chat_key = :chatKey AND r.message_id = ${K('id')} AND r.user_id > :after ORDER BY r.user_id LIMIT :limit),
      opened AS (SELECT cc.user_id FROM chat_cursors cc WHERE cc.user_id > :after AND ${OPENED_BY} ORDER BY cc.user_id LIMIT :limit),
      page AS (SELECT user_id FROM explicit UNION SELECT user_id FROM opened ORDER BY user_id LIMIT :limit)
      SELECT msg.*, NULL AS reader_id, (SELECT answer_stamp FROM st) AS answer_stamp FROM msg
      UNION ALL SELECT none.*, page.user_id, NULL FROM page LEFT JOIN msg none ON 1 = 0
      ORDER BY reader_id NULLS FIRST`,
     // One more than the page, to know whether more follow.
-    { processQueryKey, after: afterUserId, limit: limit + 1, open: OPEN_END },
+    { chatKey, processQueryKey, after: afterUserId, limit: limit + 1, open: OPEN_END },
   );
   const first = rows[0];
   if (!first) return undefined;
@@ -299,7 +307,7 @@ export function* readerPage(
   const end = Math.min(rows.length, limit + 1);
   // In code-point order: the user id columns' collation on every backend (rows.ts compareCodePoints).
   for (let i = 1; i < end; i++) readerIds.push((rows[i] as { reader_id: string }).reader_id);
-  return { value: { message: toMessage(first), readerIds, more: rows.length > limit + 1 }, chatKey: chatKeyOf(first), stamp };
+  return { value: { message: toMessage(first), readerIds, more: rows.length > limit + 1 }, chatKey, stamp };
 }
 
 /**
@@ -307,27 +315,27 @@ export function* readerPage(
  * the message's row first, then one row a recipient with the message's columns NULL (parsing them
  * again for every recipient cost PostgreSQL's driver more than the query).
  */
-export function* recipientReads(processQueryKey: string): Work<Stamped<MessageRecipients> | undefined> {
+export function* recipientReads(chatKey: string, processQueryKey: string): Work<Stamped<MessageRecipients> | undefined> {
   const rows = yield* all<
     MessageRow & { answer_stamp: number; recipient_id: string; recipient_name: string | null; recipient_read_at: number | null }
   >(
     `WITH ${MESSAGE_AND_KEYS},
      x AS (SELECT mr.user_id, mr.position AS sort_position, mr.user_id AS sort_user FROM message_recipients mr, k
-             WHERE k.conversation_id IS NULL AND mr.message_id = k.id
+             WHERE k.conversation_id IS NULL AND mr.chat_key = :chatKey AND mr.message_id = k.id
            UNION ALL
            SELECT ms.user_id, 0 AS sort_position, ms.user_id AS sort_user FROM memberships ms, k
              WHERE ms.conversation_id = k.conversation_id AND ms.from_version <= k.member_version AND ms.to_version > k.member_version),
      y AS (SELECT x.user_id, x.sort_position, x.sort_user, u.name,
-             COALESCE(r.read_at, (SELECT o.read_at FROM chat_opens o WHERE o.chat_key = k.chat_key AND o.user_id = x.user_id
+             COALESCE(r.read_at, (SELECT o.read_at FROM chat_opens o WHERE o.chat_key = :chatKey AND o.user_id = x.user_id
                AND o.covers_below > k.id AND o.seq < k.recall_seq ORDER BY o.seq LIMIT 1)) AS read_at
            FROM x CROSS JOIN k
            LEFT JOIN users u ON u.org_id = k.org_id AND u.user_id = x.user_id
-           LEFT JOIN reads r ON r.message_id = k.id AND r.user_id = x.user_id)
+           LEFT JOIN reads r ON r.chat_key = :chatKey AND r.message_id = k.id AND r.user_id = x.user_id)
      SELECT msg.*, NULL AS recipient_id, NULL AS recipient_name, NULL AS recipient_read_at, NULL AS sort_position, NULL AS sort_user,
        (SELECT answer_stamp FROM st) AS answer_stamp FROM msg
      UNION ALL SELECT none.*, y.user_id, y.name, y.read_at, y.sort_position, y.sort_user, NULL FROM y LEFT JOIN msg none ON 1 = 0
      ORDER BY sort_position NULLS FIRST, sort_user`,
-    { processQueryKey, open: OPEN_END },
+    { chatKey, processQueryKey, open: OPEN_END },
   );
   const first = rows[0];
   if (!first) return undefined;
@@ -337,14 +345,14 @@ export function* recipientReads(processQueryKey: string): Work<Stamped<MessageRe
     const row = rows[i] as (typeof rows)[number];
     recipients.push({ userId: row.recipient_id, name: row.recipient_name ?? row.recipient_id, readAt: row.recipient_read_at });
   }
-  return { value: { message: toMessage(first), recipients }, chatKey: chatKeyOf(first), stamp };
+  return { value: { message: toMessage(first), recipients }, chatKey, stamp };
 }
 
 /** What countReaders's statement needs of a message, from its row. */
 function messageParams(row: MessageRow) {
   return {
     id: row.id,
-    chatKey: chatKeyOf(row),
+    chatKey: row.chat_key,
     conversationId: row.conversation_id,
     version: row.member_version,
     recallSeq: row.recall_seq ?? OPEN_END,
@@ -360,12 +368,12 @@ function openedBy(row: MessageRow): string {
 
 export function* countReaders(message: MessageRecord): Work<number> {
   // A listing's records carry no member version or recall number: the row gives them.
-  const row = yield* messageRowById(message.id);
+  const row = yield* messageRowById(chatKeyOfMessage(message), message.id);
   if (!row) throw new Error(`message ${message.processQueryKey} vanished`);
   const counted = yield* get<{ n: number }>(
-    `SELECT (SELECT count(*) FROM reads WHERE message_id = :id)
+    `SELECT (SELECT count(*) FROM reads WHERE chat_key = :chatKey AND message_id = :id)
       + (SELECT count(*) FROM chat_cursors cc WHERE ${openedBy(row)}
-         AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.message_id = :id AND r.user_id = cc.user_id)) AS n`,
+         AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.chat_key = :chatKey AND r.message_id = :id AND r.user_id = cc.user_id)) AS n`,
     messageParams(row),
   );
   return counted?.n ?? 0;

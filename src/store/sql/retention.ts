@@ -3,15 +3,19 @@ import { OPEN_END } from './rows.js';
 import { all, answersChanged, get, run, STORE_WIDE, type Work } from './unit.js';
 
 export function* purgeMessagesBefore(cutoff: number, batchSize: number): Work<number> {
-  const doomed = yield* all<{ id: number }>(
-    `SELECT id FROM messages WHERE sent_at < :cutoff ORDER BY sent_at, id LIMIT :batchSize`,
+  const doomed = yield* all<{ id: number; chat_key: string }>(
+    // Oldest first by number, which follows time (a message's number is drawn as it is sent): a
+    // batch walks the primary key from its start, where the oldest messages are, and stops at
+    // batchSize, and no index by time alone is kept on every send for it.
+    `SELECT id, chat_key FROM messages WHERE sent_at < :cutoff ORDER BY id LIMIT :batchSize`,
     { cutoff, batchSize },
   );
-  for (const { id } of doomed) {
-    yield* run(`DELETE FROM reads WHERE message_id = :id`, { id });
-    yield* run(`DELETE FROM message_recipients WHERE message_id = :id`, { id });
-    yield* run(`DELETE FROM message_media WHERE message_id = :id`, { id });
-    yield* run(`DELETE FROM messages WHERE id = :id`, { id });
+  for (const { id, chat_key: chatKey } of doomed) {
+    const message = { chatKey, id };
+    yield* run(`DELETE FROM reads WHERE chat_key = :chatKey AND message_id = :id`, message);
+    yield* run(`DELETE FROM message_recipients WHERE chat_key = :chatKey AND message_id = :id`, message);
+    yield* run(`DELETE FROM message_media WHERE chat_key = :chatKey AND message_id = :id`, message);
+    yield* run(`DELETE FROM messages WHERE chat_key = :chatKey AND id = :id`, message);
   }
   // An open whose bound is at or below every message left covers nothing any more (a later
   // message has a higher number than any bound drawn before it), so it can go too, in a batch.

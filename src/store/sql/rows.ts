@@ -10,6 +10,7 @@ import type {
   SuiteRecord,
   TemplateStatus,
 } from '../../core/store.js';
+import { chatOfProcessQueryKey } from '../../core/ids.js';
 
 /** Upper bound of an open interval (a current membership, a message not recalled). */
 export const OPEN_END = Number.MAX_SAFE_INTEGER;
@@ -33,6 +34,7 @@ export interface MessageRow {
   recipient_count: number;
   recalled_at: number | null;
   recall_seq: number | null;
+  chat_key: string;
 }
 
 export interface AppRow {
@@ -92,8 +94,23 @@ export interface ConversationRow {
   member_count: number;
 }
 
-export function chatKeyOf(message: MessageRow): string {
-  return message.conversation_id === null ? `r${message.robot_id}` : `c${message.conversation_id}`;
+/**
+ * A chat's key: `c<conversation id>`, or `r<robot id>` for a robot's one-on-one chats (each user's
+ * is the pair of it and the user id). It leads the keys of every traffic table (messages.chat_key
+ * among them): a distributed PostgreSQL keeps a chat's rows on one shard (docs/SCALING.md).
+ */
+export function chatKeyOfMessage(message: Pick<MessageRecord, 'conversationId' | 'robotId'>): string {
+  return message.conversationId === null ? `r${message.robotId}` : `c${message.conversationId}`;
+}
+
+/**
+ * The key of the chat a processQueryKey names (core/ids.ts), where a store looks for its message
+ * first; undefined when it names none.
+ */
+export function chatKeyOfProcessQueryKey(processQueryKey: string): string | undefined {
+  const chat = chatOfProcessQueryKey(processQueryKey);
+  if (chat === undefined) return undefined;
+  return 'conversationId' in chat ? `c${chat.conversationId}` : `r${chat.robotId}`;
 }
 
 export function chatKeyOfRef(chat: ChatRef): string {

@@ -71,7 +71,7 @@ import * as mediaRules from './media.js';
 import * as messageRules from './messages.js';
 import * as readRules from './reads.js';
 import * as retentionRules from './retention.js';
-import { OPEN_END } from './rows.js';
+import { chatKeyOfProcessQueryKey, OPEN_END } from './rows.js';
 import * as storeWideRules from './store-wide.js';
 import * as streamRules from './stream.js';
 import * as tokenRules from './tokens.js';
@@ -144,9 +144,29 @@ export abstract class SqlStore implements Store {
 
   /** A lookup through the cache; `mode` is 'read' for the few whose rules take more than one statement. */
   private cached<T extends object>(shelf: Shelf, key: string, make: () => Work<T | undefined>, mode: UnitMode = 'statement'): Promise<T | undefined> {
-    const load = (): Promise<T | undefined> => this.unit(mode, make);
+    return this.cachedLoad(shelf, key, () => this.unit(mode, make));
+  }
+
+  private cachedLoad<T extends object>(shelf: Shelf, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     const cache = this.cache();
     return cache ? cache.lookup(shelf, key, load) : load();
+  }
+
+  /**
+   * A one-statement unit about the message with this key, `make(chatKey)`, run in the chat the key
+   * names (core/ids.ts), where every key this store made is found: on a distributed PostgreSQL,
+   * that chat's shard alone. When it finds nothing there (a key of an earlier version, a key that
+   * names no chat, a made-up one), the key's chat is looked for in every chat, and the unit runs
+   * again there if it is another.
+   */
+  private async inChatOfKey<T>(processQueryKey: string, make: (chatKey: string) => Work<T | undefined>): Promise<T | undefined> {
+    const named = chatKeyOfProcessQueryKey(processQueryKey);
+    if (named !== undefined) {
+      const found = await this.unit('statement', () => make(named));
+      if (found !== undefined) return found;
+    }
+    const chatKey = await this.unit('statement', () => messageRules.chatOfKey(processQueryKey));
+    return chatKey === undefined || chatKey === named ? undefined : this.unit('statement', () => make(chatKey));
   }
 
   /** A write, and what it may have changed dropped from the cache once it is done, whatever its outcome. */
@@ -246,10 +266,12 @@ export abstract class SqlStore implements Store {
     return this.unit('append', () => messageRules.insertMessage(message, true));
   }
   findMessage(processQueryKey: string): Promise<MessageRecord | undefined> {
-    return this.cached('message', processQueryKey, () => messageRules.findMessage(processQueryKey));
+    return this.cachedLoad('message', processQueryKey, () =>
+      this.inChatOfKey(processQueryKey, (chatKey) => messageRules.findMessage(chatKey, processQueryKey)),
+    );
   }
-  recallMessage(messageId: number, at: number): Promise<void> {
-    return this.write('messages', () => messageRules.recallMessage(messageId, at));
+  recallMessage(message: MessageRecord, at: number): Promise<void> {
+    return this.write('messages', () => messageRules.recallMessage(message, at));
   }
   listMessages(filter: MessageFilter, limit: number): Promise<MessageRecord[]> {
     return this.unit('statement', () => messageRules.listMessages(filter, limit));
@@ -267,18 +289,20 @@ export abstract class SqlStore implements Store {
   }
   readerPage(processQueryKey: string, afterUserId: string, limit: number): Promise<ReaderPage | undefined> {
     // The message's key names the answer: a recall, a purge or a reset drops every answer anyway.
-    const make = (): Work<readRules.Stamped<ReaderPage> | undefined> => readRules.readerPage(processQueryKey, afterUserId, limit);
+    const read = (): Promise<readRules.Stamped<ReaderPage> | undefined> =>
+      this.inChatOfKey(processQueryKey, (chatKey) => readRules.readerPage(chatKey, processQueryKey, afterUserId, limit));
     if (!this.stampsAnswers()) {
-      const load = (): Promise<ReaderPage | undefined> => this.unit('statement', () => valueOf(make()));
+      const load = (): Promise<ReaderPage | undefined> => read().then((stamped) => stamped?.value);
       const cache = this.cache();
       return cache ? cache.lookupPage(processQueryKey, afterUserId, limit, load) : load();
     }
-    return this.stampedAnswer(ANSWER_KEYS.readerPage(processQueryKey, afterUserId, limit), make);
+    return this.stampedAnswer(ANSWER_KEYS.readerPage(processQueryKey, afterUserId, limit), read);
   }
   recipientReads(processQueryKey: string): Promise<MessageRecipients | undefined> {
-    const make = (): Work<readRules.Stamped<MessageRecipients> | undefined> => readRules.recipientReads(processQueryKey);
-    if (!this.stampsAnswers()) return this.cached('recipients', processQueryKey, () => valueOf(make()));
-    return this.stampedAnswer(ANSWER_KEYS.recipientReads(processQueryKey), make);
+    const read = (): Promise<readRules.Stamped<MessageRecipients> | undefined> =>
+      this.inChatOfKey(processQueryKey, (chatKey) => readRules.recipientReads(chatKey, processQueryKey));
+    if (!this.stampsAnswers()) return this.cachedLoad('recipients', processQueryKey, () => read().then((stamped) => stamped?.value));
+    return this.stampedAnswer(ANSWER_KEYS.recipientReads(processQueryKey), read);
   }
 
   /** Whether read-status answers are kept with their stamps (see stampedAnswer) rather than in the lookup cache. */
@@ -294,10 +318,10 @@ export abstract class SqlStore implements Store {
    * recall of the chat since has changed it (unit.ts answersChanged). No signal between nodes is
    * waited for, since one could come late; `remembered` never hands these out.
    */
-  private async stampedAnswer<T extends object>(key: string, make: () => Work<readRules.Stamped<T> | undefined>): Promise<T | undefined> {
+  private async stampedAnswer<T extends object>(key: string, load: () => Promise<readRules.Stamped<T> | undefined>): Promise<T | undefined> {
     const kept = this.stampedAnswers.get(key) as readRules.Stamped<T> | undefined;
     if (kept !== undefined && (await this.stampOf(kept.chatKey)) === kept.stamp) return kept.value;
-    const read = await this.unit('statement', make);
+    const read = await load();
     if (read === undefined) this.stampedAnswers.delete(key);
     else this.stampedAnswers.set(key, read);
     return read?.value;
@@ -449,8 +473,8 @@ export abstract class SqlStore implements Store {
       throw error;
     }
   }
-  messageMedia(messageId: number): Promise<MediaRecord[]> {
-    return this.unit('read', () => mediaRules.messageMedia(messageId));
+  messageMedia(message: MessageRecord): Promise<MediaRecord[]> {
+    return this.unit('read', () => mediaRules.messageMedia(message));
   }
   async purgeMediaBefore(cutoff: number, batchSize: number): Promise<number> {
     const deleted = await this.write('none', () => mediaRules.purgeMediaBefore(cutoff, batchSize));
@@ -572,11 +596,6 @@ export abstract class SqlStore implements Store {
   insertCardCallback(delivery: NewDelivery): Promise<DeliveryRecord> {
     return this.write('none', () => cardRules.insertCardCallback(delivery));
   }
-}
-
-/** The answer of a read that named no stamp (so it always has one), for a store that keeps answers without stamps. */
-function* valueOf<T>(work: Work<readRules.Stamped<T> | undefined>): Work<T | undefined> {
-  return (yield* work)?.value;
 }
 
 /** A chat's stamp check on its way, and the one the calls that came after it wait for (queued, or to be queued when the one on its way returns). */

@@ -349,4 +349,69 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (chat_key, stripe)
   ) WITHOUT ROWID;
   `,
+  // The chat (its conversation, or a robot's one-on-one chats: rows.ts chatKeyOf) leads the keys
+  // of every traffic table, as in postgres/migrations.ts, where the reason is. A message's
+  // recipients, reads and media are rebuilt with it leading their keys; messages gets it as a
+  // column with a default of '' (a NOT NULL column cannot be added without one; every send writes it).
+  `
+  ALTER TABLE messages ADD COLUMN chat_key TEXT NOT NULL DEFAULT '';
+  UPDATE messages SET chat_key = CASE WHEN conversation_id IS NULL THEN 'r' || robot_id ELSE 'c' || conversation_id END;
+  CREATE UNIQUE INDEX messages_by_chat ON messages (chat_key, id);
+  -- An open's count reads index entries only (sql/reads.ts openCoverage), now by the chat's key.
+  DROP INDEX messages_open_scan;
+  DROP INDEX messages_recalled;
+  DROP INDEX messages_delayed;
+  CREATE INDEX messages_open_scan ON messages (chat_key, id, member_version);
+  CREATE INDEX messages_recalled ON messages (chat_key, id, member_version) WHERE recalled_at IS NOT NULL;
+  CREATE INDEX messages_delayed ON messages (chat_key, id) WHERE delivered_at > sent_at;
+  -- An open first asks whether its chat has a message sent after the clock (a clock set back);
+  -- retention, which used the index by time alone, takes the oldest messages by number instead.
+  DROP INDEX messages_by_sent_at;
+  CREATE INDEX messages_by_chat_and_sent_at ON messages (chat_key, sent_at);
+
+  CREATE TABLE message_recipients_new (
+    message_id INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    chat_key TEXT NOT NULL,
+    PRIMARY KEY (chat_key, message_id, user_id),
+    FOREIGN KEY (chat_key, message_id) REFERENCES messages (chat_key, id)
+  ) WITHOUT ROWID;
+  INSERT INTO message_recipients_new (message_id, user_id, position, chat_key)
+    SELECT x.message_id, x.user_id, x.position, m.chat_key FROM message_recipients x JOIN messages m ON m.id = x.message_id;
+  DROP TABLE message_recipients;
+  ALTER TABLE message_recipients_new RENAME TO message_recipients;
+  CREATE INDEX recipients_by_user ON message_recipients (chat_key, user_id, message_id);
+
+  CREATE TABLE reads_new (
+    message_id INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    read_at INTEGER NOT NULL,
+    chat_key TEXT NOT NULL,
+    PRIMARY KEY (chat_key, message_id, user_id),
+    FOREIGN KEY (chat_key, message_id) REFERENCES messages (chat_key, id)
+  ) WITHOUT ROWID;
+  INSERT INTO reads_new (message_id, user_id, read_at, chat_key)
+    SELECT x.message_id, x.user_id, x.read_at, m.chat_key FROM reads x JOIN messages m ON m.id = x.message_id;
+  DROP TABLE reads;
+  ALTER TABLE reads_new RENAME TO reads;
+
+  CREATE TABLE message_media_new (
+    message_id INTEGER NOT NULL,
+    media_id INTEGER NOT NULL REFERENCES media (id),
+    position INTEGER NOT NULL,
+    chat_key TEXT NOT NULL,
+    PRIMARY KEY (chat_key, message_id, media_id),
+    FOREIGN KEY (chat_key, message_id) REFERENCES messages (chat_key, id)
+  ) WITHOUT ROWID;
+  INSERT INTO message_media_new (message_id, media_id, position, chat_key)
+    SELECT x.message_id, x.media_id, x.position, m.chat_key FROM message_media x JOIN messages m ON m.id = x.message_id;
+  DROP TABLE message_media;
+  ALTER TABLE message_media_new RENAME TO message_media;
+  CREATE INDEX message_media_by_media ON message_media (media_id);
+
+  CREATE TABLE store_stamps (stripe INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+  INSERT INTO store_stamps (stripe, n) SELECT stripe, n FROM answer_stamps WHERE chat_key = '*';
+  DELETE FROM answer_stamps WHERE chat_key = '*';
+  `,
 ];

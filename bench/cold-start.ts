@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createCoreContext } from '../src/core/context.js';
 import { applyFixture } from '../src/core/fixtures.js';
+import { newProcessQueryKey } from '../src/core/ids.js';
+import { systemRandom } from '../src/core/random.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { MAIN } from './processes.js';
 
@@ -74,14 +76,14 @@ export async function makeLargeSqliteFile(path: string, bytes: number): Promise<
   const size = (): number => statSync(path).size + (statSafe(`${path}-wal`) ?? 0);
   while (size() < bytes) {
     const message = await store.insertMessage({
-      processQueryKey: `large-${n++}`,
+      processQueryKey: newProcessQueryKey(systemRandom, robot.id, group.id),
       kind: 'group',
       orgId: org.id,
       appId: app.id,
       robotId: robot.id,
       conversationId: group.id,
       msgKey: 'sampleText',
-      msgParam: JSON.stringify({ content: `message ${n} of the large store` }),
+      msgParam: JSON.stringify({ content: `message ${n++} of the large store` }),
       sentAt: Date.now(),
       deliveredAt: Date.now(),
     });

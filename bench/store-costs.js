@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { newProcessQueryKey } from '../dist/src/core/ids.js';
+import { systemRandom } from '../dist/src/core/random.js';
 import { PostgresStore } from '../dist/src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../dist/src/store/sqlite/sqlite-store.js';
 
@@ -61,7 +63,8 @@ let sent = 0;
 const send = async () => {
   sent++;
   return store.insertMessage({
-    processQueryKey: `bench+${sent}/${process.pid}=`,
+    // Made as the server makes them, naming their chat (src/core/ids.ts): found in it at once.
+    processQueryKey: newProcessQueryKey(systemRandom, robot.id, conversation.id),
     kind: 'group',
     orgId: org.id,
     appId: app.id,

@@ -26,6 +26,8 @@ import type {
   SuitePlan,
 } from '../../src/core/store.js';
 import { StoreConflictError } from '../../src/core/store.js';
+import { newProcessQueryKey } from '../../src/core/ids.js';
+import { seededRandom } from '../../src/core/random.js';
 import { testDirectory } from '../helpers/fixtures.js';
 import { readerIdsOf, recipientsOf } from '../helpers/store-records.js';
 import { byCodePoints, programArbitrary, runModel, runProgram } from './program.js';
@@ -125,9 +127,14 @@ async function seed(store: Store): Promise<World> {
 }
 
 let keyCounter = 0;
-function newKey(): string {
+const keyRandom = seededRandom('store conformance keys');
+/**
+ * Every other key as the server makes it, naming the message's chat (core/ids.ts), the others
+ * made up as a client's could be, naming none: both ways a store finds a message are in every test.
+ */
+function newKey(robotId: number, conversationId: number | null): string {
   keyCounter++;
-  return `Key+${keyCounter}/x=`;
+  return keyCounter % 2 === 0 ? newProcessQueryKey(keyRandom, robotId, conversationId) : `Key+${keyCounter}/x=`;
 }
 
 async function sendChat(
@@ -135,16 +142,17 @@ async function sendChat(
   conversation: ConversationRecord,
   sentAt = 1000,
   robot?: RobotRecord,
-  processQueryKey = newKey(),
+  processQueryKey?: string,
 ): Promise<MessageRecord> {
   const inB = conversation.orgId === w.orgB.id;
   const kind: MessageKind = conversation.type;
+  const robotId = (robot ?? (inB ? w.botB : w.botA)).id;
   return w.store.insertMessage({
-    processQueryKey,
+    processQueryKey: processQueryKey ?? newKey(robotId, conversation.id),
     kind,
     orgId: conversation.orgId,
     appId: inB ? w.appB.id : w.appA.id,
-    robotId: (robot ?? (inB ? w.botB : w.botA)).id,
+    robotId,
     conversationId: conversation.id,
     msgKey: 'sampleText',
     msgParam: '{"content":"hi"}',
@@ -154,7 +162,13 @@ async function sendChat(
 }
 
 /** A group message of orgA's robot with this msgParam, as its sender wrote it, sent and delivered at these times. */
-function sendGroupParam(w: World, msgParam: string, sentAt: number, deliveredAt = sentAt, processQueryKey = newKey()): Promise<MessageRecord> {
+function sendGroupParam(
+  w: World,
+  msgParam: string,
+  sentAt: number,
+  deliveredAt = sentAt,
+  processQueryKey = newKey(w.botA.id, w.group.id),
+): Promise<MessageRecord> {
   return w.store.insertMessage({
     processQueryKey,
     kind: 'group',
@@ -172,7 +186,7 @@ function sendGroupParam(w: World, msgParam: string, sentAt: number, deliveredAt 
 async function sendOto(w: World, robot: RobotRecord, recipients: string[], sentAt = 1000): Promise<MessageRecord> {
   const inB = robot.orgId === w.orgB.id;
   return w.store.insertMessage({
-    processQueryKey: newKey(),
+    processQueryKey: newKey(robot.id, null),
     kind: 'oto',
     orgId: robot.orgId,
     appId: inB ? w.appB.id : w.appA.id,
@@ -912,7 +926,7 @@ export function storeConformance(name: string, makeStore: StoreFactory): void {
         const authorization = defined(await store.findAuthorization('suiteX', 'corpB'), 'authorization');
         const botX = defined(await store.findRobot('botX'), 'botX');
         const message = await store.insertMessage({
-          processQueryKey: newKey(),
+          processQueryKey: newKey(botX.id, null),
           kind: 'oto',
           orgId: w.orgB.id,
           appId: authorization.appId,

@@ -128,6 +128,11 @@ if (postgresSkipReason) {
       // chat and of the store).
       const schema = newSchema();
       const before = MIGRATIONS.findIndex((sql) => sql.includes('CREATE UNIQUE INDEX messages_by_chat'));
+      const messageColumns = `(id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key, msg_param, sent_at,
+        delivered_at, member_version, recipient_count)`;
+      const message = (id: number, key: string, conversation: number | null) =>
+        `(${id}, '${key}', '${conversation === null ? 'oto' : 'group'}', 1, 1, 1, ${conversation ?? 'NULL'}, 'sampleText', '{}', 10, 10,
+          ${conversation === null ? 'NULL' : 1}, 2)`;
       try {
         await inSchema(schema, async (client) => {
           await client.query(`CREATE SCHEMA ${schema}`);
@@ -136,9 +141,6 @@ if (postgresSkipReason) {
             await client.query(sql);
             await client.query(`INSERT INTO schema_version (version) VALUES ($1)`, [i + 1]);
           }
-          const message = (id: number, key: string, conversation: number | null) =>
-            `(${id}, '${key}', '${conversation === null ? 'oto' : 'group'}', 1, 1, 1, ${conversation ?? 'NULL'}, 'sampleText', '{}', 10, 10,
-              ${conversation === null ? 'NULL' : 1}, 2)`;
           await client.query(`INSERT INTO orgs (id, corp_id, name) VALUES (1, 'corp', 'Corp');
             INSERT INTO apps (id, org_id, app_key, secret_hash, scopes) VALUES (1, 1, 'app', 'h', '["s"]');
             INSERT INTO users (org_id, user_id, name) VALUES (1, 'u1', 'One'), (1, 'u2', 'Two');
@@ -147,8 +149,7 @@ if (postgresSkipReason) {
             INSERT INTO conversation_robots (conversation_id, robot_id) VALUES (1, 1);
             INSERT INTO memberships (conversation_id, user_id, from_version, to_version)
               VALUES (1, 'u1', 1, ${Number.MAX_SAFE_INTEGER}), (1, 'u2', 1, ${Number.MAX_SAFE_INTEGER});
-            INSERT INTO messages (id, process_query_key, kind, org_id, app_id, robot_id, conversation_id, msg_key, msg_param, sent_at,
-              delivered_at, member_version, recipient_count) VALUES ${message(1, 'g1', 1)}, ${message(2, 'o1', null)};
+            INSERT INTO messages ${messageColumns} VALUES ${message(1, 'g1', 1)}, ${message(2, 'o1', null)};
             INSERT INTO message_recipients (message_id, user_id, position) VALUES (2, 'u1', 0), (2, 'u2', 1);
             INSERT INTO reads (message_id, user_id, read_at) VALUES (1, 'u2', 20), (2, 'u1', 21);
             INSERT INTO answer_stamps (chat_key, stripe, n) VALUES ('*', 0, 5), ('c1', 0, 2);
@@ -178,6 +179,19 @@ if (postgresSkipReason) {
             { process_query_key: 'g1', chat_key: 'c1' },
             { process_query_key: 'o1', chat_key: 'r1' },
           ]);
+          // A node of the version before, still running, fails its sends and its store-wide stamps
+          // instead of writing a message of no chat, or a stamp no node reads any more.
+          await assert.rejects(
+            inSchema(schema, (client) => client.query(`INSERT INTO messages ${messageColumns} VALUES ${message(3, 'g3', 1)}`)),
+            /messages_of_a_chat/,
+          );
+          await assert.rejects(
+            inSchema(schema, (client) =>
+              client.query(`INSERT INTO answer_stamps (chat_key, stripe, n) VALUES ('*', 0, 1)
+                ON CONFLICT (chat_key, stripe) DO UPDATE SET n = answer_stamps.n + 1`),
+            ),
+            /answer_stamps_of_a_chat/,
+          );
         } finally {
           await store.close();
         }

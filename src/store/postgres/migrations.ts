@@ -334,7 +334,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (chat_key, stripe)
   );
   `,
-  // The chat (its conversation, or a robot's one-on-one chats: rows.ts chatKeyOf) leads the keys
+  // The chat (its conversation, or a robot's one-on-one chats: rows.ts chatKeyOfMessage) leads the keys
   // of every traffic table, so that each unit of work names one chat in every statement: on a
   // distributed PostgreSQL, one shard (docs/SCALING.md). A message's recipients, reads and media
   // carry its chat and point at it by (chat_key, id). messages.chat_key keeps a default of '' only
@@ -351,9 +351,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_open_scan ON messages (chat_key, id, member_version);
   CREATE INDEX messages_recalled ON messages (chat_key, id, member_version) WHERE recalled_at IS NOT NULL;
   CREATE INDEX messages_delayed ON messages (chat_key, id) WHERE delivered_at > sent_at;
-  -- An open first asks whether its chat has a message sent after the clock (a clock set back);
-  -- retention, which used the index by time alone, takes the oldest messages by number instead.
-  DROP INDEX messages_by_sent_at;
+  -- An open first asks whether its chat has a message sent after the clock (a clock set back).
+  -- Retention keeps messages_by_sent_at: it picks the oldest messages of every chat.
   CREATE INDEX messages_by_chat_and_sent_at ON messages (chat_key, sent_at);
 
   ALTER TABLE message_recipients ADD COLUMN chat_key TEXT COLLATE "C";
@@ -379,5 +378,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE store_stamps (stripe INTEGER PRIMARY KEY, n BIGINT NOT NULL);
   INSERT INTO store_stamps (stripe, n) SELECT stripe, n FROM answer_stamps WHERE chat_key = '*';
   DELETE FROM answer_stamps WHERE chat_key = '*';
+  -- A node of an older version still running fails its sends and its store-wide stamps instead of
+  -- writing messages of no chat, or stamps nobody reads any more.
+  ALTER TABLE messages ADD CONSTRAINT messages_of_a_chat CHECK (chat_key <> '');
+  ALTER TABLE answer_stamps ADD CONSTRAINT answer_stamps_of_a_chat CHECK (chat_key <> '*');
   `,
 ];

@@ -4,10 +4,7 @@ import { all, answersChanged, get, run, STORE_WIDE, type Work } from './unit.js'
 
 export function* purgeMessagesBefore(cutoff: number, batchSize: number): Work<number> {
   const doomed = yield* all<{ id: number; chat_key: string }>(
-    // Oldest first by number, which follows time (a message's number is drawn as it is sent): a
-    // batch walks the primary key from its start, where the oldest messages are, and stops at
-    // batchSize, and no index by time alone is kept on every send for it.
-    `SELECT id, chat_key FROM messages WHERE sent_at < :cutoff ORDER BY id LIMIT :batchSize`,
+    `SELECT id, chat_key FROM messages WHERE sent_at < :cutoff ORDER BY sent_at, id LIMIT :batchSize`,
     { cutoff, batchSize },
   );
   for (const { id, chat_key: chatKey } of doomed) {

@@ -16,7 +16,7 @@ export type Params = Readonly<Record<string, unknown>>;
 /**
  * What a unit must hold before it decides anything. SQLite runs every write alone, so it ignores
  * these; PostgreSQL runs writers side by side and takes the locks named here.
- * - `chat`: the chat's order (its key, rows.ts chatKeyOf), held to the end of the transaction, so
+ * - `chat`: the chat's order (its key, rows.ts chatKeyOfMessage), held to the end of the transaction, so
  *   an open or a recall numbered n has seen committed every message of its chat numbered below n.
  *   Only numbers of one chat are ever compared, so chats never wait for each other. A send takes it
  *   in `send` mode, which sends share: sends of one chat run side by side (nothing compares one
@@ -74,7 +74,8 @@ export function stripeOf(userId: string): number {
 
 /**
  * Tells a store whose answers other nodes keep that these chats' read-status answers changed.
- * PostgreSQL adds one to each stamp's row of `answer_stamps` in the same transaction; a node
+ * PostgreSQL adds one to each stamp's row in the same transaction (a chat's in `answer_stamps`,
+ * STORE_WIDE's in `store_stamps`); a node
  * keeping an answer checks, in one small statement, that its chat's stamps still sum to what they
  * were when the answer was read (sql-store.ts, answers). Stamps only ever grow (a reset keeps
  * them), so an equal sum means nothing committed since. SQLite, which no other process writes,

@@ -349,7 +349,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (chat_key, stripe)
   ) WITHOUT ROWID;
   `,
-  // The chat (its conversation, or a robot's one-on-one chats: rows.ts chatKeyOf) leads the keys
+  // The chat (its conversation, or a robot's one-on-one chats: rows.ts chatKeyOfMessage) leads the keys
   // of every traffic table, as in postgres/migrations.ts, where the reason is. A message's
   // recipients, reads and media are rebuilt with it leading their keys; messages gets it as a
   // column with a default of '' (a NOT NULL column cannot be added without one; every send writes it).
@@ -364,9 +364,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_open_scan ON messages (chat_key, id, member_version);
   CREATE INDEX messages_recalled ON messages (chat_key, id, member_version) WHERE recalled_at IS NOT NULL;
   CREATE INDEX messages_delayed ON messages (chat_key, id) WHERE delivered_at > sent_at;
-  -- An open first asks whether its chat has a message sent after the clock (a clock set back);
-  -- retention, which used the index by time alone, takes the oldest messages by number instead.
-  DROP INDEX messages_by_sent_at;
+  -- An open first asks whether its chat has a message sent after the clock (a clock set back).
+  -- Retention keeps messages_by_sent_at: it picks the oldest messages of every chat.
   CREATE INDEX messages_by_chat_and_sent_at ON messages (chat_key, sent_at);
 
   CREATE TABLE message_recipients_new (

@@ -87,9 +87,12 @@ function wrap(child: ChildProcess, url: string): ServerProcess {
   };
 }
 
-/** `dingread serve` on a free port, throttling off, with `nodeFlags` given to Node itself (--cpu-prof). Resolves when the banner is out. */
-export async function startDingread(store: string, extra: string[] = [], nodeFlags: string[] = []): Promise<ServerProcess> {
-  const child = spawnNode([...nodeFlags, MAIN, 'serve', '--port', '0', '--store', store, ...extra], {
+/**
+ * `dingread serve` on a free port, throttling off, with `nodeFlags` given to Node itself (--cpu-prof).
+ * `main` is the command's file (another build's `dist/src/bin.js`, to compare builds). Resolves when the banner is out.
+ */
+export async function startDingread(store: string, extra: string[] = [], nodeFlags: string[] = [], main = MAIN): Promise<ServerProcess> {
+  const child = spawnNode([...nodeFlags, main, 'serve', '--port', '0', '--store', store, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DINGREAD_QPS_LIMIT: '0' },
   });

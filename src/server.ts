@@ -30,6 +30,7 @@ import type { StreamOptions } from './core/stream.js';
 import { seedDemo, type DemoMessages } from './demo/seed-demo.js';
 import { startDemoSimulator, type SimulatorOptions } from './demo/simulator.js';
 import { openStore } from './store/open-store.js';
+import { keepTickShape } from './tick-shape.js';
 import { VERSION } from './version.js';
 
 export interface ServerOptions {
@@ -81,6 +82,8 @@ export interface RunningServer {
 export class StartupError extends OperatorError {}
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  // The command did this first of all; a server started from the library does it here (tick-shape.ts).
+  keepTickShape();
   const host = options.host ?? '127.0.0.1';
   if (!options.adminToken && !isLoopbackHost(host)) {
     throw new StartupError(

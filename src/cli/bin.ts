@@ -3,6 +3,8 @@
  * The `dingread` executable (bundled into dist/src/bin.js by scripts/bundle.js): main() with the
  * process's own streams, environment and signals, then exit with its status.
  */
+// First: before anything else loaded makes a full garbage collection (keep-tick-shape.ts).
+import './keep-tick-shape.js';
 import { main } from './main.js';
 import { processIo } from './io.js';
 

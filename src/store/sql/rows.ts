@@ -97,10 +97,15 @@ export interface ConversationRow {
 /**
  * A chat's key: `c<conversation id>`, or `r<robot id>` for a robot's one-on-one chats (each user's
  * is the pair of it and the user id). It leads the keys of every traffic table (messages.chat_key
- * among them): a distributed PostgreSQL keeps a chat's rows on one shard (docs/SCALING.md).
+ * among them): a distributed PostgreSQL keeps a chat's rows on one shard (docs/SCALING.md). The
+ * one place that spells it; the functions below say which chat.
  */
+function chatKey(conversationId: number | null | undefined, robotId: number | undefined): string {
+  return conversationId == null ? `r${robotId}` : `c${conversationId}`;
+}
+
 export function chatKeyOfMessage(message: Pick<MessageRecord, 'conversationId' | 'robotId'>): string {
-  return message.conversationId === null ? `r${message.robotId}` : `c${message.conversationId}`;
+  return chatKey(message.conversationId, message.robotId);
 }
 
 /**
@@ -109,12 +114,11 @@ export function chatKeyOfMessage(message: Pick<MessageRecord, 'conversationId' |
  */
 export function chatKeyOfProcessQueryKey(processQueryKey: string): string | undefined {
   const chat = chatOfProcessQueryKey(processQueryKey);
-  if (chat === undefined) return undefined;
-  return 'conversationId' in chat ? `c${chat.conversationId}` : `r${chat.robotId}`;
+  return chat && ('conversationId' in chat ? chatKey(chat.conversationId, undefined) : chatKey(null, chat.robotId));
 }
 
 export function chatKeyOfRef(chat: ChatRef): string {
-  return chat.kind === 'conversation' ? `c${chat.conversationId}` : `r${chat.robotId}`;
+  return chat.kind === 'conversation' ? chatKey(chat.conversationId, undefined) : chatKey(null, chat.robotId);
 }
 
 export function toMessage(row: MessageRow): MessageRecord {

@@ -157,8 +157,6 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     forceCloseConnections: 'idle',
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 1024 },
-    // A proxied request's full URL becomes its path and host here, before anything else sees it.
-    rewriteUrl: normaliseRequestTarget,
     // Routing errors (bad percent-encoding, over-long path parameters) in the envelope too.
     frameworkErrors,
     // Requests the HTTP parser refuses (raw non-ASCII in the URL, bad header lines) as well.
@@ -171,6 +169,11 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     serializerOpts: { largeArrayMechanism: 'json-stringify', largeArraySize: 64 },
     schemaController: { compilersFactory: { buildValidator: (() => checkers) as unknown as CompilersFactory['buildValidator'], buildSerializer } },
   });
+  // A proxied request's full URL becomes its path and host here, before Fastify or anything else
+  // sees it. A listener rather than Fastify's `rewriteUrl`, which would run, and write the URL
+  // again, for every request; this returns at once for a request whose target is a path.
+  // (`inject` never sends a full URL as the target: it takes the host out of one.)
+  app.server.prependListener('request', normaliseRequestTarget);
 
   // What every hook reads of a request, kept on it (access.ts: routeOf, surfaceOf).
   app.decorateRequest('matchedRoute', null);

@@ -11,8 +11,10 @@
  * - inside a CONNECT tunnel (proxy/tunnel.ts): origin-form requests on a TLS socket whose host is
  *   the one the client asked the tunnel for.
  *
- * Fastify calls `normaliseRequestTarget` as its `rewriteUrl`, so it runs before routing for real
- * connections and `inject` alike; `requestTarget` answers what it found.
+ * `normaliseRequestTarget` turns an absolute-form request into an origin-form one as the server's
+ * first `request` listener, before Fastify routes it; `requestTarget` answers what it found, and for
+ * the origin-form requests nearly all clients send, works it out from the socket and the Host header
+ * when asked, with nothing written on the request (see `TARGET`).
  */
 import type { IncomingMessage } from 'node:http';
 import { isIP, type Socket } from 'node:net';
@@ -38,13 +40,15 @@ export interface RequestTarget {
 }
 
 /**
- * Each request's target is kept on the request itself, under a symbol no other code knows: a
- * property costs less per request than a WeakMap entry (an ephemeron the collector must trace).
+ * An absolute-form request's target, kept on the request under a symbol no other code knows. Only
+ * those requests carry it: a property added to every request would move each to a new hidden class
+ * on every request, and Node's own code for requests would meet two classes where it knows one.
  */
 const TARGET = Symbol('dingread.requestTarget');
 type Targeted = IncomingMessage & { [TARGET]?: RequestTarget };
-/** The host each tunnel's TLS socket was opened for (proxy/tunnel.ts). */
-const tunnels = new WeakMap<Socket, string>();
+/** On a tunnel's TLS socket (proxy/tunnel.ts): the host the tunnel was opened for. */
+const TUNNEL_HOST = Symbol('dingread.tunnelHost');
+type TunnelSocket = Socket & { [TUNNEL_HOST]?: string };
 
 /** `scheme://authority` then the path and query (a fragment never comes in a request line). */
 const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)/;
@@ -64,7 +68,7 @@ export function isLoopbackHost(host: string | undefined): boolean {
 
 /** Marks `socket` as the inside of a tunnel to `hostname`: requests on it are addressed there. */
 export function markTunnel(socket: Socket, hostname: string): void {
-  tunnels.set(socket, hostname);
+  (socket as TunnelSocket)[TUNNEL_HOST] = hostname;
 }
 
 /** `api.dingtalk.com` from `API.dingtalk.com.:443`, `::1` from `[::1]:3939`; undefined when it is not a host. */
@@ -85,38 +89,59 @@ function target(via: RequestTarget['via'], authority: string, hostname: string |
   return { via, authority, hostname, dingtalk: dingTalkHostOf(hostname), malformed };
 }
 
-/** Direct targets by Host header: a client sends the same one on every request. Targets are never changed. */
+/** Targets by Host header (direct) or tunnel host: a client sends the same one on every request. Targets are never changed. */
 const directTargets = new Map<string, RequestTarget>();
-const DIRECT_TARGETS_KEPT = 1000;
+const tunnelTargets = new Map<string, RequestTarget>();
+const TARGETS_KEPT = 1000;
+/**
+ * The direct target asked for last: the Host header is a new string on every request, and
+ * comparing it with the last one costs less than hashing it for the map.
+ */
+let lastDirect: RequestTarget = Object.freeze(target('direct', '', undefined));
 
-function directTarget(authority: string): RequestTarget {
-  let found = directTargets.get(authority);
+function kept(targets: Map<string, RequestTarget>, key: string, make: () => RequestTarget): RequestTarget {
+  let found = targets.get(key);
   if (found === undefined) {
-    found = Object.freeze(target('direct', authority, hostnameOf(authority)));
-    if (directTargets.size >= DIRECT_TARGETS_KEPT) directTargets.clear();
-    directTargets.set(authority, found);
+    found = Object.freeze(make());
+    if (targets.size >= TARGETS_KEPT) targets.clear();
+    targets.set(key, found);
   }
   return found;
+}
+
+function directTarget(authority: string): RequestTarget {
+  if (authority !== lastDirect.authority) lastDirect = kept(directTargets, authority, () => target('direct', authority, hostnameOf(authority)));
+  return lastDirect;
 }
 
 function headerValue(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? '';
 }
 
-/** The request's target, with an absolute-form URL turned into origin-form (Fastify's `rewriteUrl`). */
-export function normaliseRequestTarget(request: IncomingMessage): string {
+/** A path, as nearly every request's target is; anything else is normalised. */
+function isOriginForm(url: string): boolean {
+  return url.charCodeAt(0) === 0x2f; // '/'
+}
+
+/**
+ * An absolute-form request made origin-form: its path becomes the URL and (outside a tunnel) its
+ * authority the Host header, its target kept on it. Origin-form requests are left as they are.
+ */
+export function normaliseRequestTarget(request: IncomingMessage): void {
   const url = request.url ?? '/';
-  const tunnelHost = tunnels.get(request.socket);
-  const absolute = url.startsWith('/') ? null : ABSOLUTE_FORM.exec(url);
+  if (isOriginForm(url)) return;
+  const tunnelHost = (request.socket as TunnelSocket | undefined)?.[TUNNEL_HOST];
+  const absolute = ABSOLUTE_FORM.exec(url);
   if (!absolute) {
+    // Neither a path nor a URL: the router answers it as the path it is not.
     (request as Targeted)[TARGET] = tunnelHost !== undefined ? target('tunnel', tunnelHost, tunnelHost) : directTarget(headerValue(request.headers.host));
-    return url;
+    return;
   }
   const scheme = (absolute[1] as string).toLowerCase();
   // Credentials in the URL (`http://user:pass@host/`) are not part of the host.
   const authority = (absolute[2] as string).replace(/^[^@]*@/, '');
   const rest = absolute[3] as string;
-  const path = rest.startsWith('/') ? rest : `/${rest}`;
+  request.url = rest.startsWith('/') ? rest : `/${rest}`;
   const hostname = hostnameOf(authority);
   const malformed = (scheme !== 'http' && scheme !== 'https') || hostname === undefined;
   if (tunnelHost !== undefined) {
@@ -125,18 +150,22 @@ export function normaliseRequestTarget(request: IncomingMessage): string {
     (request as Targeted)[TARGET] = target('absolute', authority, hostname, malformed);
     if (!malformed) request.headers.host = authority;
   }
-  return path;
 }
 
 /**
- * What `normaliseRequestTarget` found. A request the router never saw (a WebSocket upgrade, which
- * Node hands to `upgrade` listeners) is normalised here first, so it is known the same way.
+ * What the request is addressed to. A request the server's listener never saw (a WebSocket upgrade,
+ * which Node hands to `upgrade` listeners) is normalised here first, so it is known the same way.
  */
 export function requestTarget(request: IncomingMessage): RequestTarget {
   const found = (request as Targeted)[TARGET];
   if (found) return found;
-  request.url = normaliseRequestTarget(request);
-  return (request as Targeted)[TARGET] as RequestTarget;
+  if (request.url !== undefined && !isOriginForm(request.url)) {
+    normaliseRequestTarget(request);
+    return (request as Targeted)[TARGET] as RequestTarget;
+  }
+  const tunnelHost = (request.socket as TunnelSocket | undefined)?.[TUNNEL_HOST];
+  if (tunnelHost !== undefined) return kept(tunnelTargets, tunnelHost, () => target('tunnel', tunnelHost, tunnelHost));
+  return directTarget(headerValue(request.headers.host));
 }
 
 /** The path of an origin-form URL, without its query string. */

@@ -175,24 +175,27 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   // (`inject` never sends a full URL as the target: it takes the host out of one.)
   app.server.prependListener('request', normaliseRequestTarget);
 
-  // What every hook reads of a request, kept on it (access.ts: routeOf, surfaceOf).
+  // What every hook reads of a request, kept on it (access.ts: routeOf, surfaceOf; the caller a
+  // token names, leniency's unknown fields). Declared here so that every request is made with
+  // them: a field added later moves each request to a new hidden class.
   app.decorateRequest('matchedRoute', null);
   app.decorateRequest('surface', null);
   app.decorateRequest('receivedAt', 0);
-  // The steps of every request (request-steps.ts): this one first, then the emulator's, the ops
-  // plugin's and the access guard's, each added as they are registered below.
+  app.decorateRequest('caller', null);
+  app.decorateRequest('unknownFields', null);
+  // The steps of every request (request-steps.ts): these first, then the emulator's, the ops
+  // plugin's, the access guard's and leniency's, each added as they are registered below.
   const steps = new RequestSteps();
   steps.onRequest((request, reply) => {
     request.receivedAt = performance.now();
     reply.header('x-acs-request-id', String(request.id));
     return false;
   });
-  // Other hooks on every request take Fastify's callback form: cheaper than a promise per hook.
   // A POST without a body is checked as an empty object, so that it gets the endpoint's own
   // missing-field code (robotCode.empty, processQueryKey.missing…) rather than a generic one.
-  app.addHook('preValidation', (request, _reply, done) => {
+  steps.preValidation((request) => {
     if (request.method === 'POST' && request.body === undefined) request.body = {};
-    done();
+    return false;
   });
 
   // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the routes
@@ -213,7 +216,7 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   // After the control-plane limit (so guessing the admin token is throttled) and before every route's own hooks.
   steps.onRequest(accessGuard(options.adminToken));
   // After the emulator has kept the body as sent, for the request log.
-  app.addHook('preValidation', leniency(options.strict ?? false));
+  steps.preValidation(leniency(options.strict ?? false));
   const hub = new StreamHub(ctx, options.stream, (error, what) => app.log.error({ err: error }, what));
   app.decorate('streamHub', hub);
   // Before the server waits for its connections: Stream clients would otherwise hold it open.

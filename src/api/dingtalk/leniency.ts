@@ -11,13 +11,14 @@
  * DingTalk's request bodies are flat (msgParam is a JSON string), and a `null` inside an array is
  * still a wrong type.
  */
-import type { FastifyRequest, preValidationHookHandler } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { ValidationStep } from '../request-steps.js';
 import { routeOf, surfaceOf } from '../access.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Top-level fields the route does not know, as sent (dingtalk/leniency.ts). */
-    unknownFields?: string[];
+    unknownFields: string[] | null;
   }
 }
 
@@ -57,14 +58,14 @@ function examine(value: unknown, schema: unknown, strict: boolean, unknown: stri
   return kept;
 }
 
-export function leniency(strict: boolean): preValidationHookHandler {
-  return function lenient(request: FastifyRequest, _reply, done): void {
+export function leniency(strict: boolean): ValidationStep {
+  return function lenient(request: FastifyRequest): false {
     const schema = routeOf(request).schema;
-    if (!schema || surfaceOf(request) !== 'dingtalk') return done();
+    if (!schema || surfaceOf(request) !== 'dingtalk') return false;
     const unknown: string[] = [];
     if (schema.body !== undefined) request.body = examine(request.body, schema.body, strict, unknown);
     if (schema.querystring !== undefined) request.query = examine(request.query, schema.querystring, strict, unknown);
     if (unknown.length > 0) request.unknownFields = unknown;
-    done();
+    return false;
   };
 }

@@ -22,7 +22,8 @@ import {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    caller?: Caller;
+    /** The token's app, once the route's onRequest hook has admitted it; null before. */
+    caller: Caller | null;
   }
 }
 

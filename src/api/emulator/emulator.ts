@@ -55,22 +55,14 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
       return false;
     });
     // Faults and the QPS limit apply to DingTalk's calls, the ones the log records.
-    app.addHook('preValidation', (request, reply, done) => {
-      if (request.loggedCall === null) return done();
+    options.steps.preValidation((request, reply) => {
+      if (request.loggedCall === null) return false;
       recorder.keepBody(request);
       const route = routeOf(request).url;
       // Nothing to inject and no limit: the common case costs no promise.
-      if (route === undefined || (faults.isEmpty() && limiter.limit <= 0)) return done();
-      if (faults.isEmpty()) {
-        if (!throttle(limiter, request, reply, route)) done();
-        return;
-      }
-      injectFaults(faults, recorder, request, reply, route).then(
-        (answered) => {
-          if (!answered && !throttle(limiter, request, reply, route)) done();
-        },
-        (error: Error) => done(error),
-      );
+      if (route === undefined || (faults.isEmpty() && limiter.limit <= 0)) return false;
+      if (faults.isEmpty()) return throttle(limiter, request, reply, route);
+      return injectFaults(faults, recorder, request, reply, route).then((answered) => answered || throttle(limiter, request, reply, route));
     });
     // The call's entry is written as the answer goes out, with the answer in hand, rather than in
     // an onResponse hook: a route with any onResponse hook makes Fastify put listeners on every

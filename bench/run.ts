@@ -200,9 +200,15 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
 
 const cpuText = (result: LoadResult): string => (result.cpuUsPerRequest === undefined ? '–' : fmt(result.cpuUsPerRequest));
 
-/** A median CPU ratio and the rounds' own, so that the progress line shows how far they spread. */
-const ratioText = (ratio: number | undefined, rounds: number[]): string =>
-  ratio === undefined ? '–' : `${fmt(ratio, 2)} (rounds ${rounds.map((r) => fmt(r, 2)).join(', ')})`;
+/**
+ * A median CPU ratio and the rounds' own, so that the progress line shows how far they spread, and
+ * how many rounds had none (a server that answered nothing in its turn, starved by other work).
+ */
+function ratioText(ratio: number | undefined, rounds: number[]): string {
+  const missing = split.rounds - rounds.length;
+  const shown = ratio === undefined ? '–' : `${fmt(ratio, 2)} (rounds ${rounds.map((r) => fmt(r, 2)).join(', ')})`;
+  return missing > 0 ? `${shown} [${missing} of ${split.rounds} rounds without a CPU figure]` : shown;
+}
 
 /** One scenario's rounds, each server's, for the progress line. */
 interface RoundsOf {

@@ -74,14 +74,15 @@ export async function measureInTurns(targets: TurnTarget[], plan: TurnPlan, onRo
 
 /**
  * One server's rounds as one result: requests and errors summed, rps over all the measured
- * seconds, and p50, p99 and CPU per request each the median of the rounds (CPU absent when a round
- * could not read it).
+ * seconds, and p50, p99 and CPU per request each the median of the rounds. A round without a CPU
+ * figure (no request answered in it: the server starved by other work) is left out of that
+ * median, as `medianCpuRatio` leaves it out; no round with one, no figure.
  */
 export function combineRounds(rounds: Stretch[]): LoadResult {
   const sum = (pick: (r: Stretch) => number): number => rounds.reduce((total, r) => total + pick(r), 0);
   const seconds = sum((r) => r.seconds);
   const requests = sum((r) => r.requests);
-  const cpu = rounds.map((r) => r.cpuUsPerRequest);
+  const cpu = rounds.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest]));
   return {
     rps: seconds > 0 ? requests / seconds : 0,
     p50: median(rounds.map((r) => r.p50)),
@@ -89,7 +90,7 @@ export function combineRounds(rounds: Stretch[]): LoadResult {
     requests,
     errors: sum((r) => r.errors),
     non2xx: sum((r) => r.non2xx),
-    ...(rounds.length > 0 && cpu.every((c) => c !== undefined) ? { cpuUsPerRequest: median(cpu as number[]) } : {}),
+    ...(cpu.length > 0 ? { cpuUsPerRequest: median(cpu) } : {}),
   };
 }
 

@@ -54,8 +54,10 @@ describe('bench turns: summaries', () => {
       stretch(3000, 2, { p50: 4, p99: 25, cpuUsPerRequest: 38 }),
     ]);
     assert.deepEqual(combined, { rps: 1000, p50: 5, p99: 30, requests: 6000, errors: 1, non2xx: 2, cpuUsPerRequest: 40 });
-    // A round that could not read the CPU leaves the CPU out, rather than a median of some rounds.
-    assert.equal(combineRounds([stretch(100, 1, { cpuUsPerRequest: 40 }), stretch(100, 1)]).cpuUsPerRequest, undefined);
+    // A round that could not read the CPU (none answered in it) is left out of the CPU's median.
+    const starved = stretch(0, 1);
+    assert.equal(combineRounds([stretch(100, 1, { cpuUsPerRequest: 40 }), starved, stretch(100, 1, { cpuUsPerRequest: 50 })]).cpuUsPerRequest, 45);
+    assert.equal(combineRounds([starved]).cpuUsPerRequest, undefined);
   });
 
   it('take a CPU ratio round by round, so one disturbed round does not move its median', () => {

@@ -71,7 +71,14 @@ const durationSec = Number(values.duration ?? (values.quick ? 3 : 10));
 const warmupSec = Number(values.warmup ?? (values.quick ? 2 : 5));
 const connections = Number(values.connections);
 // Each round measures every server of a scenario once for `roundSec` (turns.ts).
-const split = splitIntoRounds(durationSec, values.rounds === undefined ? undefined : Number(values.rounds));
+const split = (() => {
+  try {
+    return splitIntoRounds(durationSec, values.rounds === undefined ? undefined : Number(values.rounds));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
 const stores = (values.stores as string).split(',');
 const only = values.only?.split(',');
 

@@ -1,4 +1,7 @@
-/** One measured load run with autocannon: warm-up first (discarded), then the measurement. */
+/**
+ * Measured load with autocannon: a warm-up (discarded) and a measured stretch, on one server
+ * (`measure`), or the pieces for measuring several in turns (turns.ts).
+ */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
@@ -46,7 +49,7 @@ export function cpuTimeMs(pid: number): number | undefined {
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every common kernel. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-function once(spec: LoadSpec, durationSec: number, counter: { n: number }): Promise<autocannon.Result> {
+function once(spec: Omit<LoadSpec, 'durationSec' | 'warmupSec'>, durationSec: number, counter: { n: number }): Promise<autocannon.Result> {
   const request: autocannon.Request = {
     method: spec.method,
     path: spec.path,
@@ -65,27 +68,53 @@ function once(spec: LoadSpec, durationSec: number, counter: { n: number }): Prom
     connections: spec.connections,
     duration: durationSec,
     pipelining: 1,
+    // autocannon stops only when it takes a sample: at its default of one a second, a 0.3 s
+    // stretch ran for a whole second and 2.5 s for 3. Samples every 100 ms end it within 0.1 s
+    // (the rates here are counted over the stretch's own length, not from the samples).
+    sampleInt: 100,
     requests: [request],
   });
 }
 
-export async function measure(spec: LoadSpec): Promise<LoadResult> {
-  const counter = { n: 0 };
-  if (spec.warmupSec > 0) await once(spec, spec.warmupSec, counter);
+/** One measured stretch's result, with the seconds it lasted as the load generator timed them. */
+export interface Stretch extends LoadResult {
+  seconds: number;
+}
+
+/**
+ * Load for `durationSec`, all of it measured, no warm-up: requests numbered on from `counter`, so
+ * that stretches of one server (warm-up, rounds) never repeat a varied request (a send's id).
+ */
+export async function measureStretch(spec: Omit<LoadSpec, 'durationSec' | 'warmupSec'>, durationSec: number, counter: { n: number }): Promise<Stretch> {
   const cpuBefore = spec.serverPid === undefined ? undefined : cpuTimeMs(spec.serverPid);
-  const result = await once(spec, spec.durationSec, counter);
+  const result = await once(spec, durationSec, counter);
   const cpuAfter = spec.serverPid === undefined ? undefined : cpuTimeMs(spec.serverPid);
   const cpu =
     cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0
       ? { cpuUsPerRequest: ((cpuAfter - cpuBefore) * 1000) / result.requests.total }
       : {};
+  // autocannon's own duration, to 10 ms: the requests it counted were answered in it.
+  const seconds = result.duration > 0 ? result.duration : durationSec;
   return {
     ...cpu,
-    rps: result.requests.average,
+    rps: result.requests.total / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: result.requests.total,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    seconds,
   };
+}
+
+/** Load for `seconds`, not measured (warm-up), requests numbered on from `counter`. */
+export async function warmUp(spec: Omit<LoadSpec, 'durationSec' | 'warmupSec'>, seconds: number, counter: { n: number }): Promise<void> {
+  if (seconds > 0) await once(spec, seconds, counter);
+}
+
+/** Warm-up (discarded), then `durationSec` measured, on one server alone. */
+export async function measure(spec: LoadSpec): Promise<LoadResult> {
+  const counter = { n: 0 };
+  await warmUp(spec, spec.warmupSec, counter);
+  return measureStretch(spec, spec.durationSec, counter);
 }

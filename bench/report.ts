@@ -33,6 +33,13 @@ export interface MeasuredRow {
   prism?: PrismMeasurement;
   /** A bare Fastify route answering the same bytes (framework-floor-server.ts), for the query scenarios. */
   floor?: LoadResult;
+  /**
+   * dingread's CPU per request over the floor's, the median of the rounds' ratios (bench/turns.ts):
+   * steadier than the ratio of the two medians, which rounds apart can each move.
+   */
+  cpuRatioToFloor?: number;
+  /** dingread's CPU per request over the baseline's, the median of the rounds' ratios. */
+  cpuRatioToBaseline?: number;
 }
 
 export interface ColdStart {
@@ -46,6 +53,8 @@ export interface BenchRun {
   machine: string;
   durationSec: number;
   warmupSec: number;
+  /** The rounds `durationSec` was split into, each measuring every server of a scenario in turn. */
+  rounds: number;
   connections: number;
   /** Where the servers and the load generator ran (cores.ts), when the run says. */
   cores?: string;
@@ -254,14 +263,15 @@ export function keptNotes(existing: string | undefined): string {
   return existing !== undefined && at >= 0 ? existing.slice(at) : `${NOTES_MARKER}\n`;
 }
 
+/** Seconds as `2` or `1.5`. */
+const seconds = (value: number): string => fmt(value, Number.isInteger(value) ? 0 : 1);
+
 const perSecond = (unit: string): string => (unit === 'req' ? 'req/s' : `${unit}/s`);
 
 const cpuOf = (result: LoadResult): string => (result.cpuUsPerRequest === undefined ? '–' : fmt(result.cpuUsPerRequest));
 
-/** `a`'s CPU per request over `b`'s, or a dash where either was not read. */
-export function cpuRatio(a: LoadResult, b: LoadResult): string {
-  return a.cpuUsPerRequest === undefined || b.cpuUsPerRequest === undefined || b.cpuUsPerRequest === 0 ? '–' : fmt(a.cpuUsPerRequest / b.cpuUsPerRequest, 2);
-}
+/** A CPU ratio carried by a row, or a dash where the run could not read it. */
+const ratioOf = (ratio: number | undefined): string => (ratio === undefined ? '–' : fmt(ratio, 2));
 
 /** dingread, the bare Fastify route and the bare node:http server on the same request. */
 function floorSection(run: BenchRun, lines: string[]): void {
@@ -275,8 +285,9 @@ function floorSection(run: BenchRun, lines: string[]): void {
     'the Fastify dingread runs on) at the same method and path, answering dingread\'s answer, serialized again for every',
     'request as dingread serializes its own. No hooks, no token, no request check, no store: what any Fastify service pays',
     'for this request and this answer. **floor ÷ baseline** is the most dingread could reach on this framework;',
-    '**dingread ÷ floor** is the share of it dingread keeps while doing its own work; **CPU dingread ÷ floor**, each',
-    'server\'s CPU per request over the other\'s, says how much dingread\'s own work adds to the framework\'s.',
+    '**dingread ÷ floor** is the share of it dingread keeps while doing its own work; **CPU dingread ÷ floor**, dingread\'s',
+    'CPU per request over the floor\'s in the same round, the median of the rounds, says how much dingread\'s own work adds',
+    'to the framework\'s.',
     '',
   );
   lines.push(
@@ -288,7 +299,7 @@ function floorSection(run: BenchRun, lines: string[]): void {
     lines.push(
       `| ${row.title} | ${row.store} | ${fmt(row.dingread.rps)} req/s | ${fmt(floor.rps)} req/s | ${fmt(row.baseline.rps)} req/s | ` +
         `${fmt(row.dingread.rps / row.baseline.rps, 2)} | ${fmt(floor.rps / row.baseline.rps, 2)} | ${fmt(row.dingread.rps / floor.rps, 2)} | ` +
-        `${cpuOf(row.dingread)} / ${cpuOf(floor)} / ${cpuOf(row.baseline)} | ${cpuRatio(row.dingread, floor)} |`,
+        `${cpuOf(row.dingread)} / ${cpuOf(floor)} / ${cpuOf(row.baseline)} | ${ratioOf(row.cpuRatioToFloor)} |`,
     );
   }
 }
@@ -304,7 +315,7 @@ function prismSection(run: BenchRun, lines: string[]): void {
     'process for each row as dingread gets, on 127.0.0.1, static examples (`--dynamic false`), `--errors false`, logging errors',
     'only (`dingread serve` does not log requests either), serving dingread\'s own OpenAPI document (`GET /_dingread/openapi.json`)',
     'cut down to the DingTalk routes (oauth2, /v1.0/robot/*) at bench time. It gets the same request (the token header and the',
-    'body, which it validates) with the same load settings, measured right after dingread. Its answers are not dingread\'s bytes: it',
+    'body, which it validates) with the same load settings, measured on its own after the rounds. Its answers are not dingread\'s bytes: it',
     'invents a body from the response schema (placeholder strings, one item per array), hence the two sizes under **bytes**.',
     '**ratio** = dingread ÷ Prism; above 1, dingread is faster.',
     '',
@@ -342,12 +353,15 @@ export function buildReport(run: BenchRun, existing?: string): string {
   lines.push(`Command: \`${run.command}\``, '');
   lines.push(`Machine: ${run.machine}.`, '');
   lines.push(
-    `Each scenario runs against a fresh \`dingread serve\` process (throttling off), ${run.warmupSec} s of warm-up, then`,
-    `${run.durationSec} s with ${run.connections} keep-alive connections (autocannon). The **baseline** is a bare \`node:http\``,
-    'server, in its own process, answering every request with the exact status and bytes dingread gave;',
-    '**ratio** = dingread ÷ baseline, both measured in the same run. RSS is the server\'s after the run.',
-    '**CPU µs/req** is each server process\'s CPU time (user + system) per request during the measurement,',
-    'dingread / baseline: unlike throughput, it barely moves when other work shares the machine.',
+    `Each scenario runs against a fresh \`dingread serve\` process (throttling off), alive together with a **baseline**, a bare`,
+    '`node:http` server in its own process answering every request with the exact status and bytes dingread gave (and, for the',
+    "query scenarios, the framework's floor below). Each server gets " + `${run.warmupSec} s of warm-up, then ${run.durationSec} s measured with`,
+    `${run.connections} keep-alive connections (autocannon) in ${run.rounds} rounds of ${seconds(run.durationSec / run.rounds)} s: every round measures each server once, in`,
+    'turn (after a short unmeasured start), every other round in reverse order, so that other work on the machine meets all',
+    'of them alike. Throughput is the requests over all the measured seconds; p50, p99 and CPU µs/req are the medians of',
+    "the rounds. **ratio** = dingread ÷ baseline. RSS is dingread's after the rounds.",
+    "**CPU µs/req** is each server process's CPU time (user + system) per request during the measurement, dingread /",
+    'baseline: it moves less than throughput when other work shares the machine.',
     ...(run.cores === undefined ? [] : [`Placement: ${run.cores}.`]),
     '',
   );

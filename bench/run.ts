@@ -1,9 +1,14 @@
 /**
  * `npm run bench`: every scenario on every store, each beside a bare node:http baseline serving the
- * same bytes in the same run, the DingTalk API ones beside a Prism mock too; then cold starts. The
- * report (report.ts) goes to BENCHMARKS.md, keeping the notes at its end.
+ * same bytes, the query scenarios beside the framework's floor too: all of a scenario's servers
+ * alive together, each warmed up, then measured in turns (turns.ts), round after round, every
+ * other round in reverse order, so that other work on the shared machine meets them alike. A row's
+ * CPU ratios are the medians of the rounds' ratios. The DingTalk API scenarios are measured beside
+ * a Prism mock too, on its own after the rounds; then cold starts. The report (report.ts) goes to
+ * BENCHMARKS.md, keeping the notes at its end.
  *
- * Options: --quick (3 s runs), --duration S, --warmup S, --connections N, --stores memory,sqlite,postgres
+ * Options: --quick (3 s runs), --duration S, --warmup S, --rounds N (default: the duration in
+ * rounds of about 2 s, at least 3), --connections N, --stores memory,sqlite,postgres
  * (postgres: a fresh schema a scenario on --postgres URL, dropped after it),
  * --only id1,id2 (scenario ids from scenarios.ts, and cold-start), --no-prism,
  * --out FILE (default BENCHMARKS.md), --no-write (print the report instead), --help.
@@ -14,18 +19,20 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores, releaseLoadGenerator } from './cores.js';
 import { bareNodeStart, coldStart, makeLargeSqliteFile } from './cold-start.js';
-import { measure, type LoadResult, type LoadSpec } from './load.js';
+import { measure, type LoadResult, type LoadSpec, type Stretch } from './load.js';
 import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './prism.js';
-import { runServersOn, startBaseline, startDingread, startFrameworkFloor, startPrism } from './processes.js';
-import { buildReport, cpuRatio, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
+import { runServersOn, startBaseline, startDingread, startFrameworkFloor, startPrism, type ServerProcess } from './processes.js';
+import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
 import { scratchStore } from './reliability/crash.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
+import { combineRounds, cpuRatios, measureInTurns, medianCpuRatio, splitIntoRounds } from './turns.js';
 
 const OPTIONS = {
   help: { type: 'boolean', default: false },
   quick: { type: 'boolean', default: false },
   warmup: { type: 'string' },
   duration: { type: 'string' },
+  rounds: { type: 'string' },
   connections: { type: 'string', default: '50' },
   stores: { type: 'string', default: 'memory,sqlite' },
   only: { type: 'string' },
@@ -38,6 +45,7 @@ const OPTIONS = {
 const USAGE = `usage: npm run bench -- [options]
   --quick                 3 s runs after 2 s of warm-up (default 10 s after 5 s)
   --duration S, --warmup S, --connections N (default 50)
+  --rounds N              measured rounds the duration is split into (default: rounds of about 2 s, at least 3)
   --stores LIST           memory,sqlite,postgres (default memory,sqlite)
   --postgres URL          where postgres scenarios make their scratch schemas
   --only LIST             scenario ids, and cold-start: ${SCENARIOS.map((s) => s.id).join(', ')}
@@ -62,6 +70,15 @@ const durationSec = Number(values.duration ?? (values.quick ? 3 : 10));
 // the next): shorter warm-ups measure the compiler, not the server.
 const warmupSec = Number(values.warmup ?? (values.quick ? 2 : 5));
 const connections = Number(values.connections);
+// Each round measures every server of a scenario once for `roundSec` (turns.ts).
+const split = (() => {
+  try {
+    return splitIntoRounds(durationSec, values.rounds === undefined ? undefined : Number(values.rounds));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
 const stores = (values.stores as string).split(',');
 const only = values.only?.split(',');
 
@@ -127,12 +144,13 @@ async function measurePrism(setup: { cli: string; document: string }, spec: Load
   }
 }
 
-async function runScenario(scenario: Scenario, store: string, dir: string): Promise<MeasuredRow> {
+async function runScenario(scenario: Scenario, store: string, dir: string): Promise<{ row: MeasuredRow; rounds: RoundsOf }> {
   const fresh = await freshStore(store, dir, scenario.id);
   const server = await startDingread(fresh.spec).catch(async (error: unknown) => {
     await fresh.remove();
     throw error;
   });
+  const others: ServerProcess[] = [];
   try {
     const prepared = await scenario.prepare(server.url);
     const spec = { ...prepared.request, url: server.url, connections, durationSec, warmupSec };
@@ -140,27 +158,34 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
     // One request by hand: its answer is what the baseline serves, and it must be a success.
     const sample = await sendOnce(server.url, spec);
     if (sample.status !== 200) throw new Error(`${scenario.id}: sample answered ${sample.status}: ${sample.bytes.toString()}`);
-    const dingread = await measure({ ...spec, serverPid: server.pid });
-    const rssMiB = server.rssMiB();
     const baselineServer = await startBaseline(sample.status, sample.bytes);
-    const baseline = await measure({ ...spec, url: baselineServer.url, serverPid: baselineServer.pid }).finally(() => baselineServer.stop());
-    let floor: LoadResult | undefined;
-    if (scenario.floor) {
-      const floorServer = await startFrameworkFloor(spec.method, spec.path, sample.status, sample.bytes);
-      floor = await measure({ ...spec, url: floorServer.url, serverPid: floorServer.pid }).finally(() => floorServer.stop());
-    }
+    others.push(baselineServer);
+    const floorServer = scenario.floor ? await startFrameworkFloor(spec.method, spec.path, sample.status, sample.bytes) : undefined;
+    if (floorServer) others.push(floorServer);
+    // All alive together and measured in turns (turns.ts): dingread, the baseline, the floor.
+    const [dingreadRounds = [], baselineRounds = [], floorRounds] = await measureInTurns(
+      [server, baselineServer, ...(floorServer ? [floorServer] : [])].map((s) => ({ ...prepared.request, url: s.url, connections, serverPid: s.pid })),
+      { warmupSec, rounds: split.rounds, roundSec: split.roundSec },
+    );
+    const rssMiB = server.rssMiB();
+    const cpuRatioToBaseline = medianCpuRatio(dingreadRounds, baselineRounds);
+    const cpuRatioToFloor = floorRounds ? medianCpuRatio(dingreadRounds, floorRounds) : undefined;
     const row: MeasuredRow = {
       id: scenario.id,
       title: scenario.title,
       store,
-      dingread,
-      baseline,
+      dingread: combineRounds(dingreadRounds),
+      baseline: combineRounds(baselineRounds),
       rssMiB,
       unit: prepared.perRequest?.unit ?? 'req',
       perRequest: prepared.perRequest?.count ?? 1,
       bytes: sample.bytes.length,
-      ...(floor ? { floor } : {}),
+      ...(floorRounds ? { floor: combineRounds(floorRounds) } : {}),
+      ...(cpuRatioToBaseline === undefined ? {} : { cpuRatioToBaseline }),
+      ...(cpuRatioToFloor === undefined ? {} : { cpuRatioToFloor }),
     };
+    await Promise.all(others.splice(0).map((s) => s.stop()));
+    // Prism after the rounds, alone: its figure is a throughput ratio only, and far from 1.
     const setup = scenario.dingtalk ? await prismSetup(server.url, dir) : undefined;
     if (setup) {
       try {
@@ -172,14 +197,32 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
         process.stderr.write(`Prism not measured: ${message}; `);
       }
     }
-    return row;
+    return { row, rounds: { dingread: dingreadRounds, baseline: baselineRounds, ...(floorRounds ? { floor: floorRounds } : {}) } };
   } finally {
+    await Promise.all(others.map((s) => s.stop()));
     await server.stop();
     await fresh.remove();
   }
 }
 
 const cpuText = (result: LoadResult): string => (result.cpuUsPerRequest === undefined ? '–' : fmt(result.cpuUsPerRequest));
+
+/**
+ * A median CPU ratio and the rounds' own, so that the progress line shows how far they spread, and
+ * how many rounds had none (a server that answered nothing in its turn, starved by other work).
+ */
+function ratioText(ratio: number | undefined, rounds: number[]): string {
+  const missing = split.rounds - rounds.length;
+  const shown = ratio === undefined ? '–' : `${fmt(ratio, 2)} (rounds ${rounds.map((r) => fmt(r, 2)).join(', ')})`;
+  return missing > 0 ? `${shown} [${missing} of ${split.rounds} rounds without a CPU figure]` : shown;
+}
+
+/** One scenario's rounds, each server's, for the progress line. */
+interface RoundsOf {
+  dingread: Stretch[];
+  baseline: Stretch[];
+  floor?: Stretch[];
+}
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -201,15 +244,16 @@ async function main(): Promise<void> {
       if (only && !only.includes(scenario.id)) continue;
       for (const store of stores) {
         process.stderr.write(`${scenario.id} [${store}] … `);
-        const row = await runScenario(scenario, store, dir);
+        const { row, rounds } = await runScenario(scenario, store, dir);
         rows.push(row);
         const prismResult = row.prism?.result;
         process.stderr.write(
           `${fmt(row.dingread.rps * row.perRequest)} ${row.unit}/s, baseline ${fmt(row.baseline.rps * row.perRequest)}, ` +
-            `ratio ${fmt(row.dingread.rps / row.baseline.rps, 2)}` +
-            (row.floor
-              ? `; framework floor ratio ${fmt(row.floor.rps / row.baseline.rps, 2)}; CPU µs/req dingread ${cpuText(row.dingread)}, ` +
-                `floor ${cpuText(row.floor)}, dingread ÷ floor ${cpuRatio(row.dingread, row.floor)}`
+            `ratio ${fmt(row.dingread.rps / row.baseline.rps, 2)}; CPU µs/req dingread ${cpuText(row.dingread)}, baseline ${cpuText(row.baseline)}, ` +
+            `dingread ÷ baseline ${ratioText(row.cpuRatioToBaseline, cpuRatios(rounds.dingread, rounds.baseline))}` +
+            (row.floor && rounds.floor
+              ? `; framework floor ratio ${fmt(row.floor.rps / row.baseline.rps, 2)}; CPU floor ${cpuText(row.floor)}, ` +
+                `dingread ÷ floor ${ratioText(row.cpuRatioToFloor, cpuRatios(rounds.dingread, rounds.floor))}`
               : '') +
             (prismResult ? `; Prism ${fmt(prismResult.rps)}, ratio ${fmt(row.dingread.rps / prismResult.rps, 2)}` : '') +
             (row.prism && !prismResult ? `; Prism answered ${row.prism.status}` : '') +
@@ -243,6 +287,7 @@ async function main(): Promise<void> {
       machine: machine(),
       durationSec,
       warmupSec,
+      rounds: split.rounds,
       connections,
       cores: describePlacement(placement),
       rows,

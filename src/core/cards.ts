@@ -47,8 +47,10 @@ export const MAX_STREAM_CONTENT_BYTES = 64 * 1024;
 
 /**
  * DingTalk's public templates that bots use without making their own: the AI card and the
- * ask-the-user card of the `@soimy/dingtalk` plugin (its `card/card-template.ts`). Every org has
- * them; an org's own templates are added through the control plane.
+ * ask-the-user card of the `@soimy/dingtalk` plugin (its `card/card-template.ts`), and the older
+ * AI markdown card (variables `msgContent` and `flowStatus`) that `@openclaw-china/dingtalk` and
+ * many other bots create their cards from. Every org has them; an org's own templates are added
+ * through the control plane.
  */
 export const PUBLIC_TEMPLATES: readonly CardTemplateRecord[] = [
   {
@@ -61,6 +63,12 @@ export const PUBLIC_TEMPLATES: readonly CardTemplateRecord[] = [
     orgId: null,
     cardTemplateId: 'c2a6355b-9724-4f7e-9653-d33fcb3311bb.schema',
     name: 'Ask the user',
+    buttons: [],
+  },
+  {
+    orgId: null,
+    cardTemplateId: '382e4302-551d-4880-bf29-a30acfab2e71.schema',
+    name: 'AI markdown card',
     buttons: [],
   },
 ];
@@ -212,6 +220,23 @@ async function deliveringRobot(d: Delivering, model: { robotCode?: string } | un
   return resolveRobot(d.ctx, d.caller, model.robotCode, 'send');
 }
 
+/**
+ * IM_ROBOT's robot: the one named, or else the internal app's own bot (robotCode = appKey). Bots
+ * in use deliver to IM_ROBOT with `imRobotOpenDeliverModel: {spaceType: "IM_ROBOT"}` alone
+ * (`@openclaw-china/dingtalk`, among others) and DingTalk delivers their cards, so the robot
+ * is optional there (the SDK's model marks no field required); a group's deliver model still
+ * needs one, as a group may hold several of the app's robots.
+ */
+async function robotChatRobot(d: Delivering, space: Space) {
+  const model = d.input.imRobotOpenDeliverModel;
+  if (model && !model.robotCode && d.caller.suiteKey === null) {
+    const own = await d.ctx.store.findRobot(d.caller.appKey);
+    if (own && own.orgId === d.caller.orgId) return resolveRobot(d.ctx, d.caller, d.caller.appKey, 'send');
+    fail('param.openDeliverModelError', 'imRobotOpenDeliverModel.robotCode is empty, and the app has no bot of its own (robotCode = appKey)');
+  }
+  return deliveringRobot(d, model, 'imRobotOpenDeliverModel', space);
+}
+
 /** `IM_GROUP.<openConversationId>`: a group of the caller's org with the robot in it; a group message carries the card. */
 async function planGroup(d: Delivering, space: Space): Promise<NewCardDelivery> {
   const robot = await deliveringRobot(d, d.input.imGroupOpenDeliverModel, 'imGroupOpenDeliverModel', space);
@@ -224,7 +249,7 @@ async function planGroup(d: Delivering, space: Space): Promise<NewCardDelivery> 
 
 /** `IM_ROBOT.<userId>`: the user's chat with the robot; a one-on-one message carries the card. */
 async function planRobotChat(d: Delivering, space: Space): Promise<NewCardDelivery> {
-  const robot = await deliveringRobot(d, d.input.imRobotOpenDeliverModel, 'imRobotOpenDeliverModel', space);
+  const robot = await robotChatRobot(d, space);
   const [user] = await d.ctx.store.findUsers(d.caller.orgId, [space.id]);
   if (!user) fail('param.userIdNotExist', `IM_ROBOT.${space.id}: no such user`);
   const message = carrierMessage(d, 'oto', robot.id, null, [user.userId]);

@@ -134,6 +134,21 @@ forEachStore('SDK interactive cards', (store) => {
     assert.equal(again?.success, true);
   });
 
+  it("IM_ROBOT without a robotCode is the internal app's own bot (robotCode = appKey), as bots deliver their AI cards", async () => {
+    // Of the second card app, so that the first keeps having no bot of its own (its error case below).
+    await server.admin('POST', '/fixtures', { orgs: [{ corpId: ACME.corpId, robots: [{ robotCode: CARDS.otherAppKey, name: 'Cards bot', appKey: CARDS.otherAppKey }] }] });
+    const outTrackId = nextId();
+    const body = await otherApp.createAndDeliver(baseCard(outTrackId, { openSpaceId: 'dtv1.card//IM_ROBOT.u0001', imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' } }));
+    const [delivery] = defined(body?.result?.deliverResults);
+    assert.deepEqual([delivery?.spaceType, delivery?.success], ['IM_ROBOT', true]);
+    assert.deepEqual(
+      (await view(outTrackId)).deliveries.map((d) => [d.spaceType, d.spaceId, d.robotCode]),
+      [['IM_ROBOT', 'u0001', CARDS.otherAppKey]],
+    );
+    // A group's deliver model still names its robot: a group may hold several of the app's.
+    await expectError(() => otherApp.createAndDeliver(baseCard(nextId(), { openSpaceId: groupSpace(), imGroupOpenDeliverModel: {} })), 'param.openDeliverModelError');
+  });
+
   it('create, then deliver: to a person-to-person chat there is no carrier, so no read status', async () => {
     const outTrackId = nextId();
     const created = await cards.create(baseCard(outTrackId, { imGroupOpenSpaceModel: { supportForward: false } }));
@@ -230,6 +245,7 @@ forEachStore('SDK interactive cards', (store) => {
     await expectError(create({ ...full, imGroupOpenDeliverModel: undefined }), 'param.openDeliverModelEmpty');
     await expectError(create({ ...full, imGroupOpenDeliverModel: { extension: {} } }), 'param.openDeliverModelError');
     await expectError(create({ ...full, openSpaceId: 'dtv1.card//IM_ROBOT.u0001' }), 'param.openDeliverModelEmpty');
+    // No robotCode, and the app has no bot of its own to stand for it.
     await expectError(create({ ...full, openSpaceId: 'dtv1.card//IM_ROBOT.u0001', imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' } }), 'param.openDeliverModelError');
     await expectError(create({ ...full, openSpaceId: 'dtv1.card//IM_ROBOT.nobody', ...robotModel }), 'param.userIdNotExist');
     await expectError(create({ ...full, cardTemplateId: 'no-such.schema' }), 'param.templateNotExist');

@@ -32,12 +32,13 @@ describe('control plane: cards', () => {
       [
         [true, CARDS.publicTemplate],
         [true, 'c2a6355b-9724-4f7e-9653-d33fcb3311bb.schema'],
+        [true, '382e4302-551d-4880-bf29-a30acfab2e71.schema'],
         [false, CARDS.template],
         [false, 'zz.schema'],
       ],
     );
     const globex = await control('GET', `/cardTemplates?corpId=${GLOBEX.corpId}`);
-    assert.equal(globex.body.items.length, 2, "another org sees only DingTalk's public templates");
+    assert.equal(globex.body.items.length, 3, "another org sees only DingTalk's public templates");
   });
 
   it('answers a card by org and outTrackId, and the card a message carries', async () => {

@@ -1,8 +1,10 @@
 /**
  * Bots written for DingTalk, run unchanged against dingread as their proxy, each in a child
  * process started as its user would start it (HTTPS_PROXY, and NODE_EXTRA_CA_CERTS where TLS is
- * ended by dingread): the official SDK, axios 1.21 (which tunnels with CONNECT) and the
- * @soimy/dingtalk OpenClaw plugin (whose axios 1.13 sends whole URLs). Their code is in clients/.
+ * ended by dingread): the official SDK, axios 1.21 (which tunnels with CONNECT), the
+ * @soimy/dingtalk OpenClaw plugin (whose axios 1.13 sends whole URLs) and the
+ * @openclaw-china/dingtalk one (Node's fetch, tunnelling through undici's EnvHttpProxyAgent).
+ * Their code is in clients/; the second plugin's Stream mode is in openclaw-china-stream.test.ts.
  *
  * The server runs the demo directory, whose app has its own bot (robotCode = appKey): the plugin
  * sends as `robotCode: clientId`, as DingTalk's internal-app bots are addressed.
@@ -113,6 +115,35 @@ describe('real clients through the proxy', () => {
       assert.equal(call.unknownFields, undefined, `${call.path}: the plugin sends only fields DingTalk's API knows`);
     }
   });
+  it('the @openclaw-china/dingtalk OpenClaw plugin, sending markdown with fetch through tunnels to a group and to a user', async () => {
+    const since = await lastSeq();
+    const run = await runChild(process.execPath, ['--import', `${CLIENTS}fetch-proxy.js`, `${CLIENTS}openclaw-china-send.js`], {
+      ...bot,
+      HTTPS_PROXY: server.url,
+      NODE_EXTRA_CA_CERTS: ca,
+    });
+    type Sent = { channel: string; messageId: string; conversationId: string };
+    const result = childJson<{ group: Sent; user: Sent }>(run);
+    assert.deepEqual([result.group.channel, result.group.conversationId, result.user.conversationId], ['dingtalk', DEMO.groupId, 'user001']);
+    const group = await admin.message(result.group.messageId);
+    assert.deepEqual([group.kind, group.robotCode, group.openConversationId, group.msgKey], ['group', DEMO.appKey, DEMO.groupId, 'sampleMarkdown']);
+    // The title is the first line, without its markdown marks.
+    assert.deepEqual(JSON.parse(group.msgParam), { title: 'Standup', text: '## Standup\nhello from OpenClaw' });
+    const user = await admin.message(result.user.messageId);
+    assert.deepEqual([user.kind, user.robotCode, user.recipients.map((r) => r.userId)], ['oto', DEMO.appKey, ['user001']]);
+    assert.equal(JSON.parse(user.msgParam).text, 'hello, one on one');
+    const calls = await callsSince(since);
+    assert.deepEqual(
+      calls.map((call) => `${call.via} ${call.host} ${call.method} ${call.path} ${call.status}`),
+      [
+        'tunnel api.dingtalk.com POST /v1.0/oauth2/accessToken 200',
+        'tunnel api.dingtalk.com POST /v1.0/robot/groupMessages/send 200',
+        'tunnel api.dingtalk.com POST /v1.0/robot/oToMessages/batchSend 200',
+      ],
+    );
+    for (const call of calls) assert.equal(call.unknownFields, undefined, `${call.path}: the plugin sends only fields DingTalk's API knows`);
+  });
+
   it("the @soimy/dingtalk OpenClaw plugin, replying with its AI card to a group and to a user", async () => {
     const since = await lastSeq();
     const run = await runChild(process.execPath, ['--import', `${CLIENTS}openclaw-register.js`, `${CLIENTS}openclaw-card.js`], {

@@ -1,7 +1,8 @@
 /**
  * What the OpenClaw client scripts (openclaw-plugin.ts, openclaw-card.ts, openclaw-media.ts) share:
- * their settings from the environment, and the @soimy/dingtalk plugin loaded with the little of a
- * runtime the host would hand it (a sessions file in a folder of the run's own).
+ * their settings from the environment (`env`, which the openclaw-china-*.ts scripts use too), and
+ * the @soimy/dingtalk plugin loaded with the little of a runtime the host would hand it (a sessions
+ * file in a folder of the run's own).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -115,15 +115,17 @@ describe('real clients through the proxy', () => {
       assert.equal(call.unknownFields, undefined, `${call.path}: the plugin sends only fields DingTalk's API knows`);
     }
   });
-  it('the @openclaw-china/dingtalk OpenClaw plugin, sending markdown with fetch through tunnels to a group and to a user', async () => {
+  it('the @openclaw-china/dingtalk OpenClaw plugin, sending markdown and media with fetch through tunnels to a group and to a user', async () => {
     const since = await lastSeq();
+    const png = '89504e470d0a1a0a0000000d4948445200000001000000010806000000';
     const run = await runChild(process.execPath, ['--import', `${CLIENTS}fetch-proxy.js`, `${CLIENTS}openclaw-china-send.js`], {
       ...bot,
+      BOT_IMAGE_HEX: png,
       HTTPS_PROXY: server.url,
       NODE_EXTRA_CA_CERTS: ca,
     });
     type Sent = { channel: string; messageId: string; conversationId: string };
-    const result = childJson<{ group: Sent; user: Sent }>(run);
+    const result = childJson<{ group: Sent; user: Sent; picture: Sent; file: Sent }>(run);
     assert.deepEqual([result.group.channel, result.group.conversationId, result.user.conversationId], ['dingtalk', DEMO.groupId, 'user001']);
     const group = await admin.message(result.group.messageId);
     assert.deepEqual([group.kind, group.robotCode, group.openConversationId, group.msgKey], ['group', DEMO.appKey, DEMO.groupId, 'sampleMarkdown']);
@@ -132,12 +134,33 @@ describe('real clients through the proxy', () => {
     const user = await admin.message(result.user.messageId);
     assert.deepEqual([user.kind, user.robotCode, user.recipients.map((r) => r.userId)], ['oto', DEMO.appKey, ['user001']]);
     assert.equal(JSON.parse(user.msgParam).text, 'hello, one on one');
+
+    // Media: uploaded with fetch's own multipart body, then sent by media id; the files are kept.
+    const picture = await admin.message(result.picture.messageId);
+    assert.deepEqual([picture.kind, picture.msgKey, picture.openConversationId], ['group', 'sampleImageMsg', DEMO.groupId]);
+    const file = await admin.message(result.file.messageId);
+    assert.deepEqual([file.kind, file.msgKey, file.recipients.map((r) => r.userId)], ['oto', 'sampleFile', ['user001']]);
+    // The plugin names every file "file" in the message; the upload keeps its real name.
+    assert.deepEqual({ ...JSON.parse(file.msgParam), mediaId: undefined }, { mediaId: undefined, fileName: 'file', fileType: 'file' });
+    const details = await Promise.all([result.picture, result.file].map((sent) => fetch(`${server.url}/_dingread/v1/messages/${encodeURIComponent(sent.messageId)}`).then((r) => r.json())));
+    const [imageFile, pdfFile] = details.map((detail: any) => detail.files[0]);
+    assert.equal(imageFile.fileId, JSON.parse(picture.msgParam).photoURL);
+    assert.deepEqual([imageFile.type, imageFile.fileName, pdfFile.type, pdfFile.fileName], ['image', 'chart.png', 'file', 'report.pdf']);
+    const bytes = Buffer.from(await (await fetch(`${server.url}${imageFile.contentUrl}`)).arrayBuffer());
+    assert.equal(bytes.toString('hex'), png);
+
     const calls = await callsSince(since);
     assert.deepEqual(
       calls.map((call) => `${call.via} ${call.host} ${call.method} ${call.path} ${call.status}`),
       [
         'tunnel api.dingtalk.com POST /v1.0/oauth2/accessToken 200',
         'tunnel api.dingtalk.com POST /v1.0/robot/groupMessages/send 200',
+        'tunnel api.dingtalk.com POST /v1.0/robot/oToMessages/batchSend 200',
+        // The caption, as a message of its own, before the picture.
+        'tunnel api.dingtalk.com POST /v1.0/robot/groupMessages/send 200',
+        'tunnel oapi.dingtalk.com POST /media/upload 200',
+        'tunnel api.dingtalk.com POST /v1.0/robot/groupMessages/send 200',
+        'tunnel oapi.dingtalk.com POST /media/upload 200',
         'tunnel api.dingtalk.com POST /v1.0/robot/oToMessages/batchSend 200',
       ],
     );

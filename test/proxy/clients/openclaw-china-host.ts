@@ -13,6 +13,8 @@
 export interface ChinaChannel {
   outbound: {
     sendText(args: { cfg: unknown; to: string; text: string; accountId?: string }): Promise<{ channel: string; messageId: string; conversationId?: string }>;
+    /** `mediaUrl`: an http(s) URL or a local path; `text`, sent first as a message of its own. */
+    sendMedia(args: { cfg: unknown; to: string; mediaUrl: string; text?: string; accountId?: string }): Promise<{ channel: string; messageId: string; conversationId?: string }>;
   };
   gateway: {
     startAccount(ctx: {

@@ -5,6 +5,7 @@
  */
 import { OperatorError } from '../core/operator-errors.js';
 import { DAY_MS } from '../core/retention.js';
+import { DEFAULT_REQUEST_LOG_SIZE, MAX_REQUEST_LOG_SIZE } from '../core/request-log.js';
 import { DINGTALK_QPS_LIMIT } from '../core/throttle.js';
 import { startServer, type RunningServer, type ServerOptions } from '../server.js';
 import { CommandError, UsageError, type OptionSpecs, type Values } from './command.js';
@@ -40,6 +41,11 @@ export const SERVER_OPTIONS = {
     type: 'string',
     value: 'N',
     help: `calls per second per app and API before 403 Forbidden.AccessDenied.QpsLimitForAppkeyAndApi (default ${DINGTALK_QPS_LIMIT}, as DingTalk; 0 turns throttling off; env DINGREAD_QPS_LIMIT)`,
+  },
+  'request-log': {
+    type: 'string',
+    value: 'N',
+    help: `how many of the latest DingTalk API calls the request log keeps, with their bodies (default ${DEFAULT_REQUEST_LOG_SIZE}; at most ${MAX_REQUEST_LOG_SIZE}; 0 keeps none; env DINGREAD_REQUEST_LOG)`,
   },
   seed: {
     type: 'string',
@@ -94,6 +100,10 @@ export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defa
   if (!/^\d{1,9}$/.test(delayText)) throw new UsageError('--delivery-delay-ms must be a whole number of milliseconds');
   const qpsText = values['qps-limit'] ?? env['DINGREAD_QPS_LIMIT'] ?? String(DINGTALK_QPS_LIMIT);
   if (!/^\d{1,7}$/.test(qpsText)) throw new UsageError(`--qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(qpsText)}`);
+  const requestLogText = values['request-log'] ?? env['DINGREAD_REQUEST_LOG'] ?? String(DEFAULT_REQUEST_LOG_SIZE);
+  if (!/^\d{1,7}$/.test(requestLogText) || Number(requestLogText) > MAX_REQUEST_LOG_SIZE) {
+    throw new UsageError(`--request-log must be a whole number of calls from 0 to ${MAX_REQUEST_LOG_SIZE}, not ${JSON.stringify(requestLogText)}`);
+  }
   const retentionText = values['retention-days'] ?? env['DINGREAD_RETENTION_DAYS'] ?? '7';
   if (!/^\d{1,5}(\.\d+)?$/.test(retentionText) || Number(retentionText) < 1) {
     throw new UsageError(
@@ -121,7 +131,7 @@ export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defa
     adminToken: values['admin-token'] ?? env['DINGREAD_ADMIN_TOKEN'],
     logger: values.log ? { level: 'info' } : false,
     core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },
-    emulator: { qpsLimit: Number(qpsText) },
+    emulator: { qpsLimit: Number(qpsText), requestLogSize: Number(requestLogText) },
     retention: { retentionMs: Number(retentionText) * DAY_MS },
     sqliteSync: syncText,
     controlQpsLimit: Number(controlQpsText),

@@ -47,6 +47,11 @@ export interface RequestLogFilter {
 }
 
 export const DEFAULT_REQUEST_LOG_SIZE = 1000;
+/**
+ * The most calls a server may be told to keep (`--request-log`): each keeps up to twice
+ * MAX_LOGGED_BODY_BYTES of bodies, so this bounds the log's memory to about 3 GiB in the worst case.
+ */
+export const MAX_REQUEST_LOG_SIZE = 100_000;
 /** A body logged larger than this is cut to its start, so the buffer's memory stays bounded. */
 export const MAX_LOGGED_BODY_BYTES = 16 * 1024;
 const MASK = '***';

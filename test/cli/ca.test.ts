@@ -49,6 +49,16 @@ describe('dingread ca', () => {
   });
 });
 
+describe('serve --request-log', () => {
+  it('sets how many calls the request log keeps, from the flag or the environment; 1,000 by default', () => {
+    const defaults = { port: '3939', store: 'memory', simulate: false };
+    assert.equal(serverOptionsFrom({}, {}, defaults).emulator?.requestLogSize, 1000);
+    assert.equal(serverOptionsFrom({ 'request-log': '0' }, {}, defaults).emulator?.requestLogSize, 0);
+    assert.equal(serverOptionsFrom({}, { DINGREAD_REQUEST_LOG: '25' }, defaults).emulator?.requestLogSize, 25);
+    assert.equal(serverOptionsFrom({ 'request-log': '7' }, { DINGREAD_REQUEST_LOG: '25' }, defaults).emulator?.requestLogSize, 7);
+  });
+});
+
 describe('serve --strict', () => {
   it('turns strict mode on; leniency is the default', () => {
     const defaults = { port: '3939', store: 'memory', simulate: false };

@@ -218,6 +218,8 @@ describe('dingread serve', () => {
       [['--qps-limit=-1'], /--qps-limit must be a whole number/],
       [['--sqlite-sync', 'off'], /--sqlite-sync must be normal or full/],
       [['--control-qps-limit', 'lots'], /--control-qps-limit must be a whole number/],
+      [['--request-log', '-1'], /--request-log must be a whole number of calls from 0 to 100000/],
+      [['--request-log', '100001'], /--request-log must be a whole number of calls from 0 to 100000/],
       [['--stream-redelivery-ms', '0'], /--stream-redelivery-ms must be a whole number of milliseconds, at least 1/],
       [['--retention-days', '0.5', '--store', 'memory'], /--retention-days must be a number of days, at least 1/],
       [['--retention-days', 'week', '--store', 'memory'], /--retention-days must be a number of days, at least 1/],

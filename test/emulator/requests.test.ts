@@ -94,6 +94,19 @@ describe('request log', () => {
     assert.match(unknown.body.message, /unknown field colour/);
   });
 
+  it('keeps no entry at a size of 0 (--request-log 0), and answers its routes all the same', async () => {
+    const none = await startSdkSession({ requestLogSize: 0 });
+    try {
+      const token = await call(none.dingread.url, 'POST', '/v1.0/oauth2/accessToken', { body: { appKey: 'k', appSecret: 's' } });
+      assert.equal(token.status, 400);
+      assert.deepEqual(await none.dingread.admin.requests(), []);
+      const cleared = await call(none.dingread.url, 'DELETE', '/_dingread/v1/requests');
+      assert.deepEqual(cleared.body, { removed: 0 });
+    } finally {
+      await none.close();
+    }
+  });
+
   it('keeps only the newest entries', async () => {
     const small = await startSdkSession({ requestLogSize: 3 });
     try {

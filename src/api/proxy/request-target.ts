@@ -133,7 +133,7 @@ export function normaliseRequestTarget(request: IncomingMessage): void {
   const tunnelHost = (request.socket as TunnelSocket | undefined)?.[TUNNEL_HOST];
   const absolute = ABSOLUTE_FORM.exec(url);
   if (!absolute) {
-    // Neither a path nor a URL: the router answers it as the path it is not.
+    // Neither a path nor a URL (`*`, or garbage): left as it is, for the router to answer.
     (request as Targeted)[TARGET] = tunnelHost !== undefined ? target('tunnel', tunnelHost, tunnelHost) : directTarget(headerValue(request.headers.host));
     return;
   }

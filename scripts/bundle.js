@@ -14,7 +14,7 @@
 // The files must sit in the same folder as the compiled src/package-root.js, whose path to the
 // package root (package.json, ui/) holds for the bundle too.
 import { build } from 'esbuild';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const out = process.argv[2] ?? 'dist';
@@ -39,6 +39,12 @@ await build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
+
+// The entry's hashbang line, which esbuild keeps, would not parse inside the CommonJS wrapper the
+// launcher compiles the bundle in: emptied here once rather than on every start (the line itself
+// stays, so that the source map's lines still match).
+const bundleFile = join(out, 'src/bin.cjs');
+writeFileSync(bundleFile, readFileSync(bundleFile, 'utf8').replace(/^#!.*/, ''));
 
 const launcher = join(out, 'src/bin.js');
 writeFileSync(

@@ -49,7 +49,8 @@ export function runBundle(bundleUrl: URL, env: NodeJS.ProcessEnv = process.env):
   }
   const cacheFile = cacheFileOf(file, env);
   const cached = cacheFile === undefined ? undefined : readCache(cacheFile, key);
-  const script = new vm.Script(Module.wrap(source.replace(/^#!.*/, '')), {
+  // The bundle has no hashbang line, which would not parse inside the wrapper (scripts/bundle.js).
+  const script = new vm.Script(Module.wrap(source), {
     filename: file,
     // No importModuleDynamically: the bundle has no import() (scripts/bundle.js makes them require()).
     ...(cached ? { cachedData: cached.code } : {}),
@@ -71,9 +72,10 @@ function cacheFileOf(file: string, env: NodeJS.ProcessEnv): string | undefined {
   if (setting === 'off' || setting === '0') return undefined;
   let folder = setting;
   if (!folder) {
-    const home = env['XDG_CACHE_HOME'] || (safeHomedir() === undefined ? undefined : join(safeHomedir() as string, '.cache'));
-    if (home === undefined) return undefined;
-    folder = join(home, 'dingread');
+    const home = safeHomedir();
+    const cacheHome = env['XDG_CACHE_HOME'] || (home === undefined ? undefined : join(home, '.cache'));
+    if (cacheHome === undefined) return undefined;
+    folder = join(cacheHome, 'dingread');
   }
   const name = createHash('sha256').update(`${file}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 24);
   return join(folder, `bin-${name}.v8cache`);

@@ -32,9 +32,13 @@ async function version(env: NodeJS.ProcessEnv): Promise<string> {
   return stdout.trim();
 }
 
+function cacheFiles(folder: string): string[] {
+  return readdirSync(folder).filter((name) => name.endsWith('.v8cache'));
+}
+
 /** The one cache file in `folder` and its first line (the build's key and how it was written). */
 function cacheIn(folder: string): { file: string; line: string; bytes: number } {
-  const files = readdirSync(folder).filter((name) => name.endsWith('.v8cache'));
+  const files = cacheFiles(folder);
   assert.equal(files.length, 1, `one cache file in ${folder}: ${files.join(', ')}`);
   const file = join(folder, files[0] as string);
   const content = readFileSync(file);
@@ -47,8 +51,7 @@ async function serveUntilCached(env: NodeJS.ProcessEnv, folder: string): Promise
   try {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const files = readdirSync(folder).filter((name) => name.endsWith('.v8cache'));
-      if (files.length === 1 && cacheIn(folder).line.endsWith(' full')) return;
+      if (cacheFiles(folder).length === 1 && cacheIn(folder).line.endsWith(' full')) return;
       assert.ok(Date.now() < deadline, 'serve wrote no full cache within 30 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -70,13 +70,15 @@ describe('the command with V8 code cache', () => {
     const expected = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
     assert.equal(await version(env), expected);
     const early = cacheIn(folder);
-    assert.match(early.line, /^\d+:[\d.]+:v\d+\.\d+\.\d+:\w+ early$/);
+    // At exit ('early'), unless the machine was too busy to answer --version within the second
+    // after which the cache is written as 'full'.
+    assert.match(early.line, /^\d+:[\d.]+:v\d+\.\d+\.\d+:\w+ (early|full)$/);
     assert.equal(statSync(folder).mode & 0o777, 0o700, 'the folder is private');
     assert.equal(statSync(early.file).mode & 0o777, 0o600);
 
     await serveUntilCached(env, folder);
     const full = cacheIn(folder);
-    assert.ok(full.bytes > early.bytes, `a second's run compiled more: ${full.bytes} bytes against ${early.bytes}`);
+    if (early.line.endsWith(' early')) assert.ok(full.bytes > early.bytes, `a second's run compiled more: ${full.bytes} bytes against ${early.bytes}`);
 
     // From a full cache nothing is written again.
     const before = statSync(full.file).mtimeMs;
@@ -92,7 +94,8 @@ describe('the command with V8 code cache', () => {
       assert.match(stdout, /^-----BEGIN CERTIFICATE-----\n/, `from ${runFrom}`);
       assert.equal(stderr, '', `from ${runFrom}`);
     }
-    assert.match(cacheIn(folder).line, / early$/);
+    // Written at exit, or after a second on a busy machine: either way one cache of this build.
+    assert.match(cacheIn(folder).line, / (early|full)$/);
   });
 
   it('replaces a cache of another build, and one whose code V8 refuses, and still runs', async () => {
@@ -103,12 +106,14 @@ describe('the command with V8 code cache', () => {
 
     writeFileSync(file, `1:2:v0.0.0:x64 full\n${'x'.repeat(1000)}`);
     assert.equal(await version(env), expected);
-    assert.equal(cacheIn(folder).line, line, 'another build: written again for this one');
+    assert.equal(cacheIn(folder).line.split(' ')[0], line.split(' ')[0], 'another build: written again for this one');
 
     // This build's key, data V8 cannot use.
     writeFileSync(file, Buffer.concat([Buffer.from(`${line.split(' ')[0]} full\n`, 'latin1'), Buffer.alloc(4096, 7)]));
     assert.equal(await version(env), expected);
-    assert.match(cacheIn(folder).line, / early$/, 'refused data: written again');
+    const rewritten = cacheIn(folder);
+    assert.equal(rewritten.line.split(' ')[0], line.split(' ')[0]);
+    assert.ok(!readFileSync(rewritten.file).subarray(-4096).every((byte) => byte === 7), 'refused data: written again');
   });
 
   it('keeps no cache with DINGREAD_COMPILE_CACHE=off, and runs without one where it cannot write', async () => {

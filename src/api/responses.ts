@@ -69,6 +69,7 @@ const LoggedRequest = Type.Object({
   durationMs: Type.Integer(),
   faults: Type.Optional(Strs),
   unknownFields: Type.Optional(Strs),
+  bodiesDropped: Type.Optional(Type.Literal(true, { description: "the call's bodies no longer fit the log's body budget" })),
   requestBody: Type.Optional(Type.Unknown()),
   responseBody: Type.Optional(Type.Unknown()),
 });

@@ -5,7 +5,7 @@
  */
 import { OperatorError } from '../core/operator-errors.js';
 import { DAY_MS } from '../core/retention.js';
-import { DEFAULT_REQUEST_LOG_SIZE, MAX_REQUEST_LOG_SIZE } from '../core/request-log.js';
+import { DEFAULT_REQUEST_LOG_BODY_BYTES, DEFAULT_REQUEST_LOG_SIZE, MAX_REQUEST_LOG_BODY_BYTES, MAX_REQUEST_LOG_SIZE } from '../core/request-log.js';
 import { DINGTALK_QPS_LIMIT } from '../core/throttle.js';
 import { startServer, type RunningServer, type ServerOptions } from '../server.js';
 import { CommandError, UsageError, type OptionSpecs, type Values } from './command.js';
@@ -45,7 +45,12 @@ export const SERVER_OPTIONS = {
   'request-log': {
     type: 'string',
     value: 'N',
-    help: `how many of the latest DingTalk API calls the request log keeps, with their bodies (default ${DEFAULT_REQUEST_LOG_SIZE}; at most ${MAX_REQUEST_LOG_SIZE}; 0 keeps none; env DINGREAD_REQUEST_LOG)`,
+    help: `how many of the latest DingTalk API calls the request log keeps (default ${DEFAULT_REQUEST_LOG_SIZE}; at most ${MAX_REQUEST_LOG_SIZE}; 0 keeps none; env DINGREAD_REQUEST_LOG)`,
+  },
+  'request-log-bodies': {
+    type: 'string',
+    value: 'BYTES',
+    help: 'how many bytes of the latest calls\' bodies the request log keeps, such as 512K or 8M (default 1M; at most 1G; 0 keeps entries without bodies; env DINGREAD_REQUEST_LOG_BODIES)',
   },
   seed: {
     type: 'string',
@@ -104,6 +109,13 @@ export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defa
   if (!/^\d{1,7}$/.test(requestLogText) || Number(requestLogText) > MAX_REQUEST_LOG_SIZE) {
     throw new UsageError(`--request-log must be a whole number of calls from 0 to ${MAX_REQUEST_LOG_SIZE}, not ${JSON.stringify(requestLogText)}`);
   }
+  const bodiesText = values['request-log-bodies'] ?? env['DINGREAD_REQUEST_LOG_BODIES'];
+  const requestLogBodyBytes = bodiesText === undefined ? DEFAULT_REQUEST_LOG_BODY_BYTES : byteSize(bodiesText);
+  if (requestLogBodyBytes === undefined || requestLogBodyBytes > MAX_REQUEST_LOG_BODY_BYTES) {
+    throw new UsageError(
+      `--request-log-bodies must be a number of bytes from 0 to 1G, such as 262144, 512K or 8M, not ${JSON.stringify(bodiesText)}`,
+    );
+  }
   const retentionText = values['retention-days'] ?? env['DINGREAD_RETENTION_DAYS'] ?? '7';
   if (!/^\d{1,5}(\.\d+)?$/.test(retentionText) || Number(retentionText) < 1) {
     throw new UsageError(
@@ -131,7 +143,7 @@ export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defa
     adminToken: values['admin-token'] ?? env['DINGREAD_ADMIN_TOKEN'],
     logger: values.log ? { level: 'info' } : false,
     core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },
-    emulator: { qpsLimit: Number(qpsText), requestLogSize: Number(requestLogText) },
+    emulator: { qpsLimit: Number(qpsText), requestLogSize: Number(requestLogText), requestLogBodyBytes },
     retention: { retentionMs: Number(retentionText) * DAY_MS },
     sqliteSync: syncText,
     controlQpsLimit: Number(controlQpsText),
@@ -184,4 +196,12 @@ async function isDingread(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** `262144`, `512K`, `8M`, `1G` (also `KiB`, `MB`…: powers of 1,024 either way); undefined for anything else. */
+function byteSize(text: string): number | undefined {
+  const match = /^(\d{1,10})\s*(?:([kmg])i?b?)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const unit = (match[2] ?? '').toLowerCase();
+  return Number(match[1]) * (unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1);
 }

@@ -32,6 +32,11 @@ export interface LoggedRequest {
    * ignored here too, or refused under `--strict`. Either way they are named here.
    */
   unknownFields?: string[];
+  /**
+   * The call had bodies, but the log no longer holds them: later calls' bodies took their place
+   * in the log's body budget (`--request-log-bodies`), or they were larger than all of it.
+   */
+  bodiesDropped?: true;
   requestBody?: unknown;
   responseBody?: unknown;
 }
@@ -47,12 +52,15 @@ export interface RequestLogFilter {
 }
 
 export const DEFAULT_REQUEST_LOG_SIZE = 1000;
-/**
- * The most calls a server may be told to keep (`--request-log`): each keeps up to twice
- * MAX_LOGGED_BODY_BYTES of bodies, so this bounds the log's memory to about 3 GiB in the worst case.
- */
+/** The most calls a server may be told to keep (`--request-log`). */
 export const MAX_REQUEST_LOG_SIZE = 100_000;
-/** A body logged larger than this is cut to its start, so the buffer's memory stays bounded. */
+/**
+ * How many bytes of bodies the log keeps, the latest calls' (`--request-log-bodies`): a few
+ * hundred calls of the size of a chat query's, and small enough to stay in a processor's cache.
+ */
+export const DEFAULT_REQUEST_LOG_BODY_BYTES = 1024 * 1024;
+export const MAX_REQUEST_LOG_BODY_BYTES = 1024 * 1024 * 1024;
+/** A body logged larger than this is kept as its start, so that one call does not take the log's whole budget. */
 export const MAX_LOGGED_BODY_BYTES = 16 * 1024;
 const MASK = '***';
 /**
@@ -88,8 +96,8 @@ function fromText(body: unknown): unknown {
 
 /**
  * One place of the ring, reused by every entry that comes to it. Numbers and the strings made
- * once (method, route, host, app) stay in fields; what each call makes afresh (its id, query,
- * bodies) is kept as UTF-8 bytes in a buffer of the place's own.
+ * once (method, route, host, app) stay in fields; what each call makes afresh is kept as UTF-8
+ * bytes: its id and query in a small buffer of the place's own, its bodies in the log's arena.
  */
 interface Slot {
   seq: number;
@@ -104,21 +112,24 @@ interface Slot {
   code: string | undefined;
   faults: string[] | undefined;
   unknownFields: string[] | undefined;
-  /** The request id, then the query's JSON, the request body's JSON and the response body's text, each when there. */
-  bytes: Buffer;
+  /** The request id, then the query's JSON when there is a query. */
+  own: Buffer;
   idBytes: number;
-  /** -1 for each that the entry has not. */
+  /** -1 when the entry has no query. */
   queryBytes: number;
+  /** Whether the call had a request or a response body, kept or not. */
+  hadBodies: boolean;
+  /** Where the bodies start in the arena, counted from the arena's first write (see BodyArena); -1 for none kept. */
+  bodyFrom: number;
+  /** -1 for each body the entry has not. */
   requestBytes: number;
   responseBytes: number;
-  /** An entry that does not fit the bytes (a body over the limit, or neither text nor JSON), kept as it came. */
+  /** An entry whose query or body JSON cannot write (never one from HTTP), kept as it came. */
   whole: LoggedRequest | undefined;
 }
 
-/** An entry's bytes above this are kept whole rather than copied: the log cuts such bodies when read. */
-const MAX_SLOT_BYTES = 2 * MAX_LOGGED_BODY_BYTES;
-/** A place's first buffer; it grows to the largest entry that came to it. */
-const FIRST_SLOT_BYTES = 2048;
+/** A place's first buffer for its id and query; it grows to the largest that came to it. */
+const FIRST_OWN_BYTES = 128;
 const EMPTY = Buffer.alloc(0);
 
 function emptySlot(): Slot {
@@ -135,9 +146,11 @@ function emptySlot(): Slot {
     code: undefined,
     faults: undefined,
     unknownFields: undefined,
-    bytes: EMPTY,
+    own: EMPTY,
     idBytes: 0,
     queryBytes: -1,
+    hadBodies: false,
+    bodyFrom: -1,
     requestBytes: -1,
     responseBytes: -1,
     whole: undefined,
@@ -145,11 +158,68 @@ function emptySlot(): Slot {
 }
 
 /**
+ * The bodies of the latest calls, written one after the other round a buffer of a fixed size: the
+ * newest overwrite the oldest. Positions are counted from the first write, never wrapped, so that
+ * whether an entry's bytes are still there is one subtraction: they are while fewer than the
+ * buffer's size bytes have been written since they started. An entry that would not fit before the
+ * buffer's end starts at its beginning, the end's bytes counted as written.
+ */
+class BodyArena {
+  private bytes: Buffer = EMPTY;
+  /** How many bytes have been written (or skipped at an end) since the first write. */
+  private written = 0;
+  /** The bytes of the texts of the last write: their lengths, which reading them needs. */
+  firstBytes = 0;
+  secondBytes = 0;
+
+  constructor(readonly size: number) {}
+
+  /** Writes the texts one after the other; answers where they start, or -1 when they cannot fit at all. */
+  write(first: string | undefined, second: string | undefined): number {
+    if (this.size <= 0) return -1;
+    if (this.bytes.length === 0) this.bytes = Buffer.allocUnsafeSlow(this.size);
+    // Each UTF-16 unit takes at most 3 bytes: the exact length is counted only when that bound does not fit.
+    const bound = ((first?.length ?? 0) + (second?.length ?? 0)) * 3;
+    let at = this.written % this.size;
+    if (this.size - at < bound) {
+      const exact = (first === undefined ? 0 : Buffer.byteLength(first)) + (second === undefined ? 0 : Buffer.byteLength(second));
+      if (exact > this.size) return -1;
+      if (this.size - at < exact) {
+        this.written += this.size - at;
+        at = 0;
+      }
+    }
+    const from = this.written;
+    this.firstBytes = first === undefined ? 0 : this.bytes.write(first, at, 'utf8');
+    this.secondBytes = second === undefined ? 0 : this.bytes.write(second, at + this.firstBytes, 'utf8');
+    this.written = from + this.firstBytes + this.secondBytes;
+    return from;
+  }
+
+  /** Whether the bytes written from `from` on are still there. */
+  holds(from: number): boolean {
+    return from >= 0 && this.written - from <= this.size;
+  }
+
+  read(from: number, length: number): string {
+    const at = from % this.size;
+    return this.bytes.toString('utf8', at, at + length);
+  }
+
+  clear(): void {
+    this.written = 0;
+  }
+}
+
+/**
  * The ring. An entry lives for the next `capacity` calls: long enough, under load, to outlive V8's
  * young-generation collections and be copied into the old generation, whose collections then
  * clear it, which cost more a request than all of dingread's own work on a query. So the ring
- * keeps what a call makes afresh as bytes outside the JavaScript heap, in buffers made once per
- * place, and builds the entry again when the log is read, which is rare.
+ * keeps what a call makes afresh as bytes outside the JavaScript heap, in buffers made once, and
+ * builds the entry again when the log is read, which is rare. The bodies share one buffer of
+ * `bodyBytes`: the log's memory is bounded by that, not by how large the calls were, and a small
+ * one stays in the processor's cache, which a buffer written round and round on every call does
+ * not.
  */
 export class RequestLog {
   /** `size` places in use, the newest at `(start + size - 1) % capacity`. */
@@ -157,8 +227,14 @@ export class RequestLog {
   private start = 0;
   private size = 0;
   private nextSeq = 1;
+  private readonly arena: BodyArena;
 
-  constructor(readonly capacity: number = DEFAULT_REQUEST_LOG_SIZE) {}
+  constructor(
+    readonly capacity: number = DEFAULT_REQUEST_LOG_SIZE,
+    bodyBytes: number = DEFAULT_REQUEST_LOG_BODY_BYTES,
+  ) {
+    this.arena = new BodyArena(bodyBytes);
+  }
 
   /**
    * Keeps the entry, numbered; the oldest falls out when full. `requestJson`, when the caller has
@@ -187,32 +263,63 @@ export class RequestLog {
     slot.code = entry.code;
     slot.faults = entry.faults;
     slot.unknownFields = entry.unknownFields;
-    slot.whole = keepAsBytes(slot, entry, requestJson) ? undefined : { ...entry, seq: slot.seq };
+    slot.whole = this.keepAsBytes(slot, entry, requestJson) ? undefined : { ...entry, seq: slot.seq };
+  }
+
+  /**
+   * Writes the entry's id and query into its place, its bodies into the arena; false when JSON
+   * cannot write its query or a body. A body over MAX_LOGGED_BODY_BYTES is kept as what reading
+   * it gives, `{"truncated":true,…}`, so that a large call takes no more of the arena than that.
+   */
+  private keepAsBytes(slot: Slot, entry: Omit<LoggedRequest, 'seq'>, requestJson: string | undefined): boolean {
+    const query = entry.query === undefined ? undefined : jsonOf(entry.query);
+    const { requestBody, responseBody } = entry;
+    const request = requestBody === undefined ? undefined : boundedText(requestJson ?? jsonOf(requestBody), requestBody, false);
+    const response =
+      responseBody === undefined
+        ? undefined
+        : typeof responseBody === 'string'
+          ? boundedText(responseBody, responseBody, true)
+          : boundedText(jsonOf(responseBody), responseBody, false);
+    if ((entry.query !== undefined && query === undefined) || (entry.requestBody !== undefined && request === undefined)) return false;
+    if (responseBody !== undefined && response === undefined) return false;
+    writeOwn(slot, entry.requestId, query);
+    slot.hadBodies = request !== undefined || response !== undefined;
+    slot.requestBytes = -1;
+    slot.responseBytes = -1;
+    slot.bodyFrom = slot.hadBodies ? this.arena.write(request, response) : -1;
+    if (slot.bodyFrom >= 0) {
+      if (request !== undefined) slot.requestBytes = this.arena.firstBytes;
+      if (response !== undefined) slot.responseBytes = this.arena.secondBytes;
+    }
+    return true;
   }
 
   /** The entry in a place, built again, its fields in the order the recorder writes them. */
   private entryAt(slot: Slot): LoggedRequest {
     if (slot.whole) return slot.whole;
-    const { bytes } = slot;
+    const { own } = slot;
     const entry: Omit<LoggedRequest, 'seq'> = {
-      requestId: bytes.toString('utf8', 0, slot.idBytes),
+      requestId: own.toString('utf8', 0, slot.idBytes),
       at: slot.at,
       method: slot.method,
       path: slot.path,
       status: slot.status,
       durationMs: slot.durationMs,
     };
-    let at = slot.idBytes;
-    const next = (length: number): string => bytes.toString('utf8', at, (at += length));
     if (slot.host !== undefined) entry.host = slot.host;
     if (slot.via !== undefined) entry.via = slot.via;
-    if (slot.queryBytes >= 0) entry.query = JSON.parse(next(slot.queryBytes)) as Record<string, unknown>;
+    if (slot.queryBytes >= 0) entry.query = JSON.parse(own.toString('utf8', slot.idBytes, slot.idBytes + slot.queryBytes)) as Record<string, unknown>;
     if (slot.appKey !== undefined) entry.appKey = slot.appKey;
     if (slot.code !== undefined) entry.code = slot.code;
     if (slot.faults !== undefined) entry.faults = slot.faults;
     if (slot.unknownFields !== undefined) entry.unknownFields = slot.unknownFields;
-    if (slot.requestBytes >= 0) entry.requestBody = JSON.parse(next(slot.requestBytes)) as unknown;
-    if (slot.responseBytes >= 0) entry.responseBody = next(slot.responseBytes);
+    if (slot.hadBodies && !this.arena.holds(slot.bodyFrom)) {
+      entry.bodiesDropped = true;
+    } else {
+      if (slot.requestBytes >= 0) entry.requestBody = JSON.parse(this.arena.read(slot.bodyFrom, slot.requestBytes)) as unknown;
+      if (slot.responseBytes >= 0) entry.responseBody = this.arena.read(slot.bodyFrom + Math.max(slot.requestBytes, 0), slot.responseBytes);
+    }
     return { ...entry, seq: slot.seq };
   }
 
@@ -248,7 +355,26 @@ export class RequestLog {
     this.slots = [];
     this.start = 0;
     this.size = 0;
+    this.arena.clear();
     return cleared;
+  }
+}
+
+/** Writes the id and the query's JSON into the place's own buffer, grown when they do not fit. */
+function writeOwn(slot: Slot, requestId: string, query: string | undefined): void {
+  for (;;) {
+    const { own } = slot;
+    const idBytes = own.write(requestId, 0, 'utf8');
+    const queryBytes = query === undefined ? -1 : own.write(query, idBytes, 'utf8');
+    // A write that leaves fewer than 4 bytes free may have stopped short of a character.
+    if (own.length - idBytes - Math.max(queryBytes, 0) >= 4) {
+      slot.idBytes = idBytes;
+      slot.queryBytes = queryBytes;
+      return;
+    }
+    // A quarter more than this entry needs, so that the next, a little larger, fits too.
+    const needed = Buffer.byteLength(requestId) + (query === undefined ? 0 : Buffer.byteLength(query)) + 4;
+    slot.own = Buffer.allocUnsafeSlow(Math.max(FIRST_OWN_BYTES, needed + (needed >> 2)));
   }
 }
 
@@ -262,48 +388,18 @@ function jsonOf(value: unknown): string | undefined {
 }
 
 /**
- * Writes the entry's id, query, request body and response body into `slot.bytes`; false when
- * they are not to be kept so: a response body that is not text, a value JSON cannot write, or
- * more than MAX_SLOT_BYTES together.
+ * The text to keep of a body: as it is, or for one over MAX_LOGGED_BODY_BYTES the JSON of what
+ * reading it gives (its head, masked), so that a large call takes no more of the arena than that.
+ * `body` is the body the text is of, read back as JSON first when `bodyIsText` (a response's).
  */
-function keepAsBytes(slot: Slot, entry: Omit<LoggedRequest, 'seq'>, requestJson: string | undefined): boolean {
-  const { requestId, responseBody } = entry;
-  if (responseBody !== undefined && typeof responseBody !== 'string') return false;
-  const query = entry.query === undefined ? undefined : jsonOf(entry.query);
-  const request = entry.requestBody === undefined ? undefined : (requestJson ?? jsonOf(entry.requestBody));
-  if ((entry.query !== undefined && query === undefined) || (entry.requestBody !== undefined && request === undefined)) return false;
-  // Each UTF-16 unit takes at most 3 bytes: the length in bytes is counted only when that bound is over the limit.
-  const units = requestId.length + (query?.length ?? 0) + (request?.length ?? 0) + (responseBody?.length ?? 0);
-  const byteLength = (): number =>
-    Buffer.byteLength(requestId) +
-    (query === undefined ? 0 : Buffer.byteLength(query)) +
-    (request === undefined ? 0 : Buffer.byteLength(request)) +
-    (responseBody === undefined ? 0 : Buffer.byteLength(responseBody));
-  if (units * 3 > MAX_SLOT_BYTES && byteLength() > MAX_SLOT_BYTES) return false;
-  for (;;) {
-    const { bytes } = slot;
-    let at = 0;
-    const write = (text: string | undefined): number => {
-      if (text === undefined) return -1;
-      const written = bytes.write(text, at, 'utf8');
-      at += written;
-      return written;
-    };
-    const idBytes = write(requestId);
-    const queryBytes = write(query);
-    const requestBytes = write(request);
-    const responseBytes = write(responseBody);
-    // A write that leaves fewer than 4 bytes free may have stopped short of a character.
-    if (bytes.length - at >= 4) {
-      slot.idBytes = idBytes;
-      slot.queryBytes = queryBytes;
-      slot.requestBytes = requestBytes;
-      slot.responseBytes = responseBytes;
-      return true;
-    }
-    // A quarter more than this entry needs, so that the next, a little larger, fits too.
-    const needed = byteLength() + 4;
-    slot.bytes = Buffer.allocUnsafeSlow(Math.max(FIRST_SLOT_BYTES, needed + (needed >> 2)));
+function boundedText(text: string | undefined, body: unknown, bodyIsText: boolean): string | undefined {
+  if (text === undefined || text.length * 3 <= MAX_LOGGED_BODY_BYTES || Buffer.byteLength(text) <= MAX_LOGGED_BODY_BYTES) return text;
+  try {
+    return JSON.stringify(bounded(masked(bodyIsText ? fromText(body) : body)));
+  } catch {
+    // Nested deeper than masking can walk (a hostile body of 100,000 levels): its head cannot be
+    // masked, so none is kept.
+    return JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text), head: '' });
   }
 }
 

@@ -60,6 +60,11 @@ export interface StartDingreadOptions {
   qpsLimit?: number;
   /** How many recent DingTalk calls `admin.requests()` keeps (default 1000). */
   requestLogSize?: number;
+  /**
+   * How many bytes of the latest calls' bodies the request log keeps (default 1 MiB); an older
+   * entry says `bodiesDropped: true` instead. 0 keeps entries without bodies.
+   */
+  requestLogBodyBytes?: number;
   /** Same seed, same calls: the same processQueryKeys, access tokens and request ids. */
   seed?: number | string;
   /**
@@ -95,6 +100,7 @@ export async function startDingread(options: StartDingreadOptions = {}): Promise
     emulator: {
       qpsLimit: options.qpsLimit ?? 0,
       ...(options.requestLogSize === undefined ? {} : { requestLogSize: options.requestLogSize }),
+      ...(options.requestLogBodyBytes === undefined ? {} : { requestLogBodyBytes: options.requestLogBodyBytes }),
     },
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.strict === undefined ? {} : { strict: options.strict }),

@@ -57,6 +57,23 @@ describe('serve --request-log', () => {
     assert.equal(serverOptionsFrom({}, { DINGREAD_REQUEST_LOG: '25' }, defaults).emulator?.requestLogSize, 25);
     assert.equal(serverOptionsFrom({ 'request-log': '7' }, { DINGREAD_REQUEST_LOG: '25' }, defaults).emulator?.requestLogSize, 7);
   });
+
+  it('sets the bytes of bodies it keeps with --request-log-bodies, in bytes or K, M, G; 1 MiB by default', () => {
+    const defaults = { port: '3939', store: 'memory', simulate: false };
+    const bodies = (values: { 'request-log-bodies'?: string }, env: Record<string, string> = {}): number | undefined =>
+      serverOptionsFrom(values, env, defaults).emulator?.requestLogBodyBytes;
+    assert.equal(bodies({}), 1024 * 1024);
+    assert.equal(bodies({ 'request-log-bodies': '0' }), 0);
+    assert.equal(bodies({ 'request-log-bodies': '262144' }), 262_144);
+    assert.equal(bodies({ 'request-log-bodies': '512K' }), 512 * 1024);
+    assert.equal(bodies({ 'request-log-bodies': '8MiB' }), 8 * 1024 * 1024);
+    assert.equal(bodies({ 'request-log-bodies': '1g' }), 1024 ** 3);
+    assert.equal(bodies({}, { DINGREAD_REQUEST_LOG_BODIES: '4M' }), 4 * 1024 * 1024);
+    assert.equal(bodies({ 'request-log-bodies': '2K' }, { DINGREAD_REQUEST_LOG_BODIES: '4M' }), 2048);
+    for (const bad of ['-1', '2G', '1T', 'lots', '', '1.5M', '99999999999']) {
+      assert.throws(() => bodies({ 'request-log-bodies': bad }), /--request-log-bodies must be a number of bytes from 0 to 1G/, bad);
+    }
+  });
 });
 
 describe('serve --strict', () => {

@@ -220,6 +220,7 @@ describe('dingread serve', () => {
       [['--control-qps-limit', 'lots'], /--control-qps-limit must be a whole number/],
       [['--request-log', '-1'], /--request-log must be a whole number of calls from 0 to 100000/],
       [['--request-log', '100001'], /--request-log must be a whole number of calls from 0 to 100000/],
+      [['--request-log-bodies', '3G'], /--request-log-bodies must be a number of bytes from 0 to 1G, such as 262144, 512K or 8M, not "3G"/],
       [['--stream-redelivery-ms', '0'], /--stream-redelivery-ms must be a whole number of milliseconds, at least 1/],
       [['--retention-days', '0.5', '--store', 'memory'], /--retention-days must be a number of days, at least 1/],
       [['--retention-days', 'week', '--store', 'memory'], /--retention-days must be a number of days, at least 1/],

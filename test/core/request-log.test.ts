@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_LOGGED_BODY_BYTES, RequestLog, type LoggedRequest } from '../../src/core/request-log.js';
+import { fc } from '../helpers/property.js';
 
 function entry(n: number, extra: Partial<LoggedRequest> = {}): Omit<LoggedRequest, 'seq'> {
   return { requestId: `R${n}`, at: 1_700_000_000_000 + n, method: 'POST', path: '/v1.0/robot/groupMessages/query', status: 200, durationMs: n % 7, ...extra };
@@ -76,6 +77,89 @@ describe('RequestLog', () => {
     assert.equal((first?.requestBody as { truncated?: boolean }).truncated, true);
   });
 
+  it('keeps the bodies of the latest calls within its body budget; older entries keep the rest and say so', () => {
+    const log = new RequestLog(10, 200);
+    // About 60 bytes of bodies each: the latest three fit in 200 bytes, the fourth does not.
+    for (let n = 1; n <= 6; n++) log.add(entry(n, { query: { n: String(n) }, requestBody: { n }, responseBody: JSON.stringify({ ok: 'x'.repeat(40) }) }));
+    log.add(entry(7));
+    const read = log.list();
+    assert.deepEqual(read.map((e) => e.seq), [7, 6, 5, 4, 3, 2, 1]);
+    assert.deepEqual(read.map((e) => e.bodiesDropped ?? false), [false, false, false, false, true, true, true]);
+    assert.equal(read[0]?.requestBody, undefined, 'a call without bodies has none and drops none');
+    assert.deepEqual(read[1]?.requestBody, { n: 6 });
+    assert.deepEqual(read[3]?.responseBody, { ok: 'x'.repeat(40) });
+    assert.deepEqual([read[6]?.requestId, read[6]?.query, read[6]?.requestBody, read[6]?.responseBody], ['R1', { n: '1' }, undefined, undefined]);
+    assert.deepEqual(Object.keys(read[6] as object), Object.keys(read[6] as object).slice().sort((a, b) => order(a) - order(b)));
+  });
+
+  it('drops at once the bodies larger than its whole budget, and keeps none at a budget of 0', () => {
+    const log = new RequestLog(4, 100);
+    log.add(entry(1, { requestBody: { big: 'y'.repeat(200) } }));
+    log.add(entry(2, { requestBody: { small: 1 } }));
+    assert.deepEqual(log.list().map((e) => [e.bodiesDropped, e.requestBody]), [[undefined, { small: 1 }], [true, undefined]]);
+    const none = new RequestLog(4, 0);
+    none.add(entry(1, { requestBody: { small: 1 }, responseBody: '{}' }));
+    none.add(entry(2, { query: { q: 'x' } }));
+    assert.deepEqual(none.list().map((e) => [e.seq, e.bodiesDropped, e.query]), [[2, undefined, { q: 'x' }], [1, true, undefined]]);
+  });
+
+  it('keeps a body over the limit as its cut form, which takes little of the budget', () => {
+    const log = new RequestLog(4, 8 * 1024);
+    const large = { appSecret: 'hush', items: 'z'.repeat(MAX_LOGGED_BODY_BYTES * 4) };
+    log.add(entry(1, { requestBody: large, responseBody: JSON.stringify(large) }));
+    const [read] = log.list();
+    assert.equal(read?.bodiesDropped, undefined);
+    for (const body of [read?.requestBody, read?.responseBody] as Array<{ truncated: boolean; bytes: number; head: string }>) {
+      assert.equal(body.truncated, true);
+      assert.equal(body.bytes, Buffer.byteLength(JSON.stringify({ ...large, appSecret: '***' })));
+      assert.ok(body.head.startsWith('{"appSecret":"***"'), 'cut after masking');
+    }
+  });
+
+  it('never gives back another call\'s bytes: the bodies it keeps are exact, the latest that fit, within the budget', () => {
+    const body = fc.oneof(fc.constant(undefined), fc.string({ unit: 'binary', maxLength: 120 }), fc.string({ maxLength: 600 }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 1500 }),
+        fc.array(fc.tuple(body, body), { maxLength: 60 }),
+        (capacity, budget, calls) => {
+          const log = new RequestLog(capacity, budget);
+          calls.forEach(([request, response], i) => {
+            log.add(entry(i + 1, { ...(request === undefined ? {} : { requestBody: { request } }), ...(response === undefined ? {} : { responseBody: response }) }));
+          });
+          const read = log.list({ limit: capacity });
+          const kept = calls.slice(-capacity);
+          assert.equal(read.length, kept.length);
+          let droppedOne = false;
+          let bytes = 0;
+          read.forEach((logged, i) => {
+            const [request, response] = kept[kept.length - 1 - i] as [string | undefined, string | undefined];
+            const size = (request === undefined ? 0 : Buffer.byteLength(JSON.stringify({ request }))) + (response === undefined ? 0 : Buffer.byteLength(response));
+            if (request === undefined && response === undefined) return assert.equal(logged.bodiesDropped, undefined);
+            if (logged.bodiesDropped) {
+              droppedOne ||= size <= budget && budget > 0;
+              return;
+            }
+            assert.ok(!droppedOne, 'once a body that fits was dropped, no older one is kept');
+            bytes += size;
+            assert.deepEqual(logged.requestBody, request === undefined ? undefined : { request });
+            // Read back as JSON where it is JSON, as every response is.
+            const expected = response === undefined ? undefined : (() => { try { return JSON.parse(response) as unknown; } catch { return response.slice(0, 1024); } })();
+            assert.deepEqual(logged.responseBody, expected);
+          });
+          assert.ok(bytes <= budget, `${bytes} bytes of bodies kept in a budget of ${budget}`);
+          const newest = calls.at(-1);
+          if (newest && (newest[0] !== undefined || newest[1] !== undefined)) {
+            const size = (newest[0] === undefined ? 0 : Buffer.byteLength(JSON.stringify({ request: newest[0] }))) + (newest[1] === undefined ? 0 : Buffer.byteLength(newest[1]));
+            assert.equal(read[0]?.bodiesDropped, size <= budget && budget > 0 ? undefined : true, 'the newest call keeps its bodies when they fit');
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('starts empty again when cleared, and keeps nothing at a capacity of 0', () => {
     const log = new RequestLog(2);
     log.add(entry(1, { responseBody: '{}' }));
@@ -90,5 +174,5 @@ describe('RequestLog', () => {
   });
 });
 
-const ORDER = ['requestId', 'at', 'method', 'path', 'status', 'durationMs', 'host', 'via', 'query', 'appKey', 'code', 'faults', 'unknownFields', 'requestBody', 'responseBody', 'seq'];
+const ORDER = ['requestId', 'at', 'method', 'path', 'status', 'durationMs', 'host', 'via', 'query', 'appKey', 'code', 'faults', 'unknownFields', 'bodiesDropped', 'requestBody', 'responseBody', 'seq'];
 const order = (key: string): number => ORDER.indexOf(key);

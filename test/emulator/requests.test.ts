@@ -107,6 +107,29 @@ describe('request log', () => {
     }
   });
 
+  it('keeps the bodies of the latest calls that fit its body budget, and says so of the older ones', async () => {
+    // Each token call logs about 120 bytes of bodies: 300 bytes hold the latest two.
+    const small = await startSdkSession({ requestLogBodyBytes: 300 });
+    try {
+      for (let i = 0; i < 5; i++) await call(small.dingread.url, 'POST', '/v1.0/oauth2/accessToken', { body: { appKey: `k${i}`, appSecret: 's' } });
+      const entries = await small.dingread.admin.requests({ limit: 5 });
+      assert.deepEqual(entries.map((entry) => entry.appKey), ['k4', 'k3', 'k2', 'k1', 'k0']);
+      assert.deepEqual(entries[0]?.requestBody, { appKey: 'k4', appSecret: '***' });
+      assert.equal(entries[0]?.bodiesDropped, undefined);
+      const dropped = entries.filter((entry) => entry.bodiesDropped === true);
+      assert.ok(dropped.length >= 2 && dropped.length < 5, `the older entries' bodies dropped, not the newest: ${dropped.length}`);
+      for (const entry of dropped) {
+        assert.equal(entry.requestBody, undefined);
+        assert.equal(entry.responseBody, undefined);
+        assert.equal(entry.status, 400);
+        assert.equal(typeof entry.code, 'string', 'the error code stays with the entry');
+        assert.match(entry.requestId, /\S/);
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
   it('keeps only the newest entries', async () => {
     const small = await startSdkSession({ requestLogSize: 3 });
     try {

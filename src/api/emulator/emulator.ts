@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { CoreContext } from '../../core/context.js';
 import { FaultRegistry } from '../../core/faults.js';
-import { DEFAULT_REQUEST_LOG_SIZE } from '../../core/request-log.js';
+import { DEFAULT_REQUEST_LOG_BODY_BYTES, DEFAULT_REQUEST_LOG_SIZE } from '../../core/request-log.js';
 import { QpsLimiter } from '../../core/throttle.js';
 import { routeOf } from '../access.js';
 import { openApiDocument } from '../openapi/openapi.js';
@@ -28,6 +28,8 @@ export interface EmulatorOptions {
   qpsLimit?: number;
   /** How many recent calls `GET /_dingread/v1/requests` keeps (default 1000). */
   requestLogSize?: number;
+  /** How many bytes of the latest calls' bodies it keeps (default 1 MiB; 0 keeps no bodies). */
+  requestLogBodyBytes?: number;
 }
 
 export interface EmulatorPluginOptions extends EmulatorOptions {
@@ -41,7 +43,7 @@ const RESET_ROUTE = '/_dingread/v1/reset';
 export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): FastifyPluginAsync {
   const faults = new FaultRegistry(ctx.random);
   const limiter = new QpsLimiter(options.qpsLimit ?? 0, () => ctx.clock.elapsed());
-  const recorder = new RequestRecorder(ctx.clock, options.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
+  const recorder = new RequestRecorder(ctx.clock, options.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE, options.requestLogBodyBytes ?? DEFAULT_REQUEST_LOG_BODY_BYTES);
   const catalog = new RouteCatalog();
 
   const plugin = async (app: FastifyInstance): Promise<void> => {

@@ -40,8 +40,9 @@ export class RequestRecorder {
   constructor(
     private readonly clock: Clock,
     size: number,
+    bodyBytes: number,
   ) {
-    this.log = new RequestLog(size);
+    this.log = new RequestLog(size, bodyBytes);
   }
 
   /** Starts the entry of a DingTalk call (onRequest); answers whether the call is logged. */
@@ -111,7 +112,12 @@ export class RequestRecorder {
     const requestBody = entry.requestBody ?? request.body;
     if (requestBody !== undefined) logged.requestBody = requestBody;
     if (responseBody !== undefined) logged.responseBody = responseBody;
-    this.log.add(logged, entry.requestBody === undefined ? undefined : entry.requestText);
+    try {
+      this.log.add(logged, entry.requestBody === undefined ? undefined : entry.requestText);
+    } catch (error) {
+      // The log is a record of the answer, never a reason to change it.
+      request.log.error({ err: error }, 'the request log could not keep this call');
+    }
   }
 
   /** `/_dingread/v1/requests`: list (filtered) and clear. */

@@ -50,7 +50,7 @@ export const SERVER_OPTIONS = {
   'request-log-bodies': {
     type: 'string',
     value: 'BYTES',
-    help: 'how many bytes of the latest calls\' bodies the request log keeps, such as 512K or 8M (default 1M; at most 1G; 0 keeps entries without bodies; env DINGREAD_REQUEST_LOG_BODIES)',
+    help: `how many bytes of the latest calls' bodies the request log keeps, such as 512K or 8M (default ${sizeText(DEFAULT_REQUEST_LOG_BODY_BYTES)}; at most ${sizeText(MAX_REQUEST_LOG_BODY_BYTES)}; 0 keeps entries without bodies; env DINGREAD_REQUEST_LOG_BODIES)`,
   },
   seed: {
     type: 'string',
@@ -113,7 +113,7 @@ export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defa
   const requestLogBodyBytes = bodiesText === undefined ? DEFAULT_REQUEST_LOG_BODY_BYTES : byteSize(bodiesText);
   if (requestLogBodyBytes === undefined || requestLogBodyBytes > MAX_REQUEST_LOG_BODY_BYTES) {
     throw new UsageError(
-      `--request-log-bodies must be a number of bytes from 0 to 1G, such as 262144, 512K or 8M, not ${JSON.stringify(bodiesText)}`,
+      `--request-log-bodies must be a number of bytes from 0 to ${sizeText(MAX_REQUEST_LOG_BODY_BYTES)}, such as 262144, 512K or 8M, not ${JSON.stringify(bodiesText)}`,
     );
   }
   const retentionText = values['retention-days'] ?? env['DINGREAD_RETENTION_DAYS'] ?? '7';
@@ -198,10 +198,16 @@ async function isDingread(url: string): Promise<boolean> {
   }
 }
 
-/** `262144`, `512K`, `8M`, `1G` (also `KiB`, `MB`…: powers of 1,024 either way); undefined for anything else. */
+/** `262144`, `512K`, `8M`, `1G` (also `512B`, `KiB`, `MB`…: powers of 1,024 either way); undefined for anything else. */
 function byteSize(text: string): number | undefined {
-  const match = /^(\d{1,10})\s*(?:([kmg])i?b?)?$/i.exec(text.trim());
+  const match = /^(\d{1,10})\s*(?:([kmg])i?)?b?$/i.exec(text.trim());
   if (!match) return undefined;
   const unit = (match[2] ?? '').toLowerCase();
   return Number(match[1]) * (unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1);
+}
+
+/** A size in the units byteSize reads: `1M`, `1G`. */
+function sizeText(bytes: number): string {
+  for (const [unit, size] of [['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  return String(bytes);
 }

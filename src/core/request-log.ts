@@ -233,6 +233,9 @@ export class RequestLog {
     readonly capacity: number = DEFAULT_REQUEST_LOG_SIZE,
     bodyBytes: number = DEFAULT_REQUEST_LOG_BODY_BYTES,
   ) {
+    for (const [name, value, most] of [['capacity', capacity, MAX_REQUEST_LOG_SIZE], ['bodyBytes', bodyBytes, MAX_REQUEST_LOG_BODY_BYTES]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0 || value > most) throw new RangeError(`the request log's ${name} must be a whole number from 0 to ${most}, not ${value}`);
+    }
     this.arena = new BodyArena(bodyBytes);
   }
 
@@ -263,7 +266,14 @@ export class RequestLog {
     slot.code = entry.code;
     slot.faults = entry.faults;
     slot.unknownFields = entry.unknownFields;
-    slot.whole = this.keepAsBytes(slot, entry, requestJson) ? undefined : { ...entry, seq: slot.seq };
+    let kept: boolean;
+    try {
+      kept = this.keepAsBytes(slot, entry, requestJson);
+    } catch {
+      // A buffer the machine could not allocate: kept whole rather than half written in the place.
+      kept = false;
+    }
+    slot.whole = kept ? undefined : { ...entry, seq: slot.seq };
   }
 
   /**
@@ -327,11 +337,11 @@ export class RequestLog {
    * An entry as callers see it: secrets masked, long bodies cut. Done when the log is read, not
    * on every call, because the log is read rarely and written on every request.
    */
-  private view(entry: LoggedRequest): LoggedRequest {
+  private view(entry: LoggedRequest, slot: Slot): LoggedRequest {
     const logged: LoggedRequest = { ...entry };
     if (entry.query !== undefined) logged.query = masked(entry.query) as Record<string, unknown>;
-    if (entry.requestBody !== undefined) logged.requestBody = bounded(masked(entry.requestBody));
-    if (entry.responseBody !== undefined) logged.responseBody = bounded(masked(fromText(entry.responseBody)));
+    if (entry.requestBody !== undefined) logged.requestBody = readable(entry.requestBody, slot.whole ? undefined : slot.requestBytes);
+    if (entry.responseBody !== undefined) logged.responseBody = readable(fromText(entry.responseBody), slot.whole ? undefined : slot.responseBytes);
     return logged;
   }
 
@@ -345,7 +355,7 @@ export class RequestLog {
       if (filter.appKey !== undefined && slot.appKey !== filter.appKey) continue;
       if (filter.since !== undefined && slot.at < filter.since) continue;
       if (filter.status !== undefined && !statusMatches(filter.status, slot.status)) continue;
-      out.push(this.view(this.entryAt(slot)));
+      out.push(this.view(this.entryAt(slot), slot));
     }
     return out;
   }
@@ -394,11 +404,11 @@ function jsonOf(value: unknown): string | undefined {
  */
 function boundedText(text: string | undefined, body: unknown, bodyIsText: boolean): string | undefined {
   if (text === undefined || text.length * 3 <= MAX_LOGGED_BODY_BYTES || Buffer.byteLength(text) <= MAX_LOGGED_BODY_BYTES) return text;
+  const value = bodyIsText ? fromText(body) : body;
   try {
-    return JSON.stringify(bounded(masked(bodyIsText ? fromText(body) : body)));
+    return JSON.stringify(bounded(masked(value)));
   } catch {
-    // Nested deeper than masking can walk (a hostile body of 100,000 levels): its head cannot be
-    // masked, so none is kept.
+    // Nested deeper than masking can walk (a hostile body of 100,000 levels): its head cannot be masked.
     return JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text), head: '' });
   }
 }
@@ -419,6 +429,27 @@ export function masked(value: unknown): unknown {
     Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/**
+ * A body as the log shows it: masked, and cut when long. One nested deeper than masking can walk
+ * (a few thousand levels fit in 16 KiB) is shown without its head, which could not be masked.
+ */
+function readable(body: unknown, keptBytes: number | undefined): unknown {
+  try {
+    return bounded(masked(body));
+  } catch {
+    return { truncated: true, bytes: keptBytes ?? bytesOf(body), head: '' };
+  }
+}
+
+/** The size of a body as JSON; 0 for one too deep for JSON.stringify too. */
+function bytesOf(body: unknown): number {
+  try {
+    return Buffer.byteLength(typeof body === 'string' ? body : (JSON.stringify(body) ?? ''));
+  } catch {
+    return 0;
+  }
 }
 
 function bounded(value: unknown): unknown {

@@ -68,6 +68,7 @@ describe('serve --request-log', () => {
     assert.equal(bodies({ 'request-log-bodies': '512K' }), 512 * 1024);
     assert.equal(bodies({ 'request-log-bodies': '8MiB' }), 8 * 1024 * 1024);
     assert.equal(bodies({ 'request-log-bodies': '1g' }), 1024 ** 3);
+    assert.equal(bodies({ 'request-log-bodies': '512b' }), 512);
     assert.equal(bodies({}, { DINGREAD_REQUEST_LOG_BODIES: '4M' }), 4 * 1024 * 1024);
     assert.equal(bodies({ 'request-log-bodies': '2K' }, { DINGREAD_REQUEST_LOG_BODIES: '4M' }), 2048);
     for (const bad of ['-1', '2G', '1T', 'lots', '', '1.5M', '99999999999']) {

@@ -103,6 +103,36 @@ describe('RequestLog', () => {
     assert.deepEqual(none.list().map((e) => [e.seq, e.bodiesDropped, e.query]), [[2, undefined, { q: 'x' }], [1, true, undefined]]);
   });
 
+  it('fills its budget to the last byte, keeps an empty body, and starts again at its beginning', () => {
+    // Each entry: the request body {"n":N} (7 bytes) and a 13-byte response, 20 bytes: five fill 100 bytes exactly.
+    const log = new RequestLog(10, 100);
+    const add = (n: number, responseBody: string): void => log.add(entry(n, { requestBody: { n }, responseBody }), JSON.stringify({ n }));
+    for (let n = 1; n <= 5; n++) add(n, '{"ok":"1234"}');
+    assert.deepEqual(log.list().map((e) => e.bodiesDropped ?? e.requestBody), [{ n: 5 }, { n: 4 }, { n: 3 }, { n: 2 }, { n: 1 }]);
+    // The sixth starts the buffer again over the first; an empty response is kept as one.
+    add(6, '');
+    const read = log.list();
+    assert.deepEqual(read.map((e) => e.bodiesDropped ?? e.requestBody), [{ n: 6 }, { n: 5 }, { n: 4 }, { n: 3 }, { n: 2 }, true]);
+    assert.equal(read[0]?.responseBody, '');
+    assert.deepEqual(read[1]?.responseBody, { ok: '1234' });
+    // A body of the budget's whole size fits alone.
+    log.add(entry(7, { responseBody: `"${'é'.repeat(49)}"` }));
+    assert.deepEqual(log.list().map((e) => e.bodiesDropped ?? e.seq), [7, true, true, true, true, true, true]);
+    assert.equal(log.list()[0]?.responseBody, 'é'.repeat(49));
+  });
+
+  it('shows a body nested too deep to mask without its head, and refuses sizes it cannot keep', () => {
+    const log = new RequestLog(2);
+    const deep = `${'['.repeat(8000)}${']'.repeat(8000)}`;
+    log.add(entry(1, { requestBody: JSON.parse(deep) as unknown, responseBody: deep }), deep);
+    const [read] = log.list();
+    assert.deepEqual(read?.requestBody, { truncated: true, bytes: 16_000, head: '' });
+    assert.deepEqual(read?.responseBody, { truncated: true, bytes: 16_000, head: '' });
+    for (const [capacity, bodyBytes] of [[-1, 0], [1.5, 0], [100_001, 0], [1, -1], [1, Number.NaN], [1, 2 ** 30 + 1]]) {
+      assert.throws(() => new RequestLog(capacity, bodyBytes), RangeError, `${capacity}, ${bodyBytes}`);
+    }
+  });
+
   it('keeps a body over the limit as its cut form, which takes little of the budget', () => {
     const log = new RequestLog(4, 8 * 1024);
     const large = { appSecret: 'hush', items: 'z'.repeat(MAX_LOGGED_BODY_BYTES * 4) };

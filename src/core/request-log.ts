@@ -403,14 +403,9 @@ function jsonOf(value: unknown): string | undefined {
  * `body` is the body the text is of, read back as JSON first when `bodyIsText` (a response's).
  */
 function boundedText(text: string | undefined, body: unknown, bodyIsText: boolean): string | undefined {
-  if (text === undefined || text.length * 3 <= MAX_LOGGED_BODY_BYTES || Buffer.byteLength(text) <= MAX_LOGGED_BODY_BYTES) return text;
-  const value = bodyIsText ? fromText(body) : body;
-  try {
-    return JSON.stringify(bounded(masked(value)));
-  } catch {
-    // Nested deeper than masking can walk (a hostile body of 100,000 levels): its head cannot be masked.
-    return JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text), head: '' });
-  }
+  if (text === undefined || text.length * 3 <= MAX_LOGGED_BODY_BYTES) return text;
+  const bytes = Buffer.byteLength(text);
+  return bytes <= MAX_LOGGED_BODY_BYTES ? text : JSON.stringify(readable(bodyIsText ? fromText(body) : body, bytes));
 }
 
 function statusMatches(filter: string, status: number): boolean {

@@ -182,6 +182,17 @@ function parse(
   return { values, positionals };
 }
 
+/**
+ * An option's whole number, from `least` to `most`: digits only, so that no sign, fraction,
+ * exponent, space or hex slips through `Number()`; otherwise a UsageError saying what the option
+ * takes (`meaning`) and what it was given.
+ */
+export function wholeNumber(option: string, text: string, least: number, most: number, meaning: string): number {
+  const value = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= least && value <= most)) throw new UsageError(`--${option} must be ${meaning}, not ${JSON.stringify(text)}`);
+  return value;
+}
+
 /** ` (did you mean --admin-token?)` for a near miss, or nothing. */
 export function suggestion(given: string, known: string[], prefix = '--'): string {
   const bare = given.replace(/^-+/, '').split('=')[0] as string;

@@ -8,7 +8,7 @@ import { DAY_MS } from '../core/retention.js';
 import { DEFAULT_REQUEST_LOG_BODY_BYTES, DEFAULT_REQUEST_LOG_SIZE, MAX_REQUEST_LOG_BODY_BYTES, MAX_REQUEST_LOG_SIZE } from '../core/request-log.js';
 import { DINGTALK_QPS_LIMIT } from '../core/throttle.js';
 import { startServer, type RunningServer, type ServerOptions } from '../server.js';
-import { CommandError, UsageError, type OptionSpecs, type Values } from './command.js';
+import { CommandError, UsageError, wholeNumber, type OptionSpecs, type Values } from './command.js';
 import type { Io } from './io.js';
 
 /** The flags both commands take; each command words --host, --port and --store with its defaults. */
@@ -96,19 +96,22 @@ export interface ServerDefaults {
 
 /** ServerOptions from parsed flags and the environment; throws UsageError naming the bad flag. */
 export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defaults: ServerDefaults): ServerOptions {
-  const portText = values.port ?? env['DINGREAD_PORT'] ?? defaults.port;
-  const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port > 65535) {
-    throw new UsageError(`--port must be a number from 0 to 65535, not ${JSON.stringify(portText)}`);
-  }
-  const delayText = values['delivery-delay-ms'] ?? '0';
-  if (!/^\d{1,9}$/.test(delayText)) throw new UsageError('--delivery-delay-ms must be a whole number of milliseconds');
-  const qpsText = values['qps-limit'] ?? env['DINGREAD_QPS_LIMIT'] ?? String(DINGTALK_QPS_LIMIT);
-  if (!/^\d{1,7}$/.test(qpsText)) throw new UsageError(`--qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(qpsText)}`);
-  const requestLogText = values['request-log'] ?? env['DINGREAD_REQUEST_LOG'] ?? String(DEFAULT_REQUEST_LOG_SIZE);
-  if (!/^\d{1,7}$/.test(requestLogText) || Number(requestLogText) > MAX_REQUEST_LOG_SIZE) {
-    throw new UsageError(`--request-log must be a whole number of calls from 0 to ${MAX_REQUEST_LOG_SIZE}, not ${JSON.stringify(requestLogText)}`);
-  }
+  const port = wholeNumber('port', values.port ?? env['DINGREAD_PORT'] ?? defaults.port, 0, 65_535, 'a number from 0 to 65535');
+  const deliveryDelayMs = wholeNumber('delivery-delay-ms', values['delivery-delay-ms'] ?? '0', 0, MAX_MS, 'a whole number of milliseconds');
+  const qpsLimit = wholeNumber(
+    'qps-limit',
+    values['qps-limit'] ?? env['DINGREAD_QPS_LIMIT'] ?? String(DINGTALK_QPS_LIMIT),
+    0,
+    MAX_QPS,
+    'a whole number (0 turns it off)',
+  );
+  const requestLogSize = wholeNumber(
+    'request-log',
+    values['request-log'] ?? env['DINGREAD_REQUEST_LOG'] ?? String(DEFAULT_REQUEST_LOG_SIZE),
+    0,
+    MAX_REQUEST_LOG_SIZE,
+    `a whole number of calls from 0 to ${MAX_REQUEST_LOG_SIZE}`,
+  );
   const bodiesText = values['request-log-bodies'] ?? env['DINGREAD_REQUEST_LOG_BODIES'];
   const requestLogBodyBytes = bodiesText === undefined ? DEFAULT_REQUEST_LOG_BODY_BYTES : byteSize(bodiesText);
   if (requestLogBodyBytes === undefined || requestLogBodyBytes > MAX_REQUEST_LOG_BODY_BYTES) {
@@ -116,6 +119,7 @@ export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defa
       `--request-log-bodies must be a number of bytes from 0 to ${sizeText(MAX_REQUEST_LOG_BODY_BYTES)}, such as 262144, 512K or 8M, not ${JSON.stringify(bodiesText)}`,
     );
   }
+  // Days may be fractional (1.5), unlike every other number here.
   const retentionText = values['retention-days'] ?? env['DINGREAD_RETENTION_DAYS'] ?? '7';
   if (!/^\d{1,5}(\.\d+)?$/.test(retentionText) || Number(retentionText) < 1) {
     throw new UsageError(
@@ -124,14 +128,20 @@ export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defa
   }
   const syncText = (values['sqlite-sync'] ?? env['DINGREAD_SQLITE_SYNC'] ?? 'normal').toLowerCase();
   if (syncText !== 'normal' && syncText !== 'full') throw new UsageError(`--sqlite-sync must be normal or full, not ${JSON.stringify(syncText)}`);
-  const controlQpsText = values['control-qps-limit'] ?? env['DINGREAD_CONTROL_QPS_LIMIT'] ?? '0';
-  if (!/^\d{1,7}$/.test(controlQpsText)) {
-    throw new UsageError(`--control-qps-limit must be a whole number (0 turns it off), not ${JSON.stringify(controlQpsText)}`);
-  }
-  const redeliveryText = values['stream-redelivery-ms'] ?? env['DINGREAD_STREAM_REDELIVERY_MS'] ?? '60000';
-  if (!/^\d{1,9}$/.test(redeliveryText) || Number(redeliveryText) < 1) {
-    throw new UsageError(`--stream-redelivery-ms must be a whole number of milliseconds, at least 1, not ${JSON.stringify(redeliveryText)}`);
-  }
+  const controlQpsLimit = wholeNumber(
+    'control-qps-limit',
+    values['control-qps-limit'] ?? env['DINGREAD_CONTROL_QPS_LIMIT'] ?? '0',
+    0,
+    MAX_QPS,
+    'a whole number (0 turns it off)',
+  );
+  const redeliveryMs = wholeNumber(
+    'stream-redelivery-ms',
+    values['stream-redelivery-ms'] ?? env['DINGREAD_STREAM_REDELIVERY_MS'] ?? '60000',
+    1,
+    MAX_MS,
+    'a whole number of milliseconds, at least 1',
+  );
   const seed = values.seed ?? env['DINGREAD_SEED'];
   if (seed !== undefined && (seed === '' || seed.length > 256)) throw new UsageError('--seed must be 1 to 256 characters');
   const options: ServerOptions = {
@@ -142,13 +152,13 @@ export function serverOptionsFrom(values: ServerFlagValues, env: Io['env'], defa
     simulate: values['no-simulate'] ? false : (values.simulate ?? defaults.simulate),
     adminToken: values['admin-token'] ?? env['DINGREAD_ADMIN_TOKEN'],
     logger: values.log ? { level: 'info' } : false,
-    core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs: Number(delayText) },
-    emulator: { qpsLimit: Number(qpsText), requestLogSize: Number(requestLogText), requestLogBodyBytes },
+    core: { readTimestamp: !values['no-read-timestamp'], deliveryDelayMs },
+    emulator: { qpsLimit, requestLogSize, requestLogBodyBytes },
     retention: { retentionMs: Number(retentionText) * DAY_MS },
     sqliteSync: syncText,
-    controlQpsLimit: Number(controlQpsText),
+    controlQpsLimit,
     strict: values.strict ?? false,
-    stream: { redeliveryMs: Number(redeliveryText) },
+    stream: { redeliveryMs },
   };
   if (values.fixture) options.fixtureFile = values.fixture;
   if (seed !== undefined) options.seed = seed;
@@ -197,6 +207,10 @@ async function isDingread(url: string): Promise<boolean> {
     return false;
   }
 }
+
+/** The most milliseconds a flag takes (over eleven days), and the most calls a second a limit does. */
+const MAX_MS = 999_999_999;
+const MAX_QPS = 9_999_999;
 
 /** `262144`, `512K`, `8M`, `1G` (also `512B`, `KiB`, `MB`…: powers of 1,024 either way); undefined for anything else. */
 function byteSize(text: string): number | undefined {

@@ -1,13 +1,12 @@
 /**
  * `dingread ca`: the local CA of a store, made once and the same every time, the same one a
- * server on that store presents (`GET /_dingread/v1/ca.pem`); and `serve --strict`.
+ * server on that store presents (`GET /_dingread/v1/ca.pem`).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { serverOptionsFrom } from '../../src/cli/serve-options.js';
 import { startServer } from '../../src/server.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -46,41 +45,5 @@ describe('dingread ca', () => {
     const badStore = await runCli(['ca', '--store', 'nosuch:x']);
     assert.equal(badStore.status, 1);
     assert.match(badStore.stderr, /^dingread ca: unknown store "nosuch:x"/);
-  });
-});
-
-describe('serve --request-log', () => {
-  it('sets how many calls the request log keeps, from the flag or the environment; 1,000 by default', () => {
-    const defaults = { port: '3939', store: 'memory', simulate: false };
-    assert.equal(serverOptionsFrom({}, {}, defaults).emulator?.requestLogSize, 1000);
-    assert.equal(serverOptionsFrom({ 'request-log': '0' }, {}, defaults).emulator?.requestLogSize, 0);
-    assert.equal(serverOptionsFrom({}, { DINGREAD_REQUEST_LOG: '25' }, defaults).emulator?.requestLogSize, 25);
-    assert.equal(serverOptionsFrom({ 'request-log': '7' }, { DINGREAD_REQUEST_LOG: '25' }, defaults).emulator?.requestLogSize, 7);
-  });
-
-  it('sets the bytes of bodies it keeps with --request-log-bodies, in bytes or K, M, G; 1 MiB by default', () => {
-    const defaults = { port: '3939', store: 'memory', simulate: false };
-    const bodies = (values: { 'request-log-bodies'?: string }, env: Record<string, string> = {}): number | undefined =>
-      serverOptionsFrom(values, env, defaults).emulator?.requestLogBodyBytes;
-    assert.equal(bodies({}), 1024 * 1024);
-    assert.equal(bodies({ 'request-log-bodies': '0' }), 0);
-    assert.equal(bodies({ 'request-log-bodies': '262144' }), 262_144);
-    assert.equal(bodies({ 'request-log-bodies': '512K' }), 512 * 1024);
-    assert.equal(bodies({ 'request-log-bodies': '8MiB' }), 8 * 1024 * 1024);
-    assert.equal(bodies({ 'request-log-bodies': '1g' }), 1024 ** 3);
-    assert.equal(bodies({ 'request-log-bodies': '512b' }), 512);
-    assert.equal(bodies({}, { DINGREAD_REQUEST_LOG_BODIES: '4M' }), 4 * 1024 * 1024);
-    assert.equal(bodies({ 'request-log-bodies': '2K' }, { DINGREAD_REQUEST_LOG_BODIES: '4M' }), 2048);
-    for (const bad of ['-1', '2G', '1T', 'lots', '', '1.5M', '99999999999']) {
-      assert.throws(() => bodies({ 'request-log-bodies': bad }), /--request-log-bodies must be a number of bytes from 0 to 1G/, bad);
-    }
-  });
-});
-
-describe('serve --strict', () => {
-  it('turns strict mode on; leniency is the default', () => {
-    const defaults = { port: '3939', store: 'memory', simulate: false };
-    assert.equal(serverOptionsFrom({ strict: true }, {}, defaults).strict, true);
-    assert.equal(serverOptionsFrom({}, {}, defaults).strict, false);
   });
 });

@@ -1,5 +1,5 @@
 /** `dingread read`: users read a message, or open a chat, through the control plane. */
-import { CommandError, defineCommand, UsageError } from '../command.js';
+import { CommandError, defineCommand, UsageError, wholeNumber } from '../command.js';
 import { CONNECTION_OPTIONS, connect, count, formatTime, targetOf } from '../remote.js';
 
 /** Why a read was ignored, in words (the reasons of POST /_dingread/v1/reads). */
@@ -37,9 +37,7 @@ export const command = defineCommand({
     'Exit status: 0 when the reads were recorded (a user who had already read it changes nothing and counts too), 1 when none was (each ignored user is named with the reason) or the message does not exist, 2 for a mistake in the command line.',
   target: targetOf,
   async run({ values, positionals, io }) {
-    const atText = values.at;
-    if (atText !== undefined && !/^\d{1,16}$/.test(atText)) throw new UsageError(`--at must be epoch milliseconds, not ${JSON.stringify(atText)}`);
-    const at = atText === undefined ? undefined : Number(atText);
+    const at = values.at === undefined ? undefined : wholeNumber('at', values.at, 0, Number.MAX_SAFE_INTEGER, 'epoch milliseconds');
     const { chat, robot, user } = values;
 
     if (chat !== undefined || robot !== undefined) {

@@ -228,6 +228,12 @@ export function computeTargets(run: BenchRun): TargetResult[] {
       { name: 'group query', checks: perStore(throughputRatio('group-query'), (v) => v >= 0.5, ratio) },
       { name: 'readStatus', checks: perStore(throughputRatio('oto-read-status'), (v) => v >= 0.5, ratio) },
     ]),
+    // CPU, not throughput: the two share the machine's cores with the load generator, and a
+    // round's ratio of CPU per request cancels what disturbs both (bench/turns.ts).
+    target("hot path: CPU per request ≤ 1.3x the framework's floor (group query, readStatus)", [
+      { name: 'group query', checks: perStore((store) => rowOf(run, 'group-query', store)?.cpuRatioToFloor, (v) => v <= 1.3, ratio) },
+      { name: 'readStatus', checks: perStore((store) => rowOf(run, 'oto-read-status', store)?.cpuRatioToFloor, (v) => v <= 1.3, ratio) },
+    ]),
     ...FLATNESS.map((flat) =>
       target(flat.target, [{ checks: perStore((store) => costRatio(run, flat.small, flat.large, store), (v) => v <= flat.limit, ratio) }]),
     ),

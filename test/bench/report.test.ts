@@ -49,6 +49,8 @@ function row(id: string, store: string, rps: number, prismRps = 500): MeasuredRo
     unit: ingestion ? 'reads' : 'req',
     perRequest: ingestion ? 1000 : 1,
     bytes: 1500,
+    // The two query scenarios the floor is measured beside, at 1.2x its CPU per request.
+    ...(id === 'group-query' || id === 'oto-read-status' ? { floor: load(rps * 1.2), cpuRatioToFloor: 1.2 } : {}),
     ...(scenario.dingtalk ? { prism: { status: 200, bytes: 88, result: load(prismRps) } } : {}),
   };
 }
@@ -74,6 +76,8 @@ function fullRun(change: (id: string, store: string) => number | undefined = () 
   };
 }
 
+const rowOf = (run: BenchRun, id: string, store: string): MeasuredRow | undefined => run.rows.find((r) => r.id === id && r.store === store);
+
 const statusOf = (run: BenchRun, start: string): string => {
   const found = computeTargets(run).find((t) => t.target.startsWith(start));
   assert.ok(found, `a target starting "${start}"`);
@@ -92,6 +96,7 @@ describe('bench report: targets', () => {
     assert.match(text, /group query: memory 0\.60, sqlite 0\.60; readStatus: memory 0\.80, sqlite 0\.80/);
     assert.match(text, /memory 1\.25, sqlite 1\.25/, 'group send: 5,000 ÷ 4,000 req/s');
     assert.match(text, /150,000 reads\/s/);
+    assert.match(text, /^group query: memory 1\.20, sqlite 1\.20; readStatus: memory 1\.20, sqlite 1\.20$/m);
     assert.match(text, /group-query 0\.60, oto-read-status 0\.60, private-chat-query 0\.60, group-query-spread 0\.60, oto-read-status-spread 0\.60, group-send-10 0\.60, group-send-1000 0\.60/);
     assert.match(text, /memory 250 ms/);
     assert.match(text, /dingread ÷ Prism 8\.00 at the lowest \(group-send-10000 on memory\), 20 of 20 measured/);
@@ -108,6 +113,14 @@ describe('bench report: targets', () => {
     // PostgreSQL's private chat page at 0.4 of SQLite's (a query needs 0.5); its sends at 0.35 (they need 0.3).
     assert.equal(statusOf(fullRun((id, store) => (id === 'private-chat-query' && store === 'postgres' ? 3200 : undefined)), 'PostgreSQL'), 'missed');
     assert.equal(statusOf(fullRun((id, store) => (id.startsWith('group-send') && store === 'postgres' ? 1750 : undefined)), 'PostgreSQL'), 'met');
+    // The floor's CPU target: 1.31 on one store of one scenario misses; exactly 1.3 is met.
+    const hot = (ratio: number) => {
+      const run = fullRun();
+      (rowOf(run, 'oto-read-status', 'sqlite') as MeasuredRow).cpuRatioToFloor = ratio;
+      return statusOf(run, 'hot path');
+    };
+    assert.equal(hot(1.31), 'missed');
+    assert.equal(hot(1.3), 'met');
     const slow = fullRun();
     slow.cold[0] = { what: 'memory', ms: [400, 410, 420, 430, 440] };
     assert.equal(statusOf(slow, 'cold start'), 'missed');
@@ -126,6 +139,7 @@ describe('bench report: targets', () => {
       result: 'group query: memory 0.60, sqlite not measured; readStatus: memory 0.80, sqlite not measured',
       status: 'met where measured',
     });
+    assert.deepEqual(byStart('hot path')?.status, 'met where measured');
     for (const start of ['group send', 'chat open', 'group query: 100x', 'read ingestion', 'cold start']) {
       assert.deepEqual([byStart(start)?.result, byStart(start)?.status], ['not measured', 'not measured'], start);
     }
@@ -172,8 +186,17 @@ describe('bench report: targets', () => {
   });
 
   it("show the framework's floor for the rows that measured it, and no section when none did", () => {
-    assert.ok(!buildReport(fullRun()).includes("## The framework's floor"));
-    const run = fullRun();
+    const withoutFloor = (): BenchRun => {
+      const run = fullRun();
+      for (const r of run.rows) {
+        delete r.floor;
+        delete r.cpuRatioToFloor;
+      }
+      return run;
+    };
+    assert.ok(!buildReport(withoutFloor()).includes("## The framework's floor"));
+    assert.ok(buildReport(fullRun()).includes("## The framework's floor"));
+    const run = withoutFloor();
     const query = run.rows.find((r) => r.id === 'group-query' && r.store === 'sqlite') as MeasuredRow;
     query.floor = load(8000, { cpuUsPerRequest: 52.6 });
     query.dingread = load(6000, { cpuUsPerRequest: 81.4 });

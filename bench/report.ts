@@ -157,8 +157,21 @@ function costRatio(run: BenchRun, small: string, large: string, store: string): 
 function perStore(measure: (store: string) => number | undefined, ok: (value: number) => boolean, show: (value: number) => string, stores = TARGET_STORES): Check[] {
   return stores.map((store) => {
     const value = measure(store);
-    return value === undefined ? { label: store } : { label: store, shown: show(value), ok: ok(value) };
+    return value === undefined ? { label: store } : { label: store, shown: besideLimit(value, show(value), ok), ok: ok(value) };
   });
+}
+
+/**
+ * A figure whose rounding lands it on the other side of its target's limit is shown with the digits
+ * that tell: 0.49963 against "at least 0.5" is 0.4996, not the 0.50 that reads as met.
+ */
+export function besideLimit(value: number, shown: string, ok: (value: number) => boolean): string {
+  if (!/^\d[\d,]*(\.\d+)?$/.test(shown) || ok(Number(shown.replaceAll(',', ''))) === ok(value)) return shown;
+  for (let digits = 3; digits <= 12; digits++) {
+    const precise = value.toFixed(digits).replace(/0+$/, '');
+    if (ok(Number(precise)) === ok(value)) return precise;
+  }
+  return String(value);
 }
 
 function prismTarget(run: BenchRun): TargetResult {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { LoadResult } from '../../bench/load.js';
 import { isDingTalkPath, prismDocument } from '../../bench/prism.js';
-import { buildReport, computeTargets, keptNotes, NOTES_MARKER, notesStart, type BenchRun, type MeasuredRow } from '../../bench/report.js';
+import { besideLimit, buildReport, computeTargets, keptNotes, NOTES_MARKER, notesStart, type BenchRun, type MeasuredRow } from '../../bench/report.js';
 import { SCENARIOS } from '../../bench/scenarios.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -113,6 +113,14 @@ describe('bench report: targets', () => {
     // PostgreSQL's private chat page at 0.4 of SQLite's (a query needs 0.5); its sends at 0.35 (they need 0.3).
     assert.equal(statusOf(fullRun((id, store) => (id === 'private-chat-query' && store === 'postgres' ? 3200 : undefined)), 'PostgreSQL'), 'missed');
     assert.equal(statusOf(fullRun((id, store) => (id.startsWith('group-send') && store === 'postgres' ? 1750 : undefined)), 'PostgreSQL'), 'met');
+    // A figure that rounds onto the limit from the wrong side shows the digits that tell.
+    const edge = fullRun((id, store) => (id === 'group-query' && store === 'memory' ? 4996.3 : undefined)); // ÷ 10,000
+    const edgeTarget = computeTargets(edge).find((t) => t.target.startsWith('group query and readStatus'));
+    assert.equal(edgeTarget?.status, 'missed');
+    assert.match(edgeTarget?.result ?? '', /^group query: memory 0\.4996, sqlite 0\.60;/);
+    assert.equal(besideLimit(1.3004, '1.30', (v) => v <= 1.3), '1.3004');
+    assert.equal(besideLimit(1.2951, '1.30', (v) => v <= 1.3), '1.30', 'rounded onto the limit from the side it is on');
+    assert.equal(besideLimit(150_000, '150,000 reads/s', (v) => v >= 100_000), '150,000 reads/s');
     // The floor's CPU target: 1.31 on one store of one scenario misses; exactly 1.3 is met.
     const hot = (ratio: number) => {
       const run = fullRun();

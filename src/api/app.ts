@@ -121,24 +121,61 @@ export function requestCheckers(): FastifySchemaCompiler<unknown> {
  * The response serializers: Fastify's own compiler (fast-json-stringify, loaded from where Fastify
  * would load it), each route's compiled on its first answer rather than when the server starts,
  * for the same reason as the request checkers. Every route has a response schema (responses.ts).
+ *
+ * Arrays of 64 items and more whose items are strings, numbers or booleans (a page of readUserIds)
+ * go to the native JSON.stringify whole instead of item by item: on Node 20 that is the faster of
+ * the two (BENCHMARKS.md). A route whose answer holds an array of objects anywhere is compiled
+ * without it, so that every item of such an array, however many, is written by its schema and
+ * carries no field beyond it.
  */
 const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, serializerOptions) => {
-  let compile: ReturnType<CompilersFactory['buildSerializer']> | undefined;
+  type Compile = ReturnType<CompilersFactory['buildSerializer']>;
+  let fastJsonStringify: CompilersFactory['buildSerializer'] | undefined;
+  const compilers = new Map<boolean, Compile>();
+  const compilerFor = (wholeArrays: boolean): Compile => {
+    let compile = compilers.get(wholeArrays);
+    if (compile === undefined) {
+      if (fastJsonStringify === undefined) {
+        const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+        fastJsonStringify = (fromFastify('@fastify/fast-json-stringify-compiler') as () => CompilersFactory['buildSerializer'])();
+      }
+      compile = fastJsonStringify(externalSchemas, wholeArrays ? { ...serializerOptions, ...WHOLE_LARGE_ARRAYS } : serializerOptions);
+      compilers.set(wholeArrays, compile);
+    }
+    return compile;
+  };
   return (route) => {
     let serialize: ((data: unknown) => string) | undefined;
     return (data: unknown) => {
-      if (serialize === undefined) {
-        if (compile === undefined) {
-          const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
-          const selector = fromFastify('@fastify/fast-json-stringify-compiler') as () => CompilersFactory['buildSerializer'];
-          compile = selector()(externalSchemas, serializerOptions);
-        }
-        serialize = compile(route) as (data: unknown) => string;
-      }
+      serialize ??= compilerFor(onlyScalarArrays(route.schema))(route) as (data: unknown) => string;
       return serialize(data);
     };
   };
 };
+
+/** fast-json-stringify's options for arrays written whole by JSON.stringify (see buildSerializer). */
+const WHOLE_LARGE_ARRAYS = { largeArrayMechanism: 'json-stringify', largeArraySize: 64 } as const;
+
+const SCALARS = new Set(['string', 'number', 'integer', 'boolean']);
+
+/**
+ * Whether every array the schema describes, at any depth, holds scalars (strings, numbers,
+ * integers, booleans) and nothing the serializer would shape: those alone may be written whole.
+ */
+export function onlyScalarArrays(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return true;
+  if (Array.isArray(schema)) return schema.every(onlyScalarArrays);
+  const node = schema as Record<string, unknown>;
+  const types = Array.isArray(node['type']) ? (node['type'] as unknown[]) : [node['type']];
+  if (types.includes('array')) {
+    const items = node['items'];
+    if (typeof items !== 'object' || items === null || Array.isArray(items)) return false;
+    const item = items as Record<string, unknown>;
+    const itemTypes = Array.isArray(item['type']) ? (item['type'] as unknown[]) : [item['type']];
+    if (!itemTypes.every((type) => SCALARS.has(type as string)) || 'format' in item || '$ref' in item) return false;
+  }
+  return Object.values(node).every(onlyScalarArrays);
+}
 
 export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<FastifyInstance> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -163,10 +200,6 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     clientErrorHandler,
     // Both compilers given here, so that Fastify does not load its default ones at start.
     // (Fastify's declared type for buildValidator differs from what it calls; this is the latter.)
-    // Arrays of 64 items and more (a page of readUserIds) go to the native JSON.stringify whole
-    // instead of item by item: on Node 20 that is the faster of the two, and the answer check in
-    // the tests makes sure no item holds a field beyond its schema.
-    serializerOpts: { largeArrayMechanism: 'json-stringify', largeArraySize: 64 },
     schemaController: { compilersFactory: { buildValidator: (() => checkers) as unknown as CompilersFactory['buildValidator'], buildSerializer } },
   });
   // A proxied request's full URL becomes its path and host here, before Fastify or anything else

@@ -2,12 +2,15 @@
  * The schema compilers the app gives Fastify (src/api/app.ts). Each route's request schemas are
  * compiled on the route's first request, not at start, so this compiles every request schema the
  * routes use and checks that a checker answers as Ajv does; and Fastify's own response serializer
- * is still there, loaded on demand, for a route with a response schema.
+ * is still there, loaded on demand, for a route with a response schema, writing long arrays of
+ * scalars whole and every item of an array of objects by its schema.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Kind, Type, type TSchema } from '@sinclair/typebox';
-import { buildApp, requestCheckers } from '../../src/api/app.js';
+import { buildApp, onlyScalarArrays, requestCheckers } from '../../src/api/app.js';
+import { RESPONSES } from '../../src/api/responses.js';
+import { ChatQueryResult, OtoQueryResult } from '../../src/core/answers.js';
 import * as control from '../../src/api/control/schemas.js';
 import { EventsQuery } from '../../src/api/control/events.routes.js';
 import * as emulator from '../../src/api/emulator/schemas.js';
@@ -60,5 +63,35 @@ describe('schema compilers', () => {
       await app.close();
       await store.close();
     }
+  });
+
+  it('write a long array of scalars whole, and every item of a long array of objects by its schema', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const app = await buildApp(await createCoreContext(store), { version: 'test' });
+    try {
+      const ids = Array.from({ length: 200 }, (_, i) => `user${i}`);
+      app.get('/_test/scalars', { schema: { response: { 200: Type.Object({ ids: Type.Array(Type.String()) }) } } }, async () => ({ ids }));
+      const objects = Type.Object({ items: Type.Array(Type.Object({ id: Type.String() })) });
+      // 200 items, past the 64 at which a scalar array goes to JSON.stringify whole.
+      app.get('/_test/objects', { schema: { response: { 200: objects } } }, async () => ({ items: ids.map((id) => ({ id, secret: 'not in the schema' })) }));
+      assert.equal((await app.inject({ method: 'GET', url: '/_test/scalars' })).body, JSON.stringify({ ids }));
+      const body = (await app.inject({ method: 'GET', url: '/_test/objects' })).body;
+      assert.equal(body, JSON.stringify({ items: ids.map((id) => ({ id })) }), 'no item carries a field beyond its schema');
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  });
+
+  it('tell the answers whose every array holds scalars from those with an array of objects anywhere', () => {
+    assert.equal(onlyScalarArrays(ChatQueryResult), true, 'the group page: readUserIds');
+    assert.equal(onlyScalarArrays(Type.Object({ a: Type.Array(Type.Integer()), b: Type.Array(Type.Boolean()), c: Type.Record(Type.String(), Type.String()) })), true);
+    assert.equal(onlyScalarArrays(OtoQueryResult), false, 'readStatus: messageReadInfoList');
+    assert.equal(onlyScalarArrays(RESPONSES['GET /_dingread/v1/requests']), false, 'nested: the request log');
+    assert.equal(onlyScalarArrays(Type.Object({ deep: Type.Object({ list: Type.Array(Type.Array(Type.String())) }) })), false, 'an array of arrays');
+    assert.equal(onlyScalarArrays(Type.Array(Type.Unknown())), false, 'items of any shape');
+    assert.equal(onlyScalarArrays(Type.Array(Type.String({ format: 'date-time' }))), false, 'a format the serializer applies');
+    assert.equal(onlyScalarArrays({ type: 'array' }), false, 'no items schema');
+    assert.equal(onlyScalarArrays(Type.Array(Type.Union([Type.String(), Type.Null()]))), false, 'a union');
   });
 });

@@ -208,8 +208,9 @@ async function isDingread(url: string): Promise<boolean> {
   }
 }
 
-/** The most milliseconds a flag takes (over eleven days), and the most calls a second a limit does. */
+/** The most milliseconds a flag takes (over eleven days). */
 const MAX_MS = 999_999_999;
+/** The most calls a second a limit takes. */
 const MAX_QPS = 9_999_999;
 
 /** `262144`, `512K`, `8M`, `1G` (also `512B`, `KiB`, `MB`…: powers of 1,024 either way); undefined for anything else. */

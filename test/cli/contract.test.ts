@@ -91,7 +91,8 @@ describe('every command', () => {
       [['status', 'k', '--url', 'not a url'], 'dingread status: --url must look like http://127.0.0.1:3939, not "not a url"'],
       [['serve', '--port', 'abc'], 'dingread serve: --port must be a number from 0 to 65535, not "abc"'],
       [['read', 'k', 'u', '--at', '1.5e12'], 'dingread read: --at must be epoch milliseconds, not "1.5e12"'],
-      [['read', 'k', 'u', '--at', '99999999999999999'], 'dingread read: --at must be epoch milliseconds, not "99999999999999999"'],
+      // One past the latest time a Date holds (8.64e15), which the server would refuse.
+      [['read', 'k', 'u', '--at', '8640000000000001'], 'dingread read: --at must be epoch milliseconds, not "8640000000000001"'],
       [['exec', 'npm', 'test'], 'dingread exec: put the command after --, as in: dingread exec [options] -- npm test'],
     ];
     for (const [argv, first] of cases) {

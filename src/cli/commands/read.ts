@@ -1,4 +1,5 @@
 /** `dingread read`: users read a message, or open a chat, through the control plane. */
+import { MAX_CLOCK_MS } from '../../core/clock.js';
 import { CommandError, defineCommand, UsageError, wholeNumber } from '../command.js';
 import { CONNECTION_OPTIONS, connect, count, formatTime, targetOf } from '../remote.js';
 
@@ -37,7 +38,7 @@ export const command = defineCommand({
     'Exit status: 0 when the reads were recorded (a user who had already read it changes nothing and counts too), 1 when none was (each ignored user is named with the reason) or the message does not exist, 2 for a mistake in the command line.',
   target: targetOf,
   async run({ values, positionals, io }) {
-    const at = values.at === undefined ? undefined : wholeNumber('at', values.at, 0, Number.MAX_SAFE_INTEGER, 'epoch milliseconds');
+    const at = values.at === undefined ? undefined : wholeNumber('at', values.at, 0, MAX_CLOCK_MS, 'epoch milliseconds');
     const { chat, robot, user } = values;
 
     if (chat !== undefined || robot !== undefined) {

@@ -49,7 +49,7 @@ function row(id: string, store: string, rps: number, prismRps = 500): MeasuredRo
     unit: ingestion ? 'reads' : 'req',
     perRequest: ingestion ? 1000 : 1,
     bytes: 1500,
-    // The two query scenarios the floor is measured beside, at 1.2x its CPU per request.
+    // The two query scenarios the floor is measured beside: dingread's CPU per request 1.2x the floor's.
     ...(id === 'group-query' || id === 'oto-read-status' ? { floor: load(rps * 1.2), cpuRatioToFloor: 1.2 } : {}),
     ...(scenario.dingtalk ? { prism: { status: 200, bytes: 88, result: load(prismRps) } } : {}),
   };
@@ -121,6 +121,17 @@ describe('bench report: targets', () => {
     assert.equal(besideLimit(1.3004, '1.30', (v) => v <= 1.3), '1.3004');
     assert.equal(besideLimit(1.2951, '1.30', (v) => v <= 1.3), '1.30', 'rounded onto the limit from the side it is on');
     assert.equal(besideLimit(150_000, '150,000 reads/s', (v) => v >= 100_000), '150,000 reads/s');
+    assert.equal(besideLimit(99_999.6, '100,000 reads/s', (v) => v >= 100_000), '99,999.6 reads/s', 'a unit is kept, and the separators');
+    assert.equal(besideLimit(300.4, '300 ms', (v) => v <= 300), '300.4 ms');
+    // Every target with a limit shows so: PostgreSQL at 0.4996 of SQLite (missed), dingread at 1.004
+    // of Prism (met, not the 1.00 that reads as not faster).
+    const pg = fullRun((id, store) => (id === 'private-chat-query' && store === 'postgres' ? 3996.8 : undefined)); // ÷ 8,000
+    assert.match(computeTargets(pg).find((t) => t.target.startsWith('PostgreSQL'))?.result ?? '', /private-chat-query 0\.4996,/);
+    const prism = fullRun((id, store) => (id === 'group-send-1000' && store === 'memory' ? 502 : undefined)); // ÷ 500
+    assert.deepEqual(
+      [computeTargets(prism).at(-1)?.status, computeTargets(prism).at(-1)?.result.split(' at ')[0]],
+      ['met', 'dingread ÷ Prism 1.004'],
+    );
     // The floor's CPU target: 1.31 on one store of one scenario misses; exactly 1.3 is met.
     const hot = (ratio: number) => {
       const run = fullRun();

@@ -157,22 +157,28 @@ const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, s
 const WHOLE_LARGE_ARRAYS = { largeArrayMechanism: 'json-stringify', largeArraySize: 64 } as const;
 
 const SCALARS = new Set(['string', 'number', 'integer', 'boolean']);
+/** Keywords that make a schema an array's to the serializer even without `type: 'array'`. */
+const ARRAY_KEYWORDS = ['items', 'prefixItems', 'additionalItems', 'contains', 'minItems', 'maxItems', 'uniqueItems'];
 
 /**
- * Whether every array the schema describes, at any depth, holds scalars (strings, numbers,
- * integers, booleans) and nothing the serializer would shape: those alone may be written whole.
+ * Whether every array the schema describes, at any depth, holds plain scalars (strings, numbers,
+ * integers, booleans, with no `format`): those alone may go to JSON.stringify whole. It writes each
+ * item as it is, where the serializer would coerce one of the wrong type (round a fraction for an
+ * integer, write a number as a string); the answers hold the right types (the tests' answer check).
+ * A `$ref` anywhere answers false, since what it points to is not looked at.
  */
 export function onlyScalarArrays(schema: unknown): boolean {
   if (typeof schema !== 'object' || schema === null) return true;
   if (Array.isArray(schema)) return schema.every(onlyScalarArrays);
   const node = schema as Record<string, unknown>;
+  if ('$ref' in node) return false;
   const types = Array.isArray(node['type']) ? (node['type'] as unknown[]) : [node['type']];
-  if (types.includes('array')) {
+  if (types.includes('array') || (node['type'] === undefined && ARRAY_KEYWORDS.some((keyword) => keyword in node))) {
     const items = node['items'];
     if (typeof items !== 'object' || items === null || Array.isArray(items)) return false;
     const item = items as Record<string, unknown>;
     const itemTypes = Array.isArray(item['type']) ? (item['type'] as unknown[]) : [item['type']];
-    if (!itemTypes.every((type) => SCALARS.has(type as string)) || 'format' in item || '$ref' in item) return false;
+    if (!itemTypes.every((type) => SCALARS.has(type as string)) || 'format' in item) return false;
   }
   return Object.values(node).every(onlyScalarArrays);
 }

@@ -71,10 +71,16 @@ describe('schema compilers', () => {
     try {
       const ids = Array.from({ length: 200 }, (_, i) => `user${i}`);
       app.get('/_test/scalars', { schema: { response: { 200: Type.Object({ ids: Type.Array(Type.String()) }) } } }, async () => ({ ids }));
+      // Whole, an array is written as it is: 1.5 stays 1.5, where item by item an integer's schema would write 1.
+      const halves = Array.from({ length: 200 }, () => 1.5);
+      app.get('/_test/integers', { schema: { response: { 200: Type.Object({ n: Type.Array(Type.Integer()) }) } } }, async () => ({ n: halves }));
+      app.get('/_test/mixed', { schema: { response: { 200: Type.Object({ n: Type.Array(Type.Integer()), o: Type.Array(Type.Object({})) }) } } }, async () => ({ n: halves, o: [] }));
       const objects = Type.Object({ items: Type.Array(Type.Object({ id: Type.String() })) });
       // 200 items, past the 64 at which a scalar array goes to JSON.stringify whole.
       app.get('/_test/objects', { schema: { response: { 200: objects } } }, async () => ({ items: ids.map((id) => ({ id, secret: 'not in the schema' })) }));
       assert.equal((await app.inject({ method: 'GET', url: '/_test/scalars' })).body, JSON.stringify({ ids }));
+      assert.equal((await app.inject({ method: 'GET', url: '/_test/integers' })).body, JSON.stringify({ n: halves }), 'written whole');
+      assert.equal((await app.inject({ method: 'GET', url: '/_test/mixed' })).body, JSON.stringify({ n: halves.map(() => 1), o: [] }), 'item by item: an array of objects beside it');
       const body = (await app.inject({ method: 'GET', url: '/_test/objects' })).body;
       assert.equal(body, JSON.stringify({ items: ids.map((id) => ({ id })) }), 'no item carries a field beyond its schema');
     } finally {
@@ -93,5 +99,8 @@ describe('schema compilers', () => {
     assert.equal(onlyScalarArrays(Type.Array(Type.String({ format: 'date-time' }))), false, 'a format the serializer applies');
     assert.equal(onlyScalarArrays({ type: 'array' }), false, 'no items schema');
     assert.equal(onlyScalarArrays(Type.Array(Type.Union([Type.String(), Type.Null()]))), false, 'a union');
+    assert.equal(onlyScalarArrays({ items: Type.Object({ id: Type.String() }) }), false, "an array's keywords without its type");
+    assert.equal(onlyScalarArrays({ type: 'object', properties: { list: { $ref: 'Shared#' } } }), false, 'a $ref, not followed');
+    assert.equal(onlyScalarArrays(Type.Object({ list: Type.Unsafe({ type: ['array', 'null'], items: Type.String() }) })), true, 'a nullable array of strings');
   });
 });

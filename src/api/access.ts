@@ -20,6 +20,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DingReadError } from '../core/errors.js';
 import { sendError, sendNotFound } from './envelope.js';
+import { notesOf } from './request-notes.js';
 import type { RequestStep } from './request-steps.js';
 import { hostnameOf, isLoopbackAddress, isLoopbackHost, pathOf, requestTarget, type RequestTarget } from './proxy/request-target.js';
 
@@ -30,18 +31,10 @@ export const EVENTS_PATH = '/_dingread/v1/events';
 const OPEN_PATHS = new Set(['/_dingread/health', '/_dingread/ready']);
 const CONTROL_PATHS = new Set(['/_dingread/metrics']);
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The matched route, read once (routeOf): Fastify builds a fresh object on every `routeOptions` read. */
-    matchedRoute: FastifyRequest['routeOptions'] | null;
-    /** The request's surface, decided once (surfaceOf). */
-    surface: Surface | null;
-  }
-}
-
 /** The matched route's options (its pattern is `url`, undefined when no route matched). */
 export function routeOf(request: FastifyRequest): FastifyRequest['routeOptions'] {
-  return (request.matchedRoute ??= request.routeOptions);
+  const notes = notesOf(request);
+  return (notes.matchedRoute ??= request.routeOptions);
 }
 
 /**
@@ -49,7 +42,8 @@ export function routeOf(request: FastifyRequest): FastifyRequest['routeOptions']
  * percent-escapes, so `/%5Fdingread/v1/reset` reaches the reset route and must be judged as it.
  */
 export function surfaceOf(request: FastifyRequest): Surface {
-  return (request.surface ??= surfaceOfPath(routeOf(request).url ?? pathOf(request.url)));
+  const notes = notesOf(request);
+  return (notes.surface ??= surfaceOfPath(routeOf(request).url ?? pathOf(request.url)));
 }
 
 function surfaceOfPath(path: string): Surface {

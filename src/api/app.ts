@@ -32,6 +32,7 @@ import { mediaRoutes } from './media/media.routes.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops.routes.js';
 import { proxyRoutes } from './proxy/proxy.routes.js';
+import { RequestNotes } from './request-notes.js';
 import { RequestSteps } from './request-steps.js';
 import { attachResponseSchema } from './responses.js';
 import { normaliseRequestTarget } from './proxy/request-target.js';
@@ -214,19 +215,14 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   // (`inject` never sends a full URL as the target: it takes the host out of one.)
   app.server.prependListener('request', normaliseRequestTarget);
 
-  // What every hook reads of a request, kept on it (access.ts: routeOf, surfaceOf; the caller a
-  // token names, leniency's unknown fields). Declared here so that every request is made with
-  // them: a field added later moves each request to a new hidden class.
-  app.decorateRequest('matchedRoute', null);
-  app.decorateRequest('surface', null);
-  app.decorateRequest('receivedAt', 0);
-  app.decorateRequest('caller', null);
-  app.decorateRequest('unknownFields', null);
+  // What every hook notes of a request, on one object (request-notes.ts). Declared here so that
+  // every request is made with it: a field added later moves each request to a new hidden class.
+  app.decorateRequest('notes', null);
   // The steps of every request (request-steps.ts): these first, then the emulator's, the ops
   // plugin's, the access guard's and leniency's, each added as they are registered below.
   const steps = new RequestSteps();
   steps.onRequest((request, reply) => {
-    request.receivedAt = performance.now();
+    request.notes = new RequestNotes(performance.now());
     reply.header('x-acs-request-id', String(request.id));
     return false;
   });

@@ -16,6 +16,7 @@ import {
 } from '../../core/cards.js';
 import type { CoreContext } from '../../core/context.js';
 import { authenticate, requireScope, type Caller } from '../../core/tokens.js';
+import { notesOf } from '../request-notes.js';
 import { ROBOT_BODY_LIMIT } from './robot.routes.js';
 
 const strict = { additionalProperties: false } as const;
@@ -104,8 +105,9 @@ export const StreamingBody = Type.Object(
 );
 
 function callerOf(request: FastifyRequest): Caller {
-  if (!request.caller) throw new Error('card route reached without an authenticated caller');
-  return request.caller;
+  const caller = request.notes?.caller;
+  if (!caller) throw new Error('card route reached without an authenticated caller');
+  return caller;
 }
 
 function bodyOf<T>(request: FastifyRequest): T {
@@ -119,7 +121,7 @@ export function cardRoutes(ctx: CoreContext) {
       const header = request.headers['x-acs-dingtalk-access-token'];
       const caller = await authenticate(ctx, Array.isArray(header) ? header[0] : header);
       requireScope(caller, request.routeOptions.url?.endsWith('/streaming') ? CARD_STREAMING_SCOPE : CARD_INSTANCE_SCOPE);
-      request.caller = caller;
+      notesOf(request).caller = caller;
     });
     const opts = <S>(schema: S) => ({ bodyLimit: ROBOT_BODY_LIMIT, schema: { body: schema } });
 

@@ -14,13 +14,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ValidationStep } from '../request-steps.js';
 import { routeOf, surfaceOf } from '../access.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Top-level fields the route does not know, as sent (dingtalk/leniency.ts). */
-    unknownFields: string[] | null;
-  }
-}
+import { notesOf } from '../request-notes.js';
 
 /** A hostile body may carry thousands of unknown keys: the log names this many, each cut short. */
 const MAX_NAMED = 50;
@@ -65,7 +59,7 @@ export function leniency(strict: boolean): ValidationStep {
     const unknown: string[] = [];
     if (schema.body !== undefined) request.body = examine(request.body, schema.body, strict, unknown);
     if (schema.querystring !== undefined) request.query = examine(request.query, schema.querystring, strict, unknown);
-    if (unknown.length > 0) request.unknownFields = unknown;
+    if (unknown.length > 0) notesOf(request).unknownFields = unknown;
     return false;
   };
 }

@@ -9,6 +9,7 @@ import { queryChat, queryOto } from '../../core/queries.js';
 import { recall } from '../../core/recalls.js';
 import { sendGroup, sendOto, sendPrivateChat } from '../../core/sends.js';
 import { authenticate, requireScope, ROBOT_SCOPE, type Caller } from '../../core/tokens.js';
+import { notesOf } from '../request-notes.js';
 import {
   ChatRecallBody,
   GroupQueryBody,
@@ -20,19 +21,13 @@ import {
   PrivateChatSendBody,
 } from '../schemas.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The token's app, once the route's onRequest hook has admitted it; null before. */
-    caller: Caller | null;
-  }
-}
-
 /** DingTalk's messages are small (msgParam ≤ 15,000 bytes): a bigger body is refused before parsing. */
 export const ROBOT_BODY_LIMIT = 256 * 1024;
 
 function callerOf(request: FastifyRequest): Caller {
-  if (!request.caller) throw new Error('robot route reached without an authenticated caller');
-  return request.caller;
+  const caller = request.notes?.caller;
+  if (!caller) throw new Error('robot route reached without an authenticated caller');
+  return caller;
 }
 
 function bodyOf<T>(request: FastifyRequest): T {
@@ -47,7 +42,7 @@ export function robotRoutes(ctx: CoreContext) {
     // rest of the bytes at hand, and a request it finds broken gets its 400 alone, not two answers.
     const admit = (request: FastifyRequest, caller: Caller): void => {
       requireScope(caller, ROBOT_SCOPE);
-      request.caller = caller;
+      notesOf(request).caller = caller;
     };
     app.addHook('onRequest', (request, _reply, done) => {
       const header = request.headers['x-acs-dingtalk-access-token'];

@@ -22,7 +22,7 @@ function field(source: unknown, name: string): string | undefined {
 /** The token's app (or suite) on the robot API; the claimed appKey or suiteKey on oauth2/* and the legacy gettoken, clientId on Stream's gateway. */
 export function appKeyOf(request: FastifyRequest): string | undefined {
   return (
-    request.caller?.appKey ??
+    request.notes?.caller?.appKey ??
     field(request.body, 'appKey') ??
     field(request.body, 'suiteKey') ??
     field(request.body, 'clientId') ??

@@ -48,7 +48,6 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
 
   const plugin = async (app: FastifyInstance): Promise<void> => {
     catalog.watch(app);
-    app.decorateRequest('loggedCall', null);
     recorder.parseJsonKeepingText(app);
 
     // Steps and callback-form hooks (no promise per hook): they run on every request.
@@ -58,7 +57,7 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
     });
     // Faults and the QPS limit apply to DingTalk's calls, the ones the log records.
     options.steps.preValidation((request, reply) => {
-      if (request.loggedCall === null) return false;
+      if (!request.notes?.loggedCall) return false;
       recorder.keepBody(request);
       const route = routeOf(request).url;
       // Nothing to inject and no limit: the common case costs no promise.

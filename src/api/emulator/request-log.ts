@@ -9,6 +9,7 @@ import type { Clock } from '../../core/clock.js';
 import { RequestLog, type LoggedRequest, type RequestLogFilter } from '../../core/request-log.js';
 import { routeOf } from '../access.js';
 import { pathOf, requestTarget } from '../proxy/request-target.js';
+import { notesOf } from '../request-notes.js';
 import { appKeyOf, isDingTalkCall } from './calls.js';
 import { RequestsQuery } from './schemas.js';
 
@@ -16,7 +17,7 @@ import { RequestsQuery } from './schemas.js';
  * What one logged call carries from its first hook to its last. Made with every field in place,
  * so that the fields set later do not change the object's shape on every call.
  */
-interface PendingEntry {
+export interface PendingEntry {
   startedAt: number;
   at: number;
   faults: string[] | undefined;
@@ -25,13 +26,6 @@ interface PendingEntry {
   /** The JSON text the body was parsed from (parseJsonKeepingText), for the log to keep as it is. */
   requestText: string | undefined;
   logged: boolean;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The request log's entry in the making; null for a call that is not logged. */
-    loggedCall: PendingEntry | null;
-  }
 }
 
 export class RequestRecorder {
@@ -48,7 +42,8 @@ export class RequestRecorder {
   /** Starts the entry of a DingTalk call (onRequest); answers whether the call is logged. */
   begin(request: FastifyRequest): boolean {
     if (!isDingTalkCall(request)) return false;
-    request.loggedCall = { startedAt: request.receivedAt, at: this.clock.now(), faults: undefined, requestBody: undefined, requestText: undefined, logged: false };
+    const notes = notesOf(request);
+    notes.loggedCall = { startedAt: notes.receivedAt, at: this.clock.now(), faults: undefined, requestBody: undefined, requestText: undefined, logged: false };
     return true;
   }
 
@@ -60,7 +55,7 @@ export class RequestRecorder {
     const parse = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
-      const entry = request.loggedCall;
+      const entry = request.notes?.loggedCall;
       // Noted before parsing (its callback goes on with the request at once); read only once a body
       // was parsed from it. A byte-order mark is dropped by the parser and so from the text kept.
       if (entry) entry.requestText = (text as string).charCodeAt(0) === 0xfeff ? (text as string).slice(1) : (text as string);
@@ -71,18 +66,19 @@ export class RequestRecorder {
 
   /** Keeps the body as sent, before leniency leaves fields out (preValidation, before leniency's hook). */
   keepBody(request: FastifyRequest): void {
-    const entry = request.loggedCall;
+    const entry = request.notes?.loggedCall;
     if (entry) entry.requestBody = request.body;
   }
 
   noteFaults(request: FastifyRequest, fired: string[]): void {
-    const entry = request.loggedCall;
+    const entry = request.notes?.loggedCall;
     if (entry) entry.faults = fired;
   }
 
   /** Writes the call's entry, once: when its answer goes out (onSend), or when it is dropped (status 0). */
   record(request: FastifyRequest, status: number, payload: unknown): void {
-    const entry = request.loggedCall;
+    const notes = request.notes;
+    const entry = notes?.loggedCall;
     if (!entry || entry.logged) return;
     entry.logged = true;
     // The body stays text here (the log parses it when read); only an error's code is needed now.
@@ -107,7 +103,7 @@ export class RequestRecorder {
     if (appKey !== undefined) logged.appKey = appKey;
     if (status >= 400 && typeof envelopeCode === 'string') logged.code = envelopeCode;
     if (entry.faults) logged.faults = entry.faults;
-    if (request.unknownFields) logged.unknownFields = request.unknownFields;
+    if (notes?.unknownFields) logged.unknownFields = notes.unknownFields;
     // The text is the body's only when the body kept is the one parsed from it (keepBody).
     const requestBody = entry.requestBody ?? request.body;
     if (requestBody !== undefined) logged.requestBody = requestBody;

@@ -13,6 +13,7 @@ import { DOWNLOAD_PATH, downloadByUrl, keepMedia, MEDIA_ANSWERS, MediaRefusal, m
 import { authenticate, requireScope, ROBOT_SCOPE } from '../../core/tokens.js';
 import { sendLegacy } from '../dingtalk/legacy.js';
 import { requestTarget } from '../proxy/request-target.js';
+import { notesOf } from '../request-notes.js';
 import { acceptUploads, receiveUpload } from './multipart-upload.js';
 
 /** Both fields are required; a missing one gets its own code (core/media.ts), so neither is `required` here. */
@@ -83,12 +84,13 @@ export function mediaRoutes(ctx: CoreContext) {
           const header = request.headers['x-acs-dingtalk-access-token'];
           const caller = await authenticate(ctx, Array.isArray(header) ? header[0] : header);
           requireScope(caller, ROBOT_SCOPE);
-          request.caller = caller;
+          notesOf(request).caller = caller;
         },
       },
       (request) => {
-        if (!request.caller) throw new Error('messageFiles/download reached without an authenticated caller');
-        return messageFileDownload(ctx, request.caller, request.body as { downloadCode?: string; robotCode?: string }, originOf(request));
+        const caller = request.notes?.caller;
+        if (!caller) throw new Error('messageFiles/download reached without an authenticated caller');
+        return messageFileDownload(ctx, caller, request.body as { downloadCode?: string; robotCode?: string }, originOf(request));
       },
     );
 

@@ -11,6 +11,7 @@ import { DingReadError } from '../../core/errors.js';
 import { QpsLimiter } from '../../core/throttle.js';
 import { routeOf, surfaceOf } from '../access.js';
 import { sendError } from '../envelope.js';
+import { notesOf } from '../request-notes.js';
 import type { RequestSteps } from '../request-steps.js';
 import type { Metrics } from './metrics.js';
 
@@ -57,7 +58,7 @@ export function opsRoutes(ctx: CoreContext, options: OpsOptions): FastifyPluginA
     // emulator's onSend step for why).
     options.steps.onSend((request, reply, payload) => {
       if (draining) reply.header('connection', 'close');
-      options.metrics.request(request.method, routeOf(request).url ?? 'unmatched', reply.statusCode, (performance.now() - request.receivedAt) / 1000);
+      options.metrics.request(request.method, routeOf(request).url ?? 'unmatched', reply.statusCode, (performance.now() - notesOf(request).receivedAt) / 1000);
       return payload;
     });
 

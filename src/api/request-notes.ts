@@ -1,0 +1,48 @@
+/**
+ * What dingread's hooks note about a request on its way through, on one object per request: when
+ * it arrived, its matched route and surface (access.ts), the caller its token names (the robot,
+ * card and media routes), the unknown fields leniency left out, and the request log's entry.
+ *
+ * Why one object rather than a Fastify request decorator for each: Fastify makes every request
+ * with its decorators' first values, one keyed store per decorator in a loop of its request
+ * constructor, and with several decorators (and a request class per plugin) that store is
+ * megamorphic, a lookup in V8's stub cache each time. One decorator is one such store; the fields
+ * here are then plain stores on an object whose shape never changes (BENCHMARKS.md, the seventh
+ * round, has the instruction counts).
+ */
+import { performance } from 'node:perf_hooks';
+import type { FastifyRequest } from 'fastify';
+import type { Caller } from '../core/tokens.js';
+import type { Surface } from './access.js';
+import type { PendingEntry } from './emulator/request-log.js';
+
+export class RequestNotes {
+  /** The matched route, read once (access.ts, routeOf): Fastify builds a fresh object on every `routeOptions` read. */
+  matchedRoute: FastifyRequest['routeOptions'] | null = null;
+  /** The request's surface, decided once (access.ts, surfaceOf). */
+  surface: Surface | null = null;
+  /** The token's app, once the route's onRequest hook has admitted it; null before. */
+  caller: Caller | null = null;
+  /** Top-level fields the route does not know, as sent (dingtalk/leniency.ts). */
+  unknownFields: string[] | null = null;
+  /** The request log's entry in the making (emulator/request-log.ts); null for a call that is not logged. */
+  loggedCall: PendingEntry | null = null;
+
+  /** `receivedAt`: `performance.now()` when the first onRequest step saw the request (app.ts). */
+  constructor(readonly receivedAt: number) {}
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the hooks noted (request-notes.ts); made by the first onRequest step. */
+    notes: RequestNotes | null;
+  }
+}
+
+/**
+ * The request's notes. The first onRequest step makes them; a request answered before any
+ * onRequest hook ran (Fastify refuses a malformed URL that way) gets them when first asked.
+ */
+export function notesOf(request: FastifyRequest): RequestNotes {
+  return (request.notes ??= new RequestNotes(performance.now()));
+}

@@ -53,33 +53,43 @@ export function chatOfProcessQueryKey(key: string): { conversationId: number } |
 /** Random bytes drawn for many request ids at once: no system call per request. */
 const ID_POOL = Buffer.alloc(16 * 256);
 let poolAt = ID_POOL.length;
-/** The id's text, written byte by byte, then read as one string. */
-const ID_TEXT = Buffer.alloc(36);
-const UPPER_HEX = Buffer.from('0123456789ABCDEF', 'latin1');
-/** Where the hex digits of each of the 16 bytes go; the dashes stay in place. */
-const DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-ID_TEXT.fill('-');
+/** The character codes of a byte's two upper-case hex digits. */
+const HIGH_DIGIT = new Uint8Array(256);
+const LOW_DIGIT = new Uint8Array(256);
+for (let byte = 0; byte < 256; byte++) {
+  HIGH_DIGIT[byte] = '0123456789ABCDEF'.charCodeAt(byte >> 4);
+  LOW_DIGIT[byte] = '0123456789ABCDEF'.charCodeAt(byte & 0x0f);
+}
+const DASH = 0x2d;
 
 /**
- * An upper-case version 4 UUID from the pool. Written into one buffer and read out as one string,
- * rather than randomUUID's lower-case string upper-cased: a request's id is made on every request
- * and this takes a fraction of that.
+ * An upper-case version 4 UUID from the pool, made by one `String.fromCharCode` of its 36
+ * characters: a request's id is made on every request, and this takes about half of what writing
+ * the digits into a buffer and reading it out as a string took (and a quarter of randomUUID's
+ * lower-case string upper-cased).
  */
 function pooledRequestId(): string {
   if (poolAt === ID_POOL.length) {
     randomFillSync(ID_POOL);
     poolAt = 0;
   }
-  for (let i = 0; i < 16; i++) {
-    let byte = ID_POOL[poolAt + i] as number;
-    if (i === 6) byte = (byte & 0x0f) | 0x40;
-    else if (i === 8) byte = (byte & 0x3f) | 0x80;
-    const at = DIGIT_AT[i] as number;
-    ID_TEXT[at] = UPPER_HEX[byte >> 4] as number;
-    ID_TEXT[at + 1] = UPPER_HEX[byte & 0x0f] as number;
-  }
+  const pool = ID_POOL;
+  const at = poolAt;
   poolAt += 16;
-  return ID_TEXT.toString('latin1', 0, 36);
+  const b = (i: number): number => pool[at + i] as number;
+  const hi = (byte: number): number => HIGH_DIGIT[byte] as number;
+  const lo = (byte: number): number => LOW_DIGIT[byte] as number;
+  // Byte 6 carries the version (4), byte 8 the variant (binary 10).
+  const version = (b(6) & 0x0f) | 0x40;
+  const variant = (b(8) & 0x3f) | 0x80;
+  return String.fromCharCode(
+    hi(b(0)), lo(b(0)), hi(b(1)), lo(b(1)), hi(b(2)), lo(b(2)), hi(b(3)), lo(b(3)), DASH,
+    hi(b(4)), lo(b(4)), hi(b(5)), lo(b(5)), DASH,
+    hi(version), lo(version), hi(b(7)), lo(b(7)), DASH,
+    hi(variant), lo(variant), hi(b(9)), lo(b(9)), DASH,
+    hi(b(10)), lo(b(10)), hi(b(11)), lo(b(11)), hi(b(12)), lo(b(12)),
+    hi(b(13)), lo(b(13)), hi(b(14)), lo(b(14)), hi(b(15)), lo(b(15)),
+  );
 }
 
 /** A request id in the shape DingTalk's gateway uses: an upper-case (version 4) UUID. */

@@ -19,6 +19,19 @@ describe('newRequestId', () => {
     assert.equal(ids.size, 1000);
   });
 
+  it('draws every digit from its own random bits: each place takes all its values over many ids', () => {
+    const seen = Array.from({ length: 36 }, () => new Set<string>());
+    for (let i = 0; i < 2000; i++) [...newRequestId()].forEach((char, place) => seen[place]?.add(char));
+    seen.forEach((chars, place) => {
+      const values = [...chars].sort().join('');
+      if ([8, 13, 18, 23].includes(place)) assert.equal(values, '-', `place ${place}`);
+      else if (place === 14) assert.equal(values, '4', 'the version');
+      else if (place === 19) assert.equal(values, '89AB', 'the variant');
+      // A place missing a digit after 2,000 ids has odds of about 16 × (15/16)^2000, nil.
+      else assert.equal(values, '0123456789ABCDEF', `place ${place}`);
+    });
+  });
+
   it('hands out strings of their own: a later id does not change an earlier one', () => {
     const first = newRequestId();
     const copy = `${first}`;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { startServer } from '../src/server.js';
-import { SCENARIOS } from './scenarios.js';
+import { scenarioById } from './scenarios.js';
 
 /** CPU microseconds (user + system) per request over `count` sequential injections. */
 async function cpuPerRequest(app: FastifyInstance, request: InjectOptions, count: number): Promise<number> {
@@ -36,8 +36,7 @@ async function main(): Promise<void> {
       'request-log-size': { type: 'string' },
     },
   });
-  const scenario = SCENARIOS.find((s) => s.id === values.scenario);
-  if (!scenario) throw new Error(`no scenario ${values.scenario}; one of ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  const scenario = scenarioById(values.scenario);
   const store = values.store === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dingread-in-process-')), 'bench.db')}` : (values.store as string);
   // As `dingread serve` runs in the bench: no request logging by Fastify, throttling off.
   const server = await startServer({ port: 0, store, emulator: { qpsLimit: 0, ...(values['request-log-size'] === undefined ? {} : { requestLogSize: Number(values['request-log-size']) }) } });

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores } from './cores.js';
 import { runServersOn, startDingread, startFrameworkFloor, type ServerProcess } from './processes.js';
-import { SCENARIOS, type Prepared } from './scenarios.js';
+import { scenarioById, type Prepared } from './scenarios.js';
 import { measureInTurns, median, medianCpuRatio } from './turns.js';
 
 interface Measured {
@@ -33,8 +33,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '2' },
     },
   });
-  const scenario = SCENARIOS.find((s) => s.id === values.scenario);
-  if (!scenario) throw new Error(`no scenario ${values.scenario}; one of ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  const scenario = scenarioById(values.scenario);
   const placement = placeOnCores();
   process.stderr.write(`${describePlacement(placement)}\n`);
   if ('server' in placement) runServersOn(placement.server);

@@ -8,7 +8,7 @@ import { onCpu } from './cores.js';
 /** The `dingread` command as package.json's `bin` names it: the bundle (scripts/bundle.js). */
 export const MAIN = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
-const FRAMEWORK_FLOOR = fileURLToPath(new URL('./framework-floor-server.js', import.meta.url));
+export const FRAMEWORK_FLOOR = fileURLToPath(new URL('./framework-floor-server.js', import.meta.url));
 
 export interface ServerProcess {
   url: string;

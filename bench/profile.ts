@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores } from './cores.js';
 import { measure } from './load.js';
 import { runServersOn, startDingread } from './processes.js';
-import { SCENARIOS } from './scenarios.js';
+import { scenarioById } from './scenarios.js';
 
 interface ProfileNode {
   id: number;
@@ -70,8 +70,7 @@ async function main(): Promise<void> {
       top: { type: 'string', default: '30' },
     },
   });
-  const scenario = SCENARIOS.find((s) => s.id === values.scenario);
-  if (!scenario) throw new Error(`no scenario ${values.scenario}; one of ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  const scenario = scenarioById(values.scenario);
   const dir = mkdtempSync(join(tmpdir(), 'dingread-profile-'));
   const store = values.store === 'sqlite' ? `sqlite:${join(dir, 'profile.db')}` : (values.store as string);
   // As `npm run bench` measures: the server on a core of its own, the load generator on another.

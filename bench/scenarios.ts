@@ -316,3 +316,10 @@ export const SCENARIOS: Scenario[] = [
   groupQuerySpread,
   otoQuerySpread,
 ];
+
+/** The scenario of this id, for the scripts that measure one (`--scenario`). */
+export function scenarioById(id: string | undefined): Scenario {
+  const scenario = SCENARIOS.find((s) => s.id === id);
+  if (!scenario) throw new Error(`no scenario ${id}; one of ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  return scenario;
+}

@@ -1,0 +1,48 @@
+/**
+ * Reading what valgrind's callgrind wrote, for instructions.ts: `callgrind_annotate`'s table of
+ * functions, with V8's JIT code named from the perf map that `node --perf-basic-prof` writes.
+ */
+
+/** The name of the code at an address, from a perf map's lines (`start size name`, hex). */
+export function codeNames(perfMap: string): (address: number) => string | undefined {
+  const code: Array<{ start: number; end: number; name: string }> = [];
+  for (const line of perfMap.split('\n')) {
+    const [start, size, ...name] = line.split(' ');
+    if (start && size && name.length > 0) code.push({ start: parseInt(start, 16), end: parseInt(start, 16) + parseInt(size, 16), name: name.join(' ') });
+  }
+  code.sort((a, b) => a.start - b.start);
+  return (address) => {
+    let low = 0;
+    let high = code.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const entry = code[middle] as (typeof code)[number];
+      if (address < entry.start) high = middle - 1;
+      else if (address >= entry.end) low = middle + 1;
+      else return entry.name;
+    }
+    return undefined;
+  };
+}
+
+/**
+ * Own instructions a request by function, from `callgrind_annotate`'s table (`count (share)
+ * file:function [object]`): unnamed JIT code (`???:0x…`) named by `nameAt`, a bundled or installed
+ * file's directory left out (two builds' functions then share a name), and functions of the same
+ * name added up.
+ */
+export function ownInstructions(annotated: string, nameAt: (address: number) => string | undefined, requests: number): Map<string, number> {
+  const functions = new Map<string, number>();
+  for (const line of annotated.split('\n')) {
+    const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    if (!match) continue;
+    let name = (match[2] as string).replace(/ \[[^\]]*\]$/, '');
+    // Callgrind's lines for the program's total and its threads' entry points are not functions' own.
+    if (/PROGRAM TOTALS|\(below main\)|libc_start|start_thread|clone\.S/.test(name)) continue;
+    const jit = /^\?\?\?:0x([0-9a-f]+)$/.exec(name);
+    if (jit) name = nameAt(parseInt(jit[1] as string, 16)) ?? name;
+    name = name.replace(/ \S*\/(dist\/src\/bin\.cjs|node_modules\/)/, ' $1');
+    functions.set(name, (functions.get(name) ?? 0) + Number((match[1] as string).replaceAll(',', '')) / requests);
+  }
+  return functions;
+}

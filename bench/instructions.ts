@@ -1,0 +1,206 @@
+/**
+ * Instructions per request: dingread and the framework's floor each run under valgrind's
+ * callgrind, which counts every instruction the process executes (all its threads, the garbage
+ * collector's and the compiler's included), and each gets the same scenario request many times
+ * over. Unlike CPU time, the count hardly moves with other work on the machine (runs of one build
+ * agree within about 1%), so it shows a change of a few per cent that `npm run bench`'s CPU
+ * figures, on a shared machine, cannot. It does not see what the instructions cost: cache misses,
+ * the kernel's work for the socket. So `npm run bench` stays the measure of record; this says how
+ * much work a change added or took away, and where.
+ *
+ *   node dist/bench/instructions.js --scenario group-query --store memory [--builds dist-before,dist] [--top 40]
+ *
+ * Each server is warmed up uncounted (`--warmup` requests: V8 optimises the hot path before the
+ * count), then `--requests` requests from `--connections` connections are counted. `--top N` lists
+ * the N functions whose own instructions per request differ most between the first build and the
+ * floor, JavaScript named through V8's perf map (`--perf-basic-prof`). Needs valgrind
+ * (`apt-get install valgrind`); about a minute per server.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { codeNames, ownInstructions } from './callgrind.js';
+import { FRAMEWORK_FLOOR } from './processes.js';
+import { scenarioById, type Prepared } from './scenarios.js';
+
+type Request = Prepared['request'];
+
+interface Counted {
+  name: string;
+  perRequest: number;
+  /** Each function's own instructions per request, by name. */
+  functions: Map<string, number>;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`instructions: ${message}\n`);
+  process.exit(2);
+}
+
+/** A server under callgrind, counting nothing until asked (`callgrind_control -i on`). */
+interface CountedServer {
+  child: ChildProcess;
+  url: string;
+  dir: string;
+}
+
+function startCounted(args: string[], ready: RegExp, url: (match: RegExpExecArray) => string, what: string): Promise<CountedServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'dingread-instructions-'));
+  const child = spawn(
+    'valgrind',
+    ['--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${dir}/callgrind.%p`, process.execPath, '--perf-basic-prof', ...args],
+    // In the scratch directory: V8 writes a log file there beside the perf map.
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DINGREAD_QPS_LIMIT: '0' } },
+  );
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${what}: not ready in 120 s under valgrind; ${err}`)), 120_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.resume();
+        resolvePromise({ child, url: url(match), dir });
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}: ${err.slice(-2000)}`));
+    });
+  });
+}
+
+/** `count` requests from `connections` keep-alive connections, each expecting a 200. */
+async function load(url: string, request: Request, count: number, connections: number): Promise<void> {
+  let left = count;
+  const one = async (): Promise<void> => {
+    while (left-- > 0) {
+      const response = await fetch(new URL(request.path, url), {
+        method: request.method,
+        headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+        ...(request.body === undefined ? {} : { body: request.body }),
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`answered ${response.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, one));
+}
+
+function control(server: CountedServer, ...args: string[]): void {
+  const done = spawnSync('callgrind_control', [...args, String(server.child.pid)], { encoding: 'utf8' });
+  if (done.status !== 0) throw new Error(`callgrind_control ${args.join(' ')}: ${done.stderr}`);
+}
+
+/** Warms up uncounted, then counts `requests` requests; the server is stopped after. */
+async function count(name: string, server: CountedServer, request: Request, plan: { warmup: number; requests: number; connections: number }): Promise<Counted> {
+  try {
+    await load(server.url, request, plan.warmup, plan.connections);
+    control(server, '-i', 'on');
+    // Instrumenting code costs a first pass through it: a few requests before the count begins.
+    await load(server.url, request, 200, plan.connections);
+    control(server, '-z');
+    await load(server.url, request, plan.requests, plan.connections);
+    control(server, '-d');
+    const dump = readdirSync(server.dir).find((file) => /^callgrind\.\d+\.1$/.test(file));
+    if (!dump) throw new Error(`${name}: callgrind wrote no dump in ${server.dir}`);
+    const text = readFileSync(join(server.dir, dump), 'utf8');
+    const total = Number(/^summary: (\d+)/m.exec(text)?.[1]);
+    if (!Number.isFinite(total)) throw new Error(`${name}: no summary line in ${dump}`);
+    return { name, perRequest: total / plan.requests, functions: functionsOf(join(server.dir, dump), server.child.pid as number, plan.requests) };
+  } finally {
+    server.child.kill('SIGKILL');
+    rmSync(server.dir, { recursive: true, force: true });
+  }
+}
+
+/** Each function's own instructions per request, JIT code named from V8's perf map. */
+function functionsOf(dump: string, pid: number, requests: number): Map<string, number> {
+  const map = `/tmp/perf-${pid}.map`;
+  let perfMap = '';
+  try {
+    perfMap = readFileSync(map, 'utf8');
+    rmSync(map, { force: true });
+  } catch {
+    // No perf map: JavaScript stays unnamed (its addresses).
+  }
+  const annotated = spawnSync('callgrind_annotate', ['--threshold=100', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return ownInstructions(annotated.stdout, codeNames(perfMap), requests);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'group-query' },
+      store: { type: 'string', default: 'memory' },
+      builds: { type: 'string', default: 'dist' },
+      warmup: { type: 'string', default: '60000' },
+      requests: { type: 'string', default: '3000' },
+      connections: { type: 'string', default: '8' },
+      top: { type: 'string', default: '0' },
+    },
+  });
+  const scenario = scenarioById(values.scenario);
+  const whole = (text: string | undefined, name: string, least: number): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < least) usage(`--${name}: a whole number of at least ${least}, not ${text}`);
+    return value;
+  };
+  const plan = { warmup: whole(values.warmup, 'warmup', 0), requests: whole(values.requests, 'requests', 1), connections: whole(values.connections, 'connections', 1) };
+  const top = whole(values.top, 'top', 0);
+  if (spawnSync('valgrind', ['--version']).status !== 0) usage('needs valgrind (apt-get install valgrind)');
+
+  const counted: Counted[] = [];
+  let sample: { request: Request; status: number; body: Buffer } | undefined;
+  for (const build of (values.builds as string).split(',')) {
+    const store = values.store === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dingread-instructions-db-')), 'bench.db')}` : (values.store as string);
+    const main = resolve(build, 'src/bin.js');
+    const server = await startCounted([main, 'serve', '--port', '0', '--store', store], /listening on (http:\/\/\S+)/, (m) => m[1] as string, build);
+    const { request } = await scenario.prepare(server.url).catch((error: unknown) => {
+      server.child.kill('SIGKILL');
+      throw error;
+    });
+    if (!sample) {
+      const answer = await fetch(new URL(request.path, server.url), {
+        method: request.method,
+        headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+        ...(request.body === undefined ? {} : { body: request.body }),
+      });
+      sample = { request, status: answer.status, body: Buffer.from(await answer.arrayBuffer()) };
+    }
+    counted.push(await count(build, server, request, plan));
+    process.stdout.write(`${build}: ${Math.round((counted.at(-1) as Counted).perRequest)} instructions a request\n`);
+  }
+  const { request, status, body } = sample as NonNullable<typeof sample>;
+  const floor = await startCounted(
+    [FRAMEWORK_FLOOR, '0', request.method, request.path, String(status), body.toString('base64')],
+    /READY (\d+)/,
+    (m) => `http://127.0.0.1:${m[1]}`,
+    'framework floor',
+  );
+  const floorCount = await count('floor', floor, request, plan);
+  process.stdout.write(`floor: ${Math.round(floorCount.perRequest)} instructions a request\n`);
+  for (const c of counted) process.stdout.write(`${c.name} ÷ floor: ${(c.perRequest / floorCount.perRequest).toFixed(3)}\n`);
+
+  if (top > 0) {
+    const first = counted[0] as Counted;
+    const names = new Set([...first.functions.keys(), ...floorCount.functions.keys()]);
+    const rows = [...names]
+      .map((name) => ({ name, own: first.functions.get(name) ?? 0, floor: floorCount.functions.get(name) ?? 0 }))
+      .sort((a, b) => Math.abs(b.own - b.floor) - Math.abs(a.own - a.floor))
+      .slice(0, top);
+    process.stdout.write(`\nown instructions a request, ${first.name} − floor (${first.name}, floor), the ${top} largest differences:\n`);
+    for (const row of rows) {
+      const difference = Math.round(row.own - row.floor);
+      process.stdout.write(`${String(difference > 0 ? `+${difference}` : difference).padStart(8)}  (${Math.round(row.own)}, ${Math.round(row.floor)})  ${row.name.slice(0, 140)}\n`);
+    }
+  }
+}
+
+await main();

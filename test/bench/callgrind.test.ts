@@ -1,0 +1,51 @@
+/** Reading callgrind's table of functions and V8's perf map (bench/callgrind.ts, for bench/instructions.ts). */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { codeNames, ownInstructions } from '../../bench/callgrind.js';
+
+const PERF_MAP = ['d1f9c00 1a0 JS:*validate13 :3:88', 'd1d0000 80 JS:*record /home/a/dingread/dist/src/bin.cjs:55870:13', ''].join('\n');
+
+// The shape of `callgrind_annotate --threshold=100` output: a header, then one line per function.
+const ANNOTATED = `--------------------------------------------------------------------------------
+Profile data file 'callgrind.1.1' (creator: callgrind-3.19.0)
+--------------------------------------------------------------------------------
+590,252,579 (100.0%)  PROGRAM TOTALS
+
+--------------------------------------------------------------------------------
+Ir                    file:function
+--------------------------------------------------------------------------------
+430,356,190 (72.91%)  ./csu/../csu/libc-start.c:__libc_start_main@@GLIBC_2.34 [/usr/lib/x86_64-linux-gnu/libc.so.6]
+159,896,389 (27.09%)  ./nptl/./nptl/pthread_create.c:start_thread [/usr/lib/x86_64-linux-gnu/libc.so.6]
+ 77,094,000 (13.06%)  ???:v8::internal::JsonStringifier::SerializeString(v8::internal::Handle<v8::internal::String>) [/usr/bin/node]
+  6,864,000 ( 1.16%)  ???:0x000000000d1f9c80 [???]
+  2,388,000 ( 0.40%)  ???:0x000000000d1d0010 [???]
+     12,000 ( 0.00%)  ???:0x0000000000000040 [???]
+  1,000,000 ( 0.17%)  ???:Builtins_KeyedLoadIC_Megamorphic [/usr/bin/node]
+  2,000,000 ( 0.34%)  ???:Builtins_KeyedLoadIC_Megamorphic [/usr/bin/node]
+`;
+
+describe('bench/callgrind', () => {
+  it('names an address inside a code object by the perf map, and none outside every one', () => {
+    const nameAt = codeNames(PERF_MAP);
+    assert.equal(nameAt(0xd1f9c00), 'JS:*validate13 :3:88', 'the first byte');
+    assert.equal(nameAt(0xd1f9c00 + 0x19f), 'JS:*validate13 :3:88', 'the last byte');
+    assert.equal(nameAt(0xd1f9c00 + 0x1a0), undefined, 'one past the end');
+    assert.equal(nameAt(0xd1d0040), 'JS:*record /home/a/dingread/dist/src/bin.cjs:55870:13');
+    assert.equal(nameAt(0x10), undefined);
+    assert.equal(codeNames('')(0xd1d0040), undefined, 'an empty map names nothing');
+  });
+
+  it('gives each function its own instructions a request: JIT code named, paths cut, same names added, totals left out', () => {
+    const own = ownInstructions(ANNOTATED, codeNames(PERF_MAP), 3000);
+    assert.deepEqual(
+      [...own].sort((a, b) => b[1] - a[1]),
+      [
+        ['???:v8::internal::JsonStringifier::SerializeString(v8::internal::Handle<v8::internal::String>)', 25_698],
+        ['JS:*validate13 :3:88', 2288],
+        ['???:Builtins_KeyedLoadIC_Megamorphic', 1000],
+        ['JS:*record dist/src/bin.cjs:55870:13', 796],
+        ['???:0x0000000000000040', 4],
+      ],
+    );
+  });
+});

@@ -80,10 +80,6 @@ export interface AppOptions {
 }
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** When the request's first hook ran (`performance.now()`): the request log and the metrics time from it. */
-    receivedAt: number;
-  }
   interface FastifyInstance {
     /** This node's Stream connections and deliveries (core/stream-hub.ts). */
     streamHub: StreamHub;

@@ -28,20 +28,27 @@ export class RequestNotes {
   /** The request log's entry in the making (emulator/request-log.ts); null for a call that is not logged. */
   loggedCall: PendingEntry | null = null;
 
-  /** `receivedAt`: `performance.now()` when the first onRequest step saw the request (app.ts). */
+  /**
+   * `receivedAt`: `performance.now()` when the first onRequest step saw the request (app.ts); the
+   * request log and the metrics time the request from it.
+   */
   constructor(readonly receivedAt: number) {}
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** What the hooks noted (request-notes.ts); made by the first onRequest step. */
-    notes: RequestNotes | null;
+    /**
+     * What the hooks noted (request-notes.ts); made by the first onRequest step. Unset on a request
+     * that no hook sees (Fastify answers a malformed URL with a bare request of its own).
+     */
+    notes: RequestNotes | null | undefined;
   }
 }
 
 /**
- * The request's notes. The first onRequest step makes them; a request answered before any
- * onRequest hook ran (Fastify refuses a malformed URL that way) gets them when first asked.
+ * The request's notes, made here if the first onRequest step has not made them: a guard, since
+ * every hook and route that asks runs after that step. Notes made here time the request from
+ * when they were first asked for.
  */
 export function notesOf(request: FastifyRequest): RequestNotes {
   return (request.notes ??= new RequestNotes(performance.now()));

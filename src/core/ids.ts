@@ -65,30 +65,31 @@ const DASH = 0x2d;
 /**
  * An upper-case version 4 UUID from the pool, made by one `String.fromCharCode` of its 36
  * characters: a request's id is made on every request, and this takes about half of what writing
- * the digits into a buffer and reading it out as a string took (and a quarter of randomUUID's
- * lower-case string upper-cased).
+ * the digits into a buffer and reading it out as a string took.
  */
 function pooledRequestId(): string {
   if (poolAt === ID_POOL.length) {
     randomFillSync(ID_POOL);
     poolAt = 0;
   }
-  const pool = ID_POOL;
-  const at = poolAt;
+  // This id's 16 bytes are the pool's from `first` on.
+  const first = poolAt;
   poolAt += 16;
-  const b = (i: number): number => pool[at + i] as number;
-  const hi = (byte: number): number => HIGH_DIGIT[byte] as number;
-  const lo = (byte: number): number => LOW_DIGIT[byte] as number;
+  const byteAt = (i: number): number => ID_POOL[first + i] as number;
+  const highDigit = (byte: number): number => HIGH_DIGIT[byte] as number;
+  const lowDigit = (byte: number): number => LOW_DIGIT[byte] as number;
   // Byte 6 carries the version (4), byte 8 the variant (binary 10).
-  const version = (b(6) & 0x0f) | 0x40;
-  const variant = (b(8) & 0x3f) | 0x80;
+  const version = (byteAt(6) & 0x0f) | 0x40;
+  const variant = (byteAt(8) & 0x3f) | 0x80;
   return String.fromCharCode(
-    hi(b(0)), lo(b(0)), hi(b(1)), lo(b(1)), hi(b(2)), lo(b(2)), hi(b(3)), lo(b(3)), DASH,
-    hi(b(4)), lo(b(4)), hi(b(5)), lo(b(5)), DASH,
-    hi(version), lo(version), hi(b(7)), lo(b(7)), DASH,
-    hi(variant), lo(variant), hi(b(9)), lo(b(9)), DASH,
-    hi(b(10)), lo(b(10)), hi(b(11)), lo(b(11)), hi(b(12)), lo(b(12)),
-    hi(b(13)), lo(b(13)), hi(b(14)), lo(b(14)), hi(b(15)), lo(b(15)),
+    highDigit(byteAt(0)), lowDigit(byteAt(0)), highDigit(byteAt(1)), lowDigit(byteAt(1)),
+    highDigit(byteAt(2)), lowDigit(byteAt(2)), highDigit(byteAt(3)), lowDigit(byteAt(3)), DASH,
+    highDigit(byteAt(4)), lowDigit(byteAt(4)), highDigit(byteAt(5)), lowDigit(byteAt(5)), DASH,
+    highDigit(version), lowDigit(version), highDigit(byteAt(7)), lowDigit(byteAt(7)), DASH,
+    highDigit(variant), lowDigit(variant), highDigit(byteAt(9)), lowDigit(byteAt(9)), DASH,
+    highDigit(byteAt(10)), lowDigit(byteAt(10)), highDigit(byteAt(11)), lowDigit(byteAt(11)),
+    highDigit(byteAt(12)), lowDigit(byteAt(12)), highDigit(byteAt(13)), lowDigit(byteAt(13)),
+    highDigit(byteAt(14)), lowDigit(byteAt(14)), highDigit(byteAt(15)), lowDigit(byteAt(15)),
   );
 }
 

@@ -32,6 +32,20 @@ describe('newRequestId', () => {
     });
   });
 
+  it('uses each random byte once: no two bytes of an id agree more often than chance', () => {
+    // The hex place of each byte but the version's and the variant's (6 and 8), whose bits are set.
+    const bytePlaces = [0, 2, 4, 6, 9, 11, 16, 21, 24, 26, 28, 30, 32, 34];
+    const ids = Array.from({ length: 2000 }, () => newRequestId());
+    for (let a = 0; a < bytePlaces.length; a++) {
+      for (let b = a + 1; b < bytePlaces.length; b++) {
+        const [x, y] = [bytePlaces[a] as number, bytePlaces[b] as number];
+        const same = ids.filter((id) => id.slice(x, x + 2) === id.slice(y, y + 2)).length;
+        // Two independent bytes agree in about 2,000 / 256 ≈ 8 ids; 60 is far beyond chance, 2,000 a byte used twice.
+        assert.ok(same < 60, `the bytes at places ${x} and ${y} agree in ${same} of 2,000 ids`);
+      }
+    }
+  });
+
   it('hands out strings of their own: a later id does not change an earlier one', () => {
     const first = newRequestId();
     const copy = `${first}`;

@@ -3,23 +3,22 @@
  * functions, with V8's JIT code named from the perf map that `node --perf-basic-prof` writes.
  */
 
-/** The name of the code at an address, from a perf map's lines (`start size name`, hex). */
+/**
+ * The name of the code at an address, from a perf map's lines (`start size name`, hex). V8 puts new
+ * code where collected code was, so entries can overlap: the latest line covering an address names
+ * it (the map is written in order), which is the code that ran there last.
+ */
 export function codeNames(perfMap: string): (address: number) => string | undefined {
   const code: Array<{ start: number; end: number; name: string }> = [];
   for (const line of perfMap.split('\n')) {
     const [start, size, ...name] = line.split(' ');
     if (start && size && name.length > 0) code.push({ start: parseInt(start, 16), end: parseInt(start, 16) + parseInt(size, 16), name: name.join(' ') });
   }
-  code.sort((a, b) => a.start - b.start);
+  // A scan from the end per address: the table holds a few thousand unnamed addresses at most.
   return (address) => {
-    let low = 0;
-    let high = code.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const entry = code[middle] as (typeof code)[number];
-      if (address < entry.start) high = middle - 1;
-      else if (address >= entry.end) low = middle + 1;
-      else return entry.name;
+    for (let i = code.length - 1; i >= 0; i--) {
+      const entry = code[i] as (typeof code)[number];
+      if (address >= entry.start && address < entry.end) return entry.name;
     }
     return undefined;
   };
@@ -27,9 +26,11 @@ export function codeNames(perfMap: string): (address: number) => string | undefi
 
 /**
  * Own instructions a request by function, from `callgrind_annotate`'s table (`count (share)
- * file:function [object]`): unnamed JIT code (`???:0x…`) named by `nameAt`, a bundled or installed
- * file's directory left out (two builds' functions then share a name), and functions of the same
- * name added up.
+ * file:function [object]`): unnamed JIT code (`???:0x…`) named by `nameAt`, the directory before a
+ * build's `src/bin.cjs` or `node_modules/` left out so that the listing reads short, and functions
+ * of the same name added up. A function bundled into `bin.cjs` (Fastify's, in dingread) keeps its
+ * position in the bundle, so it does not pair with the floor's copy from `node_modules/`: the two
+ * show as two rows.
  */
 export function ownInstructions(annotated: string, nameAt: (address: number) => string | undefined, requests: number): Map<string, number> {
   const functions = new Map<string, number>();
@@ -41,7 +42,7 @@ export function ownInstructions(annotated: string, nameAt: (address: number) => 
     if (/PROGRAM TOTALS|\(below main\)|libc_start|start_thread|clone\.S/.test(name)) continue;
     const jit = /^\?\?\?:0x([0-9a-f]+)$/.exec(name);
     if (jit) name = nameAt(parseInt(jit[1] as string, 16)) ?? name;
-    name = name.replace(/ \S*\/(dist\/src\/bin\.cjs|node_modules\/)/, ' $1');
+    name = name.replace(/ \S*\/([^/\s]+\/src\/bin\.cjs|node_modules\/)/, ' $1');
     functions.set(name, (functions.get(name) ?? 0) + Number((match[1] as string).replaceAll(',', '')) / requests);
   }
   return functions;

@@ -3,7 +3,7 @@
  * callgrind, which counts every instruction the process executes (all its threads, the garbage
  * collector's and the compiler's included), and each gets the same scenario request many times
  * over. Unlike CPU time, the count hardly moves with other work on the machine (runs of one build
- * agree within about 1%), so it shows a change of a few per cent that `npm run bench`'s CPU
+ * agree within about 2%, most within 1%), so it shows a change of a few per cent that `npm run bench`'s CPU
  * figures, on a shared machine, cannot. It does not see what the instructions cost: cache misses,
  * the kernel's work for the socket. So `npm run bench` stays the measure of record; this says how
  * much work a change added or took away, and where.
@@ -25,7 +25,7 @@ import { codeNames, ownInstructions } from './callgrind.js';
 import { FRAMEWORK_FLOOR } from './processes.js';
 import { scenarioById, type Prepared } from './scenarios.js';
 
-type Request = Prepared['request'];
+type ScenarioRequest = Prepared['request'];
 
 interface Counted {
   name: string;
@@ -51,13 +51,20 @@ function startCounted(args: string[], ready: RegExp, url: (match: RegExpExecArra
   const child = spawn(
     'valgrind',
     ['--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${dir}/callgrind.%p`, process.execPath, '--perf-basic-prof', ...args],
-    // In the scratch directory: V8 writes a log file there beside the perf map.
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DINGREAD_QPS_LIMIT: '0' } },
+    // In the scratch directory: V8 writes a log file in the working directory (its perf map goes to /tmp).
+    // The compile cache off: V8 refuses a cache made without --perf-basic-prof, and one made with it
+    // would then be refused, and rewritten, by the next ordinary start.
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DINGREAD_QPS_LIMIT: '0', DINGREAD_COMPILE_CACHE: 'off' } },
   );
+  const fail = (reject: (error: Error) => void, error: Error): void => {
+    child.kill('SIGKILL');
+    removeScratch(dir, child.pid);
+    reject(error);
+  };
   return new Promise((resolvePromise, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`${what}: not ready in 120 s under valgrind; ${err}`)), 120_000);
+    const timer = setTimeout(() => fail(reject, new Error(`${what}: not ready in 120 s under valgrind; ${err}`)), 120_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = ready.exec(out);
@@ -71,13 +78,13 @@ function startCounted(args: string[], ready: RegExp, url: (match: RegExpExecArra
     child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code}: ${err.slice(-2000)}`));
+      fail(reject, new Error(`${what} exited with ${code}: ${err.slice(-2000)}`));
     });
   });
 }
 
 /** `count` requests from `connections` keep-alive connections, each expecting a 200. */
-async function load(url: string, request: Request, count: number, connections: number): Promise<void> {
+async function load(url: string, request: ScenarioRequest, count: number, connections: number): Promise<void> {
   let left = count;
   const one = async (): Promise<void> => {
     while (left-- > 0) {
@@ -99,7 +106,7 @@ function control(server: CountedServer, ...args: string[]): void {
 }
 
 /** Warms up uncounted, then counts `requests` requests; the server is stopped after. */
-async function count(name: string, server: CountedServer, request: Request, plan: { warmup: number; requests: number; connections: number }): Promise<Counted> {
+async function count(name: string, server: CountedServer, request: ScenarioRequest, plan: { warmup: number; requests: number; connections: number }): Promise<Counted> {
   try {
     await load(server.url, request, plan.warmup, plan.connections);
     control(server, '-i', 'on');
@@ -116,8 +123,14 @@ async function count(name: string, server: CountedServer, request: Request, plan
     return { name, perRequest: total / plan.requests, functions: functionsOf(join(server.dir, dump), server.child.pid as number, plan.requests) };
   } finally {
     server.child.kill('SIGKILL');
-    rmSync(server.dir, { recursive: true, force: true });
+    removeScratch(server.dir, server.child.pid);
   }
+}
+
+/** A server's scratch directory and the perf map V8 wrote for it. */
+function removeScratch(dir: string, pid: number | undefined): void {
+  rmSync(dir, { recursive: true, force: true });
+  if (pid !== undefined) rmSync(`/tmp/perf-${pid}.map`, { force: true });
 }
 
 /** Each function's own instructions per request, JIT code named from V8's perf map. */
@@ -126,11 +139,12 @@ function functionsOf(dump: string, pid: number, requests: number): Map<string, n
   let perfMap = '';
   try {
     perfMap = readFileSync(map, 'utf8');
-    rmSync(map, { force: true });
   } catch {
     // No perf map: JavaScript stays unnamed (its addresses).
   }
-  const annotated = spawnSync('callgrind_annotate', ['--threshold=100', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  // --auto=no: no source files annotated, whose lines would read as functions.
+  const annotated = spawnSync('callgrind_annotate', ['--threshold=100', '--auto=no', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (annotated.status !== 0) throw new Error(`callgrind_annotate: ${annotated.stderr || annotated.error?.message}`);
   return ownInstructions(annotated.stdout, codeNames(perfMap), requests);
 }
 
@@ -157,30 +171,40 @@ async function main(): Promise<void> {
   if (spawnSync('valgrind', ['--version']).status !== 0) usage('needs valgrind (apt-get install valgrind)');
 
   const counted: Counted[] = [];
-  let sample: { request: Request; status: number; body: Buffer } | undefined;
+  let sample: { request: ScenarioRequest; status: number; body: Buffer } | undefined;
   for (const build of (values.builds as string).split(',')) {
-    const store = values.store === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dingread-instructions-db-')), 'bench.db')}` : (values.store as string);
-    const main = resolve(build, 'src/bin.js');
-    const server = await startCounted([main, 'serve', '--port', '0', '--store', store], /listening on (http:\/\/\S+)/, (m) => m[1] as string, build);
-    const { request } = await scenario.prepare(server.url).catch((error: unknown) => {
-      server.child.kill('SIGKILL');
-      throw error;
-    });
-    if (!sample) {
-      const answer = await fetch(new URL(request.path, server.url), {
-        method: request.method,
-        headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
-        ...(request.body === undefined ? {} : { body: request.body }),
-      });
-      sample = { request, status: answer.status, body: Buffer.from(await answer.arrayBuffer()) };
+    const dbDir = values.store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'dingread-instructions-db-')) : undefined;
+    const store = dbDir === undefined ? (values.store as string) : `sqlite:${join(dbDir, 'bench.db')}`;
+    const bin = resolve(build, 'src/bin.js');
+    try {
+      // The line's end as well: a chunk may end within the URL.
+      const server = await startCounted([bin, 'serve', '--port', '0', '--store', store], /listening on (http:\/\/\S+)\s/, (m) => m[1] as string, build);
+      let request: ScenarioRequest;
+      try {
+        ({ request } = await scenario.prepare(server.url));
+        if (!sample) {
+          const answer = await fetch(new URL(request.path, server.url), {
+            method: request.method,
+            headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+            ...(request.body === undefined ? {} : { body: request.body }),
+          });
+          sample = { request, status: answer.status, body: Buffer.from(await answer.arrayBuffer()) };
+        }
+      } catch (error) {
+        server.child.kill('SIGKILL');
+        removeScratch(server.dir, server.child.pid);
+        throw error;
+      }
+      counted.push(await count(build, server, request, plan));
+    } finally {
+      if (dbDir !== undefined) rmSync(dbDir, { recursive: true, force: true });
     }
-    counted.push(await count(build, server, request, plan));
     process.stdout.write(`${build}: ${Math.round((counted.at(-1) as Counted).perRequest)} instructions a request\n`);
   }
   const { request, status, body } = sample as NonNullable<typeof sample>;
   const floor = await startCounted(
     [FRAMEWORK_FLOOR, '0', request.method, request.path, String(status), body.toString('base64')],
-    /READY (\d+)/,
+    /READY (\d+)\n/,
     (m) => `http://127.0.0.1:${m[1]}`,
     'framework floor',
   );

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codeNames, ownInstructions } from '../../bench/callgrind.js';
 
-const PERF_MAP = ['d1f9c00 1a0 JS:*validate13 :3:88', 'd1d0000 80 JS:*record /home/a/dingread/dist/src/bin.cjs:55870:13', ''].join('\n');
+const PERF_MAP = [
+  'd1f9c00 1a0 JS:*validate13 :3:88',
+  'd1d0000 80 JS:*record /home/a/dingread/dist/src/bin.cjs:55870:13',
+  'd1e0000 40 JS:*find /home/a/dingread/dist-before/src/bin.cjs:40677:42',
+  '',
+].join('\n');
 
 // The shape of `callgrind_annotate --threshold=100` output: a header, then one line per function.
 const ANNOTATED = `--------------------------------------------------------------------------------
@@ -19,6 +24,7 @@ Ir                    file:function
  77,094,000 (13.06%)  ???:v8::internal::JsonStringifier::SerializeString(v8::internal::Handle<v8::internal::String>) [/usr/bin/node]
   6,864,000 ( 1.16%)  ???:0x000000000d1f9c80 [???]
   2,388,000 ( 0.40%)  ???:0x000000000d1d0010 [???]
+     30,000 ( 0.01%)  ???:0x000000000d1e0000 [???]
      12,000 ( 0.00%)  ???:0x0000000000000040 [???]
   1,000,000 ( 0.17%)  ???:Builtins_KeyedLoadIC_Megamorphic [/usr/bin/node]
   2,000,000 ( 0.34%)  ???:Builtins_KeyedLoadIC_Megamorphic [/usr/bin/node]
@@ -35,6 +41,14 @@ describe('bench/callgrind', () => {
     assert.equal(codeNames('')(0xd1d0040), undefined, 'an empty map names nothing');
   });
 
+  it('names overlapping code by the latest line: V8 puts new code where collected code was', () => {
+    const nameAt = codeNames(['1000 100 JS:*old', '1000 40 JS:*new', '1080 10 JS:*newer', ''].join('\n'));
+    assert.equal(nameAt(0x1000), 'JS:*new', 'the same start: the later line');
+    assert.equal(nameAt(0x1050), 'JS:*old', 'covered by the older line only');
+    assert.equal(nameAt(0x1085), 'JS:*newer');
+    assert.equal(nameAt(0x1100), undefined);
+  });
+
   it('gives each function its own instructions a request: JIT code named, paths cut, same names added, totals left out', () => {
     const own = ownInstructions(ANNOTATED, codeNames(PERF_MAP), 3000);
     assert.deepEqual(
@@ -44,6 +58,7 @@ describe('bench/callgrind', () => {
         ['JS:*validate13 :3:88', 2288],
         ['???:Builtins_KeyedLoadIC_Megamorphic', 1000],
         ['JS:*record dist/src/bin.cjs:55870:13', 796],
+        ['JS:*find dist-before/src/bin.cjs:40677:42', 10],
         ['???:0x0000000000000040', 4],
       ],
     );

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { codeNames, ownInstructions } from './callgrind.js';
+import { sendOnce } from './load.js';
 import { FRAMEWORK_FLOOR } from './processes.js';
 import { scenarioById, type Prepared } from './scenarios.js';
 
@@ -88,13 +89,8 @@ async function load(url: string, request: ScenarioRequest, count: number, connec
   let left = count;
   const one = async (): Promise<void> => {
     while (left-- > 0) {
-      const response = await fetch(new URL(request.path, url), {
-        method: request.method,
-        headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
-        ...(request.body === undefined ? {} : { body: request.body }),
-      });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`answered ${response.status}`);
+      const { status } = await sendOnce(url, request);
+      if (status !== 200) throw new Error(`answered ${status}`);
     }
   };
   await Promise.all(Array.from({ length: connections }, one));
@@ -183,12 +179,8 @@ async function main(): Promise<void> {
       try {
         ({ request } = await scenario.prepare(server.url));
         if (!sample) {
-          const answer = await fetch(new URL(request.path, server.url), {
-            method: request.method,
-            headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
-            ...(request.body === undefined ? {} : { body: request.body }),
-          });
-          sample = { request, status: answer.status, body: Buffer.from(await answer.arrayBuffer()) };
+          const answer = await sendOnce(server.url, request);
+          sample = { request, status: answer.status, body: answer.bytes };
         }
       } catch (error) {
         server.child.kill('SIGKILL');

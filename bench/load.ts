@@ -113,6 +113,16 @@ export async function warmUp(spec: Omit<LoadSpec, 'durationSec' | 'warmupSec'>, 
 }
 
 /** Warm-up (discarded), then `durationSec` measured, on one server alone. */
+/** Sends the load's request once, by hand: the sample answer, or one request of a hand-made load. */
+export async function sendOnce(url: string, spec: Pick<LoadSpec, 'method' | 'path' | 'headers' | 'body'>): Promise<{ status: number; bytes: Buffer }> {
+  const response = await fetch(url + spec.path, {
+    method: spec.method,
+    headers: { 'content-type': 'application/json', ...spec.headers },
+    ...(spec.body === undefined ? {} : { body: spec.body }),
+  });
+  return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
 export async function measure(spec: LoadSpec): Promise<LoadResult> {
   const counter = { n: 0 };
   await warmUp(spec, spec.warmupSec, counter);

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores } from './cores.js';
+import { sendOnce } from './load.js';
 import { runServersOn, startDingread, startFrameworkFloor, type ServerProcess } from './processes.js';
 import { scenarioById, type Prepared } from './scenarios.js';
 import { measureInTurns, median, medianCpuRatio } from './turns.js';
@@ -47,12 +48,8 @@ async function main(): Promise<void> {
     }
     // The floor answers what the first build answers, as `run.js` has it answer dingread's answer.
     const first = measured[0] as Measured;
-    const answer = await fetch(new URL(first.request.path, first.server.url), {
-      method: first.request.method,
-      headers: { 'content-type': 'application/json', ...first.request.headers },
-      ...(first.request.body === undefined ? {} : { body: first.request.body }),
-    });
-    const floor = await startFrameworkFloor(first.request.method, first.request.path, answer.status, Buffer.from(await answer.arrayBuffer()));
+    const answer = await sendOnce(first.server.url, first.request);
+    const floor = await startFrameworkFloor(first.request.method, first.request.path, answer.status, answer.bytes);
     measured.push({ name: 'floor', server: floor, request: first.request });
     const rounds = await measureInTurns(
       measured.map((m) => ({ ...m.request, url: m.server.url, connections: 50, serverPid: m.server.pid })),

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores, releaseLoadGenerator } from './cores.js';
 import { bareNodeStart, coldStart, makeLargeSqliteFile } from './cold-start.js';
-import { measure, type LoadResult, type LoadSpec, type Stretch } from './load.js';
+import { measure, sendOnce, type LoadResult, type LoadSpec, type Stretch } from './load.js';
 import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './prism.js';
 import { runServersOn, startBaseline, startDingread, startFrameworkFloor, startPrism, type ServerProcess } from './processes.js';
 import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
@@ -87,16 +87,6 @@ async function freshStore(store: string, dir: string, id: string): Promise<{ spe
   if (store === 'postgres') return scratchStore('postgres', values.postgres as string);
   const spec = store === 'memory' ? 'memory' : store === 'sqlite' ? `sqlite:${join(dir, `${id}.db`)}` : store;
   return { spec, remove: async () => undefined };
-}
-
-/** Sends the load's request once, by hand. */
-async function sendOnce(url: string, spec: Omit<LoadSpec, 'url'>): Promise<{ status: number; bytes: Buffer }> {
-  const response = await fetch(url + spec.path, {
-    method: spec.method,
-    headers: { 'content-type': 'application/json', ...spec.headers },
-    ...(spec.body === undefined ? {} : { body: spec.body }),
-  });
-  return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
 /**

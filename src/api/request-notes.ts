@@ -53,3 +53,14 @@ declare module 'fastify' {
 export function notesOf(request: FastifyRequest): RequestNotes {
   return (request.notes ??= new RequestNotes(performance.now()));
 }
+
+/**
+ * The caller a route's onRequest hook admitted. A route that authenticates (`routes`: which ones,
+ * for the message) reaches its handler only after that hook, so a missing caller is dingread's
+ * bug, a 500, not the client's.
+ */
+export function authenticatedCaller(request: FastifyRequest, routes: string): Caller {
+  const caller = request.notes?.caller;
+  if (!caller) throw new Error(`${routes} reached without an authenticated caller`);
+  return caller;
+}

@@ -16,7 +16,7 @@ import {
 } from '../../core/cards.js';
 import type { CoreContext } from '../../core/context.js';
 import { authenticate, requireScope, type Caller } from '../../core/tokens.js';
-import { notesOf } from '../request-notes.js';
+import { authenticatedCaller, notesOf } from '../request-notes.js';
 import { ROBOT_BODY_LIMIT } from './robot.routes.js';
 
 const strict = { additionalProperties: false } as const;
@@ -104,11 +104,7 @@ export const StreamingBody = Type.Object(
   strict,
 );
 
-function callerOf(request: FastifyRequest): Caller {
-  const caller = request.notes?.caller;
-  if (!caller) throw new Error('card route reached without an authenticated caller');
-  return caller;
-}
+const callerOf = (request: FastifyRequest): Caller => authenticatedCaller(request, 'card route');
 
 function bodyOf<T>(request: FastifyRequest): T {
   return (request.body ?? {}) as T;

@@ -9,7 +9,7 @@ import { queryChat, queryOto } from '../../core/queries.js';
 import { recall } from '../../core/recalls.js';
 import { sendGroup, sendOto, sendPrivateChat } from '../../core/sends.js';
 import { authenticate, requireScope, ROBOT_SCOPE, type Caller } from '../../core/tokens.js';
-import { notesOf } from '../request-notes.js';
+import { authenticatedCaller, notesOf } from '../request-notes.js';
 import {
   ChatRecallBody,
   GroupQueryBody,
@@ -24,11 +24,7 @@ import {
 /** DingTalk's messages are small (msgParam ≤ 15,000 bytes): a bigger body is refused before parsing. */
 export const ROBOT_BODY_LIMIT = 256 * 1024;
 
-function callerOf(request: FastifyRequest): Caller {
-  const caller = request.notes?.caller;
-  if (!caller) throw new Error('robot route reached without an authenticated caller');
-  return caller;
-}
+const callerOf = (request: FastifyRequest): Caller => authenticatedCaller(request, 'robot route');
 
 function bodyOf<T>(request: FastifyRequest): T {
   return (request.body ?? {}) as T;

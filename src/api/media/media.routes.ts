@@ -13,7 +13,7 @@ import { DOWNLOAD_PATH, downloadByUrl, keepMedia, MEDIA_ANSWERS, MediaRefusal, m
 import { authenticate, requireScope, ROBOT_SCOPE } from '../../core/tokens.js';
 import { sendLegacy } from '../dingtalk/legacy.js';
 import { requestTarget } from '../proxy/request-target.js';
-import { notesOf } from '../request-notes.js';
+import { authenticatedCaller, notesOf } from '../request-notes.js';
 import { acceptUploads, receiveUpload } from './multipart-upload.js';
 
 /** Both fields are required; a missing one gets its own code (core/media.ts), so neither is `required` here. */
@@ -88,9 +88,7 @@ export function mediaRoutes(ctx: CoreContext) {
         },
       },
       (request) => {
-        const caller = request.notes?.caller;
-        if (!caller) throw new Error('messageFiles/download reached without an authenticated caller');
-        return messageFileDownload(ctx, caller, request.body as { downloadCode?: string; robotCode?: string }, originOf(request));
+        return messageFileDownload(ctx, authenticatedCaller(request, 'messageFiles/download'), request.body as { downloadCode?: string; robotCode?: string }, originOf(request));
       },
     );
 

@@ -316,7 +316,7 @@ async function timelineItem(ctx: CoreContext, thread: ChatThread, record: Timeli
     processQueryKey: message.processQueryKey,
     msgParam: message.msgParam,
     ...(record.at === null ? {} : { at: record.at }),
-    sendStatus: sendStatusOf(ctx, message),
+    sendStatus: sendStatusOf(message, ctx.clock.now()),
     recipientCount: message.recipientCount,
   };
   const files = await ctx.store.messageMedia(message);

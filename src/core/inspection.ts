@@ -22,7 +22,7 @@ function summarize(ctx: CoreContext, message: MessageRecord, readCount: number):
     sentAt: message.sentAt,
     deliveredAt: message.deliveredAt,
     queryableUntil: message.sentAt + ctx.options.queryWindowMs,
-    sendStatus: sendStatusOf(ctx, message),
+    sendStatus: sendStatusOf(message, ctx.clock.now()),
     recipientCount: message.recipientCount,
     readCount,
   };

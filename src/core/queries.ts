@@ -59,9 +59,10 @@ function otoWithRobot(ctx: CoreContext, caller: Caller, input: OtoQueryInput, fo
 }
 
 function otoAnswer(ctx: CoreContext, caller: Caller, robot: RobotRecord, found: MessageRecipients | undefined): OtoQueryResult {
-  const { message, recipients } = queryable(ctx, caller, found, 'oto', robot.id, null);
+  const now = ctx.clock.now();
+  const { message, recipients } = queryable(ctx, caller, found, 'oto', robot.id, null, now);
   return {
-    sendStatus: sendStatusOf(ctx, message),
+    sendStatus: sendStatusOf(message, now),
     messageReadInfoList: recipients.map((recipient) => {
       const info: MessageReadInfo = {
         name: recipient.name,
@@ -144,9 +145,10 @@ function chatAnswer(
 ): ChatQueryResult {
   const { ctx, caller, kind, input } = query;
   // The store's page is the answer's as it is: it holds at most the page's size and says whether more follow.
-  const { message, readerIds, more } = queryable(ctx, caller, found, kind, robot.id, conversation.id);
+  const now = ctx.clock.now();
+  const { message, readerIds, more } = queryable(ctx, caller, found, kind, robot.id, conversation.id, now);
   if (input.nextToken && position?.messageId !== message.id) fail('invalidParameter.cursor.invalid');
-  const result: ChatQueryResult = { sendStatus: sendStatusOf(ctx, message), readUserIds: readerIds, hasMore: more };
+  const result: ChatQueryResult = { sendStatus: sendStatusOf(message, now), readUserIds: readerIds, hasMore: more };
   if (more) result.nextToken = ctx.cursors.seal({ messageId: message.id, afterUserId: readerIds.at(-1) as string });
   return result;
 }
@@ -162,6 +164,7 @@ function queryable<T extends { message: MessageRecord }>(
   kind: MessageKind,
   robotId: number,
   conversationId: number | null,
+  now: number,
 ): T {
   if (
     !found ||
@@ -172,6 +175,6 @@ function queryable<T extends { message: MessageRecord }>(
   ) {
     fail('invalid.processQueryKey');
   }
-  if (isExpired(ctx, found.message) || sendStatusOf(ctx, found.message) === 'PROCESSING') fail('processQueryKey.expireTime');
+  if (isExpired(ctx, found.message, now) || sendStatusOf(found.message, now) === 'PROCESSING') fail('processQueryKey.expireTime');
   return found;
 }

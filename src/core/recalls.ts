@@ -43,7 +43,7 @@ export async function recall(
       message.conversationId === (conversation?.id ?? null);
     if (!matches) {
       result.failedResult[key] = 'invalid.processQueryKey';
-    } else if (message.recalledAt === null && isExpired(ctx, message)) {
+    } else if (message.recalledAt === null && isExpired(ctx, message, ctx.clock.now())) {
       result.failedResult[key] = 'processQueryKey.expireTime';
     } else {
       // Recalling twice is harmless: the message keeps its first recall.

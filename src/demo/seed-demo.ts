@@ -64,7 +64,7 @@ async function earlierMessages(ctx: CoreContext): Promise<{ otoKey: string; grou
   if (typeof keys.otoKey !== 'string' || typeof keys.groupKey !== 'string') return undefined;
   for (const key of [keys.otoKey, keys.groupKey]) {
     const message = await ctx.store.findMessage(key);
-    if (!message || message.recalledAt !== null || isExpired(ctx, message)) return undefined;
+    if (!message || message.recalledAt !== null || isExpired(ctx, message, ctx.clock.now())) return undefined;
   }
   return { otoKey: keys.otoKey, groupKey: keys.groupKey };
 }

@@ -33,6 +33,8 @@ export const lengthKeywords: CodeKeywordDefinition[] = [
     keyword: 'maxLength',
     type: 'string',
     schemaType: 'number',
+    // Where Ajv's own stand (added keywords go last): a string too long and off its pattern gets the length's error.
+    before: 'pattern',
     $data: true,
     error: error('more'),
     // Too long only if its UTF-16 length is over the limit, and then only if its code points are.
@@ -42,6 +44,7 @@ export const lengthKeywords: CodeKeywordDefinition[] = [
     keyword: 'minLength',
     type: 'string',
     schemaType: 'number',
+    before: 'pattern',
     $data: true,
     error: error('fewer'),
     // Too short if its UTF-16 length is under the limit; at twice the limit or more it cannot be.

@@ -35,7 +35,8 @@ describe('length keywords', () => {
   it('give the verdict and the first error Ajv gives, for any string and limit', () => {
     fc.assert(
       fc.property(text, fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 }), (value, min, max) => {
-        const schema = { type: 'object', properties: { s: { type: 'string', minLength: min, maxLength: max } } };
+        // With a pattern too, which Ajv checks after the lengths: the first error must be the same one.
+        const schema = { type: 'object', properties: { s: { type: 'string', minLength: min, maxLength: max, pattern: '^a' } } };
         const ours = checkerFor(schema);
         const theirs = stock.compile(schema);
         const data = { s: value };
@@ -55,5 +56,15 @@ describe('length keywords', () => {
     assert.equal(atLeast('😀'), false, 'one character in two UTF-16 units');
     assert.equal(atLeast.errors?.[0]?.message, 'must NOT have fewer than 2 characters');
     assert.equal(atLeast('😀a'), true);
+  });
+
+  it('are checked before a pattern, as Ajv checks them: an empty fault path is too short, not off its pattern', () => {
+    const check = checkerFor({ type: 'string', minLength: 1, maxLength: 3, pattern: '^/' });
+    assert.equal(check(''), false);
+    assert.equal(check.errors?.[0]?.keyword, 'minLength');
+    assert.equal(check('abcd'), false);
+    assert.equal(check.errors?.[0]?.keyword, 'maxLength');
+    assert.equal(check('ab'), false);
+    assert.equal(check.errors?.[0]?.keyword, 'pattern');
   });
 });

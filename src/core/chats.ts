@@ -270,12 +270,14 @@ export async function conversationTimeline(ctx: CoreContext, openConversationId:
 
 async function timeline(ctx: CoreContext, thread: ChatThread): Promise<{ items: TimelineItem[] }> {
   const records = await ctx.store.chatTimeline(thread, TIMELINE_LIMIT);
+  // One instant for the whole timeline, at which every message's send status is judged.
+  const now = ctx.clock.now();
   const items: TimelineItem[] = [];
-  for (const record of records) items.push(await timelineItem(ctx, thread, record));
+  for (const record of records) items.push(await timelineItem(ctx, thread, record, now));
   return { items };
 }
 
-async function timelineItem(ctx: CoreContext, thread: ChatThread, record: TimelineRecord): Promise<TimelineItem> {
+async function timelineItem(ctx: CoreContext, thread: ChatThread, record: TimelineRecord, now: number): Promise<TimelineItem> {
   if (record.kind === 'user') {
     // A file's entry holds the file's id (say); a file purged since shows as sent, without its file.
     const file = record.msgtype === 'text' ? undefined : await ctx.store.findMedia(record.content);
@@ -316,7 +318,7 @@ async function timelineItem(ctx: CoreContext, thread: ChatThread, record: Timeli
     processQueryKey: message.processQueryKey,
     msgParam: message.msgParam,
     ...(record.at === null ? {} : { at: record.at }),
-    sendStatus: sendStatusOf(message, ctx.clock.now()),
+    sendStatus: sendStatusOf(message, now),
     recipientCount: message.recipientCount,
   };
   const files = await ctx.store.messageMedia(message);

@@ -11,7 +11,8 @@ import type { MessageFilter, MessageRecord } from './store.js';
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
 
-function summarize(ctx: CoreContext, message: MessageRecord, readCount: number): MessageSummary {
+/** `now`: the instant of the whole answer, at which every message's send status is judged. */
+function summarize(ctx: CoreContext, message: MessageRecord, readCount: number, now: number): MessageSummary {
   const summary: MessageSummary = {
     processQueryKey: message.processQueryKey,
     kind: message.kind,
@@ -22,7 +23,7 @@ function summarize(ctx: CoreContext, message: MessageRecord, readCount: number):
     sentAt: message.sentAt,
     deliveredAt: message.deliveredAt,
     queryableUntil: message.sentAt + ctx.options.queryWindowMs,
-    sendStatus: sendStatusOf(message, ctx.clock.now()),
+    sendStatus: sendStatusOf(message, now),
     recipientCount: message.recipientCount,
     readCount,
   };
@@ -38,7 +39,7 @@ export async function inspectMessage(ctx: CoreContext, processQueryKey: string):
   // Only recipients ever count as readers, so the count is that of recipients with a read time.
   const readCount = recipients.filter((recipient) => recipient.readAt !== null).length;
   const files = (await ctx.store.messageMedia(message)).map(fileView);
-  return { ...summarize(ctx, message, readCount), recipients, ...(files.length > 0 ? { files } : {}) };
+  return { ...summarize(ctx, message, readCount, ctx.clock.now()), recipients, ...(files.length > 0 ? { files } : {}) };
 }
 
 /** What the listing can keep: send states, and whether the 24-hour query window is still open. */
@@ -96,7 +97,7 @@ export async function listMessages(ctx: CoreContext, query: ListQuery): Promise<
   if (query.cursor !== undefined) filter.beforeId = decodeListCursor(query.cursor);
   const page = await ctx.store.listMessages(filter, limit + 1);
   const items = await Promise.all(
-    page.slice(0, limit).map(async (message) => summarize(ctx, message, await ctx.store.countReaders(message))),
+    page.slice(0, limit).map(async (message) => summarize(ctx, message, await ctx.store.countReaders(message), now)),
   );
   const last = page.length > limit ? page[limit - 1] : undefined;
   const list: MessageList = { items };

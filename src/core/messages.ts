@@ -1,6 +1,8 @@
 /**
  * Message state derived from the clock: send status and the 24-hour window, each judged at the
- * instant `now` its caller read once, so that all of one answer's judgements are of one instant.
+ * instant `now` the caller gives. A read-status query, a listing and a timeline each read the
+ * clock once for their whole answer, so that its judgements agree; a recall judges each key as it
+ * comes to it.
  */
 import type { SendStatus } from './answers.js';
 import type { CoreContext } from './context.js';

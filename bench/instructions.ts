@@ -8,20 +8,27 @@
  * the kernel's work for the socket. So `npm run bench` stays the measure of record; this says how
  * much work a change added or took away, and where.
  *
- *   node dist/bench/instructions.js --scenario group-query --store memory [--builds dist-before,dist] [--top 40]
+ *   node dist/bench/instructions.js --scenario group-query --store memory [--builds dist-before,dist] [--top 40] [--cache]
  *
  * Each server is warmed up uncounted (`--warmup` requests: V8 optimises the hot path before the
  * count), then `--requests` requests from `--connections` connections are counted. `--top N` lists
  * the N functions whose own instructions per request differ most between the first build and the
  * floor, JavaScript named through V8's perf map (`--perf-basic-prof`). Needs valgrind
  * (`apt-get install valgrind`); about a minute per server.
+ *
+ * `--cache` adds callgrind's cache simulation, with its last level set to this machine's
+ * second-level cache (per core, from /sys; valgrind's own choice where /sys does not say): misses a
+ * request and the cycle estimate `instructions + 10 × first-level misses + 100 × last-level
+ * misses`, for each server and against the floor. It runs several times slower, and every server
+ * then executes more instructions a request than without it (the work that comes with time, such
+ * as timers, falls on fewer requests), so its figures compare only with each other.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { codeNames, ownInstructions } from './callgrind.js';
+import { cacheFigures, codeNames, ownInstructions, type CacheFigures } from './callgrind.js';
 import { sendOnce } from './load.js';
 import { FRAMEWORK_FLOOR } from './processes.js';
 import { scenarioById, type Prepared } from './scenarios.js';
@@ -31,6 +38,8 @@ type ScenarioRequest = Prepared['request'];
 interface Counted {
   name: string;
   perRequest: number;
+  /** With `--cache`. */
+  cache: CacheFigures | undefined;
   /** Each function's own instructions per request, by name. */
   functions: Map<string, number>;
 }
@@ -47,11 +56,27 @@ interface CountedServer {
   dir: string;
 }
 
-function startCounted(args: string[], ready: RegExp, url: (match: RegExpExecArray) => string, what: string): Promise<CountedServer> {
+/**
+ * The cache simulation's options: on, with the last level set to the core's second-level cache
+ * where /sys describes it (the level dingread's larger working set spills from first).
+ */
+function cacheSimulation(): string[] {
+  const level2 = '/sys/devices/system/cpu/cpu0/cache/index2';
+  try {
+    const read = (file: string) => readFileSync(join(level2, file), 'utf8').trim();
+    const size = /^(\d+)K$/.exec(read('size'));
+    if (read('level') !== '2' || !size) return ['--cache-sim=yes'];
+    return ['--cache-sim=yes', `--LL=${Number(size[1]) * 1024},${read('ways_of_associativity')},${read('coherency_line_size')}`];
+  } catch {
+    return ['--cache-sim=yes'];
+  }
+}
+
+function startCounted(args: string[], ready: RegExp, url: (match: RegExpExecArray) => string, what: string, simulation: string[]): Promise<CountedServer> {
   const dir = mkdtempSync(join(tmpdir(), 'dingread-instructions-'));
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${dir}/callgrind.%p`, process.execPath, '--perf-basic-prof', ...args],
+    ['--tool=callgrind', ...simulation, '--instr-atstart=no', '--dump-instr=no', `--callgrind-out-file=${dir}/callgrind.%p`, process.execPath, '--perf-basic-prof', ...args],
     // In the scratch directory: V8 writes a log file in the working directory (its perf map goes to /tmp).
     // The compile cache off: V8 refuses a cache made without --perf-basic-prof, and one made with it
     // would then be refused, and rewritten, by the next ordinary start.
@@ -116,7 +141,7 @@ async function count(name: string, server: CountedServer, request: ScenarioReque
     const text = readFileSync(join(server.dir, dump), 'utf8');
     const total = Number(/^summary: (\d+)/m.exec(text)?.[1]);
     if (!Number.isFinite(total)) throw new Error(`${name}: no summary line in ${dump}`);
-    return { name, perRequest: total / plan.requests, functions: functionsOf(join(server.dir, dump), server.child.pid as number, plan.requests) };
+    return { name, perRequest: total / plan.requests, cache: cacheFigures(text, plan.requests), functions: functionsOf(join(server.dir, dump), server.child.pid as number, plan.requests) };
   } finally {
     server.child.kill('SIGKILL');
     removeScratch(server.dir, server.child.pid);
@@ -139,7 +164,7 @@ function functionsOf(dump: string, pid: number, requests: number): Map<string, n
     // No perf map: JavaScript stays unnamed (its addresses).
   }
   // --auto=no: no source files annotated, whose lines would read as functions.
-  const annotated = spawnSync('callgrind_annotate', ['--threshold=100', '--auto=no', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const annotated = spawnSync('callgrind_annotate', ['--threshold=100', '--auto=no', '--show=Ir', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (annotated.status !== 0) throw new Error(`callgrind_annotate: ${annotated.stderr || annotated.error?.message}`);
   return ownInstructions(annotated.stdout, codeNames(perfMap), requests);
 }
@@ -154,6 +179,7 @@ async function main(): Promise<void> {
       requests: { type: 'string', default: '3000' },
       connections: { type: 'string', default: '8' },
       top: { type: 'string', default: '0' },
+      cache: { type: 'boolean', default: false },
     },
   });
   const scenario = scenarioById(values.scenario);
@@ -165,6 +191,15 @@ async function main(): Promise<void> {
   const plan = { warmup: whole(values.warmup, 'warmup', 0), requests: whole(values.requests, 'requests', 1), connections: whole(values.connections, 'connections', 1) };
   const top = whole(values.top, 'top', 0);
   if (spawnSync('valgrind', ['--version']).status !== 0) usage('needs valgrind (apt-get install valgrind)');
+  const simulation = values.cache ? cacheSimulation() : [];
+  if (values.cache) process.stdout.write(`cache simulation: ${simulation.join(' ')}\n`);
+  const report = (c: Counted): void => {
+    process.stdout.write(`${c.name}: ${Math.round(c.perRequest)} instructions a request\n`);
+    if (c.cache) {
+      const { firstLevelMisses, lastLevelMisses, estimatedCycles } = c.cache;
+      process.stdout.write(`${c.name}: ${Math.round(firstLevelMisses)} first-level and ${Math.round(lastLevelMisses)} last-level misses a request, ${Math.round(estimatedCycles)} estimated cycles\n`);
+    }
+  };
 
   const counted: Counted[] = [];
   let sample: { request: ScenarioRequest; status: number; body: Buffer } | undefined;
@@ -174,7 +209,7 @@ async function main(): Promise<void> {
     const bin = resolve(build, 'src/bin.js');
     try {
       // The line's end as well: a chunk may end within the URL.
-      const server = await startCounted([bin, 'serve', '--port', '0', '--store', store], /listening on (http:\/\/\S+)\s/, (m) => m[1] as string, build);
+      const server = await startCounted([bin, 'serve', '--port', '0', '--store', store], /listening on (http:\/\/\S+)\s/, (m) => m[1] as string, build, simulation);
       let request: ScenarioRequest;
       try {
         ({ request } = await scenario.prepare(server.url));
@@ -191,7 +226,7 @@ async function main(): Promise<void> {
     } finally {
       if (dbDir !== undefined) rmSync(dbDir, { recursive: true, force: true });
     }
-    process.stdout.write(`${build}: ${Math.round((counted.at(-1) as Counted).perRequest)} instructions a request\n`);
+    report(counted.at(-1) as Counted);
   }
   const { request, status, body } = sample as NonNullable<typeof sample>;
   const floor = await startCounted(
@@ -199,10 +234,14 @@ async function main(): Promise<void> {
     /READY (\d+)\n/,
     (m) => `http://127.0.0.1:${m[1]}`,
     'framework floor',
+    simulation,
   );
   const floorCount = await count('floor', floor, request, plan);
-  process.stdout.write(`floor: ${Math.round(floorCount.perRequest)} instructions a request\n`);
-  for (const c of counted) process.stdout.write(`${c.name} ÷ floor: ${(c.perRequest / floorCount.perRequest).toFixed(3)}\n`);
+  report(floorCount);
+  for (const c of counted) {
+    const cycles = c.cache && floorCount.cache ? `, estimated cycles ${(c.cache.estimatedCycles / floorCount.cache.estimatedCycles).toFixed(3)}` : '';
+    process.stdout.write(`${c.name} ÷ floor: ${(c.perRequest / floorCount.perRequest).toFixed(3)}${cycles}\n`);
+  }
 
   if (top > 0) {
     const first = counted[0] as Counted;

@@ -1,7 +1,7 @@
 /** Reading callgrind's table of functions and V8's perf map (bench/callgrind.ts, for bench/instructions.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { codeNames, ownInstructions } from '../../bench/callgrind.js';
+import { cacheFigures, codeNames, ownInstructions } from '../../bench/callgrind.js';
 
 const PERF_MAP = [
   'd1f9c00 1a0 JS:*validate13 :3:88',
@@ -62,5 +62,14 @@ describe('bench/callgrind', () => {
         ['???:0x0000000000000040', 4],
       ],
     );
+  });
+
+  it('reads the totals of a cache simulation a request, and nothing from a dump without one', () => {
+    // A dump's header lines, as callgrind writes them with --cache-sim=yes.
+    const dump = ['version: 1', 'events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw', 'summary: 2000 900 400 60 30 10 4 2 1', ''].join('\n');
+    assert.deepEqual(cacheFigures(dump, 2), { instructions: 1000, firstLevelMisses: 50, lastLevelMisses: 3.5, estimatedCycles: 1000 + 500 + 350 });
+    assert.equal(cacheFigures(['events: Ir', 'summary: 2000'].join('\n'), 2), undefined, 'instructions alone');
+    assert.equal(cacheFigures(['events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw', 'summary: 2000 900'].join('\n'), 2), undefined, 'a short summary');
+    assert.equal(cacheFigures('events: Ir', 1), undefined, 'no summary');
   });
 });

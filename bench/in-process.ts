@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { startServer } from '../src/server.js';
+import { numberOption } from './options.js';
 import { scenarioById } from './scenarios.js';
 
 /** CPU microseconds (user + system) per request over `count` sequential injections. */
@@ -37,9 +38,12 @@ async function main(): Promise<void> {
     },
   });
   const scenario = scenarioById(values.scenario);
+  // Read before the server starts: a bad value stops the script with nothing left running.
+  const count = numberOption(values.requests, 'requests', { whole: true, least: 4 });
+  const requestLogSize = values['request-log-size'] === undefined ? undefined : numberOption(values['request-log-size'], 'request-log-size', { whole: true, least: 0 });
   const store = values.store === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dingread-in-process-')), 'bench.db')}` : (values.store as string);
   // As `dingread serve` runs in the bench: no request logging by Fastify, throttling off.
-  const server = await startServer({ port: 0, store, emulator: { qpsLimit: 0, ...(values['request-log-size'] === undefined ? {} : { requestLogSize: Number(values['request-log-size']) }) } });
+  const server = await startServer({ port: 0, store, emulator: { qpsLimit: 0, ...(requestLogSize === undefined ? {} : { requestLogSize }) } });
   try {
     const { request } = await scenario.prepare(server.url);
     const inject: InjectOptions = {
@@ -52,7 +56,6 @@ async function main(): Promise<void> {
     const floor = Fastify({ logger: false });
     floor.route({ method: request.method, url: request.path.split('?')[0] as string, handler: (_request, reply) => reply.send(answer) });
     await floor.ready();
-    const count = Number(values.requests);
     // Warm both up (JIT), then alternate in small blocks, so that both meet the same load from
     // whatever else runs on the machine; each one's CPU time is summed over its blocks.
     await cpuPerRequest(server.app, inject, count / 4);

@@ -30,6 +30,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheFigures, codeNames, ownInstructions, type CacheFigures } from './callgrind.js';
 import { sendOnce } from './load.js';
+import { numberOption } from './options.js';
 import { FRAMEWORK_FLOOR } from './processes.js';
 import { scenarioById, type Prepared } from './scenarios.js';
 
@@ -183,13 +184,12 @@ async function main(): Promise<void> {
     },
   });
   const scenario = scenarioById(values.scenario);
-  const whole = (text: string | undefined, name: string, least: number): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < least) usage(`--${name}: a whole number of at least ${least}, not ${text}`);
-    return value;
+  const plan = {
+    warmup: numberOption(values.warmup, 'warmup', { whole: true, least: 0 }),
+    requests: numberOption(values.requests, 'requests', { whole: true, least: 1 }),
+    connections: numberOption(values.connections, 'connections', { whole: true, least: 1 }),
   };
-  const plan = { warmup: whole(values.warmup, 'warmup', 0), requests: whole(values.requests, 'requests', 1), connections: whole(values.connections, 'connections', 1) };
-  const top = whole(values.top, 'top', 0);
+  const top = numberOption(values.top, 'top', { whole: true, least: 0 });
   if (spawnSync('valgrind', ['--version']).status !== 0) usage('needs valgrind (apt-get install valgrind)');
   const simulation = values.cache ? cacheSimulation() : [];
   if (values.cache) process.stdout.write(`cache simulation: ${simulation.join(' ')}\n`);

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { cpuTimeMs } from './load.js';
+import { numberOption } from './options.js';
 import { startDingread, type ServerProcess } from './processes.js';
 import { scratchStore } from './reliability/crash.js';
 
@@ -218,10 +219,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     },
   });
-  const counts = values.nodes.split(',').map(Number);
-  const rate = values.rate === undefined ? undefined : Number(values.rate);
-  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new Error(`--rate must be a positive number of requests a second, not ${values.rate}`);
-  const options = { connections: Number(values.connections), durationSec: Number(values.duration), warmupSec: Number(values.warmup), ...(rate === undefined ? {} : { rate }) };
+  const counts = values.nodes.split(',').map((count) => numberOption(count, 'nodes', { whole: true, least: 1 }));
+  // Requests a second offered in all.
+  const rate = values.rate === undefined ? undefined : numberOption(values.rate, 'rate', { above: 0 });
+  const options = {
+    connections: numberOption(values.connections, 'connections', { whole: true, least: 1 }),
+    durationSec: numberOption(values.duration, 'duration', { above: 0 }),
+    warmupSec: numberOption(values.warmup, 'warmup', { least: 0 }),
+    ...(rate === undefined ? {} : { rate }),
+  };
   console.log(
     `${options.connections} connections${rate === undefined ? '' : `, offered ${rate} req/s in all`}, ${options.warmupSec} s warm-up, ${options.durationSec} s measured; a connection repeats send, reads, query, query`,
   );

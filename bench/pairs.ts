@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores } from './cores.js';
 import { sendOnce } from './load.js';
+import { numberOption } from './options.js';
 import { runServersOn, startDingread, startFrameworkFloor, type ServerProcess } from './processes.js';
 import { scenarioById, type Prepared } from './scenarios.js';
 import { measureInTurns, median, medianCpuRatio } from './turns.js';
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
     },
   });
   const scenario = scenarioById(values.scenario);
+  // Read before any server starts: a bad value stops the script with nothing left running.
+  const roundCount = numberOption(values.rounds, 'rounds', { whole: true, least: 1 });
+  const roundSec = numberOption(values.seconds, 'seconds', { above: 0 });
   const placement = placeOnCores();
   process.stderr.write(`${describePlacement(placement)}\n`);
   if ('server' in placement) runServersOn(placement.server);
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
     measured.push({ name: 'floor', server: floor, request: first.request });
     const rounds = await measureInTurns(
       measured.map((m) => ({ ...m.request, url: m.server.url, connections: 50, serverPid: m.server.pid })),
-      { warmupSec: 2, rounds: Number(values.rounds), roundSec: Number(values.seconds) },
+      { warmupSec: 2, rounds: roundCount, roundSec },
       (round, results) => {
         const cpu = results.map((r, i) => `${(measured[i] as Measured).name} ${(r.cpuUsPerRequest ?? Number.NaN).toFixed(1)}`);
         process.stdout.write(`round ${round + 1}: ${cpu.join(', ')} µs/req\n`);

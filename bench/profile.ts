@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores } from './cores.js';
 import { measure } from './load.js';
+import { numberOption } from './options.js';
 import { runServersOn, startDingread } from './processes.js';
 import { scenarioById } from './scenarios.js';
 
@@ -71,6 +72,10 @@ async function main(): Promise<void> {
     },
   });
   const scenario = scenarioById(values.scenario);
+  // Read before the server starts: a bad value stops the script with nothing left running.
+  const connections = numberOption(values.connections, 'connections', { whole: true, least: 1 });
+  const durationSec = numberOption(values.seconds, 'seconds', { above: 0 });
+  const top = numberOption(values.top, 'top', { whole: true, least: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'dingread-profile-'));
   const store = values.store === 'sqlite' ? `sqlite:${join(dir, 'profile.db')}` : (values.store as string);
   // As `npm run bench` measures: the server on a core of its own, the load generator on another.
@@ -84,8 +89,8 @@ async function main(): Promise<void> {
     const result = await measure({
       ...prepared.request,
       url: server.url,
-      connections: Number(values.connections),
-      durationSec: Number(values.seconds),
+      connections,
+      durationSec,
       warmupSec: 1,
     });
     process.stdout.write(`${scenario.id} [${values.store}]: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms, ${result.non2xx} non-2xx\n`);
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile written in ${dir}`);
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-  process.stdout.write(`${summarise(profile, Number(values.top))}\n\nprofile: ${join(dir, file)}\n`);
+  process.stdout.write(`${summarise(profile, top)}\n\nprofile: ${join(dir, file)}\n`);
 }
 
 await main();

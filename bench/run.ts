@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores, releaseLoadGenerator } from './cores.js';
 import { bareNodeStart, coldStart, makeLargeSqliteFile } from './cold-start.js';
 import { measure, sendOnce, type LoadResult, type LoadSpec, type Stretch } from './load.js';
+import { numberOption } from './options.js';
 import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './prism.js';
 import { runServersOn, startBaseline, startDingread, startFrameworkFloor, startPrism, type ServerProcess } from './processes.js';
 import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
@@ -65,15 +66,15 @@ if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-const durationSec = Number(values.duration ?? (values.quick ? 3 : 10));
+const durationSec = values.duration === undefined ? (values.quick ? 3 : 10) : numberOption(values.duration, 'duration', { above: 0 });
 // JIT compilation takes a few thousand requests to settle (the first 5,000 cost about three times
 // the next): shorter warm-ups measure the compiler, not the server.
-const warmupSec = Number(values.warmup ?? (values.quick ? 2 : 5));
-const connections = Number(values.connections);
+const warmupSec = values.warmup === undefined ? (values.quick ? 2 : 5) : numberOption(values.warmup, 'warmup', { least: 0 });
+const connections = numberOption(values.connections as string, 'connections', { whole: true, least: 1 });
 // Each round measures every server of a scenario once for `roundSec` (turns.ts).
 const split = (() => {
   try {
-    return splitIntoRounds(durationSec, values.rounds === undefined ? undefined : Number(values.rounds));
+    return splitIntoRounds(durationSec, values.rounds === undefined ? undefined : numberOption(values.rounds, 'rounds', { whole: true, least: 1 }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
     process.exit(2);

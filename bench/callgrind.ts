@@ -56,10 +56,13 @@ export interface CacheFigures {
   firstLevelMisses: number;
   /** The same, missing the last level too. */
   lastLevelMisses: number;
+  /** The last level simulated, as the dump describes it (`1048576 B, 64 B, 8-way associative`). */
+  lastLevel: string | undefined;
   /**
-   * The cycle estimate valgrind's own tools use: an instruction a cycle, 10 for a first-level miss,
-   * 100 for a last-level one. Rough for any one processor, but it weighs the misses against the
-   * work, which an instruction count alone cannot.
+   * KCachegrind's cycle estimate (its CEst, without the branch terms callgrind does not count
+   * here): an instruction a cycle, 10 for a first-level miss, 100 for a last-level one. Rough for
+   * any one processor, but it weighs the misses against the work, which an instruction count
+   * alone cannot.
    */
   estimatedCycles: number;
 }
@@ -69,11 +72,14 @@ export function cacheFigures(dump: string, requests: number): CacheFigures | und
   const events = /^events: (.+)$/m.exec(dump)?.[1]?.trim().split(/\s+/);
   const totals = /^summary: (.+)$/m.exec(dump)?.[1]?.trim().split(/\s+/).map(Number);
   if (!events || !totals) return undefined;
+  // Callgrind leaves a cost line's trailing zeros out: an event named but without a count is 0.
   const total = (...names: string[]): number | undefined => {
     let sum = 0;
     for (const name of names) {
-      const value = totals[events.indexOf(name)];
-      if (value === undefined || !Number.isFinite(value)) return undefined;
+      const at = events.indexOf(name);
+      if (at < 0) return undefined;
+      const value = totals[at] ?? 0;
+      if (!Number.isFinite(value)) return undefined;
       sum += value;
     }
     return sum / requests;
@@ -82,5 +88,6 @@ export function cacheFigures(dump: string, requests: number): CacheFigures | und
   const firstLevelMisses = total('I1mr', 'D1mr', 'D1mw');
   const lastLevelMisses = total('ILmr', 'DLmr', 'DLmw');
   if (instructions === undefined || firstLevelMisses === undefined || lastLevelMisses === undefined) return undefined;
-  return { instructions, firstLevelMisses, lastLevelMisses, estimatedCycles: instructions + 10 * firstLevelMisses + 100 * lastLevelMisses };
+  const lastLevel = /^desc: LL cache: (.+)$/m.exec(dump)?.[1]?.trim();
+  return { instructions, firstLevelMisses, lastLevelMisses, lastLevel, estimatedCycles: instructions + 10 * firstLevelMisses + 100 * lastLevelMisses };
 }

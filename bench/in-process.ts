@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   });
   const scenario = scenarioById(values.scenario);
   // Read before the server starts: a bad value stops the script with nothing left running.
-  const count = numberOption(values.requests, 'requests', { whole: true, least: 4 });
+  // Measured in blocks of 200 (below), so at least one block; a quarter as many again warm each up.
+  const count = numberOption(values.requests, 'requests', { whole: true, least: 200 });
   const requestLogSize = values['request-log-size'] === undefined ? undefined : numberOption(values['request-log-size'], 'request-log-size', { whole: true, least: 0 });
   const store = values.store === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dingread-in-process-')), 'bench.db')}` : (values.store as string);
   // As `dingread serve` runs in the bench: no request logging by Fastify, throttling off.

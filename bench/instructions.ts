@@ -17,8 +17,9 @@
  * (`apt-get install valgrind`); about a minute per server.
  *
  * `--cache` adds callgrind's cache simulation, with its last level set to this machine's
- * second-level cache (per core, from /sys; valgrind's own choice where /sys does not say): misses a
- * request and the cycle estimate `instructions + 10 × first-level misses + 100 × last-level
+ * second-level cache (per core, from /sys; where /sys does not say, valgrind's own choice, usually
+ * the third level, and the lines printed say which was simulated): misses a request and
+ * KCachegrind's cycle estimate `instructions + 10 × first-level misses + 100 × last-level
  * misses`, for each server and against the floor. It runs several times slower, and every server
  * then executes more instructions a request than without it (the work that comes with time, such
  * as timers, falls on fewer requests), so its figures compare only with each other.
@@ -196,8 +197,12 @@ async function main(): Promise<void> {
   const report = (c: Counted): void => {
     process.stdout.write(`${c.name}: ${Math.round(c.perRequest)} instructions a request\n`);
     if (c.cache) {
-      const { firstLevelMisses, lastLevelMisses, estimatedCycles } = c.cache;
-      process.stdout.write(`${c.name}: ${Math.round(firstLevelMisses)} first-level and ${Math.round(lastLevelMisses)} last-level misses a request, ${Math.round(estimatedCycles)} estimated cycles\n`);
+      const { firstLevelMisses, lastLevelMisses, estimatedCycles, lastLevel } = c.cache;
+      process.stdout.write(
+        `${c.name}: ${Math.round(firstLevelMisses)} first-level and ${Math.round(lastLevelMisses)} last-level misses a request (last level ${lastLevel ?? 'not described'}), ${Math.round(estimatedCycles)} estimated cycles\n`,
+      );
+    } else if (values.cache) {
+      process.stdout.write(`${c.name}: no cache figures in callgrind's dump\n`);
     }
   };
 

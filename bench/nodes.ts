@@ -228,6 +228,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     warmupSec: numberOption(values.warmup, 'warmup', { least: 0 }),
     ...(rate === undefined ? {} : { rate }),
   };
+  // Each node needs a connection of its own (spreadConnections), known before any node starts.
+  if (options.connections < Math.max(...counts)) {
+    process.stderr.write(`--connections (${options.connections}) must be at least the largest --nodes (${Math.max(...counts)})\n`);
+    process.exit(2);
+  }
   console.log(
     `${options.connections} connections${rate === undefined ? '' : `, offered ${rate} req/s in all`}, ${options.warmupSec} s warm-up, ${options.durationSec} s measured; a connection repeats send, reads, query, query`,
   );

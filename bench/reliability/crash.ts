@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { numberOption } from '../options.js';
 import { startDingread, type ServerProcess } from '../processes.js';
 import { awaitStrike, Client, directory, Ledger, randomFrom, readBatch, send, verify, type StrikePoint } from './workload.js';
 
@@ -145,15 +146,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     },
   });
   const kind = values.store === 'postgres' ? 'postgres' : 'sqlite';
+  // Read before the scratch store is made: a bad value stops the script with nothing to clear up.
+  const numbers = {
+    kills: numberOption(values.kills, 'kills', { whole: true, least: 1 }),
+    strike: { afterMs: { min: numberOption(values['min-ms'], 'min-ms', { least: 0 }), max: numberOption(values['max-ms'], 'max-ms', { least: 0 }) } },
+    workers: numberOption(values.workers, 'workers', { whole: true, least: 1 }),
+    seed: numberOption(values.seed, 'seed', { whole: true }),
+  };
   const scratch = await scratchStore(kind, values.postgres);
   console.log(`crash test: ${kind}, ${values.kills} kill points, seed ${values.seed}`);
   try {
     const report = await crashTest({
       store: scratch.spec,
-      kills: Number(values.kills),
-      strike: { afterMs: { min: Number(values['min-ms']), max: Number(values['max-ms']) } },
-      workers: Number(values.workers),
-      seed: Number(values.seed),
+      ...numbers,
       extraArgs: ['--sqlite-sync', values['sqlite-sync']],
       log: (line) => console.log(line),
     });

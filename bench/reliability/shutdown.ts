@@ -11,6 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { numberOption } from '../options.js';
 import { startDingread } from '../processes.js';
 import { scratchStore } from './crash.js';
 import { awaitStrike, Client, directory, Ledger, query, randomFrom, readBatch, send, verify, type Outcome, type StrikePoint } from './workload.js';
@@ -109,15 +110,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       postgres: { type: 'string', default: process.env['DINGREAD_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
     },
   });
+  // Read before the scratch store is made: a bad value stops the script with nothing to clear up.
+  const numbers = {
+    rounds: numberOption(values.rounds, 'rounds', { whole: true, least: 1 }),
+    workers: numberOption(values.workers, 'workers', { whole: true, least: 1 }),
+    strike: { afterMs: { min: numberOption(values['min-ms'], 'min-ms', { least: 0 }), max: numberOption(values['max-ms'], 'max-ms', { least: 0 }) } },
+    seed: numberOption(values.seed, 'seed', { whole: true }),
+  };
   const scratch = await scratchStore(values.store === 'postgres' ? 'postgres' : 'sqlite', values.postgres);
   console.log(`shutdown test: ${values.store}, ${values.rounds} rounds, seed ${values.seed}`);
   try {
     const report = await shutdownTest({
       store: scratch.spec,
-      rounds: Number(values.rounds),
-      workers: Number(values.workers),
-      strike: { afterMs: { min: Number(values['min-ms']), max: Number(values['max-ms']) } },
-      seed: Number(values.seed),
+      ...numbers,
       exitBoundMs: 5_000,
       log: (line) => console.log(line),
     });

@@ -11,6 +11,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { numberOption } from '../options.js';
 import { startDingread } from '../processes.js';
 import { scratchStore } from './crash.js';
 import { Client, directory, Ledger, query, randomFrom, readBatch, send, type Outcome } from './workload.js';
@@ -264,17 +265,21 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       postgres: { type: 'string', default: process.env['DINGREAD_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
     },
   });
+  // Read before the scratch store is made: a bad value stops the script with nothing to clear up.
+  const numbers = {
+    durationS: numberOption(values.minutes, 'minutes', { above: 0 }) * 60,
+    load: numberOption(values.load, 'load', { above: 0 }),
+    calibrateS: numberOption(values['calibrate-s'], 'calibrate-s', { above: 0 }),
+    warmupS: numberOption(values['warmup-s'], 'warmup-s', { least: 0 }),
+    windowS: numberOption(values['window-s'], 'window-s', { above: 0 }),
+    workers: numberOption(values.workers, 'workers', { whole: true, least: 1 }),
+    backlogS: numberOption(values['backlog-s'], 'backlog-s', { above: 0 }),
+  };
   const scratch = await scratchStore(values.store === 'postgres' ? 'postgres' : 'sqlite', values.postgres);
   try {
     const report = await soakTest({
       store: scratch.spec,
-      durationS: Number(values.minutes) * 60,
-      load: Number(values.load),
-      calibrateS: Number(values['calibrate-s']),
-      warmupS: Number(values['warmup-s']),
-      windowS: Number(values['window-s']),
-      workers: Number(values.workers),
-      backlogS: Number(values['backlog-s']),
+      ...numbers,
       p99Factor: 2,
       p99SlackMs: 10,
       rssGrowth: 0.1,

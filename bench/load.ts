@@ -32,18 +32,31 @@ export interface LoadResult {
    * Unlike throughput, it hardly moves when other work shares the machine.
    */
   cpuUsPerRequest?: number;
+  /**
+   * Of that, the kernel's (system) time: the socket's work, and waking the load generator, which
+   * a slower server finds asleep more often.
+   */
+  systemUsPerRequest?: number;
 }
 
-/** A process's CPU time so far in ms, or undefined where /proc is not there to ask. */
-export function cpuTimeMs(pid: number): number | undefined {
+/** A process's CPU time so far in ms, user and system, or undefined where /proc is not there to ask. */
+export function cpuTimesMs(pid: number): { user: number; system: number } | undefined {
   try {
     // utime and stime are fields 14 and 15, counted after the command name's closing parenthesis.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * (1000 / CLOCK_TICKS_PER_SECOND) : undefined;
+    const user = Number(fields[11]);
+    const system = Number(fields[12]);
+    if (!Number.isFinite(user) || !Number.isFinite(system)) return undefined;
+    return { user: user * (1000 / CLOCK_TICKS_PER_SECOND), system: system * (1000 / CLOCK_TICKS_PER_SECOND) };
   } catch {
     return undefined;
   }
+}
+
+/** A process's CPU time so far in ms (user + system), or undefined where /proc is not there to ask. */
+export function cpuTimeMs(pid: number): number | undefined {
+  const times = cpuTimesMs(pid);
+  return times === undefined ? undefined : times.user + times.system;
 }
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every common kernel. */
@@ -86,12 +99,16 @@ export interface Stretch extends LoadResult {
  * that stretches of one server (warm-up, rounds) never repeat a varied request (a send's id).
  */
 export async function measureStretch(spec: Omit<LoadSpec, 'durationSec' | 'warmupSec'>, durationSec: number, counter: { n: number }): Promise<Stretch> {
-  const cpuBefore = spec.serverPid === undefined ? undefined : cpuTimeMs(spec.serverPid);
+  const cpuBefore = spec.serverPid === undefined ? undefined : cpuTimesMs(spec.serverPid);
   const result = await once(spec, durationSec, counter);
-  const cpuAfter = spec.serverPid === undefined ? undefined : cpuTimeMs(spec.serverPid);
+  const cpuAfter = spec.serverPid === undefined ? undefined : cpuTimesMs(spec.serverPid);
+  const perRequest = (ms: number): number => (ms * 1000) / result.requests.total;
   const cpu =
     cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0
-      ? { cpuUsPerRequest: ((cpuAfter - cpuBefore) * 1000) / result.requests.total }
+      ? {
+          cpuUsPerRequest: perRequest(cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system),
+          systemUsPerRequest: perRequest(cpuAfter.system - cpuBefore.system),
+        }
       : {};
   // autocannon's own duration, to 10 ms: the requests it counted were answered in it.
   const seconds = result.duration > 0 ? result.duration : durationSec;

@@ -295,6 +295,7 @@ const seconds = (value: number): string => fmt(value, Number.isInteger(value) ? 
 const perSecond = (unit: string): string => (unit === 'req' ? 'req/s' : `${unit}/s`);
 
 const cpuOf = (result: LoadResult): string => (result.cpuUsPerRequest === undefined ? '–' : fmt(result.cpuUsPerRequest));
+const systemOf = (result: LoadResult): string => (result.systemUsPerRequest === undefined ? '–' : fmt(result.systemUsPerRequest));
 
 /** A CPU ratio carried by a row, or a dash where the run could not read it. */
 const ratioOf = (ratio: number | undefined): string => (ratio === undefined ? '–' : fmt(ratio, 2));
@@ -313,19 +314,21 @@ function floorSection(run: BenchRun, lines: string[]): void {
     'for this request and this answer. **floor ÷ baseline** is the most dingread could reach on this framework;',
     '**dingread ÷ floor** is the share of it dingread keeps while doing its own work; **CPU dingread ÷ floor**, dingread\'s',
     'CPU per request over the floor\'s in the same round, the median of the rounds, says how much dingread\'s own work adds',
-    'to the framework\'s.',
+    'to the framework\'s. **of it system** is the part of each CPU figure spent in the kernel (the socket\'s work, and waking',
+    'the load generator, which a slower server more often finds asleep).',
     '',
   );
   lines.push(
-    '| scenario | store | dingread | floor | baseline | dingread ÷ baseline | floor ÷ baseline | dingread ÷ floor | CPU µs/req (dingread / floor / baseline) | CPU dingread ÷ floor |',
+    '| scenario | store | dingread | floor | baseline | dingread ÷ baseline | floor ÷ baseline | dingread ÷ floor | CPU µs/req (dingread / floor / baseline) | of it system | CPU dingread ÷ floor |',
   );
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const floor = row.floor as LoadResult;
     lines.push(
       `| ${row.title} | ${row.store} | ${fmt(row.dingread.rps)} req/s | ${fmt(floor.rps)} req/s | ${fmt(row.baseline.rps)} req/s | ` +
         `${fmt(row.dingread.rps / row.baseline.rps, 2)} | ${fmt(floor.rps / row.baseline.rps, 2)} | ${fmt(row.dingread.rps / floor.rps, 2)} | ` +
-        `${cpuOf(row.dingread)} / ${cpuOf(floor)} / ${cpuOf(row.baseline)} | ${ratioOf(row.cpuRatioToFloor)} |`,
+        `${cpuOf(row.dingread)} / ${cpuOf(floor)} / ${cpuOf(row.baseline)} | ${systemOf(row.dingread)} / ${systemOf(floor)} / ${systemOf(row.baseline)} | ` +
+        `${ratioOf(row.cpuRatioToFloor)} |`,
     );
   }
 }

@@ -74,7 +74,7 @@ export async function measureInTurns(targets: TurnTarget[], plan: TurnPlan, onRo
 
 /**
  * One server's rounds as one result: requests and errors summed, rps over all the measured
- * seconds, and p50, p99 and CPU per request each the median of the rounds. A round without a CPU
+ * seconds, and p50, p99, CPU per request and its system part each the median of the rounds. A round without a CPU
  * figure (no request answered in it: the server starved by other work) is left out of that
  * median, as `medianCpuRatio` leaves it out; no round with one, no figure.
  */
@@ -83,6 +83,7 @@ export function combineRounds(rounds: Stretch[]): LoadResult {
   const seconds = sum((r) => r.seconds);
   const requests = sum((r) => r.requests);
   const cpu = rounds.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest]));
+  const system = rounds.flatMap((r) => (r.systemUsPerRequest === undefined ? [] : [r.systemUsPerRequest]));
   return {
     rps: seconds > 0 ? requests / seconds : 0,
     p50: median(rounds.map((r) => r.p50)),
@@ -91,6 +92,7 @@ export function combineRounds(rounds: Stretch[]): LoadResult {
     errors: sum((r) => r.errors),
     non2xx: sum((r) => r.non2xx),
     ...(cpu.length > 0 ? { cpuUsPerRequest: median(cpu) } : {}),
+    ...(system.length > 0 ? { systemUsPerRequest: median(system) } : {}),
   };
 }
 

@@ -225,10 +225,14 @@ describe('bench report: targets', () => {
     // and a dash when the run read none.
     assert.match(
       section(buildReport(run)),
-      /\| groupMessages\/query, page of 200, 5,000 members, half read \| sqlite \| 6,000 req\/s \| 8,000 req\/s \| 10,000 req\/s \| 0\.60 \| 0\.80 \| 0\.75 \| 81 \/ 53 \/ – \| – \|/,
+      /\| groupMessages\/query, page of 200, 5,000 members, half read \| sqlite \| 6,000 req\/s \| 8,000 req\/s \| 10,000 req\/s \| 0\.60 \| 0\.80 \| 0\.75 \| 81 \/ 53 \/ – \| – \/ – \/ – \| – \|/,
     );
     query.cpuRatioToFloor = 1.4925;
-    assert.match(section(buildReport(run)), /\| 81 \/ 53 \/ – \| 1\.49 \|/);
+    assert.match(section(buildReport(run)), /\| 81 \/ 53 \/ – \| – \/ – \/ – \| 1\.49 \|/);
+    // The kernel's part of each CPU figure, where it was read.
+    query.dingread = load(6000, { cpuUsPerRequest: 81.4, systemUsPerRequest: 20.2 });
+    query.floor = load(8000, { cpuUsPerRequest: 52.6, systemUsPerRequest: 12.6 });
+    assert.match(section(buildReport(run)), /\| 81 \/ 53 \/ – \| 20 \/ 13 \/ – \| 1\.49 \|/);
     assert.equal(section(buildReport(run)).match(/^\| groupMessages/gm)?.length, 1, 'only the row that measured a floor');
     // Only the query scenarios ask for it.
     assert.deepEqual(SCENARIOS.filter((s) => s.floor).map((s) => s.id), ['group-query', 'oto-read-status']);

@@ -49,11 +49,12 @@ describe('bench turns: summaries', () => {
 
   it('sum requests and errors, take rps over all the seconds and the median round for latency and CPU', () => {
     const combined = combineRounds([
-      stretch(2000, 2, { p50: 5, p99: 30, cpuUsPerRequest: 40, errors: 1 }),
-      stretch(1000, 2, { p50: 9, p99: 90, cpuUsPerRequest: 80, non2xx: 2 }),
-      stretch(3000, 2, { p50: 4, p99: 25, cpuUsPerRequest: 38 }),
+      stretch(2000, 2, { p50: 5, p99: 30, cpuUsPerRequest: 40, systemUsPerRequest: 12, errors: 1 }),
+      stretch(1000, 2, { p50: 9, p99: 90, cpuUsPerRequest: 80, systemUsPerRequest: 30, non2xx: 2 }),
+      stretch(3000, 2, { p50: 4, p99: 25, cpuUsPerRequest: 38, systemUsPerRequest: 11 }),
     ]);
-    assert.deepEqual(combined, { rps: 1000, p50: 5, p99: 30, requests: 6000, errors: 1, non2xx: 2, cpuUsPerRequest: 40 });
+    assert.deepEqual(combined, { rps: 1000, p50: 5, p99: 30, requests: 6000, errors: 1, non2xx: 2, cpuUsPerRequest: 40, systemUsPerRequest: 12 });
+    assert.equal(combineRounds([stretch(100, 1, { cpuUsPerRequest: 40 })]).systemUsPerRequest, undefined, 'no system figure, none combined');
     // A round that could not read the CPU (none answered in it) is left out of the CPU's median.
     const starved = stretch(0, 1);
     assert.equal(combineRounds([stretch(100, 1, { cpuUsPerRequest: 40 }), starved, stretch(100, 1, { cpuUsPerRequest: 50 })]).cpuUsPerRequest, 45);

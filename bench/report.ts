@@ -314,8 +314,8 @@ function floorSection(run: BenchRun, lines: string[]): void {
     'for this request and this answer. **floor ÷ baseline** is the most dingread could reach on this framework;',
     '**dingread ÷ floor** is the share of it dingread keeps while doing its own work; **CPU dingread ÷ floor**, dingread\'s',
     'CPU per request over the floor\'s in the same round, the median of the rounds, says how much dingread\'s own work adds',
-    'to the framework\'s. **of it system** is the part of each CPU figure spent in the kernel (the socket\'s work, and waking',
-    'the load generator, which a slower server more often finds asleep).',
+    'to the framework\'s. **of it system** is the part of each CPU figure spent in the kernel (mostly the socket\'s work and',
+    'waking the load generator, which a slower server more often finds asleep; a store\'s file calls too, where it makes any).',
     '',
   );
   lines.push(

@@ -67,19 +67,27 @@ export interface CacheFigures {
   estimatedCycles: number;
 }
 
-/** The cache figures of a callgrind dump's `events:` and `summary:` lines; undefined without cache simulation. */
-export function cacheFigures(dump: string, requests: number): CacheFigures | undefined {
+/**
+ * A callgrind dump's totals by event (`Ir`, and with cache simulation `I1mr`, `DLmw`…), from its
+ * `events:` and `summary:` lines; undefined without both, or with a count that is not a number.
+ */
+export function eventTotals(dump: string): Map<string, number> | undefined {
   const events = /^events: (.+)$/m.exec(dump)?.[1]?.trim().split(/\s+/);
-  const totals = /^summary: (.+)$/m.exec(dump)?.[1]?.trim().split(/\s+/).map(Number);
-  if (!events || !totals) return undefined;
+  const counts = /^summary: (.+)$/m.exec(dump)?.[1]?.trim().split(/\s+/).map(Number);
+  if (!events || !counts || counts.some((count) => !Number.isFinite(count))) return undefined;
   // Callgrind leaves a cost line's trailing zeros out: an event named but without a count is 0.
+  return new Map(events.map((event, i) => [event, counts[i] ?? 0]));
+}
+
+/** The cache figures of a callgrind dump's totals (eventTotals); undefined without cache simulation. */
+export function cacheFigures(dump: string, requests: number): CacheFigures | undefined {
+  const totals = eventTotals(dump);
+  if (!totals) return undefined;
   const total = (...names: string[]): number | undefined => {
     let sum = 0;
     for (const name of names) {
-      const at = events.indexOf(name);
-      if (at < 0) return undefined;
-      const value = totals[at] ?? 0;
-      if (!Number.isFinite(value)) return undefined;
+      const value = totals.get(name);
+      if (value === undefined) return undefined;
       sum += value;
     }
     return sum / requests;

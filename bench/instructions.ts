@@ -29,7 +29,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cacheFigures, codeNames, ownInstructions, type CacheFigures } from './callgrind.js';
+import { cacheFigures, codeNames, eventTotals, ownInstructions, type CacheFigures } from './callgrind.js';
 import { sendOnce } from './load.js';
 import { numberOption } from './options.js';
 import { FRAMEWORK_FLOOR } from './processes.js';
@@ -42,7 +42,7 @@ interface Counted {
   perRequest: number;
   /** With `--cache`. */
   cache: CacheFigures | undefined;
-  /** Each function's own instructions per request, by name. */
+  /** Each function's own instructions per request, by name; empty unless `--top` asks for them. */
   functions: Map<string, number>;
 }
 
@@ -128,8 +128,16 @@ function control(server: CountedServer, ...args: string[]): void {
   if (done.status !== 0) throw new Error(`callgrind_control ${args.join(' ')}: ${done.stderr}`);
 }
 
-/** Warms up uncounted, then counts `requests` requests; the server is stopped after. */
-async function count(name: string, server: CountedServer, request: ScenarioRequest, plan: { warmup: number; requests: number; connections: number }): Promise<Counted> {
+/**
+ * Warms up uncounted, then counts `requests` requests; the server is stopped after. Each function's
+ * own count (`callgrind_annotate`, seconds a server) only when `byFunction`.
+ */
+async function count(
+  name: string,
+  server: CountedServer,
+  request: ScenarioRequest,
+  plan: { warmup: number; requests: number; connections: number; byFunction: boolean },
+): Promise<Counted> {
   try {
     await load(server.url, request, plan.warmup, plan.connections);
     control(server, '-i', 'on');
@@ -141,9 +149,10 @@ async function count(name: string, server: CountedServer, request: ScenarioReque
     const dump = readdirSync(server.dir).find((file) => /^callgrind\.\d+\.1$/.test(file));
     if (!dump) throw new Error(`${name}: callgrind wrote no dump in ${server.dir}`);
     const text = readFileSync(join(server.dir, dump), 'utf8');
-    const total = Number(/^summary: (\d+)/m.exec(text)?.[1]);
-    if (!Number.isFinite(total)) throw new Error(`${name}: no summary line in ${dump}`);
-    return { name, perRequest: total / plan.requests, cache: cacheFigures(text, plan.requests), functions: functionsOf(join(server.dir, dump), server.child.pid as number, plan.requests) };
+    const total = eventTotals(text)?.get('Ir');
+    if (total === undefined) throw new Error(`${name}: no instruction total in ${dump}`);
+    const functions = plan.byFunction ? functionsOf(join(server.dir, dump), server.child.pid as number, plan.requests) : new Map<string, number>();
+    return { name, perRequest: total / plan.requests, cache: cacheFigures(text, plan.requests), functions };
   } finally {
     server.child.kill('SIGKILL');
     removeScratch(server.dir, server.child.pid);
@@ -185,12 +194,13 @@ async function main(): Promise<void> {
     },
   });
   const scenario = scenarioById(values.scenario);
+  const top = numberOption(values.top, 'top', { whole: true, least: 0 });
   const plan = {
     warmup: numberOption(values.warmup, 'warmup', { whole: true, least: 0 }),
     requests: numberOption(values.requests, 'requests', { whole: true, least: 1 }),
     connections: numberOption(values.connections, 'connections', { whole: true, least: 1 }),
+    byFunction: top > 0,
   };
-  const top = numberOption(values.top, 'top', { whole: true, least: 0 });
   if (spawnSync('valgrind', ['--version']).status !== 0) usage('needs valgrind (apt-get install valgrind)');
   const simulation = values.cache ? cacheSimulation() : [];
   if (values.cache) process.stdout.write(`cache simulation: ${simulation.join(' ')}\n`);

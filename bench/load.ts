@@ -33,8 +33,8 @@ export interface LoadResult {
    */
   cpuUsPerRequest?: number;
   /**
-   * Of that, the kernel's (system) time: the socket's work, and waking the load generator, which
-   * a slower server finds asleep more often.
+   * Of that, the kernel's (system) time: mostly the socket's work and waking the load generator,
+   * which a slower server finds asleep more often.
    */
   systemUsPerRequest?: number;
 }
@@ -129,7 +129,6 @@ export async function warmUp(spec: Omit<LoadSpec, 'durationSec' | 'warmupSec'>, 
   if (seconds > 0) await once(spec, seconds, counter);
 }
 
-/** Warm-up (discarded), then `durationSec` measured, on one server alone. */
 /** Sends the load's request once, by hand: the sample answer, or one request of a hand-made load. */
 export async function sendOnce(url: string, spec: Pick<LoadSpec, 'method' | 'path' | 'headers' | 'body'>): Promise<{ status: number; bytes: Buffer }> {
   const response = await fetch(url + spec.path, {
@@ -140,6 +139,7 @@ export async function sendOnce(url: string, spec: Pick<LoadSpec, 'method' | 'pat
   return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
+/** Warm-up (discarded), then `durationSec` measured, on one server alone. */
 export async function measure(spec: LoadSpec): Promise<LoadResult> {
   const counter = { n: 0 };
   await warmUp(spec, spec.warmupSec, counter);

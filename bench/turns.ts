@@ -74,9 +74,9 @@ export async function measureInTurns(targets: TurnTarget[], plan: TurnPlan, onRo
 
 /**
  * One server's rounds as one result: requests and errors summed, rps over all the measured
- * seconds, and p50, p99, CPU per request and its system part each the median of the rounds. A round without a CPU
- * figure (no request answered in it: the server starved by other work) is left out of that
- * median, as `medianCpuRatio` leaves it out; no round with one, no figure.
+ * seconds, and p50, p99, CPU per request and its system part each the median of the rounds. A
+ * round without a CPU figure (no request answered in it: the server starved by other work) is left
+ * out of those medians, as `medianCpuRatio` leaves it out; no round with one, no figure.
  */
 export function combineRounds(rounds: Stretch[]): LoadResult {
   const sum = (pick: (r: Stretch) => number): number => rounds.reduce((total, r) => total + pick(r), 0);

@@ -1,7 +1,7 @@
 /** Reading callgrind's table of functions and V8's perf map (bench/callgrind.ts, for bench/instructions.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cacheFigures, codeNames, ownInstructions } from '../../bench/callgrind.js';
+import { cacheFigures, codeNames, eventTotals, ownInstructions } from '../../bench/callgrind.js';
 
 const PERF_MAP = [
   'd1f9c00 1a0 JS:*validate13 :3:88',
@@ -84,6 +84,9 @@ describe('bench/callgrind', () => {
       estimatedCycles: 1000 + 300,
     });
     assert.equal(cacheFigures(['events: Ir', 'summary: 2000'].join('\n'), 2), undefined, 'instructions alone');
+    // The instruction total alone, as a run without the simulation writes it.
+    assert.deepEqual(eventTotals(['events: Ir', 'summary: 2000'].join('\n')), new Map([['Ir', 2000]]));
+    assert.equal(eventTotals(['events: Ir', 'summary: 2,000'].join('\n')), undefined, 'a count that is not a number');
     assert.equal(cacheFigures('events: Ir', 1), undefined, 'no summary');
   });
 });

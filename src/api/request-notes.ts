@@ -12,7 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyRequest } from 'fastify';
-import type { Caller } from '../core/tokens.js';
+import { requireScope, type Caller } from '../core/tokens.js';
 import type { Surface } from './access.js';
 import type { PendingEntry } from './emulator/request-log.js';
 
@@ -52,6 +52,18 @@ declare module 'fastify' {
  */
 export function notesOf(request: FastifyRequest): RequestNotes {
   return (request.notes ??= new RequestNotes(performance.now()));
+}
+
+/** The access token a DingTalk call presents (`x-acs-dingtalk-access-token`; the first, if sent twice). */
+export function presentedToken(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-acs-dingtalk-access-token'];
+  return Array.isArray(header) ? header[0] : header;
+}
+
+/** Admits the caller a token named, if it has `scope` (or throws its error), for the route to read (authenticatedCaller). */
+export function admitCaller(request: FastifyRequest, caller: Caller, scope: string): void {
+  requireScope(caller, scope);
+  notesOf(request).caller = caller;
 }
 
 /**

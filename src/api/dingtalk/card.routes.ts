@@ -15,8 +15,8 @@ import {
   updateCard,
 } from '../../core/cards.js';
 import type { CoreContext } from '../../core/context.js';
-import { authenticate, requireScope, type Caller } from '../../core/tokens.js';
-import { authenticatedCaller, notesOf } from '../request-notes.js';
+import { authenticate, type Caller } from '../../core/tokens.js';
+import { admitCaller, authenticatedCaller, presentedToken } from '../request-notes.js';
 import { ROBOT_BODY_LIMIT } from './robot.routes.js';
 
 const strict = { additionalProperties: false } as const;
@@ -114,10 +114,8 @@ export function cardRoutes(ctx: CoreContext) {
   return async function register(app: FastifyInstance): Promise<void> {
     // As on the robot routes, the token and the route's scope are checked before the body is read.
     app.addHook('onRequest', async (request) => {
-      const header = request.headers['x-acs-dingtalk-access-token'];
-      const caller = await authenticate(ctx, Array.isArray(header) ? header[0] : header);
-      requireScope(caller, request.routeOptions.url?.endsWith('/streaming') ? CARD_STREAMING_SCOPE : CARD_INSTANCE_SCOPE);
-      notesOf(request).caller = caller;
+      const caller = await authenticate(ctx, presentedToken(request));
+      admitCaller(request, caller, request.routeOptions.url?.endsWith('/streaming') ? CARD_STREAMING_SCOPE : CARD_INSTANCE_SCOPE);
     });
     const opts = <S>(schema: S) => ({ bodyLimit: ROBOT_BODY_LIMIT, schema: { body: schema } });
 

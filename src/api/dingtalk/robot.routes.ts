@@ -8,8 +8,8 @@ import type { CoreContext } from '../../core/context.js';
 import { queryChat, queryOto } from '../../core/queries.js';
 import { recall } from '../../core/recalls.js';
 import { sendGroup, sendOto, sendPrivateChat } from '../../core/sends.js';
-import { authenticate, requireScope, ROBOT_SCOPE, type Caller } from '../../core/tokens.js';
-import { authenticatedCaller, notesOf } from '../request-notes.js';
+import { authenticate, ROBOT_SCOPE, type Caller } from '../../core/tokens.js';
+import { admitCaller, authenticatedCaller, presentedToken } from '../request-notes.js';
 import {
   ChatRecallBody,
   GroupQueryBody,
@@ -36,16 +36,11 @@ export function robotRoutes(ctx: CoreContext) {
     // form, with no promise when the token is in the store's memory (authenticate). A refusal is
     // answered a tick later, as an async hook's would be: by then Node's HTTP parser has read the
     // rest of the bytes at hand, and a request it finds broken gets its 400 alone, not two answers.
-    const admit = (request: FastifyRequest, caller: Caller): void => {
-      requireScope(caller, ROBOT_SCOPE);
-      notesOf(request).caller = caller;
-    };
     app.addHook('onRequest', (request, _reply, done) => {
-      const header = request.headers['x-acs-dingtalk-access-token'];
       let caller: Caller | Promise<Caller>;
       try {
-        caller = authenticate(ctx, Array.isArray(header) ? header[0] : header);
-        if (!(caller instanceof Promise)) admit(request, caller);
+        caller = authenticate(ctx, presentedToken(request));
+        if (!(caller instanceof Promise)) admitCaller(request, caller, ROBOT_SCOPE);
       } catch (error) {
         caller = Promise.reject(error as Error);
       }
@@ -54,7 +49,7 @@ export function robotRoutes(ctx: CoreContext) {
         return;
       }
       caller
-        .then((found) => admit(request, found))
+        .then((found) => admitCaller(request, found, ROBOT_SCOPE))
         .then(
           () => done(),
           (error: Error) => done(error),

@@ -10,10 +10,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CoreContext } from '../../core/context.js';
 import { DingReadError } from '../../core/errors.js';
 import { DOWNLOAD_PATH, downloadByUrl, keepMedia, MEDIA_ANSWERS, MediaRefusal, messageFileDownload } from '../../core/media.js';
-import { authenticate, requireScope, ROBOT_SCOPE } from '../../core/tokens.js';
+import { authenticate, ROBOT_SCOPE } from '../../core/tokens.js';
 import { sendLegacy } from '../dingtalk/legacy.js';
 import { requestTarget } from '../proxy/request-target.js';
-import { authenticatedCaller, notesOf } from '../request-notes.js';
+import { admitCaller, authenticatedCaller, presentedToken } from '../request-notes.js';
 import { acceptUploads, receiveUpload } from './multipart-upload.js';
 
 /** Both fields are required; a missing one gets its own code (core/media.ts), so neither is `required` here. */
@@ -81,10 +81,7 @@ export function mediaRoutes(ctx: CoreContext) {
         bodyLimit: 64 * 1024,
         schema: { body: MessageFileDownloadBody },
         onRequest: async (request) => {
-          const header = request.headers['x-acs-dingtalk-access-token'];
-          const caller = await authenticate(ctx, Array.isArray(header) ? header[0] : header);
-          requireScope(caller, ROBOT_SCOPE);
-          notesOf(request).caller = caller;
+          admitCaller(request, await authenticate(ctx, presentedToken(request)), ROBOT_SCOPE);
         },
       },
       (request) => {

@@ -17,6 +17,7 @@ import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
 import { eventRoutes } from './control/events.routes.js';
 import { leniency } from './dingtalk/leniency.js';
+import { closeIdleSockets } from './idle-sockets.js';
 import { lengthKeywords } from './length-keywords.js';
 import { legacyRoutes } from './dingtalk/legacy.routes.js';
 import { oauth2Routes } from './dingtalk/oauth2.routes.js';
@@ -45,11 +46,11 @@ export interface HttpTimeouts {
   headersMs: number;
   /** The whole request, body included, must arrive within this. */
   requestMs: number;
-  /** A socket with no traffic at all is closed after this. */
+  /** A socket with no traffic at all is closed after this (idle-sockets.ts); 0 never. */
   idleMs: number;
   /** A kept-alive connection waits this long for its next request. */
   keepAliveMs: number;
-  /** How often Node looks for connections over the headers and request timeouts. */
+  /** How often Node looks for connections over the headers and request timeouts, and dingread for idle ones. */
   checkIntervalMs: number;
 }
 
@@ -197,7 +198,8 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
     genReqId: () => newRequestId(ctx.random),
     // Limits that bound what one client can make the server hold.
     bodyLimit: 1024 * 1024,
-    connectionTimeout: timeouts.idleMs,
+    // The idle timeout is idle-sockets.ts's sweep, not Node's timer on every socket (set below).
+    connectionTimeout: 0,
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
     http: { headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs), connectionsCheckingInterval: timeouts.checkIntervalMs },
@@ -219,6 +221,11 @@ export async function buildApp(ctx: CoreContext, options: AppOptions): Promise<F
   // again, for every request; this returns at once for a request whose target is a path.
   // (`inject` never sends a full URL as the target: it takes the host out of one.)
   app.server.prependListener('request', normaliseRequestTarget);
+  const stopIdleSweep = closeIdleSockets(app.server, timeouts.idleMs, timeouts.checkIntervalMs);
+  app.addHook('onClose', (_instance, done) => {
+    stopIdleSweep();
+    done();
+  });
 
   // What every hook notes of a request, on one object (request-notes.ts). Declared here so that
   // every request is made with it: a field added later moves each request to a new hidden class.

@@ -210,6 +210,33 @@ describe('slow clients', () => {
   });
 });
 
+describe('idle connections', () => {
+  let server: RunningServer;
+  // Headers, request and keep-alive timeouts far off, so that only the idle timeout can close
+  // these connections; the guard in trickle only stops a hang.
+  const timeouts = { headersMs: 60_000, requestMs: 60_000, idleMs: 300, keepAliveMs: 60_000, checkIntervalMs: 100 };
+  before(async () => {
+    server = await startServer({ port: 0, store: 'memory', timeouts, retention: false });
+  });
+  after(() => server.close());
+
+  it('closes a connection that sends nothing at all', async () => {
+    const { received } = await trickle(server.url, [], 10, 60_000);
+    assert.equal(received, '');
+  });
+
+  it('closes a kept-alive connection once it has been quiet for the idle timeout, after answering it', async () => {
+    const { received } = await trickle(server.url, ['GET /_dingread/health HTTP/1.1\r\nHost: x\r\n\r\n'], 10, 60_000);
+    assert.match(received, /^HTTP\/1\.1 200/);
+  });
+
+  it('closes a connection whose request stalls part-way, with nothing more sent', async () => {
+    const { received, sentAll } = await trickle(server.url, ['POST /_dingread/v1/reads HTTP/1.1\r\nHost: x\r\n'], 10, 60_000);
+    assert.equal(sentAll, true);
+    assert.ok(received === '' || /^HTTP\/1\.1 408/.test(received), received);
+  });
+});
+
 /** Whether a new TCP connection to the port is refused. */
 function refusesConnections(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,0 +1,84 @@
+/**
+ * The idle timeout's sweep (src/api/idle-sockets.ts) on sockets stood in for by counters, the
+ * clock given to each sweep: which connections get `timeout`, when, and how often.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { IdleSockets, type WatchedSocket } from '../../src/api/idle-sockets.js';
+
+class FakeSocket implements WatchedSocket {
+  bytesRead = 0;
+  bytesWritten = 0;
+  writableLength = 0;
+  timeouts = 0;
+  emit(event: 'timeout'): boolean {
+    assert.equal(event, 'timeout');
+    this.timeouts++;
+    return true;
+  }
+}
+
+describe('the idle sweep', () => {
+  it('times out a connection that moved no bytes for idleMs, and not one a millisecond short of it', () => {
+    const idle = new IdleSockets(1_000);
+    const socket = new FakeSocket();
+    idle.watch(socket, 0);
+    assert.equal(idle.sweep(999), 0);
+    assert.equal(socket.timeouts, 0);
+    assert.equal(idle.sweep(1_000), 1);
+    assert.equal(socket.timeouts, 1);
+  });
+
+  it('counts idleness from the last sweep that saw bytes move, either way', () => {
+    const idle = new IdleSockets(1_000);
+    const socket = new FakeSocket();
+    idle.watch(socket, 0);
+    socket.bytesRead += 10;
+    idle.sweep(900);
+    assert.equal(idle.sweep(1_800), 0, 'read at 900: not idle until 1,900');
+    socket.bytesWritten += 5;
+    idle.sweep(1_850);
+    assert.equal(idle.sweep(2_849), 0);
+    assert.equal(idle.sweep(2_850), 1);
+  });
+
+  it('gives one timeout a quiet stretch, and another after the next traffic and quiet', () => {
+    const idle = new IdleSockets(100);
+    const socket = new FakeSocket();
+    idle.watch(socket, 0);
+    idle.sweep(100);
+    idle.sweep(200);
+    idle.sweep(300);
+    assert.equal(socket.timeouts, 1);
+    socket.bytesRead++;
+    idle.sweep(310);
+    idle.sweep(410);
+    assert.equal(socket.timeouts, 2);
+  });
+
+  it('does not take bytes queued for a client that stopped reading as traffic', () => {
+    const idle = new IdleSockets(100);
+    const socket = new FakeSocket();
+    idle.watch(socket, 0);
+    // The server queues an event every sweep; the client takes none of it.
+    for (let t = 50; t < 100; t += 10) {
+      socket.bytesWritten += 100;
+      socket.writableLength += 100;
+      idle.sweep(t);
+    }
+    assert.equal(idle.sweep(100), 1);
+  });
+
+  it('leaves alone a connection it was told to forget', () => {
+    const idle = new IdleSockets(100);
+    const kept = new FakeSocket();
+    const forgotten = new FakeSocket();
+    idle.watch(kept, 0);
+    idle.watch(forgotten, 0);
+    idle.forget(forgotten);
+    assert.equal(idle.size, 1);
+    assert.equal(idle.sweep(100), 1);
+    assert.equal(kept.timeouts, 1);
+    assert.equal(forgotten.timeouts, 0);
+  });
+});

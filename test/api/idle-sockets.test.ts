@@ -10,6 +10,8 @@ class FakeSocket implements WatchedSocket {
   bytesRead = 0;
   bytesWritten = 0;
   writableLength = 0;
+  destroyed = false;
+  _handle = { writeQueueSize: 0 };
   timeouts = 0;
   emit(event: 'timeout'): boolean {
     assert.equal(event, 'timeout');
@@ -67,6 +69,32 @@ describe('the idle sweep', () => {
       idle.sweep(t);
     }
     assert.equal(idle.sweep(100), 1);
+  });
+
+  it('takes a large write draining to a slow reader as traffic, as Node does, until it stops draining', () => {
+    const idle = new IdleSockets(100);
+    const socket = new FakeSocket();
+    // One write of a large file: counted as written only once all of it is, so the counts stand still.
+    socket.bytesWritten = 20_000_000;
+    socket.writableLength = 20_000_000;
+    socket._handle.writeQueueSize = 19_000_000;
+    idle.watch(socket, 0);
+    for (let t = 50; t <= 300; t += 50) {
+      socket._handle.writeQueueSize -= 1_000_000;
+      assert.equal(idle.sweep(t), 0, `still draining at ${t}`);
+    }
+    // The reader stops: the queue stands still too.
+    assert.equal(idle.sweep(399), 0);
+    assert.equal(idle.sweep(400), 1);
+  });
+
+  it('gives no timeout to a connection already destroyed and not yet closed', () => {
+    const idle = new IdleSockets(100);
+    const socket = new FakeSocket();
+    idle.watch(socket, 0);
+    socket.destroyed = true;
+    assert.equal(idle.sweep(1_000), 0);
+    assert.equal(socket.timeouts, 0);
   });
 
   it('leaves alone a connection it was told to forget', () => {

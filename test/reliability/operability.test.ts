@@ -212,9 +212,11 @@ describe('slow clients', () => {
 
 describe('idle connections', () => {
   let server: RunningServer;
-  // Headers, request and keep-alive timeouts far off, so that only the idle timeout can close
-  // these connections; the guard in trickle only stops a hang.
-  const timeouts = { headersMs: 60_000, requestMs: 60_000, idleMs: 300, keepAliveMs: 60_000, checkIntervalMs: 100 };
+  // Headers, request and keep-alive timeouts far beyond trickle's guard (a minute), so that only
+  // the idle timeout can close these connections before it; the guard only stops a hang. The idle
+  // timeout is long enough that a stall of the machine does not close a connection before its
+  // request is read.
+  const timeouts = { headersMs: 180_000, requestMs: 180_000, idleMs: 1_500, keepAliveMs: 180_000, checkIntervalMs: 100 };
   before(async () => {
     server = await startServer({ port: 0, store: 'memory', timeouts, retention: false });
   });
@@ -225,7 +227,7 @@ describe('idle connections', () => {
     assert.equal(received, '');
   });
 
-  it('closes a kept-alive connection once it has been quiet for the idle timeout, after answering it', async () => {
+  it('closes a kept-alive connection quiet for the idle timeout, before its longer keep-alive timeout', async () => {
     const { received } = await trickle(server.url, ['GET /_dingread/health HTTP/1.1\r\nHost: x\r\n\r\n'], 10, 60_000);
     assert.match(received, /^HTTP\/1\.1 200/);
   });

@@ -20,11 +20,17 @@ class FakeSocket implements WatchedSocket {
   }
 }
 
+/** A sweep of `idleMs` watching one fresh socket since time 0. */
+function watchedFromZero(idleMs: number): { idle: IdleSockets; socket: FakeSocket } {
+  const idle = new IdleSockets(idleMs);
+  const socket = new FakeSocket();
+  idle.watch(socket, 0);
+  return { idle, socket };
+}
+
 describe('the idle sweep', () => {
   it('times out a connection that moved no bytes for idleMs, and not one a millisecond short of it', () => {
-    const idle = new IdleSockets(1_000);
-    const socket = new FakeSocket();
-    idle.watch(socket, 0);
+    const { idle, socket } = watchedFromZero(1_000);
     assert.equal(idle.sweep(999), 0);
     assert.equal(socket.timeouts, 0);
     assert.equal(idle.sweep(1_000), 1);
@@ -32,9 +38,7 @@ describe('the idle sweep', () => {
   });
 
   it('counts idleness from the last sweep that saw bytes move, either way', () => {
-    const idle = new IdleSockets(1_000);
-    const socket = new FakeSocket();
-    idle.watch(socket, 0);
+    const { idle, socket } = watchedFromZero(1_000);
     socket.bytesRead += 10;
     idle.sweep(900);
     assert.equal(idle.sweep(1_800), 0, 'read at 900: not idle until 1,900');
@@ -45,9 +49,7 @@ describe('the idle sweep', () => {
   });
 
   it('gives one timeout a quiet stretch, and another after the next traffic and quiet', () => {
-    const idle = new IdleSockets(100);
-    const socket = new FakeSocket();
-    idle.watch(socket, 0);
+    const { idle, socket } = watchedFromZero(100);
     idle.sweep(100);
     idle.sweep(200);
     idle.sweep(300);
@@ -59,9 +61,7 @@ describe('the idle sweep', () => {
   });
 
   it('does not take bytes queued for a client that stopped reading as traffic', () => {
-    const idle = new IdleSockets(100);
-    const socket = new FakeSocket();
-    idle.watch(socket, 0);
+    const { idle, socket } = watchedFromZero(100);
     // The server queues an event every sweep; the client takes none of it.
     for (let t = 50; t < 100; t += 10) {
       socket.bytesWritten += 100;
@@ -89,9 +89,7 @@ describe('the idle sweep', () => {
   });
 
   it('gives no timeout to a connection already destroyed and not yet closed', () => {
-    const idle = new IdleSockets(100);
-    const socket = new FakeSocket();
-    idle.watch(socket, 0);
+    const { idle, socket } = watchedFromZero(100);
     socket.destroyed = true;
     assert.equal(idle.sweep(1_000), 0);
     assert.equal(socket.timeouts, 0);

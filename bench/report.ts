@@ -40,6 +40,12 @@ export interface MeasuredRow {
   cpuRatioToFloor?: number;
   /** dingread's CPU per request over the baseline's, the median of the rounds' ratios. */
   cpuRatioToBaseline?: number;
+  /**
+   * Set when dingread's load outran the scenario's distinct requests (scenarios.ts, `distinct`):
+   * how many there were. The requests after them repeated earlier ones, so the row does not
+   * measure what its title says, and no target is judged on it.
+   */
+  repeatedAfter?: number;
 }
 
 export interface ColdStart {
@@ -151,7 +157,12 @@ const rowOf = (run: BenchRun, id: string, store: string): MeasuredRow | undefine
 function costRatio(run: BenchRun, small: string, large: string, store: string): number | undefined {
   const a = rowOf(run, small, store);
   const b = rowOf(run, large, store);
-  return a && b ? a.dingread.rps / b.dingread.rps : undefined;
+  return a && b && a.repeatedAfter === undefined && b.repeatedAfter === undefined ? a.dingread.rps / b.dingread.rps : undefined;
+}
+
+/** A row's throughput, or the words that say why it measures something else. */
+function throughputCell(row: MeasuredRow): string {
+  return `${fmt(row.dingread.rps)} req/s${row.repeatedAfter === undefined ? '' : ` (repeated its requests after ${fmt(row.repeatedAfter)})`}`;
 }
 
 function perStore(measure: (store: string) => number | undefined, ok: (value: number) => boolean, show: (value: number) => string, stores = TARGET_STORES): Check[] {
@@ -239,7 +250,7 @@ export function computeTargets(run: BenchRun): TargetResult[] {
   };
   const ingestion = (store: string): number | undefined => {
     const row = rowOf(run, 'read-ingestion', store);
-    return row ? row.dingread.rps * row.perRequest : undefined;
+    return row && row.repeatedAfter === undefined ? row.dingread.rps * row.perRequest : undefined;
   };
   const cold = run.cold.find((c) => c.what === 'memory');
   const ratio = (value: number): string => fmt(value, 2);
@@ -413,7 +424,8 @@ export function buildReport(run: BenchRun, existing?: string): string {
       const a = rowOf(run, flat.small, store);
       const b = rowOf(run, flat.large, store);
       if (!a || !b) continue;
-      flatness.push(`| ${flat.label} | ${store} | ${fmt(a.dingread.rps)} req/s | ${fmt(b.dingread.rps)} req/s | ${fmt(a.dingread.rps / b.dingread.rps, 2)} |`);
+      const ratio = costRatio(run, flat.small, flat.large, store);
+      flatness.push(`| ${flat.label} | ${store} | ${throughputCell(a)} | ${throughputCell(b)} | ${ratio === undefined ? 'not measured' : fmt(ratio, 2)} |`);
     }
   }
   if (flatness.length === 0) lines.push('Not measured: this run left out one size of every comparison.');

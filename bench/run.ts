@@ -154,10 +154,17 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
     const floorServer = scenario.floor ? await startFrameworkFloor(spec.method, spec.path, sample.status, sample.bytes) : undefined;
     if (floorServer) others.push(floorServer);
     // All alive together and measured in turns (turns.ts): dingread, the baseline, the floor.
-    const [dingreadRounds = [], baselineRounds = [], floorRounds] = await measureInTurns(
-      [server, baselineServer, ...(floorServer ? [floorServer] : [])].map((s) => ({ ...prepared.request, url: s.url, connections, serverPid: s.pid })),
-      { warmupSec, rounds: split.rounds, roundSec: split.roundSec },
-    );
+    const targets = [server, baselineServer, ...(floorServer ? [floorServer] : [])].map((s) => ({ ...prepared.request, url: s.url, connections, serverPid: s.pid }));
+    // The highest request number dingread was sent, to tell whether its load outran the scenario's distinct requests.
+    let highest = -1;
+    const vary = prepared.request.vary;
+    if (vary && targets[0]) {
+      targets[0].vary = (n) => {
+        if (n > highest) highest = n;
+        return vary(n);
+      };
+    }
+    const [dingreadRounds = [], baselineRounds = [], floorRounds] = await measureInTurns(targets, { warmupSec, rounds: split.rounds, roundSec: split.roundSec });
     const rssMiB = server.rssMiB();
     const cpuRatioToBaseline = medianCpuRatio(dingreadRounds, baselineRounds);
     const cpuRatioToFloor = floorRounds ? medianCpuRatio(dingreadRounds, floorRounds) : undefined;
@@ -174,6 +181,7 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
       ...(floorRounds ? { floor: combineRounds(floorRounds) } : {}),
       ...(cpuRatioToBaseline === undefined ? {} : { cpuRatioToBaseline }),
       ...(cpuRatioToFloor === undefined ? {} : { cpuRatioToFloor }),
+      ...(prepared.distinct !== undefined && highest >= prepared.distinct ? { repeatedAfter: prepared.distinct } : {}),
     };
     await Promise.all(others.splice(0).map((s) => s.stop()));
     // Prism after the rounds, alone: its figure is a throughput ratio only, and far from 1.
@@ -248,6 +256,7 @@ async function main(): Promise<void> {
               : '') +
             (prismResult ? `; Prism ${fmt(prismResult.rps)}, ratio ${fmt(row.dingread.rps / prismResult.rps, 2)}` : '') +
             (row.prism && !prismResult ? `; Prism answered ${row.prism.status}` : '') +
+            (row.repeatedAfter === undefined ? '' : `; REPEATED its requests after the first ${fmt(row.repeatedAfter)}: not what the scenario measures`) +
             '\n',
         );
       }

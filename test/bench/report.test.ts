@@ -167,6 +167,23 @@ describe('bench report: targets', () => {
     assert.match(prism?.result ?? '', /2 of 20 measured; not measured: private-chat-query, group-send-10, group-send-1000, group-send-10000, group-query-history-10x, group-query-history-100x, group-query-spread, oto-read-status-spread$/);
   });
 
+  it('judge no target on a row whose load repeated its requests, and say so in the flatness table', () => {
+    // A chat-open run fast enough to open every member's chat and go on re-opening them: its
+    // throughput is the re-opens', which would pass the flatness target without measuring it.
+    const run = fullRun((id) => (id === 'open-chat-1000' ? 4000 : undefined));
+    const repeated = rowOf(run, 'open-chat-1000', 'sqlite') as MeasuredRow;
+    repeated.repeatedAfter = 299_999;
+    const chatOpen = computeTargets(run).find((t) => t.target.startsWith('chat open'));
+    assert.equal(chatOpen?.result, 'memory 1.00, sqlite not measured');
+    assert.equal(chatOpen?.status, 'met where measured');
+    const report = buildReport(run);
+    assert.match(report, /\| chat open: 10 vs 1,000 unread \| sqlite \| 4,000 req\/s \| 4,000 req\/s \(repeated its requests after 299,999\) \| not measured \|/);
+    assert.match(report, /\| chat open: 10 vs 1,000 unread \| memory \| 4,000 req\/s \| 4,000 req\/s \| 1\.00 \|/);
+    // Read ingestion that re-reads messages already read is not judged either.
+    (rowOf(run, 'read-ingestion', 'sqlite') as MeasuredRow).repeatedAfter = 2999;
+    assert.equal(statusOf(run, 'read ingestion'), 'not measured');
+  });
+
   it('leave Prism out when it did not run or did not answer 2xx, and say why', () => {
     const skipped = { ...fullRun(), prism: { notMeasured: 'could not install @stoplight/prism-cli@5.14.2: offline' } };
     const target = computeTargets(skipped).at(-1);

@@ -25,7 +25,7 @@ import { ensurePrism, isDingTalkPath, PRISM_VERSION, prismDocument } from './pri
 import { runServersOn, startBaseline, startDingread, startFrameworkFloor, startPrism, type ServerProcess } from './processes.js';
 import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
 import { scratchStore } from './reliability/crash.js';
-import { SCENARIOS, type Scenario } from './scenarios.js';
+import { repeatedRequests, SCENARIOS, type Scenario } from './scenarios.js';
 import { combineRounds, cpuRatios, measureInTurns, medianCpuRatio, splitIntoRounds } from './turns.js';
 
 const OPTIONS = {
@@ -155,10 +155,10 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
     if (floorServer) others.push(floorServer);
     // All alive together and measured in turns (turns.ts): dingread, the baseline, the floor.
     const targets = [server, baselineServer, ...(floorServer ? [floorServer] : [])].map((s) => ({ ...prepared.request, url: s.url, connections, serverPid: s.pid }));
-    // The highest request number dingread was sent, to tell whether its load outran the scenario's distinct requests.
+    // The highest n dingread's load called vary(n) with, to tell whether it outran the scenario's distinct requests.
     let highest = -1;
     const vary = prepared.request.vary;
-    if (vary && targets[0]) {
+    if (vary && prepared.distinct !== undefined && targets[0]) {
       targets[0].vary = (n) => {
         if (n > highest) highest = n;
         return vary(n);
@@ -181,7 +181,7 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
       ...(floorRounds ? { floor: combineRounds(floorRounds) } : {}),
       ...(cpuRatioToBaseline === undefined ? {} : { cpuRatioToBaseline }),
       ...(cpuRatioToFloor === undefined ? {} : { cpuRatioToFloor }),
-      ...(prepared.distinct !== undefined && highest >= prepared.distinct ? { repeatedAfter: prepared.distinct } : {}),
+      ...(prepared.distinct !== undefined && repeatedRequests(prepared.distinct, highest) ? { repeatedAfter: prepared.distinct } : {}),
     };
     await Promise.all(others.splice(0).map((s) => s.stop()));
     // Prism after the rounds, alone: its figure is a throughput ratio only, and far from 1.
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
               : '') +
             (prismResult ? `; Prism ${fmt(prismResult.rps)}, ratio ${fmt(row.dingread.rps / prismResult.rps, 2)}` : '') +
             (row.prism && !prismResult ? `; Prism answered ${row.prism.status}` : '') +
-            (row.repeatedAfter === undefined ? '' : `; REPEATED its requests after the first ${fmt(row.repeatedAfter)}: not what the scenario measures`) +
+            (row.repeatedAfter === undefined ? '' : `; REPEATED its requests after the first ${fmt(row.repeatedAfter)}: not what the scenario measures, judged by no target`) +
             '\n',
         );
       }

@@ -23,9 +23,10 @@ export interface Prepared {
   /** What one request stands for, when it is not one operation (1,000 reads a request). */
   perRequest?: { unit: string; count: number };
   /**
-   * How many of the varied load's requests (vary(0), vary(1)…) differ in what the scenario
-   * measures. Past that the load repeats them (an open of a chat already opened), and the row no
-   * longer measures what its title says: run.ts marks it.
+   * How many requests differ in what the scenario measures, the sample (request 0) included;
+   * vary(n) gives request n + 1. Past that the load repeats them (an open of a chat already
+   * opened), and the row no longer measures what its title says: run.ts marks it
+   * (repeatedRequests).
    */
   distinct?: number;
 }
@@ -258,7 +259,7 @@ const readIngestion: Scenario = {
     return {
       request: { method: 'POST', path: '/_dingread/v1/reads', body: body(0), vary: (n) => ({ body: body(n + 1) }) },
       perRequest: { unit: 'reads', count: 1000 },
-      distinct: keys.length - 1,
+      distinct: keys.length,
     };
   },
 };
@@ -301,6 +302,25 @@ function groupSend(size: number): Scenario {
 const OPEN_CHATS = 8;
 const OPEN_MEMBERS = 50_000;
 
+/** The chats of the open scenario with `unread` unread messages. */
+export function openChatIds(unread: number): string[] {
+  return Array.from({ length: OPEN_CHATS }, (_, i) => `cidBenchOpen${unread}x${i}==`);
+}
+
+/** Open request `n` (from 0, the sample): the chats one after another, every member of one before the next's. */
+export function openChatRequest(groups: string[], n: number): { path: string; body: string } {
+  const chat = groups[Math.floor(n / OPEN_MEMBERS) % groups.length] as string;
+  return { path: `/_dingread/v1/conversations/${encodeURIComponent(chat)}/read`, body: JSON.stringify({ userId: userId((n % OPEN_MEMBERS) + 1) }) };
+}
+
+/**
+ * Whether a load repeated a scenario's requests: `highestVaried` is the highest n it called
+ * `vary(n)` with, which sends request n + 1 (request 0 is the sample sent by hand).
+ */
+export function repeatedRequests(distinct: number, highestVaried: number): boolean {
+  return highestVaried + 1 >= distinct;
+}
+
 /** Scenario 5: opening a chat with `unread` unread messages, each request a member who has not opened it. */
 function openChat(unread: number): Scenario {
   return {
@@ -308,17 +328,13 @@ function openChat(unread: number): Scenario {
     title: `opening a chat with ${unread.toLocaleString('en-US')} unread messages`,
     size: unread,
     async prepare(url) {
-      const groups = Array.from({ length: OPEN_CHATS }, (_, i) => `cidBenchOpen${unread}x${i}==`);
+      const groups = openChatIds(unread);
       const { client } = await connect(url, directory(OPEN_MEMBERS, groups.map((id) => ({ id, size: OPEN_MEMBERS }))));
       for (const group of groups) await sendGroup(client, group, unread);
-      // Request n: the chats one after another, each member of one before the next's.
-      const path = (n: number): string =>
-        `/_dingread/v1/conversations/${encodeURIComponent(groups[Math.floor(n / OPEN_MEMBERS) % OPEN_CHATS] as string)}/read`;
-      const body = (n: number): string => JSON.stringify({ userId: userId((n % OPEN_MEMBERS) + 1) });
+      const first = openChatRequest(groups, 0);
       return {
-        request: { method: 'POST', path: path(0), body: body(0), vary: (n) => ({ path: path(n + 1), body: body(n + 1) }) },
-        // The sample (by hand) is request 0, and the load's requests are numbered from 0 with vary(n) giving request n + 1.
-        distinct: OPEN_CHATS * OPEN_MEMBERS - 1,
+        request: { method: 'POST', ...first, vary: (n) => openChatRequest(groups, n + 1) },
+        distinct: OPEN_CHATS * OPEN_MEMBERS,
       };
     },
   };

@@ -158,7 +158,7 @@ const rowOf = (run: BenchRun, id: string, store: string): MeasuredRow | undefine
 function costRatio(run: BenchRun, small: string, large: string, store: string): number | undefined {
   const a = rowOf(run, small, store);
   const b = rowOf(run, large, store);
-  return a && b && a.repeatedAfter === undefined && b.repeatedAfter === undefined ? a.dingread.rps / b.dingread.rps : undefined;
+  return a && b && !repeatedIn(run, store, small, large) ? a.dingread.rps / b.dingread.rps : undefined;
 }
 
 /** A row's throughput, or the words that say why it measures something else. */

@@ -155,16 +155,9 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
     if (floorServer) others.push(floorServer);
     // All alive together and measured in turns (turns.ts): dingread, the baseline, the floor.
     const targets = [server, baselineServer, ...(floorServer ? [floorServer] : [])].map((s) => ({ ...prepared.request, url: s.url, connections, serverPid: s.pid }));
-    // The highest n dingread's load called vary(n) with, to tell whether it outran the scenario's distinct requests.
-    let highest = -1;
-    const vary = prepared.request.vary;
-    if (vary && prepared.distinct !== undefined && targets[0]) {
-      targets[0].vary = (n) => {
-        if (n > highest) highest = n;
-        return vary(n);
-      };
-    }
-    const [dingreadRounds = [], baselineRounds = [], floorRounds] = await measureInTurns(targets, { warmupSec, rounds: split.rounds, roundSec: split.roundSec });
+    // Each server's varied requests sent: dingread's say whether its load outran the scenario's distinct requests.
+    const sent = targets.map(() => ({ n: 0 }));
+    const [dingreadRounds = [], baselineRounds = [], floorRounds] = await measureInTurns(targets, { warmupSec, rounds: split.rounds, roundSec: split.roundSec }, undefined, sent);
     const rssMiB = server.rssMiB();
     const cpuRatioToBaseline = medianCpuRatio(dingreadRounds, baselineRounds);
     const cpuRatioToFloor = floorRounds ? medianCpuRatio(dingreadRounds, floorRounds) : undefined;
@@ -181,7 +174,7 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
       ...(floorRounds ? { floor: combineRounds(floorRounds) } : {}),
       ...(cpuRatioToBaseline === undefined ? {} : { cpuRatioToBaseline }),
       ...(cpuRatioToFloor === undefined ? {} : { cpuRatioToFloor }),
-      ...(prepared.distinct !== undefined && repeatedRequests(prepared.distinct, highest) ? { repeatedAfter: prepared.distinct } : {}),
+      ...(prepared.distinct !== undefined && repeatedRequests(prepared.distinct, (sent[0]?.n ?? 0) - 1) ? { repeatedAfter: prepared.distinct } : {}),
     };
     await Promise.all(others.splice(0).map((s) => s.stop()));
     // Prism after the rounds, alone: its figure is a throughput ratio only, and far from 1.

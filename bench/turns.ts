@@ -53,8 +53,13 @@ export function turnOrder(count: number, round: number): number[] {
  * so a varied request (a send's message, a read's id) is never repeated across rounds. Returns
  * each target's results, round by round.
  */
-export async function measureInTurns(targets: TurnTarget[], plan: TurnPlan, onRound?: (round: number, results: Stretch[]) => void): Promise<Stretch[][]> {
-  const counters = targets.map(() => ({ n: 0 }));
+export async function measureInTurns(
+  targets: TurnTarget[],
+  plan: TurnPlan,
+  onRound?: (round: number, results: Stretch[]) => void,
+  /** Each target's count of varied requests sent (vary(0) … vary(n − 1)), for a caller that asks how far its load went. */
+  counters: Array<{ n: number }> = targets.map(() => ({ n: 0 })),
+): Promise<Stretch[][]> {
   const results: Stretch[][] = targets.map(() => []);
   for (const [i, target] of targets.entries()) await warmUp(target, plan.warmupSec, counters[i] as { n: number });
   for (let round = 0; round < plan.rounds; round++) {

@@ -95,67 +95,23 @@ function fromText(body: unknown): unknown {
 }
 
 /**
- * One place of the ring, reused by every entry that comes to it. Numbers and the strings made
- * once (method, route, host, app) stay in fields; what each call makes afresh is kept as UTF-8
- * bytes: its id and query in a small buffer of the place's own, its bodies in the log's arena.
+ * What an entry keeps beside its numbers and bytes, held only by the few entries that have any: a
+ * query (GET calls), injected faults, unknown fields, an id too long for its place, or the whole
+ * entry when JSON could not write its query or a body (never one from HTTP).
  */
-interface Slot {
-  seq: number;
-  at: number;
-  status: number;
-  durationMs: number;
-  method: string;
-  path: string;
-  host: string | undefined;
-  via: LoggedRequest['via'];
-  appKey: string | undefined;
-  code: string | undefined;
+interface Rare {
+  query: string | undefined;
   faults: string[] | undefined;
   unknownFields: string[] | undefined;
-  /** The request id, then the query's JSON when there is a query. */
-  own: Buffer;
-  idBytes: number;
-  /** -1 when the entry has no query. */
-  queryBytes: number;
-  /** Whether the call had a request or a response body, kept or not. */
-  hadBodies: boolean;
-  /** Where the bodies start in the arena, counted from the arena's first write (see BodyArena); -1 for none kept. */
-  bodyFrom: number;
-  /** -1 for each body the entry has not. */
-  requestBytes: number;
-  responseBytes: number;
-  /** An entry whose query or body JSON cannot write (never one from HTTP), kept as it came. */
+  requestId: string | undefined;
   whole: LoggedRequest | undefined;
 }
 
-/** A place's first buffer for its id and query; it grows to the largest that came to it. */
-const FIRST_OWN_BYTES = 128;
+/** Code units of a request id kept in its place (dingread's are 36); a longer one is kept as Rare. */
+const ID_UNITS = 40;
+/** Places made at first; they double as the log fills, up to its capacity. */
+const FIRST_PLACES = 1024;
 const EMPTY = Buffer.alloc(0);
-
-function emptySlot(): Slot {
-  return {
-    seq: 0,
-    at: 0,
-    status: 0,
-    durationMs: 0,
-    method: '',
-    path: '',
-    host: undefined,
-    via: undefined,
-    appKey: undefined,
-    code: undefined,
-    faults: undefined,
-    unknownFields: undefined,
-    own: EMPTY,
-    idBytes: 0,
-    queryBytes: -1,
-    hadBodies: false,
-    bodyFrom: -1,
-    requestBytes: -1,
-    responseBytes: -1,
-    whole: undefined,
-  };
-}
 
 /**
  * The bodies of the latest calls, written one after the other round a buffer of a fixed size: the
@@ -215,19 +171,47 @@ class BodyArena {
  * The ring. An entry lives for the next `capacity` calls: long enough, under load, to outlive V8's
  * young-generation collections and be copied into the old generation, whose collections then
  * clear it, which cost more a request than all of dingread's own work on a query. So the ring
- * keeps what a call makes afresh as bytes outside the JavaScript heap, in buffers made once, and
- * builds the entry again when the log is read, which is rare. The bodies share one buffer of
- * `bodyBytes`: the log's memory is bounded by that, not by how large the calls were, and a small
- * one stays in the processor's cache, which a buffer written round and round on every call does
- * not.
+ * keeps what a call makes afresh as numbers and bytes outside the JavaScript heap, in arrays made
+ * once, and builds the entry again when the log is read, which is rare.
+ *
+ * Each field is an array of its own, indexed by place (a column), rather than an object per
+ * place: an entry written touches the same few cache lines as the entries just before it, where
+ * an object per place, with a buffer of its own for the id, was memory the processor last saw a
+ * thousand calls ago (on the group page the columns took 0.5 to 1 µs of CPU off a request;
+ * BENCHMARKS.md, the eleventh round). Strings made once (method, route, host, app) are kept as
+ * they are. The bodies share one buffer of `bodyBytes`, written one after the other: the log's
+ * memory is bounded by that, not by how large the calls were.
  */
 export class RequestLog {
   /** `size` places in use, the newest at `(start + size - 1) % capacity`. */
-  private slots: Slot[] = [];
   private start = 0;
   private size = 0;
   private nextSeq = 1;
   private readonly arena: BodyArena;
+  /** How many places the columns hold: they grow to `capacity` as the log fills. */
+  private places = 0;
+  private seqs = new Float64Array(0);
+  private ats = new Float64Array(0);
+  private durations = new Float64Array(0);
+  private statuses = new Uint16Array(0);
+  /** Where the entry's bodies start in the arena (see BodyArena); -1 for none kept. */
+  private bodyFroms = new Float64Array(0);
+  /** -1 for each body the entry has not. */
+  private requestBytes = new Int32Array(0);
+  private responseBytes = new Int32Array(0);
+  /** Whether the call had a request or a response body, kept or not; 1 when it has a Rare. */
+  private hadBodies = new Uint8Array(0);
+  private hasRare = new Uint8Array(0);
+  /** The request id's code units, ID_UNITS a place, and how many of them are the id. */
+  private idUnits = new Uint16Array(0);
+  private idLengths = new Uint8Array(0);
+  private methods: string[] = [];
+  private paths: string[] = [];
+  private hosts: (string | undefined)[] = [];
+  private vias: LoggedRequest['via'][] = [];
+  private appKeys: (string | undefined)[] = [];
+  private codes: (string | undefined)[] = [];
+  private readonly rare = new Map<number, Rare>();
 
   constructor(
     readonly capacity: number = DEFAULT_REQUEST_LOG_SIZE,
@@ -246,42 +230,89 @@ export class RequestLog {
    */
   add(entry: Omit<LoggedRequest, 'seq'>, requestJson?: string): void {
     if (this.capacity <= 0) return;
-    let slot: Slot;
+    let place: number;
     if (this.size < this.capacity) {
-      slot = this.slots[(this.start + this.size) % this.capacity] ??= emptySlot();
+      place = (this.start + this.size) % this.capacity;
+      if (place >= this.places) this.grow();
       this.size++;
     } else {
-      slot = this.slots[this.start] as Slot;
+      place = this.start;
       this.start = (this.start + 1) % this.capacity;
     }
-    slot.seq = this.nextSeq++;
-    slot.at = entry.at;
-    slot.status = entry.status;
-    slot.durationMs = entry.durationMs;
-    slot.method = entry.method;
-    slot.path = entry.path;
-    slot.host = entry.host;
-    slot.via = entry.via;
-    slot.appKey = entry.appKey;
-    slot.code = entry.code;
-    slot.faults = entry.faults;
-    slot.unknownFields = entry.unknownFields;
+    const seq = this.nextSeq++;
+    this.seqs[place] = seq;
+    this.ats[place] = entry.at;
+    this.statuses[place] = entry.status;
+    this.durations[place] = entry.durationMs;
+    this.methods[place] = entry.method;
+    this.paths[place] = entry.path;
+    this.hosts[place] = entry.host;
+    this.vias[place] = entry.via;
+    this.appKeys[place] = entry.appKey;
+    this.codes[place] = entry.code;
+    if (this.hasRare[place] === 1) {
+      this.rare.delete(place);
+      this.hasRare[place] = 0;
+    }
+    let rare: Rare | undefined;
+    if (entry.faults !== undefined || entry.unknownFields !== undefined) rare = this.rareAt(place, rare);
+    if (rare !== undefined) {
+      rare.faults = entry.faults;
+      rare.unknownFields = entry.unknownFields;
+    }
     let kept: boolean;
     try {
-      kept = this.keepAsBytes(slot, entry, requestJson);
+      kept = this.keepAsBytes(place, entry, requestJson);
     } catch {
       // A buffer the machine could not allocate: kept whole rather than half written in the place.
       kept = false;
     }
-    slot.whole = kept ? undefined : { ...entry, seq: slot.seq };
+    if (!kept) this.rareAt(place, undefined).whole = { ...entry, seq };
+  }
+
+  /** The place's Rare, made when it has none. */
+  private rareAt(place: number, known: Rare | undefined): Rare {
+    if (known !== undefined) return known;
+    let rare = this.rare.get(place);
+    if (rare === undefined) {
+      rare = { query: undefined, faults: undefined, unknownFields: undefined, requestId: undefined, whole: undefined };
+      this.rare.set(place, rare);
+      this.hasRare[place] = 1;
+    }
+    return rare;
+  }
+
+  /** Doubles the columns (to at most `capacity` places); only while the ring has not come round. */
+  private grow(): void {
+    const places = Math.min(this.capacity, Math.max(FIRST_PLACES, this.places * 2));
+    const wider = <T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(old: T, make: (n: number) => T, per = 1): T => {
+      const next = make(places * per);
+      next.set(old);
+      return next;
+    };
+    this.seqs = wider(this.seqs, (n) => new Float64Array(n));
+    this.ats = wider(this.ats, (n) => new Float64Array(n));
+    this.durations = wider(this.durations, (n) => new Float64Array(n));
+    this.statuses = wider(this.statuses, (n) => new Uint16Array(n));
+    this.bodyFroms = wider(this.bodyFroms, (n) => new Float64Array(n));
+    this.requestBytes = wider(this.requestBytes, (n) => new Int32Array(n));
+    this.responseBytes = wider(this.responseBytes, (n) => new Int32Array(n));
+    this.hadBodies = wider(this.hadBodies, (n) => new Uint8Array(n));
+    this.hasRare = wider(this.hasRare, (n) => new Uint8Array(n));
+    this.idUnits = wider(this.idUnits, (n) => new Uint16Array(n), ID_UNITS);
+    this.idLengths = wider(this.idLengths, (n) => new Uint8Array(n));
+    // Filled to their length, so that V8 keeps them packed.
+    for (const column of [this.methods, this.paths] as string[][]) while (column.length < places) column.push('');
+    for (const column of [this.hosts, this.vias, this.appKeys, this.codes] as unknown[][]) while (column.length < places) column.push(undefined);
+    this.places = places;
   }
 
   /**
-   * Writes the entry's id and query into its place, its bodies into the arena; false when JSON
-   * cannot write its query or a body. A body over MAX_LOGGED_BODY_BYTES is kept as what reading
-   * it gives, `{"truncated":true,…}`, so that a large call takes no more of the arena than that.
+   * Writes the entry's id into its place, its bodies into the arena; false when JSON cannot write
+   * its query or a body. A body over MAX_LOGGED_BODY_BYTES is kept as what reading it gives,
+   * `{"truncated":true,…}`, so that a large call takes no more of the arena than that.
    */
-  private keepAsBytes(slot: Slot, entry: Omit<LoggedRequest, 'seq'>, requestJson: string | undefined): boolean {
+  private keepAsBytes(place: number, entry: Omit<LoggedRequest, 'seq'>, requestJson: string | undefined): boolean {
     const query = entry.query === undefined ? undefined : jsonOf(entry.query);
     const { requestBody, responseBody } = entry;
     const request = requestBody === undefined ? undefined : boundedText(requestJson ?? jsonOf(requestBody), requestBody, false);
@@ -293,55 +324,77 @@ export class RequestLog {
           : boundedText(jsonOf(responseBody), responseBody, false);
     if ((entry.query !== undefined && query === undefined) || (entry.requestBody !== undefined && request === undefined)) return false;
     if (responseBody !== undefined && response === undefined) return false;
-    writeOwn(slot, entry.requestId, query);
-    slot.hadBodies = request !== undefined || response !== undefined;
-    slot.requestBytes = -1;
-    slot.responseBytes = -1;
-    slot.bodyFrom = slot.hadBodies ? this.arena.write(request, response) : -1;
-    if (slot.bodyFrom >= 0) {
-      if (request !== undefined) slot.requestBytes = this.arena.firstBytes;
-      if (response !== undefined) slot.responseBytes = this.arena.secondBytes;
+    const { requestId } = entry;
+    if (requestId.length <= ID_UNITS) {
+      // Code units, not UTF-8: a loop in JavaScript, where a Buffer write is a call into C++.
+      const units = this.idUnits;
+      const at = place * ID_UNITS;
+      for (let i = 0; i < requestId.length; i++) units[at + i] = requestId.charCodeAt(i);
+      this.idLengths[place] = requestId.length;
+    } else {
+      this.rareAt(place, undefined).requestId = requestId;
+      this.idLengths[place] = 0;
+    }
+    if (query !== undefined) this.rareAt(place, undefined).query = query;
+    const hadBodies = request !== undefined || response !== undefined;
+    this.hadBodies[place] = hadBodies ? 1 : 0;
+    this.requestBytes[place] = -1;
+    this.responseBytes[place] = -1;
+    const from = hadBodies ? this.arena.write(request, response) : -1;
+    this.bodyFroms[place] = from;
+    if (from >= 0) {
+      if (request !== undefined) this.requestBytes[place] = this.arena.firstBytes;
+      if (response !== undefined) this.responseBytes[place] = this.arena.secondBytes;
     }
     return true;
   }
 
   /** The entry in a place, built again, its fields in the order the recorder writes them. */
-  private entryAt(slot: Slot): LoggedRequest {
-    if (slot.whole) return slot.whole;
-    const { own } = slot;
+  private entryAt(place: number): LoggedRequest {
+    const rare = this.hasRare[place] === 1 ? this.rare.get(place) : undefined;
+    if (rare?.whole) return rare.whole;
+    const at = place * ID_UNITS;
     const entry: Omit<LoggedRequest, 'seq'> = {
-      requestId: own.toString('utf8', 0, slot.idBytes),
-      at: slot.at,
-      method: slot.method,
-      path: slot.path,
-      status: slot.status,
-      durationMs: slot.durationMs,
+      requestId: rare?.requestId ?? String.fromCharCode(...this.idUnits.subarray(at, at + (this.idLengths[place] as number))),
+      at: this.ats[place] as number,
+      method: this.methods[place] as string,
+      path: this.paths[place] as string,
+      status: this.statuses[place] as number,
+      durationMs: this.durations[place] as number,
     };
-    if (slot.host !== undefined) entry.host = slot.host;
-    if (slot.via !== undefined) entry.via = slot.via;
-    if (slot.queryBytes >= 0) entry.query = JSON.parse(own.toString('utf8', slot.idBytes, slot.idBytes + slot.queryBytes)) as Record<string, unknown>;
-    if (slot.appKey !== undefined) entry.appKey = slot.appKey;
-    if (slot.code !== undefined) entry.code = slot.code;
-    if (slot.faults !== undefined) entry.faults = slot.faults;
-    if (slot.unknownFields !== undefined) entry.unknownFields = slot.unknownFields;
-    if (slot.hadBodies && !this.arena.holds(slot.bodyFrom)) {
+    const host = this.hosts[place];
+    const via = this.vias[place];
+    const appKey = this.appKeys[place];
+    const code = this.codes[place];
+    if (host !== undefined) entry.host = host;
+    if (via !== undefined) entry.via = via;
+    if (rare?.query !== undefined) entry.query = JSON.parse(rare.query) as Record<string, unknown>;
+    if (appKey !== undefined) entry.appKey = appKey;
+    if (code !== undefined) entry.code = code;
+    if (rare?.faults !== undefined) entry.faults = rare.faults;
+    if (rare?.unknownFields !== undefined) entry.unknownFields = rare.unknownFields;
+    const from = this.bodyFroms[place] as number;
+    const requestBytes = this.requestBytes[place] as number;
+    const responseBytes = this.responseBytes[place] as number;
+    if (this.hadBodies[place] === 1 && !this.arena.holds(from)) {
       entry.bodiesDropped = true;
     } else {
-      if (slot.requestBytes >= 0) entry.requestBody = JSON.parse(this.arena.read(slot.bodyFrom, slot.requestBytes)) as unknown;
-      if (slot.responseBytes >= 0) entry.responseBody = this.arena.read(slot.bodyFrom + Math.max(slot.requestBytes, 0), slot.responseBytes);
+      if (requestBytes >= 0) entry.requestBody = JSON.parse(this.arena.read(from, requestBytes)) as unknown;
+      if (responseBytes >= 0) entry.responseBody = this.arena.read(from + Math.max(requestBytes, 0), responseBytes);
     }
-    return { ...entry, seq: slot.seq };
+    return { ...entry, seq: this.seqs[place] as number };
   }
 
   /**
    * An entry as callers see it: secrets masked, long bodies cut. Done when the log is read, not
    * on every call, because the log is read rarely and written on every request.
    */
-  private view(entry: LoggedRequest, slot: Slot): LoggedRequest {
+  private view(entry: LoggedRequest, place: number): LoggedRequest {
+    const whole = this.hasRare[place] === 1 && this.rare.get(place)?.whole !== undefined;
     const logged: LoggedRequest = { ...entry };
     if (entry.query !== undefined) logged.query = masked(entry.query) as Record<string, unknown>;
-    if (entry.requestBody !== undefined) logged.requestBody = readable(entry.requestBody, slot.whole ? undefined : slot.requestBytes);
-    if (entry.responseBody !== undefined) logged.responseBody = readable(fromText(entry.responseBody), slot.whole ? undefined : slot.responseBytes);
+    if (entry.requestBody !== undefined) logged.requestBody = readable(entry.requestBody, whole ? undefined : this.requestBytes[place]);
+    if (entry.responseBody !== undefined) logged.responseBody = readable(fromText(entry.responseBody), whole ? undefined : this.responseBytes[place]);
     return logged;
   }
 
@@ -350,41 +403,25 @@ export class RequestLog {
     const out: LoggedRequest[] = [];
     const limit = filter.limit ?? 100;
     for (let i = this.size - 1; i >= 0 && out.length < limit; i--) {
-      const slot = this.slots[(this.start + i) % this.capacity] as Slot;
-      if (filter.path !== undefined && slot.path !== filter.path) continue;
-      if (filter.appKey !== undefined && slot.appKey !== filter.appKey) continue;
-      if (filter.since !== undefined && slot.at < filter.since) continue;
-      if (filter.status !== undefined && !statusMatches(filter.status, slot.status)) continue;
-      out.push(this.view(this.entryAt(slot), slot));
+      const place = (this.start + i) % this.capacity;
+      const whole = this.hasRare[place] === 1 ? this.rare.get(place)?.whole : undefined;
+      if (filter.path !== undefined && (whole?.path ?? this.paths[place]) !== filter.path) continue;
+      if (filter.appKey !== undefined && (whole ? whole.appKey : this.appKeys[place]) !== filter.appKey) continue;
+      if (filter.since !== undefined && (this.ats[place] as number) < filter.since) continue;
+      if (filter.status !== undefined && !statusMatches(filter.status, this.statuses[place] as number)) continue;
+      out.push(this.view(this.entryAt(place), place));
     }
     return out;
   }
 
   clear(): number {
     const cleared = this.size;
-    this.slots = [];
     this.start = 0;
     this.size = 0;
+    this.rare.clear();
+    this.hasRare.fill(0);
     this.arena.clear();
     return cleared;
-  }
-}
-
-/** Writes the id and the query's JSON into the place's own buffer, grown when they do not fit. */
-function writeOwn(slot: Slot, requestId: string, query: string | undefined): void {
-  for (;;) {
-    const { own } = slot;
-    const idBytes = own.write(requestId, 0, 'utf8');
-    const queryBytes = query === undefined ? -1 : own.write(query, idBytes, 'utf8');
-    // A write that leaves fewer than 4 bytes free may have stopped short of a character.
-    if (own.length - idBytes - Math.max(queryBytes, 0) >= 4) {
-      slot.idBytes = idBytes;
-      slot.queryBytes = queryBytes;
-      return;
-    }
-    // A quarter more than this entry needs, so that the next, a little larger, fits too.
-    const needed = Buffer.byteLength(requestId) + (query === undefined ? 0 : Buffer.byteLength(query)) + 4;
-    slot.own = Buffer.allocUnsafeSlow(Math.max(FIRST_OWN_BYTES, needed + (needed >> 2)));
   }
 }
 

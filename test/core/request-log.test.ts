@@ -190,6 +190,38 @@ describe('RequestLog', () => {
     );
   });
 
+  it('gives each entry what only some have (queries, faults, long ids, an entry kept whole) and no other\'s, as its places grow and come round', () => {
+    // Past the places made at first (1,024), and round the ring twice over.
+    const capacity = 1500;
+    const log = new RequestLog(capacity, 64 * 1024);
+    const made: Array<Omit<LoggedRequest, 'seq'>> = [];
+    for (let n = 1; n <= 3 * capacity + 7; n++) {
+      const extra: Partial<LoggedRequest> = {};
+      if (n % 3 === 0) extra.query = { n: String(n) };
+      if (n % 5 === 0) extra.faults = [`f${n}`];
+      if (n % 7 === 0) extra.unknownFields = [`u${n}`];
+      // Longer than an id's place, and beyond ASCII (a code unit past one byte, and a pair).
+      if (n % 11 === 0) extra.requestId = `R${n}-${'x'.repeat(40)}`;
+      if (n % 13 === 0) extra.requestId = `R${n}-é😀`;
+      // JSON cannot write a BigInt: that entry is kept whole, as it came.
+      if (n % 17 === 0) extra.query = { n: BigInt(n) as unknown as string };
+      const logged = entry(n, extra);
+      made.push(logged);
+      log.add(logged);
+    }
+    const read = log.list({ limit: capacity });
+    assert.equal(read.length, capacity);
+    read.forEach((logged, i) => {
+      const n = made.length - i;
+      const expected = made[n - 1] as Omit<LoggedRequest, 'seq'>;
+      const { query, seq, ...rest } = logged;
+      const { query: _sent, ...expectedRest } = expected;
+      assert.deepEqual([seq, rest], [n, expectedRest], `entry ${n}`);
+      if (n % 17 === 0) assert.equal(typeof (query as { n: unknown }).n, 'bigint', `entry ${n} kept whole`);
+      else assert.deepEqual(query, expected.query, `entry ${n}'s query`);
+    });
+  });
+
   it('starts empty again when cleared, and keeps nothing at a capacity of 0', () => {
     const log = new RequestLog(2);
     log.add(entry(1, { responseBody: '{}' }));

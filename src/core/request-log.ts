@@ -95,12 +95,11 @@ function fromText(body: unknown): unknown {
 }
 
 /**
- * What an entry keeps beside its numbers and bytes, held only by the few entries that have any: a
- * query (GET calls), injected faults, unknown fields, an id too long for its place, or the whole
- * entry when JSON could not write its query or a body (never one from HTTP).
+ * What an entry keeps beside its numbers and bytes, held only by the few entries that have any:
+ * injected faults, unknown fields, an id too long for its place, or the whole entry when JSON
+ * could not write its query or a body (never one from HTTP).
  */
 interface Rare {
-  query: string | undefined;
   faults: string[] | undefined;
   unknownFields: string[] | undefined;
   requestId: string | undefined;
@@ -111,6 +110,8 @@ interface Rare {
 const ID_UNITS = 40;
 /** Places made at first; they double as the log fills, up to its capacity. */
 const FIRST_PLACES = 1024;
+/** A place's first buffer for a query's JSON; it grows to the largest that came to it. */
+const FIRST_QUERY_BYTES = 128;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -205,6 +206,12 @@ export class RequestLog {
   /** The request id's code units, ID_UNITS a place, and how many of them are the id. */
   private idUnits = new Uint16Array(0);
   private idLengths = new Uint8Array(0);
+  /**
+   * A query's JSON as UTF-8, in a buffer of the place's own, made the first time a call with a
+   * query (a GET) comes to the place and reused by the calls after it; -1 bytes for none.
+   */
+  private queries: (Buffer | undefined)[] = [];
+  private queryBytes = new Int32Array(0);
   private methods: string[] = [];
   private paths: string[] = [];
   private hosts: (string | undefined)[] = [];
@@ -275,7 +282,7 @@ export class RequestLog {
     if (known !== undefined) return known;
     let rare = this.rare.get(place);
     if (rare === undefined) {
-      rare = { query: undefined, faults: undefined, unknownFields: undefined, requestId: undefined, whole: undefined };
+      rare = { faults: undefined, unknownFields: undefined, requestId: undefined, whole: undefined };
       this.rare.set(place, rare);
       this.hasRare[place] = 1;
     }
@@ -301,9 +308,10 @@ export class RequestLog {
     this.hasRare = wider(this.hasRare, (n) => new Uint8Array(n));
     this.idUnits = wider(this.idUnits, (n) => new Uint16Array(n), ID_UNITS);
     this.idLengths = wider(this.idLengths, (n) => new Uint8Array(n));
+    this.queryBytes = wider(this.queryBytes, (n) => new Int32Array(n));
     // Filled to their length, so that V8 keeps them packed.
     for (const column of [this.methods, this.paths] as string[][]) while (column.length < places) column.push('');
-    for (const column of [this.hosts, this.vias, this.appKeys, this.codes] as unknown[][]) while (column.length < places) column.push(undefined);
+    for (const column of [this.hosts, this.vias, this.appKeys, this.codes, this.queries] as unknown[][]) while (column.length < places) column.push(undefined);
     this.places = places;
   }
 
@@ -335,7 +343,7 @@ export class RequestLog {
       this.rareAt(place, undefined).requestId = requestId;
       this.idLengths[place] = 0;
     }
-    if (query !== undefined) this.rareAt(place, undefined).query = query;
+    this.queryBytes[place] = query === undefined ? -1 : this.writeQuery(place, query);
     const hadBodies = request !== undefined || response !== undefined;
     this.hadBodies[place] = hadBodies ? 1 : 0;
     this.requestBytes[place] = -1;
@@ -347,6 +355,21 @@ export class RequestLog {
       if (response !== undefined) this.responseBytes[place] = this.arena.secondBytes;
     }
     return true;
+  }
+
+  /** Writes a query's JSON into the place's buffer, grown when it does not fit; answers its bytes. */
+  private writeQuery(place: number, query: string): number {
+    let buffer = this.queries[place];
+    // Each UTF-16 unit takes at most 3 bytes: the exact length is counted only when that bound does not fit.
+    if (buffer === undefined || buffer.length < query.length * 3) {
+      const needed = Buffer.byteLength(query);
+      if (buffer === undefined || buffer.length < needed) {
+        // A quarter more than this query needs, so that the next, a little larger, fits too.
+        buffer = Buffer.allocUnsafeSlow(Math.max(FIRST_QUERY_BYTES, needed + (needed >> 2)));
+        this.queries[place] = buffer;
+      }
+    }
+    return buffer.write(query, 0, 'utf8');
   }
 
   /** The entry in a place, built again, its fields in the order the recorder writes them. */
@@ -368,7 +391,8 @@ export class RequestLog {
     const code = this.codes[place];
     if (host !== undefined) entry.host = host;
     if (via !== undefined) entry.via = via;
-    if (rare?.query !== undefined) entry.query = JSON.parse(rare.query) as Record<string, unknown>;
+    const queryBytes = this.queryBytes[place] as number;
+    if (queryBytes >= 0) entry.query = JSON.parse((this.queries[place] as Buffer).toString('utf8', 0, queryBytes)) as Record<string, unknown>;
     if (appKey !== undefined) entry.appKey = appKey;
     if (code !== undefined) entry.code = code;
     if (rare?.faults !== undefined) entry.faults = rare.faults;

@@ -172,16 +172,20 @@ class BodyArena {
  * The ring. An entry lives for the next `capacity` calls: long enough, under load, to outlive V8's
  * young-generation collections and be copied into the old generation, whose collections then
  * clear it, which cost more a request than all of dingread's own work on a query. So the ring
- * keeps what a call makes afresh as numbers and bytes outside the JavaScript heap, in arrays made
- * once, and builds the entry again when the log is read, which is rare.
+ * keeps what a call makes afresh (its id, its query, its bodies, its numbers) as bytes and numbers
+ * in typed arrays and buffers made once, not as objects and strings on the JavaScript heap, and
+ * builds the entry again when the log is read, which is rare.
  *
  * Each field is an array of its own, indexed by place (a column), rather than an object per
  * place: an entry written touches the same few cache lines as the entries just before it, where
  * an object per place, with a buffer of its own for the id, was memory the processor last saw a
  * thousand calls ago (on the group page the columns took 0.5 to 1 µs of CPU off a request;
- * BENCHMARKS.md, the eleventh round). Strings made once (method, route, host, app) are kept as
- * they are. The bodies share one buffer of `bodyBytes`, written one after the other: the log's
- * memory is bounded by that, not by how large the calls were.
+ * BENCHMARKS.md, the eleventh round). The strings (method, route, host, app, an error's code)
+ * are kept as they are, in plain arrays: all but the code are made once and shared by every call.
+ * What few entries have (faults, unknown fields, a long id) is kept in a map by place: a bot whose
+ * every call has one pays for an object a call. The bodies share one buffer of `bodyBytes`,
+ * written one after the other: the log's memory is bounded by that, not by how large the calls
+ * were.
  */
 export class RequestLog {
   /** `size` places in use, the newest at `(start + size - 1) % capacity`. */
@@ -200,8 +204,9 @@ export class RequestLog {
   /** -1 for each body the entry has not. */
   private requestBytes = new Int32Array(0);
   private responseBytes = new Int32Array(0);
-  /** Whether the call had a request or a response body, kept or not; 1 when it has a Rare. */
+  /** 1 when the call had a request or a response body, kept or not. */
   private hadBodies = new Uint8Array(0);
+  /** 1 when the place has an entry in `rare`. */
   private hasRare = new Uint8Array(0);
   /** The request id's code units, ID_UNITS a place, and how many of them are the id. */
   private idUnits = new Uint16Array(0);
@@ -289,34 +294,47 @@ export class RequestLog {
     return rare;
   }
 
-  /** Doubles the columns (to at most `capacity` places); only while the ring has not come round. */
+  /**
+   * Makes the columns FIRST_PLACES long, or twice as long (at most `capacity`); only while the
+   * ring has not come round, when `start` is 0 and the places in use are the first `size`.
+   */
   private grow(): void {
-    const places = Math.min(this.capacity, Math.max(FIRST_PLACES, this.places * 2));
-    const wider = <T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(old: T, make: (n: number) => T, per = 1): T => {
+    this.resize(Math.min(this.capacity, Math.max(FIRST_PLACES, this.places * 2)));
+  }
+
+  /** Makes every column `places` long, keeping what its first places hold. */
+  private resize(places: number): void {
+    const sized = <T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(old: T, make: (n: number) => T, per = 1): T => {
       const next = make(places * per);
-      next.set(old);
-      return next;
+      next.set(old.subarray(0, Math.min(old.length, places * per)));
+      return next as T;
     };
-    this.seqs = wider(this.seqs, (n) => new Float64Array(n));
-    this.ats = wider(this.ats, (n) => new Float64Array(n));
-    this.durations = wider(this.durations, (n) => new Float64Array(n));
-    this.statuses = wider(this.statuses, (n) => new Uint16Array(n));
-    this.bodyFroms = wider(this.bodyFroms, (n) => new Float64Array(n));
-    this.requestBytes = wider(this.requestBytes, (n) => new Int32Array(n));
-    this.responseBytes = wider(this.responseBytes, (n) => new Int32Array(n));
-    this.hadBodies = wider(this.hadBodies, (n) => new Uint8Array(n));
-    this.hasRare = wider(this.hasRare, (n) => new Uint8Array(n));
-    this.idUnits = wider(this.idUnits, (n) => new Uint16Array(n), ID_UNITS);
-    this.idLengths = wider(this.idLengths, (n) => new Uint8Array(n));
-    this.queryBytes = wider(this.queryBytes, (n) => new Int32Array(n));
+    this.seqs = sized(this.seqs, (n) => new Float64Array(n));
+    this.ats = sized(this.ats, (n) => new Float64Array(n));
+    this.durations = sized(this.durations, (n) => new Float64Array(n));
+    this.statuses = sized(this.statuses, (n) => new Uint16Array(n));
+    this.bodyFroms = sized(this.bodyFroms, (n) => new Float64Array(n));
+    this.requestBytes = sized(this.requestBytes, (n) => new Int32Array(n));
+    this.responseBytes = sized(this.responseBytes, (n) => new Int32Array(n));
+    this.hadBodies = sized(this.hadBodies, (n) => new Uint8Array(n));
+    this.hasRare = sized(this.hasRare, (n) => new Uint8Array(n));
+    this.idUnits = sized(this.idUnits, (n) => new Uint16Array(n), ID_UNITS);
+    this.idLengths = sized(this.idLengths, (n) => new Uint8Array(n));
+    this.queryBytes = sized(this.queryBytes, (n) => new Int32Array(n));
     // Filled to their length, so that V8 keeps them packed.
-    for (const column of [this.methods, this.paths] as string[][]) while (column.length < places) column.push('');
-    for (const column of [this.hosts, this.vias, this.appKeys, this.codes, this.queries] as unknown[][]) while (column.length < places) column.push(undefined);
+    for (const column of [this.methods, this.paths] as string[][]) {
+      column.length = Math.min(column.length, places);
+      while (column.length < places) column.push('');
+    }
+    for (const column of [this.hosts, this.vias, this.appKeys, this.codes, this.queries] as unknown[][]) {
+      column.length = Math.min(column.length, places);
+      while (column.length < places) column.push(undefined);
+    }
     this.places = places;
   }
 
   /**
-   * Writes the entry's id into its place, its bodies into the arena; false when JSON cannot write
+   * Writes the entry's id and query into its place, its bodies into the arena; false when JSON cannot write
    * its query or a body. A body over MAX_LOGGED_BODY_BYTES is kept as what reading it gives,
    * `{"truncated":true,…}`, so that a large call takes no more of the arena than that.
    */
@@ -428,9 +446,9 @@ export class RequestLog {
     const limit = filter.limit ?? 100;
     for (let i = this.size - 1; i >= 0 && out.length < limit; i--) {
       const place = (this.start + i) % this.capacity;
-      const whole = this.hasRare[place] === 1 ? this.rare.get(place)?.whole : undefined;
-      if (filter.path !== undefined && (whole?.path ?? this.paths[place]) !== filter.path) continue;
-      if (filter.appKey !== undefined && (whole ? whole.appKey : this.appKeys[place]) !== filter.appKey) continue;
+      // `add` writes these columns for an entry kept whole too.
+      if (filter.path !== undefined && this.paths[place] !== filter.path) continue;
+      if (filter.appKey !== undefined && this.appKeys[place] !== filter.appKey) continue;
       if (filter.since !== undefined && (this.ats[place] as number) < filter.since) continue;
       if (filter.status !== undefined && !statusMatches(filter.status, this.statuses[place] as number)) continue;
       out.push(this.view(this.entryAt(place), place));
@@ -438,12 +456,13 @@ export class RequestLog {
     return out;
   }
 
+  /** Forgets every entry, and lets go of the memory the columns and the queries' buffers took. */
   clear(): number {
     const cleared = this.size;
     this.start = 0;
     this.size = 0;
+    this.resize(0);
     this.rare.clear();
-    this.hasRare.fill(0);
     this.arena.clear();
     return cleared;
   }

@@ -190,36 +190,47 @@ describe('RequestLog', () => {
     );
   });
 
-  it('gives each entry what only some have (queries, faults, long ids, an entry kept whole) and no other\'s, as its places grow and come round', () => {
-    // Past the places made at first (1,024), and round the ring twice over.
-    const capacity = 1500;
-    const log = new RequestLog(capacity, 64 * 1024);
-    const made: Array<Omit<LoggedRequest, 'seq'>> = [];
-    for (let n = 1; n <= 3 * capacity + 7; n++) {
-      const extra: Partial<LoggedRequest> = {};
-      if (n % 3 === 0) extra.query = { n: String(n) };
-      if (n % 5 === 0) extra.faults = [`f${n}`];
-      if (n % 7 === 0) extra.unknownFields = [`u${n}`];
-      // Longer than an id's place, and beyond ASCII (a code unit past one byte, and a pair).
-      if (n % 11 === 0) extra.requestId = `R${n}-${'x'.repeat(40)}`;
-      if (n % 13 === 0) extra.requestId = `R${n}-é😀`;
-      // JSON cannot write a BigInt: that entry is kept whole, as it came.
-      if (n % 17 === 0) extra.query = { n: BigInt(n) as unknown as string };
-      const logged = entry(n, extra);
-      made.push(logged);
-      log.add(logged);
+  it('gives each entry what only some have (queries, faults, long ids, an entry kept whole) and no other\'s, as its places grow, come round and are cleared', () => {
+    // Below and past the places made at first (1,024), round the ring twice over, then again after clear().
+    // Odd, so that a place takes entries with and without each field in turn.
+    for (const capacity of [701, 1501]) {
+      const log = new RequestLog(capacity, 64 * 1024);
+      for (const round of [0, 1]) {
+        const made: Array<Omit<LoggedRequest, 'seq'>> = [];
+        for (let n = 1; n <= 3 * capacity + 7; n++) {
+          const extra: Partial<LoggedRequest> = {};
+          if (n % 2 === 0) Object.assign(extra, { host: 'api.dingtalk.com', via: 'absolute', appKey: `app${n % 4}`, code: 'bad' });
+          if (n % 3 === 0) extra.query = { n: String(n) };
+          if (n % 4 === 1) Object.assign(extra, { requestBody: { n }, responseBody: JSON.stringify({ n }) });
+          if (n % 5 === 0) extra.faults = [`f${n}`];
+          if (n % 7 === 0) extra.unknownFields = [`u${n}`];
+          // Longer than an id's place, and beyond ASCII (a code unit past one byte, and a pair).
+          if (n % 11 === 0) extra.requestId = `R${n}-${'x'.repeat(40)}`;
+          if (n % 13 === 0) extra.requestId = `R${n}-é😀`;
+          // JSON cannot write a BigInt: that entry is kept whole, as it came.
+          if (n % 17 === 0) extra.query = { n: BigInt(n) as unknown as string };
+          const logged = entry(n, extra);
+          made.push(logged);
+          log.add(logged);
+        }
+        const read = log.list({ limit: capacity });
+        assert.equal(read.length, capacity);
+        read.forEach((logged, i) => {
+          const n = made.length - i;
+          const at = `capacity ${capacity}, round ${round}, entry ${n}`;
+          const { query, seq, responseBody, ...rest } = logged;
+          const { query: sentQuery, responseBody: sentResponse, ...expected } = made[n - 1] as Omit<LoggedRequest, 'seq'>;
+          assert.deepEqual([seq - round * made.length, rest], [n, expected], at);
+          assert.deepEqual(responseBody, sentResponse === undefined ? undefined : (JSON.parse(sentResponse as string) as unknown), at);
+          if (n % 17 === 0) assert.equal(typeof (query as { n: unknown }).n, 'bigint', `${at}: kept whole`);
+          else assert.deepEqual(query, sentQuery, `${at}: its query`);
+        });
+        const withApp2 = made.map((_, i) => i + 1).filter((n) => n % 4 === 2).slice(-3).reverse();
+        assert.deepEqual(log.list({ appKey: 'app2', limit: 3 }).map((e) => e.seq - round * made.length), withApp2, `capacity ${capacity}: the appKey filter`);
+        assert.equal(log.clear(), capacity);
+        assert.deepEqual(log.list(), []);
+      }
     }
-    const read = log.list({ limit: capacity });
-    assert.equal(read.length, capacity);
-    read.forEach((logged, i) => {
-      const n = made.length - i;
-      const expected = made[n - 1] as Omit<LoggedRequest, 'seq'>;
-      const { query, seq, ...rest } = logged;
-      const { query: _sent, ...expectedRest } = expected;
-      assert.deepEqual([seq, rest], [n, expectedRest], `entry ${n}`);
-      if (n % 17 === 0) assert.equal(typeof (query as { n: unknown }).n, 'bigint', `entry ${n} kept whole`);
-      else assert.deepEqual(query, expected.query, `entry ${n}'s query`);
-    });
   });
 
   it('starts empty again when cleared, and keeps nothing at a capacity of 0', () => {

@@ -266,9 +266,8 @@ export class RequestLog {
       this.rare.delete(place);
       this.hasRare[place] = 0;
     }
-    let rare: Rare | undefined;
-    if (entry.faults !== undefined || entry.unknownFields !== undefined) rare = this.rareAt(place, rare);
-    if (rare !== undefined) {
+    if (entry.faults !== undefined || entry.unknownFields !== undefined) {
+      const rare = this.rareAt(place);
       rare.faults = entry.faults;
       rare.unknownFields = entry.unknownFields;
     }
@@ -279,12 +278,11 @@ export class RequestLog {
       // A buffer the machine could not allocate: kept whole rather than half written in the place.
       kept = false;
     }
-    if (!kept) this.rareAt(place, undefined).whole = { ...entry, seq };
+    if (!kept) this.rareAt(place).whole = { ...entry, seq };
   }
 
   /** The place's Rare, made when it has none. */
-  private rareAt(place: number, known: Rare | undefined): Rare {
-    if (known !== undefined) return known;
+  private rareAt(place: number): Rare {
     let rare = this.rare.get(place);
     if (rare === undefined) {
       rare = { faults: undefined, unknownFields: undefined, requestId: undefined, whole: undefined };
@@ -307,7 +305,7 @@ export class RequestLog {
     const sized = <T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(old: T, make: (n: number) => T, per = 1): T => {
       const next = make(places * per);
       next.set(old.subarray(0, Math.min(old.length, places * per)));
-      return next as T;
+      return next;
     };
     this.seqs = sized(this.seqs, (n) => new Float64Array(n));
     this.ats = sized(this.ats, (n) => new Float64Array(n));
@@ -358,7 +356,7 @@ export class RequestLog {
       for (let i = 0; i < requestId.length; i++) units[at + i] = requestId.charCodeAt(i);
       this.idLengths[place] = requestId.length;
     } else {
-      this.rareAt(place, undefined).requestId = requestId;
+      this.rareAt(place).requestId = requestId;
       this.idLengths[place] = 0;
     }
     this.queryBytes[place] = query === undefined ? -1 : this.writeQuery(place, query);

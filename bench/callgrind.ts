@@ -25,28 +25,61 @@ export function codeNames(perfMap: string): (address: number) => string | undefi
   };
 }
 
+/** The events a cache simulation's table shows a function's own counts of, in this order. */
+export const CACHE_EVENTS = ['Ir', 'I1mr', 'D1mr', 'D1mw', 'ILmr', 'DLmr', 'DLmw'] as const;
+
 /**
- * Own instructions a request by function, from `callgrind_annotate`'s table (`count (share)
- * file:function [object]`): unnamed JIT code (`???:0x…`) named by `nameAt`, the directory before a
- * build's `src/bin.cjs` or `node_modules/` left out so that the listing reads short, and functions
- * of the same name added up. A function bundled into `bin.cjs` (Fastify's, in dingread) keeps its
- * position in the bundle, so it does not pair with the floor's copy from `node_modules/`: the two
- * show as two rows.
+ * Each function's own counts a request, by event, from `callgrind_annotate`'s table (`count
+ * (share)` per event shown, `.` for none, then `file:function [object]`; the events are named by
+ * the header line that ends in `file:function`): unnamed JIT code (`???:0x…`) named by `nameAt`,
+ * the directory before a build's `src/bin.cjs` or `node_modules/` left out so that the listing
+ * reads short, and functions of the same name added up. A function bundled into `bin.cjs`
+ * (Fastify's, in dingread) keeps its position in the bundle, so it does not pair with the floor's
+ * copy from `node_modules/`: the two show as two rows.
  */
-export function ownInstructions(annotated: string, nameAt: (address: number) => string | undefined, requests: number): Map<string, number> {
-  const functions = new Map<string, number>();
+export function ownCosts(annotated: string, nameAt: (address: number) => string | undefined, requests: number): Map<string, Map<string, number>> {
+  const functions = new Map<string, Map<string, number>>();
+  let events: string[] = [];
   for (const line of annotated.split('\n')) {
-    const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line);
-    if (!match) continue;
-    let name = (match[2] as string).replace(/ \[[^\]]*\]$/, '');
+    const header = /^(\S.*?)\s+file:function\s*$/.exec(line);
+    if (header) {
+      events = (header[1] as string).trim().split(/\s+/);
+      continue;
+    }
+    if (events.length === 0) continue;
+    let rest = line;
+    const counts: number[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const column = /^\s*(?:([\d,]+) \(\s*[\d.]+%\)|\.)\s+/.exec(rest);
+      if (!column) break;
+      counts.push(column[1] === undefined ? 0 : Number(column[1].replaceAll(',', '')));
+      rest = rest.slice(column[0].length);
+    }
+    if (counts.length !== events.length || rest === '') continue;
+    let name = rest.replace(/ \[[^\]]*\]$/, '');
     // Callgrind's lines for the program's total and its threads' entry points are not functions' own.
     if (/PROGRAM TOTALS|\(below main\)|libc_start|start_thread|clone\.S/.test(name)) continue;
     const jit = /^\?\?\?:0x([0-9a-f]+)$/.exec(name);
     if (jit) name = nameAt(parseInt(jit[1] as string, 16)) ?? name;
     name = name.replace(/ \S*\/([^/\s]+\/src\/bin\.cjs|node_modules\/)/, ' $1');
-    functions.set(name, (functions.get(name) ?? 0) + Number((match[1] as string).replaceAll(',', '')) / requests);
+    const own = functions.get(name) ?? new Map<string, number>();
+    events.forEach((event, i) => own.set(event, (own.get(event) ?? 0) + (counts[i] as number) / requests));
+    functions.set(name, own);
   }
   return functions;
+}
+
+/** Each function's own instructions a request (ownCosts' `Ir`). */
+export function ownInstructions(annotated: string, nameAt: (address: number) => string | undefined, requests: number): Map<string, number> {
+  return new Map([...ownCosts(annotated, nameAt, requests)].map(([name, own]) => [name, own.get('Ir') ?? 0]));
+}
+
+/**
+ * KCachegrind's cycle estimate of some counts (its CEst, without the branch terms callgrind does
+ * not count here): an instruction a cycle, 10 for a first-level miss, 100 for a last-level one.
+ */
+export function estimatedCycles(counts: (event: string) => number): number {
+  return counts('Ir') + 10 * (counts('I1mr') + counts('D1mr') + counts('D1mw')) + 100 * (counts('ILmr') + counts('DLmr') + counts('DLmw'));
 }
 
 /** What callgrind's cache simulation (`--cache-sim=yes`) counted, a request. */
@@ -59,10 +92,8 @@ export interface CacheFigures {
   /** The last level simulated, as the dump describes it (`1048576 B, 64 B, 8-way associative`). */
   lastLevel: string | undefined;
   /**
-   * KCachegrind's cycle estimate (its CEst, without the branch terms callgrind does not count
-   * here): an instruction a cycle, 10 for a first-level miss, 100 for a last-level one. Rough for
-   * any one processor, but it weighs the misses against the work, which an instruction count
-   * alone cannot.
+   * estimatedCycles of the totals. Rough for any one processor, but it weighs the misses against
+   * the work, which an instruction count alone cannot.
    */
   estimatedCycles: number;
 }
@@ -97,5 +128,5 @@ export function cacheFigures(dump: string, requests: number): CacheFigures | und
   const lastLevelMisses = total('ILmr', 'DLmr', 'DLmw');
   if (instructions === undefined || firstLevelMisses === undefined || lastLevelMisses === undefined) return undefined;
   const lastLevel = /^desc: LL cache: (.+)$/m.exec(dump)?.[1]?.trim();
-  return { instructions, firstLevelMisses, lastLevelMisses, lastLevel, estimatedCycles: instructions + 10 * firstLevelMisses + 100 * lastLevelMisses };
+  return { instructions, firstLevelMisses, lastLevelMisses, lastLevel, estimatedCycles: estimatedCycles((event) => (totals.get(event) ?? 0) / requests) };
 }

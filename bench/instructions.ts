@@ -8,7 +8,8 @@
  * the kernel's work for the socket. So `npm run bench` stays the measure of record; this says how
  * much work a change added or took away, and where.
  *
- *   node dist/bench/instructions.js --scenario group-query --store memory [--builds dist-before,dist] [--top 40] [--cache]
+ *   node dist/bench/instructions.js --scenario group-query --store memory [--builds dist-before,dist] [--top 40]
+ *     [--cache [--i1 32768,8,64] [--d1 49152,12,64] [--ll 1048576,16,64]]
  *
  * Each server is warmed up uncounted (`--warmup` requests: V8 optimises the hot path before the
  * count), then `--requests` requests from `--connections` connections are counted. `--top N` lists
@@ -17,19 +18,23 @@
  * (`apt-get install valgrind`); about a minute per server.
  *
  * `--cache` adds callgrind's cache simulation, with its last level set to this machine's
- * second-level cache (per core, from /sys; where /sys does not say, valgrind's own choice, usually
- * the third level, and the lines printed say which was simulated): misses a request and
- * KCachegrind's cycle estimate `instructions + 10 × first-level misses + 100 × last-level
- * misses`, for each server and against the floor. It runs several times slower, and every server
- * then executes more instructions a request than without it (the work that comes with time, such
- * as timers, falls on fewer requests), so its figures compare only with each other.
+ * second-level cache (per core, from /sys; where /sys does not say, valgrind's own choice, which
+ * on a virtual machine can be far from any real cache, and the lines printed say which was
+ * simulated): misses a request and KCachegrind's cycle estimate `instructions + 10 × first-level
+ * misses + 100 × last-level misses`, for each server and against the floor. `--i1`, `--d1` and
+ * `--ll` (`bytes,ways,line bytes`, as valgrind takes them) set a level's geometry by hand, for a
+ * machine whose /sys does not describe its caches. With `--top`, the functions are then ranked
+ * by the difference in their estimated cycles, with their misses beside: where the cost that an
+ * instruction count does not see goes. It runs several times slower, and every server then
+ * executes more instructions a request than without it (the work that comes with time, such as
+ * timers, falls on fewer requests), so its figures compare only with each other.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cacheFigures, codeNames, eventTotals, ownInstructions, type CacheFigures } from './callgrind.js';
+import { CACHE_EVENTS, cacheFigures, codeNames, estimatedCycles, eventTotals, ownCosts, type CacheFigures } from './callgrind.js';
 import { sendOnce } from './load.js';
 import { numberOption } from './options.js';
 import { FRAMEWORK_FLOOR } from './processes.js';
@@ -42,8 +47,11 @@ interface Counted {
   perRequest: number;
   /** With `--cache`. */
   cache: CacheFigures | undefined;
-  /** Each function's own instructions per request, by name; empty unless `--top` asks for them. */
-  functions: Map<string, number>;
+  /**
+   * Each function's own counts per request by event (`Ir`, and with `--cache` its misses), by name;
+   * empty unless `--top` asks for them.
+   */
+  functions: Map<string, Map<string, number>>;
 }
 
 function usage(message: string): never {
@@ -58,19 +66,29 @@ interface CountedServer {
   dir: string;
 }
 
+/** A cache's geometry as valgrind takes it: `bytes,ways,line bytes`. */
+const GEOMETRY = /^\d+,\d+,\d+$/;
+
 /**
- * The cache simulation's options: on, with the last level set to the core's second-level cache
- * where /sys describes it (the level dingread's larger working set spills from first).
+ * The cache simulation's options: on, each level given by hand as it is, and the last level
+ * otherwise set to the core's second-level cache where /sys describes it (the level dingread's
+ * larger working set spills from first).
  */
-function cacheSimulation(): string[] {
+function cacheSimulation(levels: { i1: string | undefined; d1: string | undefined; ll: string | undefined }): string[] {
+  const given = [
+    ...(levels.i1 === undefined ? [] : [`--I1=${levels.i1}`]),
+    ...(levels.d1 === undefined ? [] : [`--D1=${levels.d1}`]),
+    ...(levels.ll === undefined ? [] : [`--LL=${levels.ll}`]),
+  ];
+  if (levels.ll !== undefined) return ['--cache-sim=yes', ...given];
   const level2 = '/sys/devices/system/cpu/cpu0/cache/index2';
   try {
     const read = (file: string) => readFileSync(join(level2, file), 'utf8').trim();
     const size = /^(\d+)K$/.exec(read('size'));
-    if (read('level') !== '2' || !size) return ['--cache-sim=yes'];
-    return ['--cache-sim=yes', `--LL=${Number(size[1]) * 1024},${read('ways_of_associativity')},${read('coherency_line_size')}`];
+    if (read('level') !== '2' || !size) return ['--cache-sim=yes', ...given];
+    return ['--cache-sim=yes', ...given, `--LL=${Number(size[1]) * 1024},${read('ways_of_associativity')},${read('coherency_line_size')}`];
   } catch {
-    return ['--cache-sim=yes'];
+    return ['--cache-sim=yes', ...given];
   }
 }
 
@@ -151,8 +169,9 @@ async function count(
     const text = readFileSync(join(server.dir, dump), 'utf8');
     const total = eventTotals(text)?.get('Ir');
     if (total === undefined) throw new Error(`${name}: no instruction total in ${dump}`);
-    const functions = plan.byFunction ? functionsOf(join(server.dir, dump), server.child.pid as number, plan.requests) : new Map<string, number>();
-    return { name, perRequest: total / plan.requests, cache: cacheFigures(text, plan.requests), functions };
+    const cache = cacheFigures(text, plan.requests);
+    const functions = plan.byFunction ? functionsOf(join(server.dir, dump), server.child.pid as number, plan.requests, cache !== undefined) : new Map<string, Map<string, number>>();
+    return { name, perRequest: total / plan.requests, cache, functions };
   } finally {
     server.child.kill('SIGKILL');
     removeScratch(server.dir, server.child.pid);
@@ -165,8 +184,8 @@ function removeScratch(dir: string, pid: number | undefined): void {
   if (pid !== undefined) rmSync(`/tmp/perf-${pid}.map`, { force: true });
 }
 
-/** Each function's own instructions per request, JIT code named from V8's perf map. */
-function functionsOf(dump: string, pid: number, requests: number): Map<string, number> {
+/** Each function's own counts per request (instructions, and misses when simulated), JIT code named from V8's perf map. */
+function functionsOf(dump: string, pid: number, requests: number, simulated: boolean): Map<string, Map<string, number>> {
   const map = `/tmp/perf-${pid}.map`;
   let perfMap = '';
   try {
@@ -175,9 +194,10 @@ function functionsOf(dump: string, pid: number, requests: number): Map<string, n
     // No perf map: JavaScript stays unnamed (its addresses).
   }
   // --auto=no: no source files annotated, whose lines would read as functions.
-  const annotated = spawnSync('callgrind_annotate', ['--threshold=100', '--auto=no', '--show=Ir', dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const show = simulated ? CACHE_EVENTS.join(',') : 'Ir';
+  const annotated = spawnSync('callgrind_annotate', ['--threshold=100', '--auto=no', `--show=${show}`, dump], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (annotated.status !== 0) throw new Error(`callgrind_annotate: ${annotated.stderr || annotated.error?.message}`);
-  return ownInstructions(annotated.stdout, codeNames(perfMap), requests);
+  return ownCosts(annotated.stdout, codeNames(perfMap), requests);
 }
 
 async function main(): Promise<void> {
@@ -191,8 +211,17 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '8' },
       top: { type: 'string', default: '0' },
       cache: { type: 'boolean', default: false },
+      i1: { type: 'string' },
+      d1: { type: 'string' },
+      ll: { type: 'string' },
     },
   });
+  for (const level of ['i1', 'd1', 'll'] as const) {
+    const geometry = values[level];
+    if (geometry === undefined) continue;
+    if (!values.cache) usage(`--${level} sets a cache of the simulation: it needs --cache`);
+    if (!GEOMETRY.test(geometry)) usage(`--${level} ${geometry}: give bytes,ways,line bytes (32768,8,64)`);
+  }
   const scenario = scenarioById(values.scenario);
   const top = numberOption(values.top, 'top', { whole: true, least: 0 });
   const plan = {
@@ -202,7 +231,7 @@ async function main(): Promise<void> {
     byFunction: top > 0,
   };
   if (spawnSync('valgrind', ['--version']).status !== 0) usage('needs valgrind (apt-get install valgrind)');
-  const simulation = values.cache ? cacheSimulation() : [];
+  const simulation = values.cache ? cacheSimulation({ i1: values.i1, d1: values.d1, ll: values.ll }) : [];
   if (values.cache) process.stdout.write(`cache simulation: ${simulation.join(' ')}\n`);
   const report = (c: Counted): void => {
     process.stdout.write(`${c.name}: ${Math.round(c.perRequest)} instructions a request\n`);
@@ -258,18 +287,41 @@ async function main(): Promise<void> {
     process.stdout.write(`${c.name} ÷ floor: ${(c.perRequest / floorCount.perRequest).toFixed(3)}${cycles}\n`);
   }
 
-  if (top > 0) {
-    const first = counted[0] as Counted;
-    const names = new Set([...first.functions.keys(), ...floorCount.functions.keys()]);
-    const rows = [...names]
-      .map((name) => ({ name, own: first.functions.get(name) ?? 0, floor: floorCount.functions.get(name) ?? 0 }))
-      .sort((a, b) => Math.abs(b.own - b.floor) - Math.abs(a.own - a.floor))
-      .slice(0, top);
-    process.stdout.write(`\nown instructions a request, ${first.name} − floor (${first.name}, floor), the ${top} largest differences:\n`);
+  if (top > 0) printTop(counted[0] as Counted, floorCount, top);
+}
+
+/**
+ * The `top` functions whose own cost a request differs most between a build and the floor: by
+ * instructions, or with a cache simulation by estimated cycles, the instructions and misses beside.
+ */
+function printTop(build: Counted, floor: Counted, top: number): void {
+  const simulated = build.cache !== undefined && floor.cache !== undefined;
+  const costOf = (own: Map<string, number> | undefined) => (event: string) => own?.get(event) ?? 0;
+  const measure = (own: Map<string, number> | undefined): number => (simulated ? estimatedCycles(costOf(own)) : costOf(own)('Ir'));
+  const names = new Set([...build.functions.keys(), ...floor.functions.keys()]);
+  const rows = [...names]
+    .map((name) => ({ name, own: build.functions.get(name), floor: floor.functions.get(name) }))
+    .map((row) => ({ ...row, difference: measure(row.own) - measure(row.floor) }))
+    .sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference))
+    .slice(0, top);
+  const signed = (value: number): string => (Math.round(value) > 0 ? `+${Math.round(value)}` : String(Math.round(value)));
+  if (!simulated) {
+    process.stdout.write(`\nown instructions a request, ${build.name} − floor (${build.name}, floor), the ${top} largest differences:\n`);
     for (const row of rows) {
-      const difference = Math.round(row.own - row.floor);
-      process.stdout.write(`${String(difference > 0 ? `+${difference}` : difference).padStart(8)}  (${Math.round(row.own)}, ${Math.round(row.floor)})  ${row.name.slice(0, 140)}\n`);
+      process.stdout.write(`${signed(row.difference).padStart(8)}  (${Math.round(measure(row.own))}, ${Math.round(measure(row.floor))})  ${row.name.slice(0, 140)}\n`);
     }
+    return;
+  }
+  process.stdout.write(
+    `\nown estimated cycles a request, ${build.name} − floor (${build.name}, floor), the ${top} largest differences, ` +
+      'each with the differences in instructions, first-level misses (instruction, data read, data write) and last-level misses (the same):\n',
+  );
+  for (const row of rows) {
+    const delta = (event: string): string => signed(costOf(row.own)(event) - costOf(row.floor)(event));
+    const misses = `I1 ${delta('I1mr')} D1 ${delta('D1mr')}/${delta('D1mw')} LL ${delta('ILmr')}/${delta('DLmr')}/${delta('DLmw')}`;
+    process.stdout.write(
+      `${signed(row.difference).padStart(8)}  (${Math.round(measure(row.own))}, ${Math.round(measure(row.floor))})  Ir ${delta('Ir')}, ${misses}  ${row.name.slice(0, 120)}\n`,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 /** Reading callgrind's table of functions and V8's perf map (bench/callgrind.ts, for bench/instructions.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cacheFigures, codeNames, eventTotals, ownInstructions } from '../../bench/callgrind.js';
+import { cacheFigures, codeNames, estimatedCycles, eventTotals, ownCosts, ownInstructions } from '../../bench/callgrind.js';
 
 const PERF_MAP = [
   'd1f9c00 1a0 JS:*validate13 :3:88',
@@ -28,6 +28,22 @@ Ir                    file:function
      12,000 ( 0.00%)  ???:0x0000000000000040 [???]
   1,000,000 ( 0.17%)  ???:Builtins_KeyedLoadIC_Megamorphic [/usr/bin/node]
   2,000,000 ( 0.34%)  ???:Builtins_KeyedLoadIC_Megamorphic [/usr/bin/node]
+`;
+
+// The same table with a cache simulation's events shown: a column per event, `.` for none.
+const ANNOTATED_WITH_MISSES = `--------------------------------------------------------------------------------
+Events shown:     Ir I1mr D1mr D1mw ILmr DLmr DLmw
+--------------------------------------------------------------------------------
+Ir                   I1mr                D1mr               D1mw               ILmr             DLmr             DLmw
+--------------------------------------------------------------------------------
+716,923,701 (100.0%) 16,133,192 (100.0%) 7,581,629 (100.0%) 2,280,885 (100.0%) 307,561 (100.0%) 217,004 (100.0%) 1,482,410 (100.0%)  PROGRAM TOTALS
+
+--------------------------------------------------------------------------------
+Ir                  I1mr             D1mr             D1mw             ILmr           DLmr            DLmw              file:function
+--------------------------------------------------------------------------------
+55,832,000 ( 7.79%) 105,000 ( 0.64%)  48,000 ( 0.61%) 429,000 (18.76%)   300 ( 0.09%)    240 ( 0.11%) 429,000 (28.86%)  ???:Builtins_StringAdd_CheckNone [/usr/bin/node]
+15,826,000 ( 2.21%) 345,000 ( 2.14%) 309,000 ( 4.07%)     900 ( 0.04%)   900 ( 0.27%)  4,800 ( 2.24%)       .           ???:Builtins_KeyedLoadIC_Megamorphic [/usr/bin/node]
+  2,388,000 ( 0.40%)  3,000 ( 0.02%)       .                .                .              .               .            ???:0x000000000d1d0010 [???]
 `;
 
 describe('bench/callgrind', () => {
@@ -62,6 +78,29 @@ describe('bench/callgrind', () => {
         ['???:0x0000000000000040', 4],
       ],
     );
+  });
+
+  it('reads each function\'s own misses from a table of several events, `.` as none, and weighs them as KCachegrind does', () => {
+    const own = ownCosts(ANNOTATED_WITH_MISSES, codeNames(PERF_MAP), 3000);
+    assert.deepEqual([...own.keys()], ['???:Builtins_StringAdd_CheckNone', '???:Builtins_KeyedLoadIC_Megamorphic', 'JS:*record dist/src/bin.cjs:55870:13']);
+    assert.deepEqual(
+      Object.fromEntries(own.get('???:Builtins_StringAdd_CheckNone') as Map<string, number>),
+      { Ir: 18_610.666666666668, I1mr: 35, D1mr: 16, D1mw: 143, ILmr: 0.1, DLmr: 0.08, DLmw: 143 },
+    );
+    assert.deepEqual(Object.fromEntries(own.get('???:Builtins_KeyedLoadIC_Megamorphic') as Map<string, number>), {
+      Ir: 15_826_000 / 3000,
+      I1mr: 115,
+      D1mr: 103,
+      D1mw: 0.3,
+      ILmr: 0.3,
+      DLmr: 1.6,
+      DLmw: 0,
+    });
+    assert.equal(own.get('JS:*record dist/src/bin.cjs:55870:13')?.get('DLmw'), 0);
+    // The instructions alone read the same from either table.
+    assert.equal(ownInstructions(ANNOTATED_WITH_MISSES, codeNames(PERF_MAP), 3000).get('JS:*record dist/src/bin.cjs:55870:13'), 796);
+    const counts: Record<string, number> = { Ir: 1000, I1mr: 1, D1mr: 2, D1mw: 3, ILmr: 0.5, DLmr: 0.25, DLmw: 0.25 };
+    assert.equal(estimatedCycles((event) => counts[event] ?? 0), 1000 + 10 * 6 + 100 * 1);
   });
 
   it('reads the totals of a cache simulation a request, and nothing from a dump without one', () => {

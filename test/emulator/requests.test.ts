@@ -135,6 +135,35 @@ describe('request log', () => {
     }
   });
 
+  it('writes entries in batches yet is never behind when read: every call across batches, in order; clear and reset forget the unwritten too', async () => {
+    const fresh = await startSdkSession();
+    try {
+      await fresh.dingread.admin.clearRequests();
+      const tokenCall = (i: number) => call(fresh.dingread.url, 'POST', '/v1.0/oauth2/accessToken', { body: { appKey: `k${i}`, appSecret: 's' } });
+      // 70 calls: two batches of 32 written as they fill, and 6 answered but not yet written.
+      for (let i = 0; i < 70; i++) await tokenCall(i);
+      const entries = await fresh.dingread.admin.requests({ limit: 100 });
+      assert.deepEqual(
+        entries.map((entry) => entry.appKey),
+        Array.from({ length: 70 }, (_, i) => `k${69 - i}`),
+      );
+      const seqs = entries.map((entry) => entry.seq);
+      assert.ok(seqs.every((seq, i) => i === 0 || seq === (seqs[i - 1] as number) - 1), 'one seq a call, newest first');
+      assert.ok(entries.every((entry) => entry.status === 400 && entry.code === 'invalidClientIdOrSecret'));
+      // Five more, unwritten when the log is cleared: counted and forgotten with the rest.
+      for (let i = 70; i < 75; i++) await tokenCall(i);
+      assert.equal(await fresh.dingread.admin.clearRequests(), 75);
+      assert.deepEqual(await fresh.dingread.admin.requests(), []);
+      for (let i = 0; i < 3; i++) await tokenCall(i);
+      assert.equal((await call(fresh.dingread.url, 'POST', '/_dingread/v1/reset', { body: {} })).status, 200);
+      assert.deepEqual(await fresh.dingread.admin.requests(), [], 'a reset forgets the calls before it, written or not');
+      await tokenCall(99);
+      assert.deepEqual((await fresh.dingread.admin.requests()).map((entry) => entry.appKey), ['k99']);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('keeps only the newest entries', async () => {
     const small = await startSdkSession({ requestLogSize: 3 });
     try {

@@ -73,7 +73,7 @@ export function emulator(ctx: CoreContext, options: EmulatorPluginOptions): Fast
       // `POST /reset` forgets everything: the emulator's state goes with the store's.
       if (routeOf(request).url === RESET_ROUTE && request.method === 'POST' && reply.statusCode === 200) {
         faults.clear();
-        recorder.log.clear();
+        recorder.clear();
       }
       return payload;
     });

@@ -69,11 +69,6 @@ export function ownCosts(annotated: string, nameAt: (address: number) => string 
   return functions;
 }
 
-/** Each function's own instructions a request (ownCosts' `Ir`). */
-export function ownInstructions(annotated: string, nameAt: (address: number) => string | undefined, requests: number): Map<string, number> {
-  return new Map([...ownCosts(annotated, nameAt, requests)].map(([name, own]) => [name, own.get('Ir') ?? 0]));
-}
-
 /**
  * KCachegrind's cycle estimate of some counts (its CEst, without the branch terms callgrind does
  * not count here): an instruction a cycle, 10 for a first-level miss, 100 for a last-level one.

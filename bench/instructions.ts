@@ -75,11 +75,7 @@ const GEOMETRY = /^\d+,\d+,\d+$/;
  * larger working set spills from first).
  */
 function cacheSimulation(levels: { i1: string | undefined; d1: string | undefined; ll: string | undefined }): string[] {
-  const given = [
-    ...(levels.i1 === undefined ? [] : [`--I1=${levels.i1}`]),
-    ...(levels.d1 === undefined ? [] : [`--D1=${levels.d1}`]),
-    ...(levels.ll === undefined ? [] : [`--LL=${levels.ll}`]),
-  ];
+  const given = Object.entries({ I1: levels.i1, D1: levels.d1, LL: levels.ll }).flatMap(([level, geometry]) => (geometry === undefined ? [] : [`--${level}=${geometry}`]));
   if (levels.ll !== undefined) return ['--cache-sim=yes', ...given];
   const level2 = '/sys/devices/system/cpu/cpu0/cache/index2';
   try {
@@ -305,22 +301,19 @@ function printTop(build: Counted, floor: Counted, top: number): void {
     .sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference))
     .slice(0, top);
   const signed = (value: number): string => (Math.round(value) > 0 ? `+${Math.round(value)}` : String(Math.round(value)));
-  if (!simulated) {
-    process.stdout.write(`\nown instructions a request, ${build.name} − floor (${build.name}, floor), the ${top} largest differences:\n`);
-    for (const row of rows) {
-      process.stdout.write(`${signed(row.difference).padStart(8)}  (${Math.round(measure(row.own))}, ${Math.round(measure(row.floor))})  ${row.name.slice(0, 140)}\n`);
-    }
-    return;
-  }
   process.stdout.write(
-    `\nown estimated cycles a request, ${build.name} − floor (${build.name}, floor), the ${top} largest differences, ` +
-      'each with the differences in instructions, first-level misses (instruction, data read, data write) and last-level misses (the same):\n',
+    simulated
+      ? `\nown estimated cycles a request, ${build.name} − floor (${build.name}, floor), the ${top} largest differences, ` +
+          'each with the differences in instructions, first-level misses (instruction, data read, data write) and last-level misses (the same):\n'
+      : `\nown instructions a request, ${build.name} − floor (${build.name}, floor), the ${top} largest differences:\n`,
   );
   for (const row of rows) {
     const delta = (event: string): string => signed(costOf(row.own)(event) - costOf(row.floor)(event));
-    const misses = `I1 ${delta('I1mr')} D1 ${delta('D1mr')}/${delta('D1mw')} LL ${delta('ILmr')}/${delta('DLmr')}/${delta('DLmw')}`;
+    const differences = simulated
+      ? `Ir ${delta('Ir')}, I1 ${delta('I1mr')} D1 ${delta('D1mr')}/${delta('D1mw')} LL ${delta('ILmr')}/${delta('DLmr')}/${delta('DLmw')}  `
+      : '';
     process.stdout.write(
-      `${signed(row.difference).padStart(8)}  (${Math.round(measure(row.own))}, ${Math.round(measure(row.floor))})  Ir ${delta('Ir')}, ${misses}  ${row.name.slice(0, 120)}\n`,
+      `${signed(row.difference).padStart(8)}  (${Math.round(measure(row.own))}, ${Math.round(measure(row.floor))})  ${differences}${row.name.slice(0, simulated ? 120 : 140)}\n`,
     );
   }
 }

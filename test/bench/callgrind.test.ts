@@ -1,7 +1,12 @@
 /** Reading callgrind's table of functions and V8's perf map (bench/callgrind.ts, for bench/instructions.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cacheFigures, codeNames, estimatedCycles, eventTotals, ownCosts, ownInstructions } from '../../bench/callgrind.js';
+import { cacheFigures, codeNames, estimatedCycles, eventTotals, ownCosts } from '../../bench/callgrind.js';
+
+/** Each function's own instructions a request, from ownCosts. */
+function ownInstructions(annotated: string, nameAt: (address: number) => string | undefined, requests: number): Map<string, number> {
+  return new Map([...ownCosts(annotated, nameAt, requests)].map(([name, own]) => [name, own.get('Ir') ?? 0]));
+}
 
 const PERF_MAP = [
   'd1f9c00 1a0 JS:*validate13 :3:88',

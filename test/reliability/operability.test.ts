@@ -59,6 +59,29 @@ describe('readiness and metrics', () => {
     assert.match(after, /route="unmatched",code="404"/);
   });
 
+  it('counts every answered request at each scrape, across the batches requests are counted in', async () => {
+    const labels = 'method="POST",route="/v1.0/robot/privateChatMessages/query"';
+    const valueOf = (text: string, series: string): number => {
+      const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    // An empty body: the call is refused (400) before any token or store is looked at.
+    const requests = `dingread_http_requests_total{${labels},code="400"}`;
+    const timed = `dingread_http_request_duration_seconds_count{${labels}}`;
+    const scrape = async (): Promise<string> => (await rawRequest(server.url, { method: 'GET', path: '/_dingread/metrics', headers: admin })).text;
+    const asked = async (times: number): Promise<void> => {
+      for (let i = 0; i < times; i++) assert.equal((await call(server.url, 'POST', '/v1.0/robot/privateChatMessages/query', { token: 'nope', body: {} })).status, 400);
+    };
+    const first = await scrape();
+    // 70: two whole batches of 32 and 6 that no batch has counted yet when the scrape comes.
+    await asked(70);
+    const second = await scrape();
+    assert.equal(valueOf(second, requests), valueOf(first, requests) + 70);
+    assert.equal(valueOf(second, timed), valueOf(first, timed) + 70);
+    await asked(5);
+    assert.equal(valueOf(await scrape(), requests), valueOf(first, requests) + 75);
+  });
+
   it('metrics follow the control plane\'s access rules', async () => {
     assertEnvelope(await rawRequest(server.url, { method: 'GET', path: '/_dingread/metrics' }), { status: 401, code: 'adminToken.missing' });
     assertEnvelope(await rawRequest(server.url, { method: 'GET', path: '/_dingread/metrics', headers: { authorization: 'Bearer wrong' } }), {

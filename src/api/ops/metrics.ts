@@ -46,6 +46,14 @@ function histogramLines(name: string, series: Map<string, { labels: Record<strin
   return lines;
 }
 
+/**
+ * How many answered requests wait before they are counted together: counted one by one, the
+ * counting code ran once between every request's other work and was fetched again each time (as
+ * the request log's was: emulator/request-log.ts). The metrics are read through render(), which
+ * counts the rest first, so a scrape never sees them behind.
+ */
+const COUNT_BATCH = 32;
+
 export class Metrics {
   private readonly requests = new Map<string, { labels: Record<string, string>; count: number }>();
   /** The same series as `requests` and `requestSeconds`, by route, method and status. */
@@ -57,14 +65,42 @@ export class Metrics {
   private readonly storeSeconds = new Map<string, { labels: Record<string, string>; histogram: Histogram }>();
   private readonly storeErrors = new Map<string, number>();
   private readonly loop: IntervalHistogram;
+  /** Answered requests not counted yet: how many, and each one's method, route, status and seconds. */
+  private waiting = 0;
+  private readonly waitingMethods = new Array<string>(COUNT_BATCH).fill('');
+  private readonly waitingRoutes = new Array<string>(COUNT_BATCH).fill('');
+  private readonly waitingStatuses = new Uint16Array(COUNT_BATCH);
+  private readonly waitingSeconds = new Float64Array(COUNT_BATCH);
 
   constructor() {
     this.loop = monitorEventLoopDelay({ resolution: 10 });
     this.loop.enable();
   }
 
-  /** One answered request. `route` is the route pattern (never the raw URL: that would be unbounded). */
+  /**
+   * One answered request. `route` is the route pattern (never the raw URL: that would be unbounded).
+   * Noted here and counted with the next batch (COUNT_BATCH), or when the metrics are read.
+   */
   request(method: string, route: string, status: number, seconds: number): void {
+    const at = this.waiting;
+    this.waitingMethods[at] = method;
+    this.waitingRoutes[at] = route;
+    this.waitingStatuses[at] = status;
+    this.waitingSeconds[at] = seconds;
+    this.waiting = at + 1;
+    if (this.waiting === COUNT_BATCH) this.countWaiting();
+  }
+
+  /** Counts the requests noted since the last time. */
+  private countWaiting(): void {
+    const waiting = this.waiting;
+    this.waiting = 0;
+    for (let i = 0; i < waiting; i++) {
+      this.count(this.waitingMethods[i] as string, this.waitingRoutes[i] as string, this.waitingStatuses[i] as number, this.waitingSeconds[i] as number);
+    }
+  }
+
+  private count(method: string, route: string, status: number, seconds: number): void {
     // Looked up by route, then method and status, so that no key string is built per request.
     let byMethod = this.routes.get(route);
     if (!byMethod) {
@@ -104,6 +140,7 @@ export class Metrics {
 
   /** The exposition text. */
   render(): string {
+    this.countWaiting();
     const lines: string[] = [];
     lines.push('# HELP dingread_http_requests_total Answered HTTP requests, by method, route pattern and status code.');
     lines.push('# TYPE dingread_http_requests_total counter');

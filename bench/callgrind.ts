@@ -125,3 +125,16 @@ export function cacheFigures(dump: string, requests: number): CacheFigures | und
   const lastLevel = /^desc: LL cache: (.+)$/m.exec(dump)?.[1]?.trim();
   return { instructions, firstLevelMisses, lastLevelMisses, lastLevel, estimatedCycles: estimatedCycles((event) => (totals.get(event) ?? 0) / requests) };
 }
+
+/**
+ * Of several counts of one server, the one to report: the median by estimated cycles (with a cache
+ * simulation) or by instructions. One count can run several per cent high when V8 compiles or
+ * marks during the counted window; the median of three leaves such a run out. With an even number
+ * of runs, the lower of the middle two.
+ */
+export function medianRun<T extends { perRequest: number; cache: { estimatedCycles: number } | undefined }>(runs: readonly T[]): T {
+  if (runs.length === 0) throw new Error('medianRun: no runs');
+  const cost = (run: T): number => run.cache?.estimatedCycles ?? run.perRequest;
+  const sorted = [...runs].sort((a, b) => cost(a) - cost(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
+}

@@ -9,7 +9,7 @@
  * much work a change added or took away, and where.
  *
  *   node dist/bench/instructions.js --scenario group-query --store memory [--builds dist-before,dist] [--top 40]
- *     [--cache [--i1 32768,8,64] [--d1 49152,12,64] [--ll 1048576,16,64]]
+ *     [--cache [--i1 32768,8,64] [--d1 49152,12,64] [--ll 1048576,16,64]] [--repeat 3]
  *
  * Each server is warmed up uncounted (`--warmup` requests: V8 optimises the hot path before the
  * count), then `--requests` requests from `--connections` connections are counted. `--top N` lists
@@ -28,13 +28,19 @@
  * instruction count does not see goes. It runs several times slower, and every server then
  * executes more instructions a request than without it (the work that comes with time, such as
  * timers, falls on fewer requests), so its figures compare only with each other.
+ *
+ * `--repeat N` counts each server N times, each on a fresh process, and reports the median run
+ * (by estimated cycles with `--cache`, else by instructions), its functions with it. One count can
+ * run several per cent high when V8 compiles or marks during the counted window (one build read
+ * 10% cheaper than its twin so, in the thirteenth round); three runs leave that out, at three
+ * times the time. Judge a change of 1 or 2% with it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CACHE_EVENTS, cacheFigures, codeNames, estimatedCycles, eventTotals, ownCosts, type CacheFigures } from './callgrind.js';
+import { CACHE_EVENTS, cacheFigures, codeNames, estimatedCycles, eventTotals, medianRun, ownCosts, type CacheFigures } from './callgrind.js';
 import { sendOnce } from './load.js';
 import { numberOption } from './options.js';
 import { FRAMEWORK_FLOOR } from './processes.js';
@@ -206,6 +212,7 @@ async function main(): Promise<void> {
       requests: { type: 'string', default: '3000' },
       connections: { type: 'string', default: '8' },
       top: { type: 'string', default: '0' },
+      repeat: { type: 'string', default: '1' },
       cache: { type: 'boolean', default: false },
       i1: { type: 'string' },
       d1: { type: 'string' },
@@ -220,6 +227,7 @@ async function main(): Promise<void> {
   }
   const scenario = scenarioById(values.scenario);
   const top = numberOption(values.top, 'top', { whole: true, least: 0 });
+  const repeat = numberOption(values.repeat, 'repeat', { whole: true, least: 1 });
   const plan = {
     warmup: numberOption(values.warmup, 'warmup', { whole: true, least: 0 }),
     requests: numberOption(values.requests, 'requests', { whole: true, least: 1 }),
@@ -241,9 +249,8 @@ async function main(): Promise<void> {
     }
   };
 
-  const counted: Counted[] = [];
   let sample: { request: ScenarioRequest; status: number; body: Buffer } | undefined;
-  for (const build of (values.builds as string).split(',')) {
+  const countBuild = async (build: string): Promise<Counted> => {
     const dbDir = values.store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'dingread-instructions-db-')) : undefined;
     const store = dbDir === undefined ? (values.store as string) : `sqlite:${join(dbDir, 'bench.db')}`;
     const bin = resolve(build, 'src/bin.js');
@@ -262,22 +269,38 @@ async function main(): Promise<void> {
         removeScratch(server.dir, server.child.pid);
         throw error;
       }
-      counted.push(await count(build, server, request, plan));
+      return await count(build, server, request, plan);
     } finally {
       if (dbDir !== undefined) rmSync(dbDir, { recursive: true, force: true });
     }
-    report(counted.at(-1) as Counted);
-  }
-  const { request, status, body } = sample as NonNullable<typeof sample>;
-  const floor = await startCounted(
-    [FRAMEWORK_FLOOR, '0', request.method, request.path, String(status), body.toString('base64')],
-    /READY (\d+)\n/,
-    (m) => `http://127.0.0.1:${m[1]}`,
-    'framework floor',
-    simulation,
-  );
-  const floorCount = await count('floor', floor, request, plan);
-  report(floorCount);
+  };
+  const countFloor = async (): Promise<Counted> => {
+    const { request, status, body } = sample as NonNullable<typeof sample>;
+    const floor = await startCounted(
+      [FRAMEWORK_FLOOR, '0', request.method, request.path, String(status), body.toString('base64')],
+      /READY (\d+)\n/,
+      (m) => `http://127.0.0.1:${m[1]}`,
+      'framework floor',
+      simulation,
+    );
+    return count('floor', floor, request, plan);
+  };
+  /** `--repeat` counts of a server, each on a fresh process; the median one is reported and kept. */
+  const repeated = async (name: string, countOnce: () => Promise<Counted>): Promise<Counted> => {
+    const runs: Counted[] = [];
+    for (let i = 0; i < repeat; i++) runs.push(await countOnce());
+    if (repeat > 1) {
+      const figure = (run: Counted): string => String(Math.round(run.cache?.estimatedCycles ?? run.perRequest));
+      process.stdout.write(`${name}: ${runs.map(figure).join(', ')} ${values.cache ? 'estimated cycles' : 'instructions'} a request in ${repeat} runs; the median run:\n`);
+    }
+    const median = medianRun(runs);
+    report(median);
+    return median;
+  };
+
+  const counted: Counted[] = [];
+  for (const build of (values.builds as string).split(',')) counted.push(await repeated(build, () => countBuild(build)));
+  const floorCount = await repeated('floor', countFloor);
   for (const c of counted) {
     const cycles = c.cache && floorCount.cache ? `, estimated cycles ${(c.cache.estimatedCycles / floorCount.cache.estimatedCycles).toFixed(3)}` : '';
     process.stdout.write(`${c.name} ÷ floor: ${(c.perRequest / floorCount.perRequest).toFixed(3)}${cycles}\n`);

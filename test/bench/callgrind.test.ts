@@ -1,7 +1,7 @@
 /** Reading callgrind's table of functions and V8's perf map (bench/callgrind.ts, for bench/instructions.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cacheFigures, codeNames, estimatedCycles, eventTotals, ownCosts } from '../../bench/callgrind.js';
+import { cacheFigures, codeNames, estimatedCycles, eventTotals, medianRun, ownCosts } from '../../bench/callgrind.js';
 
 /** Each function's own instructions a request, from ownCosts. */
 function ownInstructions(annotated: string, nameAt: (address: number) => string | undefined, requests: number): Map<string, number> {
@@ -132,5 +132,17 @@ describe('bench/callgrind', () => {
     assert.deepEqual(eventTotals(['events: Ir', 'summary: 2000'].join('\n')), new Map([['Ir', 2000]]));
     assert.equal(eventTotals(['events: Ir', 'summary: 2,000'].join('\n')), undefined, 'a count that is not a number');
     assert.equal(cacheFigures('events: Ir', 1), undefined, 'no summary');
+  });
+
+  it('reports the median run of several: by estimated cycles with a cache simulation, else by instructions', () => {
+    const run = (perRequest: number, cycles?: number) => ({ perRequest, cache: cycles === undefined ? undefined : { estimatedCycles: cycles } });
+    // A run with a compile in its window counts high; the median leaves it out whichever order the runs came in.
+    assert.deepEqual(medianRun([run(210_000), run(236_000), run(211_000)]), run(211_000));
+    assert.deepEqual(medianRun([run(236_000), run(211_000), run(210_000)]), run(211_000));
+    // Cycles decide: by instructions the median would be the 215,000 run.
+    assert.deepEqual(medianRun([run(200_000, 400_000), run(215_000, 360_000), run(216_000, 361_000)]), run(216_000, 361_000));
+    assert.deepEqual(medianRun([run(5), run(3), run(4), run(9)]), run(4));
+    assert.deepEqual(medianRun([run(7)]), run(7));
+    assert.throws(() => medianRun([]), /no runs/);
   });
 });

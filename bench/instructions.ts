@@ -2,9 +2,12 @@
  * Instructions per request: dingread and the framework's floor each run under valgrind's
  * callgrind, which counts every instruction the process executes (all its threads, the garbage
  * collector's and the compiler's included), and each gets the same scenario request many times
- * over. Unlike CPU time, the count hardly moves with other work on the machine (runs of one build
- * agree within about 2%, most within 1%), so it shows a change of a few per cent that `npm run bench`'s CPU
- * figures, on a shared machine, cannot. It does not see what the instructions cost: cache misses,
+ * over. Unlike CPU time, the count hardly moves with the neighbours' load on a shared machine (runs
+ * of one build agree within about 2%, most within 1%), so it shows a change of a few per cent that
+ * `npm run bench`'s CPU figures cannot. Work on the machine's own cores beside it (a test suite)
+ * is another matter: counts then ran 20 to 40% high. The cause is not pinned down: the load
+ * generator, sharing the cores, sends the requests more spread out, and V8's background work
+ * falls differently. Count on a quiet machine (`--repeat` below). It does not see what the instructions cost: cache misses,
  * the kernel's work for the socket. So `npm run bench` stays the measure of record; this says how
  * much work a change added or took away, and where.
  *

@@ -5,11 +5,11 @@
  * over. Unlike CPU time, the count hardly moves with the neighbours' load on a shared machine (runs
  * of one build agree within about 2%, most within 1%), so it shows a change of a few per cent that
  * `npm run bench`'s CPU figures cannot. Work on the machine's own cores beside it (a test suite)
- * is another matter: counts then ran 20 to 40% high. The cause is not pinned down: the load
+ * is another matter: counts then ran 20 to 40% high. The cause is not pinned down (the load
  * generator, sharing the cores, sends the requests more spread out, and V8's background work
- * falls differently. Count on a quiet machine (`--repeat` below). It does not see what the instructions cost: cache misses,
- * the kernel's work for the socket. So `npm run bench` stays the measure of record; this says how
- * much work a change added or took away, and where.
+ * falls differently), so count on a quiet machine. It does not see what the instructions cost:
+ * cache misses, the kernel's work for the socket. So `npm run bench` stays the measure of record;
+ * this says how much work a change added or took away, and where.
  *
  *   node dist/bench/instructions.js --scenario group-query --store memory [--builds dist-before,dist] [--top 40]
  *     [--cache [--i1 32768,8,64] [--d1 49152,12,64] [--ll 1048576,16,64]] [--repeat 3]
@@ -34,9 +34,9 @@
  *
  * `--repeat N` counts each server N times, each on a fresh process, and reports the median run
  * (by estimated cycles with `--cache`, else by instructions), its functions with it. One count can
- * run several per cent high when V8 compiles or marks during the counted window (one build read
- * 10% cheaper than its twin so, in the thirteenth round); three runs leave that out, at three
- * times the time. Judge a change of 1 or 2% with it.
+ * run several per cent high (one build read 10% cheaper than its twin so, in the thirteenth
+ * round); three runs leave such a count out, at three times the time. Judge a change of 1 or 2%
+ * with it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';

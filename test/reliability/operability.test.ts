@@ -73,7 +73,8 @@ describe('readiness and metrics', () => {
       for (let i = 0; i < times; i++) assert.equal((await call(server.url, 'POST', '/v1.0/robot/privateChatMessages/query', { token: 'nope', body: {} })).status, 400);
     };
     const first = await scrape();
-    // 70: two whole batches of 32 and 6 that no batch has counted yet when the scrape comes.
+    // 70: more than two batches of 32, so that wherever the batches stand (the scrapes are counted
+    // too), some answers still wait to be counted when the next scrape comes.
     await asked(70);
     const second = await scrape();
     assert.equal(valueOf(second, requests), valueOf(first, requests) + 70);

@@ -12,6 +12,7 @@ import { StreamHub } from '../core/stream-hub.js';
 import type { StreamOptions } from '../core/stream.js';
 import { accessGuard } from './access.js';
 import type { AnswerCheck } from './answer-check.js';
+import { compileAnswerWriter, NOT_OF_SCHEMA } from './answer-writer.js';
 import { chatRoutes } from './control/chat.routes.js';
 import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
@@ -125,9 +126,10 @@ export function requestCheckers(): FastifySchemaCompiler<unknown> {
 }
 
 /**
- * The response serializers: Fastify's own compiler (fast-json-stringify, loaded from where Fastify
- * would load it), each route's compiled on its first answer rather than when the server starts,
- * for the same reason as the request checkers. Every route has a response schema (responses.ts).
+ * The response serializers: answer-writer.ts's, for the schemas it takes, and otherwise Fastify's
+ * own compiler (fast-json-stringify, loaded from where Fastify would load it), each route's compiled
+ * on its first answer rather than when the server starts, for the same reason as the request
+ * checkers. Every route has a response schema (responses.ts).
  *
  * Arrays of 64 items and more whose items are strings, numbers or booleans (a page of readUserIds)
  * go to the native JSON.stringify whole instead of item by item: on Node 20 that is the faster of
@@ -154,14 +156,34 @@ const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, s
   return (route) => {
     let serialize: ((data: unknown) => string) | undefined;
     return (data: unknown) => {
-      serialize ??= compilerFor(onlyScalarArrays(route.schema))(route) as (data: unknown) => string;
+      serialize ??= answerSerializer(route.schema, () => compilerFor(onlyScalarArrays(route.schema))(route) as (data: unknown) => string);
       return serialize(data);
     };
   };
 };
 
+/**
+ * The route's answers written by answer-writer.ts where it takes the schema, and by
+ * fast-json-stringify (compiled when first needed) where it does not, or for an answer with a value
+ * not of its schema's type, which fast-json-stringify coerces or refuses as it always has.
+ */
+export function answerSerializer(schema: unknown, fastJsonStringify: () => (data: unknown) => string): (data: unknown) => string {
+  const write = compileAnswerWriter(schema);
+  if (write === undefined) return fastJsonStringify();
+  let other: ((data: unknown) => string) | undefined;
+  return (data) => {
+    try {
+      return write(data);
+    } catch (error) {
+      if (error !== NOT_OF_SCHEMA) throw error;
+    }
+    other ??= fastJsonStringify();
+    return other(data);
+  };
+}
+
 /** fast-json-stringify's options for arrays written whole by JSON.stringify (see buildSerializer). */
-const WHOLE_LARGE_ARRAYS = { largeArrayMechanism: 'json-stringify', largeArraySize: 64 } as const;
+export const WHOLE_LARGE_ARRAYS = { largeArrayMechanism: 'json-stringify', largeArraySize: 64 } as const;
 
 const SCALARS = new Set(['string', 'number', 'integer', 'boolean']);
 /** Keywords that make a schema an array's to the serializer even without `type: 'array'`. */

@@ -1,7 +1,8 @@
 /**
  * The answers the core builds, as TypeBox schemas: the single source of their shapes. The core's
  * result types are derived from them (`Static`), the routes serialize with them (api/responses.ts
- * attaches them) and the OpenAPI document prints them. Property order is the order on the wire.
+ * attaches them) and the OpenAPI document prints them. Property order is the order on the wire,
+ * the required properties before the optional ones (as the serializers write them).
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 

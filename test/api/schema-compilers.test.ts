@@ -1,9 +1,9 @@
 /**
  * The schema compilers the app gives Fastify (src/api/app.ts). Each route's request schemas are
  * compiled on the route's first request, not at start, so this compiles every request schema the
- * routes use and checks that a checker answers as Ajv does; and Fastify's own response serializer
- * is still there, loaded on demand, for a route with a response schema, writing long arrays of
- * scalars whole and every item of an array of objects by its schema.
+ * routes use and checks that a checker answers as Ajv does; and a route's answers are written by
+ * its response schema (by the answer writer, or by Fastify's own serializer, loaded on demand),
+ * long arrays of scalars whole and every item of an array of objects by its schema.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -58,7 +58,7 @@ describe('schema compilers', () => {
       app.get('/_test/serialized', { schema: { response } }, async () => ({ kept: 'yes', dropped: 'no' }));
       const answer = await app.inject({ method: 'GET', url: '/_test/serialized' });
       assert.equal(answer.statusCode, 200);
-      assert.equal(answer.body, '{"kept":"yes"}', 'fast-json-stringify writes only what the schema names');
+      assert.equal(answer.body, '{"kept":"yes"}', 'the serializer (the answer writer here) writes only what the schema names');
     } finally {
       await app.close();
       await store.close();

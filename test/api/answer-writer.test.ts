@@ -1,0 +1,150 @@
+/**
+ * The answer writer (src/api/answer-writer.ts) against fast-json-stringify, the serializer it
+ * stands in for: over random answers of every route's response schema, the same bytes, or the
+ * same refusal. Answers of the schema's types must be written by the writer itself (else this
+ * would only test the fallback); answers with any value of another type go to fast-json-stringify
+ * and must come out exactly as it writes them.
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { Type } from '@sinclair/typebox';
+import type { FastifySerializerCompiler } from 'fastify';
+import { answerSerializer, onlyScalarArrays, WHOLE_LARGE_ARRAYS } from '../../src/api/app.js';
+import { compileAnswerWriter, NOT_OF_SCHEMA } from '../../src/api/answer-writer.js';
+import { ErrorEnvelopeSchema, RESPONSES } from '../../src/api/responses.js';
+import { fc } from '../helpers/property.js';
+
+type Serialize = (data: unknown) => string;
+
+/** fast-json-stringify as the app compiles it: loaded from where Fastify loads it, with the app's options. */
+function fastJsonStringify(schema: unknown): Serialize {
+  const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+  const factory = (fromFastify('@fastify/fast-json-stringify-compiler') as () => (e: unknown, o: unknown) => FastifySerializerCompiler<unknown>)();
+  const options = onlyScalarArrays(schema) ? { ...WHOLE_LARGE_ARRAYS } : {};
+  return factory({}, options)({ schema, method: 'GET', url: '/', httpStatus: '200' }) as Serialize;
+}
+
+/** Strings JSON must escape too: quotes, backslashes, control characters, lone surrogates, and long ones. */
+const unit = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('a', 'Z', '0', ' ', '-', '_', '钉', 'é') },
+  { weight: 1, arbitrary: fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u2028', '\ud83d', '\ude00', '\ud83d\ude00') },
+);
+const text = fc.oneof(fc.string({ unit, maxLength: 12 }), fc.string({ unit, minLength: 40, maxLength: 90 }), fc.string());
+
+/** Any value at all, for a field: of its type now and then, mostly not. */
+const stranger = fc.oneof(fc.anything(), fc.constantFrom(Infinity, -Infinity, Number.NaN, 1.5, -0, 10n, new Date(0), null, undefined));
+
+/**
+ * Answers of the schema. With `strange`, a field now and then holds any value instead (a wrong
+ * type, a missing required field, an object with a toJSON).
+ */
+function answers(schema: Record<string, unknown>, strange: boolean): fc.Arbitrary<unknown> {
+  const of = (inner: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => (strange ? fc.oneof({ weight: 9, arbitrary: inner }, { weight: 1, arbitrary: stranger }) : inner);
+  const types = Array.isArray(schema['type']) ? (schema['type'] as string[]) : [schema['type'] as string];
+  const nullable = types.includes('null');
+  const type = types.find((t) => t !== 'null');
+  let value: fc.Arbitrary<unknown>;
+  if (type === 'string') value = Array.isArray(schema['enum']) ? fc.oneof(fc.constantFrom(...(schema['enum'] as string[])), text) : text;
+  else if (type === 'integer') value = fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.constantFrom(0, -0, 1e21, 2 ** 53));
+  else if (type === 'number') value = fc.double({ noNaN: true, noDefaultInfinity: true });
+  else if (type === 'boolean') value = fc.boolean();
+  else if (type === 'array') value = fc.array(answers(schema['items'] as Record<string, unknown>, strange), { maxLength: 70 });
+  else if (type === 'object') {
+    const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+    const required = (schema['required'] ?? []) as string[];
+    const fields = Object.fromEntries(Object.entries(properties).map(([key, inner]) => [key, answers(inner, strange)]));
+    // A field the schema does not name, which both leave out.
+    const record = fc.record({ ...fields, extra: fc.string() }, { requiredKeys: (strange ? [] : required) as never[] });
+    value = strange ? fc.oneof({ weight: 9, arbitrary: record }, { weight: 1, arbitrary: fc.constant({ toJSON: () => ({ made: 'by toJSON' }) }) }) : record;
+  } else {
+    throw new Error(`no answers for a schema of type ${String(type)}`);
+  }
+  return of(nullable ? fc.option(value, { nil: null }) : value);
+}
+
+/** What a serializer makes of the answer: its text, or its refusal's message. */
+function outcome(serialize: Serialize, answer: unknown): { text: string } | { refused: string } {
+  try {
+    return { text: serialize(answer) };
+  } catch (error) {
+    return { refused: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+const taken = Object.entries(RESPONSES).filter(([, schema]) => compileAnswerWriter(schema) !== undefined);
+
+describe('answer writer', () => {
+  it('takes the query answers and most routes, and leaves the rest to fast-json-stringify', () => {
+    for (const route of ['GET /v1.0/robot/oToMessages/readStatus', 'POST /v1.0/robot/groupMessages/query', 'POST /v1.0/robot/privateChatMessages/query']) {
+      assert.ok(
+        taken.some(([key]) => key === route),
+        `${route} is written by the writer`,
+      );
+    }
+    assert.ok(taken.length >= Object.keys(RESPONSES).length / 2, `only ${taken.length} of ${Object.keys(RESPONSES).length} routes taken`);
+    assert.ok(compileAnswerWriter(ErrorEnvelopeSchema) !== undefined);
+    // What changes fast-json-stringify's writing, or what it alone resolves.
+    const left = [
+      Type.Object({ at: Type.String({ format: 'date-time' }) }),
+      Type.Object({ n: Type.Integer({ default: 3 }) }),
+      Type.Object({}, { additionalProperties: true }),
+      Type.Record(Type.String(), Type.String()),
+      Type.Object({ either: Type.Union([Type.String(), Type.Integer()]) }),
+      Type.Object({ fixed: Type.Literal('x') }),
+      Type.Ref('Elsewhere'),
+      Type.String(),
+    ];
+    for (const schema of left) assert.equal(compileAnswerWriter(schema), undefined, JSON.stringify(schema));
+  });
+
+  for (const [route, schema] of taken) {
+    it(`writes ${route}'s answers as fast-json-stringify does, by itself`, () => {
+      const write = compileAnswerWriter(schema) as Serialize;
+      const reference = fastJsonStringify(schema);
+      fc.assert(
+        fc.property(answers(schema as Record<string, unknown>, false), (answer) => {
+          assert.equal(write(answer), reference(answer));
+        }),
+        { numRuns: 150 },
+      );
+    });
+
+    it(`gives ${route}'s answers with values of other types to fast-json-stringify`, () => {
+      const serialize = answerSerializer(schema, () => fastJsonStringify(schema));
+      const reference = fastJsonStringify(schema);
+      let refusedByWriter = 0;
+      const write = compileAnswerWriter(schema) as Serialize;
+      fc.assert(
+        fc.property(answers(schema as Record<string, unknown>, true), (answer) => {
+          try {
+            write(answer);
+          } catch (error) {
+            if (error === NOT_OF_SCHEMA) refusedByWriter++;
+          }
+          assert.deepEqual(outcome(serialize, answer), outcome(reference, answer));
+        }),
+        { numRuns: 150 },
+      );
+      assert.ok(refusedByWriter > 0, 'some answers were not of the schema');
+    });
+  }
+
+  it('writes what fast-json-stringify writes for escapes, optional fields and empty arrays', () => {
+    const schema = Type.Object({
+      first: Type.Optional(Type.String()),
+      list: Type.Array(Type.Object({ a: Type.Optional(Type.Integer()), b: Type.Optional(Type.Boolean()) })),
+      last: Type.Optional(Type.Number()),
+    });
+    const write = compileAnswerWriter(schema) as Serialize;
+    const reference = fastJsonStringify(schema);
+    for (const answer of [
+      { list: [] },
+      { first: 'say "hi"\\\n\ud800', list: [{}, { b: false }, { a: 1, b: true }], last: -0 },
+      { list: [{ a: 2 }], last: 1.25 },
+    ]) {
+      assert.equal(write(answer), reference(answer));
+      assert.deepEqual(JSON.parse(write(answer)), JSON.parse(JSON.stringify(answer)));
+    }
+  });
+});

@@ -9,12 +9,15 @@
  * is a rope of them until it is written out), so half as many cost about a twentieth of readStatus's
  * CPU (BENCHMARKS.md, the fourteenth round).
  *
- * The bytes are fast-json-stringify's, always: a value of its schema's type is written as it
- * writes it (a string as JSON.stringify escapes it, a number as `'' + n`), and any other value (a
- * number where a string belongs, a missing required field, an object with a toJSON, an infinite
- * number) makes the whole answer go to fast-json-stringify instead, which coerces it or throws as
- * it always did. test/api/answer-writer.test.ts holds the two to the same bytes over random answers
- * of every route's schema.
+ * The bytes are fast-json-stringify's: a value of its schema's type is written as it writes it (a
+ * string as JSON.stringify escapes it, a number as `'' + n`), and any other value (a number where a
+ * string belongs, a missing required field, an object with a toJSON, an infinite number) makes the
+ * whole answer go to fast-json-stringify instead, which coerces it or throws as it always did.
+ * test/api/answer-writer.test.ts holds the two to the same bytes over random answers of every
+ * route's schema. The answers are plain data, as the core builds them: a getter may be read twice
+ * (an object's fields are all read before any is written, an array of strings is checked and then
+ * written, and a refused answer is read again by fast-json-stringify), so one whose value changes
+ * from read to read could come out otherwise than fast-json-stringify alone would write it.
  */
 
 /** A writer's answer to a value not of its schema's type: the caller writes the answer the other way. */

@@ -131,11 +131,12 @@ export function requestCheckers(): FastifySchemaCompiler<unknown> {
  * on its first answer rather than when the server starts, for the same reason as the request
  * checkers. Every route has a response schema (responses.ts).
  *
- * Arrays of 64 items and more whose items are strings, numbers or booleans (a page of readUserIds)
- * go to the native JSON.stringify whole instead of item by item: on Node 20 that is the faster of
- * the two (BENCHMARKS.md). A route whose answer holds an array of objects anywhere is compiled
- * without it, so that every item of such an array, however many, is written by its schema and
- * carries no field beyond it.
+ * In fast-json-stringify, arrays of 64 items and more whose items are strings, numbers or booleans
+ * (a page of readUserIds) go to the native JSON.stringify whole instead of item by item: on Node 20
+ * that is the faster of the two (BENCHMARKS.md). A route whose answer holds an array of objects
+ * anywhere is compiled without it, so that every item of such an array, however many, is written
+ * by its schema and carries no field beyond it. (The answer writer gives an array of strings to
+ * JSON.stringify whole at any length, and writes every other array item by item.)
  */
 const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, serializerOptions) => {
   type Compile = ReturnType<CompilersFactory['buildSerializer']>;
@@ -164,20 +165,21 @@ const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, s
 
 /**
  * The route's answers written by answer-writer.ts where it takes the schema, and by
- * fast-json-stringify (compiled when first needed) where it does not, or for an answer with a value
- * not of its schema's type, which fast-json-stringify coerces or refuses as it always has.
+ * fast-json-stringify where it does not, or for an answer with a value not of its schema's type,
+ * which fast-json-stringify coerces or refuses as it always has. fast-json-stringify is compiled
+ * either way, with the writer: a schema it refuses (past its depth, or not a valid schema) fails
+ * on the route's first answer, as it did before the writer.
  */
 export function answerSerializer(schema: unknown, fastJsonStringify: () => (data: unknown) => string): (data: unknown) => string {
+  const other = fastJsonStringify();
   const write = compileAnswerWriter(schema);
-  if (write === undefined) return fastJsonStringify();
-  let other: ((data: unknown) => string) | undefined;
+  if (write === undefined) return other;
   return (data) => {
     try {
       return write(data);
     } catch (error) {
       if (error !== NOT_OF_SCHEMA) throw error;
     }
-    other ??= fastJsonStringify();
     return other(data);
   };
 }

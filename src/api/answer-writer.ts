@@ -47,7 +47,8 @@ const VALIDATION_ONLY = new Set([
   'uniqueItems',
 ]);
 const SHAPE = new Set(['type', 'properties', 'required', 'items', 'additionalProperties']);
-const SCALARS = new Set(['string', 'integer', 'number', 'boolean']);
+/** The JSON schema types of a scalar value (app.ts's onlyScalarArrays reads them too). */
+export const SCALARS: ReadonlySet<string> = new Set(['string', 'integer', 'number', 'boolean']);
 
 type Scalar = 'string' | 'integer' | 'number' | 'boolean';
 type Shape =

@@ -12,7 +12,7 @@ import { StreamHub } from '../core/stream-hub.js';
 import type { StreamOptions } from '../core/stream.js';
 import { accessGuard } from './access.js';
 import type { AnswerCheck } from './answer-check.js';
-import { compileAnswerWriter, NOT_OF_SCHEMA } from './answer-writer.js';
+import { compileAnswerWriter, NOT_OF_SCHEMA, SCALARS } from './answer-writer.js';
 import { chatRoutes } from './control/chat.routes.js';
 import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
@@ -187,7 +187,6 @@ export function answerSerializer(schema: unknown, fastJsonStringify: () => (data
 /** fast-json-stringify's options for arrays written whole by JSON.stringify (see buildSerializer). */
 export const WHOLE_LARGE_ARRAYS = { largeArrayMechanism: 'json-stringify', largeArraySize: 64 } as const;
 
-const SCALARS = new Set(['string', 'number', 'integer', 'boolean']);
 /** Keywords that make a schema an array's to the serializer even without `type: 'array'`. */
 const ARRAY_KEYWORDS = ['items', 'prefixItems', 'additionalItems', 'contains', 'minItems', 'maxItems', 'uniqueItems'];
 

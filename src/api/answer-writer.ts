@@ -134,6 +134,9 @@ class Generator {
   private readonly functions: string[] = [];
   private count = 0;
 
+  /** See AnswerWriterOptions. */
+  constructor(private readonly wholeArraysFrom: number | undefined) {}
+
   /** The name of the function that writes `shape` (an object or an array) as `(value, first)`. */
   writer(shape: Exclude<Shape, { kind: 'scalar' }>): string {
     const name = `w${this.count++}`;
@@ -229,10 +232,15 @@ class Generator {
   /**
    * `(a, first)`: the array. Strings only are written by JSON.stringify whole, as
    * fast-json-stringify writes them; other items one by one, each object's comma its own first text.
+   * A scalar array of `wholeArraysFrom` items or more goes to JSON.stringify unchecked, as
+   * fast-json-stringify's `largeArrayMechanism: 'json-stringify'` gives it (so the bytes are still its).
    */
   private arrayWriter(name: string, items: Shape): string {
     const lines = [`function ${name}(a, first) {`, `if (!Array.isArray(a) || typeof a.toJSON === 'function') throw NOT_OF_SCHEMA;`];
     lines.push(`const n = a.length;`, `if (n === 0) return first ? '[]' : ',[]';`);
+    if (items.kind === 'scalar' && this.wholeArraysFrom !== undefined) {
+      lines.push(`if (n >= ${this.wholeArraysFrom}) return first ? JSON.stringify(a) : ',' + JSON.stringify(a);`);
+    }
     if (items.kind === 'scalar' && items.type === 'string' && !items.nullable) {
       lines.push(`for (let i = 0; i < n; i++) if (typeof a[i] !== 'string') throw NOT_OF_SCHEMA;`);
       lines.push(`return first ? JSON.stringify(a) : ',' + JSON.stringify(a);`);
@@ -267,15 +275,24 @@ function escaped(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text).slice(1, -1) : text;
 }
 
+/** How fast-json-stringify, the writer's fallback, was compiled for the same schema. */
+export interface AnswerWriterOptions {
+  /**
+   * Its `largeArraySize` when its `largeArrayMechanism` is `'json-stringify'`: a scalar array of
+   * this many items or more is then JSON.stringify's, whatever its items hold, by either of the two.
+   */
+  readonly wholeArraysFrom?: number;
+}
+
 /**
  * A writer for answers of `schema`, or undefined when the schema has a part only fast-json-stringify
  * writes. The writer throws NOT_OF_SCHEMA for an answer with a value not of its schema's type.
  */
-export function compileAnswerWriter(schema: unknown): ((value: unknown) => string) | undefined {
+export function compileAnswerWriter(schema: unknown, options: AnswerWriterOptions = {}): ((value: unknown) => string) | undefined {
   const shape = shapeOf(schema);
   // A bare scalar answer is not one dingread gives; fast-json-stringify writes it.
   if (shape === undefined || shape.kind === 'scalar') return undefined;
-  const generator = new Generator();
+  const generator = new Generator(options.wholeArraysFrom);
   const root = generator.writer(shape);
   // Generated from the schema's own keys, each written into the code as a JSON string literal.
   return new Function('NOT_OF_SCHEMA', 'escaped', generator.code(root))(NOT_OF_SCHEMA, escaped) as (value: unknown) => string;

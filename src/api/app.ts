@@ -12,7 +12,7 @@ import { StreamHub } from '../core/stream-hub.js';
 import type { StreamOptions } from '../core/stream.js';
 import { accessGuard } from './access.js';
 import type { AnswerCheck } from './answer-check.js';
-import { compileAnswerWriter, NOT_OF_SCHEMA, SCALARS } from './answer-writer.js';
+import { type AnswerWriterOptions, compileAnswerWriter, NOT_OF_SCHEMA, SCALARS } from './answer-writer.js';
 import { chatRoutes } from './control/chat.routes.js';
 import { controlRoutes } from './control/control.routes.js';
 import { emulator, type EmulatorOptions } from './emulator/emulator.js';
@@ -135,8 +135,8 @@ export function requestCheckers(): FastifySchemaCompiler<unknown> {
  * (a page of readUserIds) go to the native JSON.stringify whole instead of item by item: on Node 20
  * that is the faster of the two (BENCHMARKS.md). A route whose answer holds an array of objects
  * anywhere is compiled without it, so that every item of such an array, however many, is written
- * by its schema and carries no field beyond it. (The answer writer gives an array of strings to
- * JSON.stringify whole at any length, and writes every other array item by item.)
+ * by its schema and carries no field beyond it. The answer writer is told the same, and writes such
+ * an array as fast-json-stringify would.)
  */
 const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, serializerOptions) => {
   type Compile = ReturnType<CompilersFactory['buildSerializer']>;
@@ -154,10 +154,15 @@ const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, s
     }
     return compile;
   };
+  const serializerFor = (route: Parameters<Compile>[0]): ((data: unknown) => string) => {
+    const wholeArrays = onlyScalarArrays(route.schema);
+    const options: AnswerWriterOptions = wholeArrays ? { wholeArraysFrom: WHOLE_LARGE_ARRAYS.largeArraySize } : {};
+    return answerSerializer(route.schema, () => compilerFor(wholeArrays)(route) as (data: unknown) => string, options);
+  };
   return (route) => {
     let serialize: ((data: unknown) => string) | undefined;
     return (data: unknown) => {
-      serialize ??= answerSerializer(route.schema, () => compilerFor(onlyScalarArrays(route.schema))(route) as (data: unknown) => string);
+      serialize ??= serializerFor(route);
       return serialize(data);
     };
   };
@@ -170,9 +175,13 @@ const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, s
  * either way, with the writer: a schema it refuses (past its depth, or not a valid schema) fails
  * on the route's first answer, as it did before the writer.
  */
-export function answerSerializer(schema: unknown, fastJsonStringify: () => (data: unknown) => string): (data: unknown) => string {
+export function answerSerializer(
+  schema: unknown,
+  fastJsonStringify: () => (data: unknown) => string,
+  options: AnswerWriterOptions = {},
+): (data: unknown) => string {
   const other = fastJsonStringify();
-  const write = compileAnswerWriter(schema);
+  const write = compileAnswerWriter(schema, options);
   if (write === undefined) return other;
   return (data) => {
     try {

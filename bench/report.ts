@@ -46,6 +46,11 @@ export interface MeasuredRow {
    * measure what its title says, and no target is judged on it.
    */
   repeatedAfter?: number;
+  /**
+   * Processes of dingread, and of the floor, measured for this row (run.ts `--copies`), each
+   * figure of a round the median of theirs (turns.ts mergeCopies); absent when one.
+   */
+  copies?: number;
 }
 
 export interface ColdStart {
@@ -342,6 +347,17 @@ const systemOf = (result: LoadResult): string => (result.systemUsPerRequest === 
 /** A CPU ratio carried by a row, or a dash where the run could not read it. */
 const ratioOf = (ratio: number | undefined): string => (ratio === undefined ? '–' : fmt(ratio, 2));
 
+/** How many processes of dingread and of the floor these rows ran (MeasuredRow.copies), when more than one. */
+function copiesNote(rows: MeasuredRow[]): string[] {
+  const counts = [...new Set(rows.map((row) => row.copies ?? 1))];
+  if (counts.length === 1 && counts[0] === 1) return [];
+  return [
+    `In these rows dingread and the floor each ran as ${counts.join(' or ')} processes (its own fresh store and fixture for each of`,
+    "dingread's), every one measured in every round; a round's figure for each is the median of its processes'. One process",
+    'of a build can run 10 to 15% slower than another of the same build for its whole life, every round alike.',
+  ];
+}
+
 /** dingread, the bare Fastify route and the bare node:http server on the same request. */
 function floorSection(run: BenchRun, lines: string[]): void {
   const rows = run.rows.filter((row) => row.floor !== undefined);
@@ -358,6 +374,7 @@ function floorSection(run: BenchRun, lines: string[]): void {
     'CPU per request over the floor\'s in the same round, the median of the rounds, says how much dingread\'s own work adds',
     'to the framework\'s. **of it system** is the part of each CPU figure spent in the kernel (mostly the socket\'s work and',
     'waking the load generator, which a slower server more often finds asleep; a store\'s file calls too, where it makes any).',
+    ...copiesNote(rows),
     '',
   );
   lines.push(

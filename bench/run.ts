@@ -26,7 +26,7 @@ import { runServersOn, startBaseline, startDingread, startFrameworkFloor, startP
 import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
 import { scratchStore } from './reliability/crash.js';
 import { repeatedRequests, SCENARIOS, type Scenario } from './scenarios.js';
-import { combineRounds, cpuRatios, measureInTurns, medianCpuRatio, splitIntoRounds } from './turns.js';
+import { combineRounds, cpuRatios, measureInTurns, medianCpuRatio, mergeCopiesByRound, splitIntoRounds, type TurnTarget } from './turns.js';
 
 const OPTIONS = {
   help: { type: 'boolean', default: false },
@@ -38,6 +38,7 @@ const OPTIONS = {
   stores: { type: 'string', default: 'memory,sqlite' },
   only: { type: 'string' },
   'no-prism': { type: 'boolean', default: false },
+  copies: { type: 'string', default: '3' },
   out: { type: 'string', default: 'BENCHMARKS.md' },
   'no-write': { type: 'boolean', default: false },
   postgres: { type: 'string', default: process.env['DINGREAD_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
@@ -51,6 +52,7 @@ const USAGE = `usage: npm run bench -- [options]
   --postgres URL          where postgres scenarios make their scratch schemas
   --only LIST             scenario ids, and cold-start: ${SCENARIOS.map((s) => s.id).join(', ')}
   --no-prism              leave out the Prism mock
+  --copies N              processes of dingread and of the floor in a row measured against the floor (default 3)
   --out FILE              where the report goes (default BENCHMARKS.md); --no-write prints it
 `;
 
@@ -80,6 +82,10 @@ const split = (() => {
     process.exit(2);
   }
 })();
+// A row measured against the floor runs dingread and the floor as this many processes each, and
+// takes the median process round by round (turns.ts mergeCopies): one process of a build can run
+// 10 to 15% slower than another for its whole life.
+const copies = numberOption(values.copies as string, 'copies', { whole: true, least: 1 });
 const stores = (values.stores as string).split(',');
 const only = values.only?.split(',');
 
@@ -136,31 +142,48 @@ async function measurePrism(setup: { cli: string; document: string }, spec: Load
 }
 
 async function runScenario(scenario: Scenario, store: string, dir: string): Promise<{ row: MeasuredRow; rounds: RoundsOf }> {
-  const fresh = await freshStore(store, dir, scenario.id);
-  const server = await startDingread(fresh.spec).catch(async (error: unknown) => {
-    await fresh.remove();
-    throw error;
-  });
+  // Rows against the floor: dingread and the floor as `copies` processes each, dingread's each on
+  // its own fresh store with its own fixture (see `copies`).
+  const count = scenario.floor ? copies : 1;
+  const stores: Array<{ remove(): Promise<void> }> = [];
+  const servers: ServerProcess[] = [];
   const others: ServerProcess[] = [];
   try {
-    const prepared = await scenario.prepare(server.url);
-    const spec = { ...prepared.request, url: server.url, connections, durationSec, warmupSec };
+    for (let copy = 0; copy < count; copy++) {
+      const fresh = await freshStore(store, dir, count === 1 ? scenario.id : `${scenario.id}-${copy}`);
+      stores.push(fresh);
+      servers.push(await startDingread(fresh.spec));
+    }
+    const prepared = await Promise.all(servers.map((server) => scenario.prepare(server.url)));
+    const server = servers[0] as ServerProcess;
+    const first = prepared[0] as Awaited<ReturnType<Scenario['prepare']>>;
+    const spec = { ...first.request, url: server.url, connections, durationSec, warmupSec };
     if (Boolean(scenario.dingtalk) !== isDingTalkPath(spec.path)) throw new Error(`${scenario.id}: its dingtalk flag does not match ${spec.path}`);
     // One request by hand: its answer is what the baseline serves, and it must be a success.
     const sample = await sendOnce(server.url, spec);
     if (sample.status !== 200) throw new Error(`${scenario.id}: sample answered ${sample.status}: ${sample.bytes.toString()}`);
     const baselineServer = await startBaseline(sample.status, sample.bytes);
     others.push(baselineServer);
-    const floorServer = scenario.floor ? await startFrameworkFloor(spec.method, spec.path, sample.status, sample.bytes) : undefined;
-    if (floorServer) others.push(floorServer);
-    // All alive together and measured in turns (turns.ts): dingread, the baseline, the floor.
-    const targets = [server, baselineServer, ...(floorServer ? [floorServer] : [])].map((s) => ({ ...prepared.request, url: s.url, connections, serverPid: s.pid }));
+    const floorServers: ServerProcess[] = [];
+    for (let copy = 0; scenario.floor && copy < count; copy++) floorServers.push(await startFrameworkFloor(spec.method, spec.path, sample.status, sample.bytes));
+    others.push(...floorServers);
+    // All alive together and measured in turns (turns.ts): dingread's copies, the baseline, the floor's.
+    const target = (request: typeof first.request, s: ServerProcess): TurnTarget => ({ ...request, url: s.url, connections, serverPid: s.pid });
+    const targets = [
+      ...servers.map((s, copy) => target((prepared[copy] as typeof first).request, s)),
+      target(first.request, baselineServer),
+      ...floorServers.map((s) => target(first.request, s)),
+    ];
     // Each server's varied requests sent: dingread's say whether its load outran the scenario's distinct requests.
     const sent = targets.map(() => ({ n: 0 }));
-    const [dingreadRounds = [], baselineRounds = [], floorRounds] = await measureInTurns(targets, { warmupSec, rounds: split.rounds, roundSec: split.roundSec }, undefined, sent);
+    const measured = await measureInTurns(targets, { warmupSec, rounds: split.rounds, roundSec: split.roundSec }, undefined, sent);
+    const dingreadRounds = mergeCopiesByRound(measured.slice(0, count));
+    const baselineRounds = measured[count] ?? [];
+    const floorRounds = floorServers.length > 0 ? mergeCopiesByRound(measured.slice(count + 1)) : undefined;
     const rssMiB = server.rssMiB();
     const cpuRatioToBaseline = medianCpuRatio(dingreadRounds, baselineRounds);
     const cpuRatioToFloor = floorRounds ? medianCpuRatio(dingreadRounds, floorRounds) : undefined;
+    const mostSent = Math.max(...sent.slice(0, count).map((c) => c.n));
     const row: MeasuredRow = {
       id: scenario.id,
       title: scenario.title,
@@ -168,13 +191,14 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
       dingread: combineRounds(dingreadRounds),
       baseline: combineRounds(baselineRounds),
       rssMiB,
-      unit: prepared.perRequest?.unit ?? 'req',
-      perRequest: prepared.perRequest?.count ?? 1,
+      unit: first.perRequest?.unit ?? 'req',
+      perRequest: first.perRequest?.count ?? 1,
       bytes: sample.bytes.length,
+      ...(count > 1 ? { copies: count } : {}),
       ...(floorRounds ? { floor: combineRounds(floorRounds) } : {}),
       ...(cpuRatioToBaseline === undefined ? {} : { cpuRatioToBaseline }),
       ...(cpuRatioToFloor === undefined ? {} : { cpuRatioToFloor }),
-      ...(prepared.distinct !== undefined && repeatedRequests(prepared.distinct, (sent[0]?.n ?? 0) - 1) ? { repeatedAfter: prepared.distinct } : {}),
+      ...(first.distinct !== undefined && repeatedRequests(first.distinct, mostSent - 1) ? { repeatedAfter: first.distinct } : {}),
     };
     await Promise.all(others.splice(0).map((s) => s.stop()));
     // Prism after the rounds, alone: its figure is a throughput ratio only, and far from 1.
@@ -191,9 +215,8 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
     }
     return { row, rounds: { dingread: dingreadRounds, baseline: baselineRounds, ...(floorRounds ? { floor: floorRounds } : {}) } };
   } finally {
-    await Promise.all(others.map((s) => s.stop()));
-    await server.stop();
-    await fresh.remove();
+    await Promise.all([...others, ...servers].map((s) => s.stop()));
+    await Promise.all(stores.map((fresh) => fresh.remove()));
   }
 }
 

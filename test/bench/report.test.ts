@@ -256,6 +256,10 @@ describe('bench report: targets', () => {
     assert.equal(section(buildReport(run)).match(/^\| groupMessages/gm)?.length, 1, 'only the row that measured a floor');
     // Only the query scenarios ask for it.
     assert.deepEqual(SCENARIOS.filter((s) => s.floor).map((s) => s.id), ['group-query', 'oto-read-status']);
+    // Rows of one process each say nothing of copies; rows of three say how their figures were taken.
+    assert.doesNotMatch(section(buildReport(run)), /processes/);
+    query.copies = 3;
+    assert.match(section(buildReport(run)), /dingread and the floor each ran as 3 processes/);
   });
 
   it('say where the servers and the load generator ran when the run tells, and nothing when it does not', () => {

@@ -40,7 +40,11 @@ function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<Re
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`${what}: not ready in 60 s; ${out} ${err}`)), 60_000);
+    // A child that never gets ready is killed, so that nothing is left running after the bench.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what}: not ready in 60 s; ${out} ${err}`));
+    }, 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = pattern.exec(out);

@@ -47,10 +47,11 @@ export interface MeasuredRow {
    */
   repeatedAfter?: number;
   /**
-   * Processes of dingread, and of the floor, measured for this row (run.ts `--copies`), each
-   * figure of a round the median of theirs (turns.ts mergeCopies); absent when one.
+   * CPU dingread ÷ floor of each time the row was measured (run.ts `--floor-runs`), fresh
+   * processes each time, in the order measured; the row's figures are the median measurement's.
+   * Absent when it was measured once.
    */
-  copies?: number;
+  measurements?: number[];
 }
 
 export interface ColdStart {
@@ -347,14 +348,17 @@ const systemOf = (result: LoadResult): string => (result.systemUsPerRequest === 
 /** A CPU ratio carried by a row, or a dash where the run could not read it. */
 const ratioOf = (ratio: number | undefined): string => (ratio === undefined ? '–' : fmt(ratio, 2));
 
-/** How many processes of dingread and of the floor these rows ran (MeasuredRow.copies), when more than one. */
-function copiesNote(rows: MeasuredRow[]): string[] {
-  const counts = [...new Set(rows.map((row) => row.copies ?? 1))];
-  if (counts.length === 1 && counts[0] === 1) return [];
+/** Each row's measurements (MeasuredRow.measurements), when a row was measured more than once. */
+function measurementsNote(rows: MeasuredRow[]): string[] {
+  const repeated = rows.filter((row) => row.measurements !== undefined && row.measurements.length > 1);
+  if (repeated.length === 0) return [];
+  const counts = [...new Set(repeated.map((row) => (row.measurements as number[]).length))];
   return [
-    `In these rows dingread and the floor each ran as ${counts.join(' or ')} processes (its own fresh store and fixture for each of`,
-    "dingread's), every one measured in every round; a round's figure for each is the median of its processes'. One process",
-    'of a build can run 10 to 15% slower than another of the same build for its whole life, every round alike.',
+    `Each of these rows was measured ${counts.join(' or ')} times, one after the other, each time with fresh processes of dingread (its`,
+    'own fresh store and fixture), the floor and the baseline; a row shows the measurement whose CPU dingread ÷ floor is',
+    'the median (the lower middle one of an even count). One process of a build can run 10 to 15% slower than another of',
+    'the same build for its whole life, every round alike: one measurement is one draw of that spread. CPU dingread ÷ floor',
+    `of each measurement, in order: ${repeated.map((row) => `${row.id} on ${row.store} ${(row.measurements as number[]).map((r) => ratioOf(Number.isNaN(r) ? undefined : r)).join(', ')}`).join('; ')}.`,
   ];
 }
 
@@ -374,7 +378,7 @@ function floorSection(run: BenchRun, lines: string[]): void {
     'CPU per request over the floor\'s in the same round, the median of the rounds, says how much dingread\'s own work adds',
     'to the framework\'s. **of it system** is the part of each CPU figure spent in the kernel (mostly the socket\'s work and',
     'waking the load generator, which a slower server more often finds asleep; a store\'s file calls too, where it makes any).',
-    ...copiesNote(rows),
+    ...measurementsNote(rows),
     '',
   );
   lines.push(

@@ -26,7 +26,7 @@ import { runServersOn, startBaseline, startDingread, startFrameworkFloor, startP
 import { buildReport, fmt, notesStart, type ColdStart, type MeasuredRow, type PrismMeasurement } from './report.js';
 import { scratchStore } from './reliability/crash.js';
 import { repeatedRequests, SCENARIOS, type Scenario } from './scenarios.js';
-import { combineRounds, cpuRatios, measureInTurns, medianCpuRatio, mergeCopiesByRound, splitIntoRounds, type TurnTarget } from './turns.js';
+import { combineRounds, cpuRatios, measureInTurns, medianCpuRatio, medianIndex, splitIntoRounds } from './turns.js';
 
 const OPTIONS = {
   help: { type: 'boolean', default: false },
@@ -38,7 +38,7 @@ const OPTIONS = {
   stores: { type: 'string', default: 'memory,sqlite' },
   only: { type: 'string' },
   'no-prism': { type: 'boolean', default: false },
-  copies: { type: 'string', default: '3' },
+  'floor-runs': { type: 'string', default: '3' },
   out: { type: 'string', default: 'BENCHMARKS.md' },
   'no-write': { type: 'boolean', default: false },
   postgres: { type: 'string', default: process.env['DINGREAD_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test' },
@@ -52,7 +52,7 @@ const USAGE = `usage: npm run bench -- [options]
   --postgres URL          where postgres scenarios make their scratch schemas
   --only LIST             scenario ids, and cold-start: ${SCENARIOS.map((s) => s.id).join(', ')}
   --no-prism              leave out the Prism mock
-  --copies N              processes of dingread and of the floor in a row measured against the floor (default 3)
+  --floor-runs N          times each row measured against the floor is measured, fresh processes each time (default 3)
   --out FILE              where the report goes (default BENCHMARKS.md); --no-write prints it
 `;
 
@@ -82,10 +82,8 @@ const split = (() => {
     process.exit(2);
   }
 })();
-// A row measured against the floor runs dingread and the floor as this many processes each, and
-// takes the median process round by round (turns.ts mergeCopies): one process of a build can run
-// 10 to 15% slower than another for its whole life.
-const copies = numberOption(values.copies as string, 'copies', { whole: true, least: 1 });
+// How many times a row measured against the floor is measured, each time with fresh processes (runScenario).
+const floorRuns = numberOption(values['floor-runs'] as string, 'floor-runs', { whole: true, least: 1 });
 const stores = (values.stores as string).split(',');
 const only = values.only?.split(',');
 
@@ -141,49 +139,33 @@ async function measurePrism(setup: { cli: string; document: string }, spec: Load
   }
 }
 
-async function runScenario(scenario: Scenario, store: string, dir: string): Promise<{ row: MeasuredRow; rounds: RoundsOf }> {
-  // Rows against the floor: dingread and the floor as `copies` processes each, dingread's each on
-  // its own fresh store with its own fixture (see `copies`).
-  const count = scenario.floor ? copies : 1;
-  const stores: Array<{ remove(): Promise<void> }> = [];
-  const servers: ServerProcess[] = [];
+/** One measurement of a scenario on a store, with fresh processes of every server; Prism too when `withPrism`. */
+async function measureScenario(scenario: Scenario, store: string, dir: string, tag: string, withPrism: boolean): Promise<{ row: MeasuredRow; rounds: RoundsOf }> {
+  const fresh = await freshStore(store, dir, tag);
+  const server = await startDingread(fresh.spec).catch(async (error: unknown) => {
+    await fresh.remove();
+    throw error;
+  });
   const others: ServerProcess[] = [];
   try {
-    for (let copy = 0; copy < count; copy++) {
-      const fresh = await freshStore(store, dir, count === 1 ? scenario.id : `${scenario.id}-${copy}`);
-      stores.push(fresh);
-      servers.push(await startDingread(fresh.spec));
-    }
-    const prepared = await Promise.all(servers.map((server) => scenario.prepare(server.url)));
-    const server = servers[0] as ServerProcess;
-    const first = prepared[0] as Awaited<ReturnType<Scenario['prepare']>>;
-    const spec = { ...first.request, url: server.url, connections, durationSec, warmupSec };
+    const prepared = await scenario.prepare(server.url);
+    const spec = { ...prepared.request, url: server.url, connections, durationSec, warmupSec };
     if (Boolean(scenario.dingtalk) !== isDingTalkPath(spec.path)) throw new Error(`${scenario.id}: its dingtalk flag does not match ${spec.path}`);
     // One request by hand: its answer is what the baseline serves, and it must be a success.
     const sample = await sendOnce(server.url, spec);
     if (sample.status !== 200) throw new Error(`${scenario.id}: sample answered ${sample.status}: ${sample.bytes.toString()}`);
     const baselineServer = await startBaseline(sample.status, sample.bytes);
     others.push(baselineServer);
-    const floorServers: ServerProcess[] = [];
-    for (let copy = 0; scenario.floor && copy < count; copy++) floorServers.push(await startFrameworkFloor(spec.method, spec.path, sample.status, sample.bytes));
-    others.push(...floorServers);
-    // All alive together and measured in turns (turns.ts): dingread's copies, the baseline, the floor's.
-    const target = (request: typeof first.request, s: ServerProcess): TurnTarget => ({ ...request, url: s.url, connections, serverPid: s.pid });
-    const targets = [
-      ...servers.map((s, copy) => target((prepared[copy] as typeof first).request, s)),
-      target(first.request, baselineServer),
-      ...floorServers.map((s) => target(first.request, s)),
-    ];
+    const floorServer = scenario.floor ? await startFrameworkFloor(spec.method, spec.path, sample.status, sample.bytes) : undefined;
+    if (floorServer) others.push(floorServer);
+    // All alive together and measured in turns (turns.ts): dingread, the baseline, the floor.
+    const targets = [server, baselineServer, ...(floorServer ? [floorServer] : [])].map((s) => ({ ...prepared.request, url: s.url, connections, serverPid: s.pid }));
     // Each server's varied requests sent: dingread's say whether its load outran the scenario's distinct requests.
     const sent = targets.map(() => ({ n: 0 }));
-    const measured = await measureInTurns(targets, { warmupSec, rounds: split.rounds, roundSec: split.roundSec }, undefined, sent);
-    const dingreadRounds = mergeCopiesByRound(measured.slice(0, count));
-    const baselineRounds = measured[count] ?? [];
-    const floorRounds = floorServers.length > 0 ? mergeCopiesByRound(measured.slice(count + 1)) : undefined;
+    const [dingreadRounds = [], baselineRounds = [], floorRounds] = await measureInTurns(targets, { warmupSec, rounds: split.rounds, roundSec: split.roundSec }, undefined, sent);
     const rssMiB = server.rssMiB();
     const cpuRatioToBaseline = medianCpuRatio(dingreadRounds, baselineRounds);
     const cpuRatioToFloor = floorRounds ? medianCpuRatio(dingreadRounds, floorRounds) : undefined;
-    const mostSent = Math.max(...sent.slice(0, count).map((c) => c.n));
     const row: MeasuredRow = {
       id: scenario.id,
       title: scenario.title,
@@ -191,18 +173,17 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
       dingread: combineRounds(dingreadRounds),
       baseline: combineRounds(baselineRounds),
       rssMiB,
-      unit: first.perRequest?.unit ?? 'req',
-      perRequest: first.perRequest?.count ?? 1,
+      unit: prepared.perRequest?.unit ?? 'req',
+      perRequest: prepared.perRequest?.count ?? 1,
       bytes: sample.bytes.length,
-      ...(count > 1 ? { copies: count } : {}),
       ...(floorRounds ? { floor: combineRounds(floorRounds) } : {}),
       ...(cpuRatioToBaseline === undefined ? {} : { cpuRatioToBaseline }),
       ...(cpuRatioToFloor === undefined ? {} : { cpuRatioToFloor }),
-      ...(first.distinct !== undefined && repeatedRequests(first.distinct, mostSent - 1) ? { repeatedAfter: first.distinct } : {}),
+      ...(prepared.distinct !== undefined && repeatedRequests(prepared.distinct, (sent[0]?.n ?? 0) - 1) ? { repeatedAfter: prepared.distinct } : {}),
     };
     await Promise.all(others.splice(0).map((s) => s.stop()));
     // Prism after the rounds, alone: its figure is a throughput ratio only, and far from 1.
-    const setup = scenario.dingtalk ? await prismSetup(server.url, dir) : undefined;
+    const setup = withPrism && scenario.dingtalk ? await prismSetup(server.url, dir) : undefined;
     if (setup) {
       try {
         row.prism = await measurePrism(setup, spec);
@@ -215,9 +196,36 @@ async function runScenario(scenario: Scenario, store: string, dir: string): Prom
     }
     return { row, rounds: { dingread: dingreadRounds, baseline: baselineRounds, ...(floorRounds ? { floor: floorRounds } : {}) } };
   } finally {
-    await Promise.all([...others, ...servers].map((s) => s.stop()));
-    await Promise.all(stores.map((fresh) => fresh.remove()));
+    await Promise.all(others.map((s) => s.stop()));
+    await server.stop();
+    await fresh.remove();
   }
+}
+
+/**
+ * A scenario on a store. A row measured against the floor is measured `floorRuns` times over, each
+ * time with fresh processes of dingread (its own fresh store and fixture), the baseline and the
+ * floor, one measurement after the other, and the row is the measurement whose CPU dingread ÷
+ * floor is the median of them (the lower middle one of an even count). One process of a build can
+ * run 10 to 15% slower than another of the same build for its whole life, every round alike
+ * (BENCHMARKS.md, the fifteenth round), so one measurement is one draw of that spread. (The
+ * processes all alive at once, in one rotation of turns, each idle three times as long between
+ * its turns, cost every server more CPU a request: the group page's floor 48 µs against 36,
+ * dingread 70 against 47.)
+ */
+async function runScenario(scenario: Scenario, store: string, dir: string): Promise<{ row: MeasuredRow; rounds: RoundsOf }> {
+  const count = scenario.floor ? floorRuns : 1;
+  if (count === 1) return measureScenario(scenario, store, dir, scenario.id, true);
+  const measured: Array<{ row: MeasuredRow; rounds: RoundsOf }> = [];
+  for (let run = 0; run < count; run++) {
+    // Prism with the first only: its figure is a throughput ratio, far from 1, taken once.
+    measured.push(await measureScenario(scenario, store, dir, `${scenario.id}-${run + 1}`, run === 0));
+  }
+  const ratios = measured.map((m) => m.row.cpuRatioToFloor ?? Number.NaN);
+  const middle = medianIndex(ratios);
+  const chosen = measured[middle] as { row: MeasuredRow; rounds: RoundsOf };
+  const prism = measured[0]?.row.prism;
+  return { row: { ...chosen.row, ...(prism ? { prism } : {}), measurements: ratios }, rounds: chosen.rounds };
 }
 
 const cpuText = (result: LoadResult): string => (result.cpuUsPerRequest === undefined ? '–' : fmt(result.cpuUsPerRequest));
@@ -270,6 +278,7 @@ async function main(): Promise<void> {
               ? `; framework floor ratio ${fmt(row.floor.rps / row.baseline.rps, 2)}; CPU floor ${cpuText(row.floor)}, ` +
                 `dingread ÷ floor ${ratioText(row.cpuRatioToFloor, cpuRatios(rounds.dingread, rounds.floor))}`
               : '') +
+            (row.measurements ? ` (the median of ${row.measurements.length} measurements: ${row.measurements.map((r) => fmt(r, 2)).join(', ')})` : '') +
             (prismResult ? `; Prism ${fmt(prismResult.rps)}, ratio ${fmt(row.dingread.rps / prismResult.rps, 2)}` : '') +
             (row.prism && !prismResult ? `; Prism answered ${row.prism.status}` : '') +
             (row.repeatedAfter === undefined ? '' : `; REPEATED its requests after the first ${fmt(row.repeatedAfter)}: not what the scenario measures, judged by no target`) +

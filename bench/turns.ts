@@ -84,28 +84,18 @@ export async function measureInTurns(
  * out of those medians, as `medianCpuRatio` leaves it out; no round with one, no figure.
  */
 export function combineRounds(rounds: Stretch[]): LoadResult {
-  const { seconds: _seconds, ...combined } = summed(rounds);
-  return combined;
-}
-
-/**
- * Stretches as one: requests, seconds and errors summed, rps over all the seconds, and p50, p99,
- * CPU per request and its system part each the median of the stretches that have one.
- */
-function summed(stretches: Stretch[]): Stretch {
-  const sum = (pick: (r: Stretch) => number): number => stretches.reduce((total, r) => total + pick(r), 0);
+  const sum = (pick: (r: Stretch) => number): number => rounds.reduce((total, r) => total + pick(r), 0);
   const seconds = sum((r) => r.seconds);
   const requests = sum((r) => r.requests);
-  const cpu = stretches.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest]));
-  const system = stretches.flatMap((r) => (r.systemUsPerRequest === undefined ? [] : [r.systemUsPerRequest]));
+  const cpu = rounds.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest]));
+  const system = rounds.flatMap((r) => (r.systemUsPerRequest === undefined ? [] : [r.systemUsPerRequest]));
   return {
     rps: seconds > 0 ? requests / seconds : 0,
-    p50: median(stretches.map((r) => r.p50)),
-    p99: median(stretches.map((r) => r.p99)),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
     requests,
     errors: sum((r) => r.errors),
     non2xx: sum((r) => r.non2xx),
-    seconds,
     ...(cpu.length > 0 ? { cpuUsPerRequest: median(cpu) } : {}),
     ...(system.length > 0 ? { systemUsPerRequest: median(system) } : {}),
   };
@@ -131,23 +121,11 @@ export function medianCpuRatio(a: LoadResult[], b: LoadResult[]): number | undef
   return ratios.length ? median(ratios) : undefined;
 }
 
-/**
- * Copies of one server (the same build, each its own process) measured in one round, as one
- * server's stretch: requests, seconds and errors summed, and p50, p99, CPU per request and its
- * system part each the median of the copies that have one. One process of a build can run 10 to
- * 15% slower than another of the same build for its whole life, every round of it alike
- * (BENCHMARKS.md, the fifteenth round), so a figure taken from one process is one draw of that
- * spread; the median of three is the build's.
- */
-export function mergeCopies(copies: Stretch[]): Stretch {
-  if (copies.length === 0) throw new Error('mergeCopies: no copies');
-  // Each copy was measured for its own seconds, one after the other: the rate is one copy's.
-  return summed(copies);
+/** The index of the median of `values`: the lower middle one of an even count, NaN counted as the largest. */
+export function medianIndex(values: number[]): number {
+  if (values.length === 0) throw new Error('medianIndex: no values');
+  const order = values
+    .map((value, index) => ({ value: Number.isNaN(value) ? Infinity : value, index }))
+    .sort((a, b) => a.value - b.value || a.index - b.index);
+  return (order[(order.length - 1) >> 1] as { index: number }).index;
 }
-
-/** `rounds[copy][round]`, the copies of one server round by round, as one server's rounds (mergeCopies). */
-export function mergeCopiesByRound(rounds: Stretch[][]): Stretch[] {
-  const count = Math.max(0, ...rounds.map((r) => r.length));
-  return Array.from({ length: count }, (_, round) => mergeCopies(rounds.flatMap((copy) => (copy[round] === undefined ? [] : [copy[round] as Stretch]))));
-}
-

@@ -256,10 +256,13 @@ describe('bench report: targets', () => {
     assert.equal(section(buildReport(run)).match(/^\| groupMessages/gm)?.length, 1, 'only the row that measured a floor');
     // Only the query scenarios ask for it.
     assert.deepEqual(SCENARIOS.filter((s) => s.floor).map((s) => s.id), ['group-query', 'oto-read-status']);
-    // Rows of one process each say nothing of copies; rows of three say how their figures were taken.
-    assert.doesNotMatch(section(buildReport(run)), /processes/);
-    query.copies = 3;
-    assert.match(section(buildReport(run)), /dingread and the floor each ran as 3 processes/);
+    // Rows measured once say nothing of it; rows measured three times say so, with each measurement's ratio.
+    assert.doesNotMatch(section(buildReport(run)), /measured \d+ times/);
+    query.measurements = [1.31, 1.2, Number.NaN];
+    assert.match(section(buildReport(run)), /measured 3 times/);
+    assert.match(section(buildReport(run)), /group-query on sqlite 1\.31, 1\.20, –\./);
+    query.measurements = [1.31];
+    assert.doesNotMatch(section(buildReport(run)), /measured \d+ times/, 'once is said as before');
   });
 
   it('say where the servers and the load generator ran when the run tells, and nothing when it does not', () => {

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Stretch } from '../../bench/load.js';
-import { combineRounds, cpuRatios, measureInTurns, median, medianCpuRatio, mergeCopies, mergeCopiesByRound, splitIntoRounds, turnOrder } from '../../bench/turns.js';
+import { combineRounds, cpuRatios, measureInTurns, median, medianCpuRatio, medianIndex, splitIntoRounds, turnOrder } from '../../bench/turns.js';
 
 const stretch = (requests: number, seconds: number, extra: Partial<Stretch> = {}): Stretch => ({
   rps: requests / seconds,
@@ -73,28 +73,13 @@ describe('bench turns: summaries', () => {
     assert.equal(medianCpuRatio(dingread, [stretch(1, 1, { cpuUsPerRequest: 0 })]), undefined);
   });
 
-  it("merge copies of one server in a round: the median copy's CPU and latency, the requests and seconds summed", () => {
-    // A slow process (60) among two of the same build: the median is the build's, not the slow one's.
-    const merged = mergeCopies([
-      stretch(2000, 2, { p50: 5, p99: 30, cpuUsPerRequest: 50, systemUsPerRequest: 10, errors: 1 }),
-      stretch(1000, 2, { p50: 9, p99: 90, cpuUsPerRequest: 60, systemUsPerRequest: 14 }),
-      stretch(3000, 2, { p50: 4, p99: 25, cpuUsPerRequest: 48, systemUsPerRequest: 11, non2xx: 3 }),
-    ]);
-    assert.deepEqual(merged, { rps: 1000, p50: 5, p99: 30, requests: 6000, errors: 1, non2xx: 3, seconds: 6, cpuUsPerRequest: 50, systemUsPerRequest: 11 });
-    // A copy starved of its turn (no CPU figure) is left out of the CPU's median.
-    assert.equal(mergeCopies([stretch(0, 1), stretch(100, 1, { cpuUsPerRequest: 40 }), stretch(100, 1, { cpuUsPerRequest: 44 })]).cpuUsPerRequest, 42);
-    assert.equal(mergeCopies([stretch(0, 1)]).cpuUsPerRequest, undefined);
-    assert.throws(() => mergeCopies([]), /no copies/);
-    // Round by round: copy-major input, one merged stretch a round.
-    const byRound = mergeCopiesByRound([
-      [stretch(1, 1, { cpuUsPerRequest: 50 }), stretch(1, 1, { cpuUsPerRequest: 70 })],
-      [stretch(1, 1, { cpuUsPerRequest: 52 }), stretch(1, 1, { cpuUsPerRequest: 40 })],
-      [stretch(1, 1, { cpuUsPerRequest: 58 }), stretch(1, 1, { cpuUsPerRequest: 44 })],
-    ]);
-    assert.deepEqual(
-      byRound.map((r) => r.cpuUsPerRequest),
-      [52, 44],
-    );
+  it('find the median of whole measurements by index, the lower middle of an even count, a missing figure last', () => {
+    assert.equal(medianIndex([1.31, 1.2, 1.25]), 2);
+    assert.equal(medianIndex([1.4]), 0);
+    assert.equal(medianIndex([1.3, 1.1, 1.2, 1.5]), 2);
+    assert.equal(medianIndex([Number.NaN, 1.2, 1.25]), 2);
+    assert.equal(medianIndex([1.2, 1.2, 1.2]), 1, 'ties keep their order');
+    assert.throws(() => medianIndex([]), /no values/);
   });
 });
 

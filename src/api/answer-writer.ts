@@ -12,11 +12,13 @@
  * The bytes are fast-json-stringify's: a value of its schema's type is written as it writes it (a
  * string as JSON.stringify escapes it, a number as `'' + n`), and any other value (a number where a
  * string belongs, a missing required field, an object with a toJSON, an infinite number) makes the
- * whole answer go to fast-json-stringify instead, which coerces it or throws as it always did.
+ * whole answer go to fast-json-stringify instead, which coerces it or throws as it always did. The
+ * one exception is fast-json-stringify's own: where it was compiled to give an array of 64 items or
+ * more to JSON.stringify whole (AnswerWriterOptions), the writer does too, items unread.
  * test/api/answer-writer.test.ts holds the two to the same bytes over random answers of every
  * route's schema. The answers are plain data, as the core builds them: a getter may be read twice
- * (an object's fields are all read before any is written, an array of strings is checked and then
- * written, and a refused answer is read again by fast-json-stringify), so one whose value changes
+ * (an object's fields are all read before any is written, a short array of strings is checked
+ * and then written, and a refused answer is read again by fast-json-stringify), so one whose value changes
  * from read to read could come out otherwise than fast-json-stringify alone would write it.
  */
 
@@ -232,13 +234,13 @@ class Generator {
   /**
    * `(a, first)`: the array. Strings only are written by JSON.stringify whole, as
    * fast-json-stringify writes them; other items one by one, each object's comma its own first text.
-   * A scalar array of `wholeArraysFrom` items or more goes to JSON.stringify unchecked, as
+   * An array of `wholeArraysFrom` items or more goes to JSON.stringify unchecked, as
    * fast-json-stringify's `largeArrayMechanism: 'json-stringify'` gives it (so the bytes are still its).
    */
   private arrayWriter(name: string, items: Shape): string {
     const lines = [`function ${name}(a, first) {`, `if (!Array.isArray(a) || typeof a.toJSON === 'function') throw NOT_OF_SCHEMA;`];
     lines.push(`const n = a.length;`, `if (n === 0) return first ? '[]' : ',[]';`);
-    if (items.kind === 'scalar' && this.wholeArraysFrom !== undefined) {
+    if (this.wholeArraysFrom !== undefined) {
       lines.push(`if (n >= ${this.wholeArraysFrom}) return first ? JSON.stringify(a) : ',' + JSON.stringify(a);`);
     }
     if (items.kind === 'scalar' && items.type === 'string' && !items.nullable) {
@@ -278,8 +280,9 @@ function escaped(text: string): string {
 /** How fast-json-stringify, the writer's fallback, was compiled for the same schema. */
 export interface AnswerWriterOptions {
   /**
-   * Its `largeArraySize` when its `largeArrayMechanism` is `'json-stringify'`: a scalar array of
-   * this many items or more is then JSON.stringify's, whatever its items hold, by either of the two.
+   * Its `largeArraySize` when its `largeArrayMechanism` is `'json-stringify'`: an array of this
+   * many items or more is then JSON.stringify's, whatever its items hold, by either of the two.
+   * A whole number from 1.
    */
   readonly wholeArraysFrom?: number;
 }
@@ -289,6 +292,8 @@ export interface AnswerWriterOptions {
  * writes. The writer throws NOT_OF_SCHEMA for an answer with a value not of its schema's type.
  */
 export function compileAnswerWriter(schema: unknown, options: AnswerWriterOptions = {}): ((value: unknown) => string) | undefined {
+  const from = options.wholeArraysFrom;
+  if (from !== undefined && !(Number.isSafeInteger(from) && from >= 1)) throw new RangeError(`wholeArraysFrom: a whole number from 1, not ${from}`);
   const shape = shapeOf(schema);
   // A bare scalar answer is not one dingread gives; fast-json-stringify writes it.
   if (shape === undefined || shape.kind === 'scalar') return undefined;

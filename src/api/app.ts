@@ -135,8 +135,8 @@ export function requestCheckers(): FastifySchemaCompiler<unknown> {
  * (a page of readUserIds) go to the native JSON.stringify whole instead of item by item: on Node 20
  * that is the faster of the two (BENCHMARKS.md). A route whose answer holds an array of objects
  * anywhere is compiled without it, so that every item of such an array, however many, is written
- * by its schema and carries no field beyond it. The answer writer is told the same, and writes such
- * an array as fast-json-stringify would.)
+ * by its schema and carries no field beyond it. The answer writer is told the same
+ * (serializerOptionsOf), and writes such an array as fast-json-stringify would.
  */
 const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, serializerOptions) => {
   type Compile = ReturnType<CompilersFactory['buildSerializer']>;
@@ -155,9 +155,8 @@ const buildSerializer: CompilersFactory['buildSerializer'] = (externalSchemas, s
     return compile;
   };
   const serializerFor = (route: Parameters<Compile>[0]): ((data: unknown) => string) => {
-    const wholeArrays = onlyScalarArrays(route.schema);
-    const options: AnswerWriterOptions = wholeArrays ? { wholeArraysFrom: WHOLE_LARGE_ARRAYS.largeArraySize } : {};
-    return answerSerializer(route.schema, () => compilerFor(wholeArrays)(route) as (data: unknown) => string, options);
+    const options = serializerOptionsOf(route.schema);
+    return answerSerializer(route.schema, () => compilerFor(options.wholeArrays)(route) as (data: unknown) => string, options.writer);
   };
   return (route) => {
     let serialize: ((data: unknown) => string) | undefined;
@@ -195,6 +194,16 @@ export function answerSerializer(
 
 /** fast-json-stringify's options for arrays written whole by JSON.stringify (see buildSerializer). */
 export const WHOLE_LARGE_ARRAYS = { largeArrayMechanism: 'json-stringify', largeArraySize: 64 } as const;
+
+/**
+ * How a route's answers are written: whether fast-json-stringify gives its large arrays to
+ * JSON.stringify whole (WHOLE_LARGE_ARRAYS), and the answer writer's options to match, so that the
+ * two write the same bytes.
+ */
+export function serializerOptionsOf(schema: unknown): { wholeArrays: boolean; writer: AnswerWriterOptions } {
+  const wholeArrays = onlyScalarArrays(schema);
+  return { wholeArrays, writer: wholeArrays ? { wholeArraysFrom: WHOLE_LARGE_ARRAYS.largeArraySize } : {} };
+}
 
 /** Keywords that make a schema an array's to the serializer even without `type: 'array'`. */
 const ARRAY_KEYWORDS = ['items', 'prefixItems', 'additionalItems', 'contains', 'minItems', 'maxItems', 'uniqueItems'];

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import type { FastifySerializerCompiler } from 'fastify';
-import { answerSerializer, onlyScalarArrays, WHOLE_LARGE_ARRAYS } from '../../src/api/app.js';
+import { answerSerializer, serializerOptionsOf, WHOLE_LARGE_ARRAYS } from '../../src/api/app.js';
 import { compileAnswerWriter, NOT_OF_SCHEMA } from '../../src/api/answer-writer.js';
 import { ErrorEnvelopeSchema, RESPONSES } from '../../src/api/responses.js';
 import { fc } from '../helpers/property.js';
@@ -21,13 +21,13 @@ type Serialize = (data: unknown) => string;
 function fastJsonStringify(schema: unknown): Serialize {
   const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
   const factory = (fromFastify('@fastify/fast-json-stringify-compiler') as () => (e: unknown, o: unknown) => FastifySerializerCompiler<unknown>)();
-  const options = onlyScalarArrays(schema) ? { ...WHOLE_LARGE_ARRAYS } : {};
+  const options = serializerOptionsOf(schema).wholeArrays ? { ...WHOLE_LARGE_ARRAYS } : {};
   return factory({}, options)({ schema, method: 'GET', url: '/', httpStatus: '200' }) as Serialize;
 }
 
 /** The writer as the app compiles it, told how fast-json-stringify was compiled beside it. */
 function writerOf(schema: unknown): Serialize | undefined {
-  return compileAnswerWriter(schema, onlyScalarArrays(schema) ? { wholeArraysFrom: WHOLE_LARGE_ARRAYS.largeArraySize } : {});
+  return compileAnswerWriter(schema, serializerOptionsOf(schema).writer);
 }
 
 /** Strings JSON must escape too: quotes, backslashes, control characters, lone surrogates, and long ones. */
@@ -123,8 +123,7 @@ describe('answer writer', () => {
     });
 
     it(`gives ${route}'s answers with values of other types to fast-json-stringify`, () => {
-      const options = onlyScalarArrays(schema) ? { wholeArraysFrom: WHOLE_LARGE_ARRAYS.largeArraySize } : {};
-      const serialize = answerSerializer(schema, () => fastJsonStringify(schema), options);
+      const serialize = answerSerializer(schema, () => fastJsonStringify(schema), serializerOptionsOf(schema).writer);
       const reference = fastJsonStringify(schema);
       let refusedByWriter = 0;
       const write = writerOf(schema) as Serialize;
@@ -192,6 +191,10 @@ describe('answer writer', () => {
     assert.match(reference({ ids: small }), /"u61","7"\]/);
     // A writer not told the option checks every item, as fast-json-stringify without it does.
     assert.throws(() => (compileAnswerWriter(schema) as Serialize)({ ids: large }), (error) => error === NOT_OF_SCHEMA);
+    // An array of objects is never given the option: fast-json-stringify would then write every
+    // field of a large one, and the schema's alone of a small one.
+    assert.deepEqual(serializerOptionsOf(Type.Object({ list: Type.Array(Type.Object({ a: Type.String() })) })), { wholeArrays: false, writer: {} });
+    for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => compileAnswerWriter(schema, { wholeArraysFrom: bad }), RangeError);
   });
 
   it('writes what fast-json-stringify writes for escapes, optional fields and empty arrays', () => {

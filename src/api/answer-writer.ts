@@ -240,12 +240,10 @@ class Generator {
   private arrayWriter(name: string, items: Shape): string {
     const lines = [`function ${name}(a, first) {`, `if (!Array.isArray(a) || typeof a.toJSON === 'function') throw NOT_OF_SCHEMA;`];
     lines.push(`const n = a.length;`, `if (n === 0) return first ? '[]' : ',[]';`);
-    if (this.wholeArraysFrom !== undefined) {
-      lines.push(`if (n >= ${this.wholeArraysFrom}) return first ? JSON.stringify(a) : ',' + JSON.stringify(a);`);
-    }
+    const whole = `return first ? JSON.stringify(a) : ',' + JSON.stringify(a);`;
+    if (this.wholeArraysFrom !== undefined) lines.push(`if (n >= ${this.wholeArraysFrom}) ${whole}`);
     if (items.kind === 'scalar' && items.type === 'string' && !items.nullable) {
-      lines.push(`for (let i = 0; i < n; i++) if (typeof a[i] !== 'string') throw NOT_OF_SCHEMA;`);
-      lines.push(`return first ? JSON.stringify(a) : ',' + JSON.stringify(a);`);
+      lines.push(`for (let i = 0; i < n; i++) if (typeof a[i] !== 'string') throw NOT_OF_SCHEMA;`, whole);
     } else if (items.kind === 'scalar') {
       const item = new Pieces();
       lines.push(`let json = first ? '[' : ',[';`, `for (let i = 0; i < n; i++) {`, `const v = a[i];`, this.check('v', items.type, items.nullable));
@@ -297,7 +295,7 @@ export function compileAnswerWriter(schema: unknown, options: AnswerWriterOption
   const shape = shapeOf(schema);
   // A bare scalar answer is not one dingread gives; fast-json-stringify writes it.
   if (shape === undefined || shape.kind === 'scalar') return undefined;
-  const generator = new Generator(options.wholeArraysFrom);
+  const generator = new Generator(from);
   const root = generator.writer(shape);
   // Generated from the schema's own keys, each written into the code as a JSON string literal.
   return new Function('NOT_OF_SCHEMA', 'escaped', generator.code(root))(NOT_OF_SCHEMA, escaped) as (value: unknown) => string;

@@ -50,8 +50,13 @@ export function chatOfProcessQueryKey(key: string): { conversationId: number } |
   return (tag & ROBOT_CHAT) !== 0n ? { robotId: Number(id) } : { conversationId: Number(id) };
 }
 
-/** Random bytes drawn for many request ids at once: no system call per request. */
-const ID_POOL = Buffer.alloc(16 * 256);
+/**
+ * Random bytes drawn for many request ids at once: no system call per request. A draw costs about
+ * 40 µs in a busy server, most of it the same for any size (OpenSSL's locks and lookups, cold by
+ * the time of the next draw, and a job object per call): 256 ids a draw made it 0.16 µs a request
+ * on the group page, 4,096 make it about 0.01 (BENCHMARKS.md, the sixteenth round).
+ */
+const ID_POOL = Buffer.alloc(16 * 4096);
 let poolAt = ID_POOL.length;
 /** The character codes of a byte's two upper-case hex digits. */
 const HIGH_DIGIT = new Uint8Array(256);
@@ -67,7 +72,7 @@ const DASH = 0x2d;
  * id's code (its unrolled `fromCharCode` compiles to several kilobytes) ran once between every
  * request's other work and was fetched again each time; made 64 in a row, it is fetched once for
  * 64 requests (BENCHMARKS.md, the thirteenth round). The ids are as random as before: the bytes
- * were already drawn ahead, for 256 ids at a time.
+ * were already drawn ahead, for 4,096 ids at a time.
  */
 const READY_IDS: string[] = new Array<string>(64).fill('');
 let readyAt = READY_IDS.length;

@@ -10,13 +10,14 @@ describe('newRequestId', () => {
   it('is an upper-case version 4 UUID, different every time, across refills of its pool', () => {
     assert.equal(systemRandom.seeded, false);
     const ids = new Set<string>();
-    // More than one pool's worth (256 ids), so that a refill is crossed.
-    for (let i = 0; i < 1000; i++) {
+    // More than two pools' worth (4,096 ids a draw, ids.ts), so that a refill is crossed whatever the pool held before.
+    const count = 10_000;
+    for (let i = 0; i < count; i++) {
       const id = newRequestId();
       assert.match(id, UPPER_UUID_V4);
       ids.add(id);
     }
-    assert.equal(ids.size, 1000);
+    assert.equal(ids.size, count);
   });
 
   it('draws every digit from its own random bits: each place takes all its values over many ids', () => {

@@ -6,7 +6,12 @@
  * from other work on the machine. Prints each server's CPU µs a request per round and their
  * medians, and each build's dingread ÷ floor (the median of the rounds' ratios).
  *
- *   node dist/bench/pairs.js --builds dist-before,dist --scenario group-query --store memory [--rounds 8] [--seconds 2]
+ *   node dist/bench/pairs.js --builds dist-before,dist --scenario group-query --store memory [--rounds 8] [--seconds 2] [--floor-inside]
+ *
+ * `--floor-inside` adds a second floor, loaded into the first build's dingread process
+ * (floor-inside.ts) and measured in turns with the others: its CPU a request over the floor's own
+ * says how much of dingread's gap to the floor is its process (heap, loaded code, the feedback
+ * Node's functions gathered there) rather than its requests' own path.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores } from './cores.js';
 import { sendOnce } from './load.js';
 import { numberOption } from './options.js';
-import { runServersOn, startDingread, startFrameworkFloor, type ServerProcess } from './processes.js';
+import { runServersOn, startDingread, startDingreadWithFloorInside, startFrameworkFloor, type ServerProcess } from './processes.js';
 import { scenarioById, type Prepared } from './scenarios.js';
 import { measureInTurns, median, medianCpuRatio } from './turns.js';
 
@@ -33,6 +38,7 @@ async function main(): Promise<void> {
       store: { type: 'string', default: 'memory' },
       rounds: { type: 'string', default: '8' },
       seconds: { type: 'string', default: '2' },
+      'floor-inside': { type: 'boolean', default: false },
     },
   });
   const scenario = scenarioById(values.scenario);
@@ -44,10 +50,19 @@ async function main(): Promise<void> {
   if ('server' in placement) runServersOn(placement.server);
   pinLoadGenerator(placement);
   const measured: Measured[] = [];
+  let serveFloorInside: ((method: string, path: string, status: number, body: Buffer) => Promise<string>) | undefined;
   try {
     for (const build of (values.builds as string).split(',')) {
       const store = values.store === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dingread-pairs-')), 'pairs.db')}` : (values.store as string);
-      const server = await startDingread(store, [], [], resolve(build, 'src/bin.js'));
+      const main = resolve(build, 'src/bin.js');
+      let server: ServerProcess;
+      if (values['floor-inside'] && measured.length === 0) {
+        const started = await startDingreadWithFloorInside(store, main);
+        server = started.server;
+        serveFloorInside = started.serveFloor;
+      } else {
+        server = await startDingread(store, [], [], main);
+      }
       measured.push({ name: build, server, request: (await scenario.prepare(server.url)).request });
     }
     // The floor answers what the first build answers, as `run.js` has it answer dingread's answer.
@@ -57,6 +72,11 @@ async function main(): Promise<void> {
     // The first request over and over: the floor has the one route, and a scenario whose path varies
     // (the chat opens) would meet its 404 from the second chat on.
     const { vary: _varied, ...fixed } = first.request;
+    if (serveFloorInside) {
+      // Measured by the CPU of the process it shares with the first build, whose dingread sits idle in the floor's turns.
+      const url = await serveFloorInside(first.request.method, first.request.path, answer.status, answer.bytes);
+      measured.push({ name: `floor inside ${first.name}`, server: { ...first.server, url, stop: () => Promise.resolve() }, request: fixed });
+    }
     measured.push({ name: 'floor', server: floor, request: fixed });
     const rounds = await measureInTurns(
       measured.map((m) => ({ ...m.request, url: m.server.url, connections: 50, serverPid: m.server.pid })),

@@ -1,14 +1,19 @@
 /** Servers under test, each in a process of its own so the load generator does not share its event loop. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { onCpu } from './cores.js';
+import type { FloorAnswer } from './floor-inside.js';
 
 /** The `dingread` command as package.json's `bin` names it: the bundle (scripts/bundle.js). */
 export const MAIN = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 const BASELINE = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
 export const FRAMEWORK_FLOOR = fileURLToPath(new URL('./framework-floor-server.js', import.meta.url));
+/** Loaded into a dingread process with `--import` (a URL, as --import takes). */
+const FLOOR_INSIDE = new URL('./floor-inside.js', import.meta.url).href;
 
 export interface ServerProcess {
   url: string;
@@ -93,15 +98,46 @@ function wrap(child: ChildProcess, url: string): ServerProcess {
 
 /**
  * `dingread serve` on a free port, throttling off, with `nodeFlags` given to Node itself (--cpu-prof).
- * `main` is the command's file (another build's `dist/src/bin.js`, to compare builds). Resolves when the banner is out.
+ * `main` is the command's file (another build's `dist/src/bin.js`, to compare builds); `env` is
+ * added to the bench's own environment. Resolves when the banner is out.
  */
-export async function startDingread(store: string, extra: string[] = [], nodeFlags: string[] = [], main = MAIN): Promise<ServerProcess> {
+export async function startDingread(store: string, extra: string[] = [], nodeFlags: string[] = [], main = MAIN, env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawnNode([...nodeFlags, main, 'serve', '--port', '0', '--store', store, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DINGREAD_QPS_LIMIT: '0' },
+    env: { ...process.env, DINGREAD_QPS_LIMIT: '0', ...env },
   });
   const match = await waitFor(child, /listening on (http:\/\/\S+)/, 'dingread');
   return wrap(child, match[1] as string);
+}
+
+/**
+ * `dingread serve` as startDingread starts it, with the framework's floor loaded into its process
+ * (floor-inside.ts); `serveFloor` gives that floor its answer and resolves with its URL once it
+ * listens. The floor goes with the process.
+ */
+export async function startDingreadWithFloorInside(
+  store: string,
+  main = MAIN,
+): Promise<{ server: ServerProcess; serveFloor: (method: string, path: string, status: number, body: Buffer) => Promise<string> }> {
+  const folder = mkdtempSync(join(tmpdir(), 'dingread-floor-inside-'));
+  const started = await startDingread(store, [], ['--import', FLOOR_INSIDE], main, { DINGREAD_BENCH_FLOOR_INSIDE: folder });
+  const server: ServerProcess = {
+    ...started,
+    stop: () => started.stop().then(() => rmSync(folder, { recursive: true, force: true })),
+  };
+  const serveFloor = async (method: string, path: string, status: number, body: Buffer): Promise<string> => {
+    const answer: FloorAnswer = { method, path, status, body: body.toString('base64') };
+    writeFileSync(join(folder, 'answer.json'), JSON.stringify(answer));
+    const portFile = join(folder, 'port');
+    // A deadline only against a floor that never comes up (its error is in dingread's stderr).
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(portFile)) {
+      if (Date.now() > deadline) throw new Error(`the floor inside dingread did not listen in 30 s: ${server.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return `http://127.0.0.1:${readFileSync(portFile, 'utf8')}`;
+  };
+  return { server, serveFloor };
 }
 
 /** A bench-only server script that takes its settings as arguments and prints `READY <port>`. */

@@ -54,29 +54,30 @@ async function main(): Promise<void> {
   try {
     for (const build of (values.builds as string).split(',')) {
       const store = values.store === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dingread-pairs-')), 'pairs.db')}` : (values.store as string);
-      const main = resolve(build, 'src/bin.js');
+      const bin = resolve(build, 'src/bin.js');
       let server: ServerProcess;
       if (values['floor-inside'] && measured.length === 0) {
-        const started = await startDingreadWithFloorInside(store, main);
+        const started = await startDingreadWithFloorInside(store, bin);
         server = started.server;
         serveFloorInside = started.serveFloor;
       } else {
-        server = await startDingread(store, [], [], main);
+        server = await startDingread(store, [], [], bin);
       }
       measured.push({ name: build, server, request: (await scenario.prepare(server.url)).request });
     }
     // The floor answers what the first build answers, as `run.js` has it answer dingread's answer.
     const first = measured[0] as Measured;
     const answer = await sendOnce(first.server.url, first.request);
-    const floor = await startFrameworkFloor(first.request.method, first.request.path, answer.status, answer.bytes);
     // The first request over and over: the floor has the one route, and a scenario whose path varies
     // (the chat opens) would meet its 404 from the second chat on.
     const { vary: _varied, ...fixed } = first.request;
     if (serveFloorInside) {
-      // Measured by the CPU of the process it shares with the first build, whose dingread sits idle in the floor's turns.
+      // Measured by the CPU of the process it shares with the first build, whose dingread sits idle
+      // in the floor's turns; it goes with that process, so stopping it is nothing of its own.
       const url = await serveFloorInside(first.request.method, first.request.path, answer.status, answer.bytes);
       measured.push({ name: `floor inside ${first.name}`, server: { ...first.server, url, stop: () => Promise.resolve() }, request: fixed });
     }
+    const floor = await startFrameworkFloor(first.request.method, first.request.path, answer.status, answer.bytes);
     measured.push({ name: 'floor', server: floor, request: fixed });
     const rounds = await measureInTurns(
       measured.map((m) => ({ ...m.request, url: m.server.url, connections: 50, serverPid: m.server.pid })),

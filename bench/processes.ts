@@ -1,6 +1,6 @@
 /** Servers under test, each in a process of its own so the load generator does not share its event loop. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -120,18 +120,24 @@ export async function startDingreadWithFloorInside(
   main = MAIN,
 ): Promise<{ server: ServerProcess; serveFloor: (method: string, path: string, status: number, body: Buffer) => Promise<string> }> {
   const folder = mkdtempSync(join(tmpdir(), 'dingread-floor-inside-'));
-  const started = await startDingread(store, [], ['--import', FLOOR_INSIDE], main, { DINGREAD_BENCH_FLOOR_INSIDE: folder });
-  const server: ServerProcess = {
-    ...started,
-    stop: () => started.stop().then(() => rmSync(folder, { recursive: true, force: true })),
-  };
+  const removeFolder = (): void => rmSync(folder, { recursive: true, force: true });
+  const started = await startDingread(store, [], ['--import', FLOOR_INSIDE], main, { DINGREAD_BENCH_FLOOR_INSIDE: folder }).catch((error: unknown) => {
+    removeFolder();
+    throw error;
+  });
+  let ended = false;
+  void started.exited.then(() => (ended = true));
+  const server: ServerProcess = { ...started, stop: () => started.stop().then(removeFolder) };
   const serveFloor = async (method: string, path: string, status: number, body: Buffer): Promise<string> => {
     const answer: FloorAnswer = { method, path, status, body: body.toString('base64') };
-    writeFileSync(join(folder, 'answer.json'), JSON.stringify(answer));
+    // Written whole, then renamed: the floor never reads half an answer.
+    writeFileSync(join(folder, 'answer.json.part'), JSON.stringify(answer));
+    renameSync(join(folder, 'answer.json.part'), join(folder, 'answer.json'));
     const portFile = join(folder, 'port');
-    // A deadline only against a floor that never comes up (its error is in dingread's stderr).
+    // A deadline only against a floor that never comes up; its error is in dingread's stderr.
     const deadline = Date.now() + 30_000;
     while (!existsSync(portFile)) {
+      if (ended) throw new Error(`dingread exited before the floor inside it listened: ${server.stderr()}`);
       if (Date.now() > deadline) throw new Error(`the floor inside dingread did not listen in 30 s: ${server.stderr()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { describePlacement, pinLoadGenerator, placeOnCores } from './cores.js';
 import { sendOnce } from './load.js';
 import { numberOption } from './options.js';
-import { runServersOn, startDingread, startDingreadWithFloorInside, startFrameworkFloor, type ServerProcess } from './processes.js';
+import { runServersOn, startDingread, startDingreadWithFloorInside, startFrameworkFloor, type ServeFloor, type ServerProcess } from './processes.js';
 import { scenarioById, type Prepared } from './scenarios.js';
 import { measureInTurns, median, medianCpuRatio } from './turns.js';
 
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   if ('server' in placement) runServersOn(placement.server);
   pinLoadGenerator(placement);
   const measured: Measured[] = [];
-  let serveFloorInside: ((method: string, path: string, status: number, body: Buffer) => Promise<string>) | undefined;
+  let serveFloorInside: ServeFloor | undefined;
   try {
     for (const build of (values.builds as string).split(',')) {
       const store = values.store === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dingread-pairs-')), 'pairs.db')}` : (values.store as string);

@@ -110,6 +110,9 @@ export async function startDingread(store: string, extra: string[] = [], nodeFla
   return wrap(child, match[1] as string);
 }
 
+/** Gives the floor inside a dingread process its answer; resolves with the floor's URL once it listens. */
+export type ServeFloor = (method: string, path: string, status: number, body: Buffer) => Promise<string>;
+
 /**
  * `dingread serve` as startDingread starts it, with the framework's floor loaded into its process
  * (floor-inside.ts); `serveFloor` gives that floor its answer and resolves with its URL once it
@@ -118,7 +121,7 @@ export async function startDingread(store: string, extra: string[] = [], nodeFla
 export async function startDingreadWithFloorInside(
   store: string,
   main = MAIN,
-): Promise<{ server: ServerProcess; serveFloor: (method: string, path: string, status: number, body: Buffer) => Promise<string> }> {
+): Promise<{ server: ServerProcess; serveFloor: ServeFloor }> {
   const folder = mkdtempSync(join(tmpdir(), 'dingread-floor-inside-'));
   const removeFolder = (): void => rmSync(folder, { recursive: true, force: true });
   const started = await startDingread(store, [], ['--import', FLOOR_INSIDE], main, { DINGREAD_BENCH_FLOOR_INSIDE: folder }).catch((error: unknown) => {
@@ -128,7 +131,7 @@ export async function startDingreadWithFloorInside(
   let ended = false;
   void started.exited.then(() => (ended = true));
   const server: ServerProcess = { ...started, stop: () => started.stop().then(removeFolder) };
-  const serveFloor = async (method: string, path: string, status: number, body: Buffer): Promise<string> => {
+  const serveFloor: ServeFloor = async (method, path, status, body) => {
     const answer: FloorAnswer = { method, path, status, body: body.toString('base64') };
     // Written whole, then renamed: the floor never reads half an answer.
     writeFileSync(join(folder, 'answer.json.part'), JSON.stringify(answer));

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startDingreadWithFloorInside, type ServerProcess } from '../../bench/processes.js';
+import { startDingreadWithFloorInside, type ServeFloor, type ServerProcess } from '../../bench/processes.js';
 
 describe('bench floor inside dingread', () => {
   let server: ServerProcess;
-  let serveFloor: (method: string, path: string, status: number, body: Buffer) => Promise<string>;
+  let serveFloor: ServeFloor;
   before(async () => {
     ({ server, serveFloor } = await startDingreadWithFloorInside('memory'));
   });
